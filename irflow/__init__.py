@@ -1,0 +1,187 @@
+"""irflow: outgoing academic mobility for an International Relations Department."""
+import os
+
+from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale, gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from .config import BASE_DIR, INSTANCE_DIR, Config, DevelopmentConfig, TestConfig
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def _pick_config(config):
+    if config is not None:
+        return config
+    env = os.environ.get("IRFLOW_ENV", "production")
+    return DevelopmentConfig if env == "development" else Config
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), template_folder=str(BASE_DIR / "templates"))
+    settings = _pick_config(config)
+    if isinstance(settings, dict):
+        app.config.from_object(Config)
+        app.config.update(settings)
+    else:
+        app.config.from_object(settings)
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+            "value (for example: python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or set IRFLOW_ENV=development on a developer's machine."
+        )
+    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_handlers(app)
+
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    # SQLite ignores foreign keys unless asked on every connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _init_extensions(app):
+    from . import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @login_manager.user_loader
+    def load_user(session_token):
+        from .models import User
+
+        # The token changes on deactivation and password change: old sessions end at once.
+        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+        return user if user is not None and user.active else None
+
+
+def select_locale():
+    languages = _languages()
+    user = current_user if request else None
+    if user is not None and getattr(user, "is_authenticated", False) and user.locale in languages:
+        return user.locale
+    chosen = session.get("locale") if request else None
+    if chosen in languages:
+        return chosen
+    if request:
+        return request.accept_languages.best_match(languages)
+    return None
+
+
+def select_timezone():
+    user = current_user if request else None
+    if user is not None and getattr(user, "is_authenticated", False) and user.timezone:
+        return user.timezone
+    return None
+
+
+def _languages():
+    from flask import current_app
+
+    return list(current_app.config["LANGUAGES"])
+
+
+def _register_blueprints(app):
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .calls import bp as calls_bp
+
+    app.register_blueprint(calls_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_template_helpers(app):
+    from .models.base import CATEGORIES, DOCUMENT_KINDS, LOCALES, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, ROLES
+    from .workflow.states import STATE_LABELS
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+
+    @app.context_processor
+    def labels():
+        return {
+            "current_locale_code": lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "CATEGORIES": CATEGORIES, "DOCUMENT_KINDS": DOCUMENT_KINDS, "LOCALES": LOCALES,
+            "MOBILITY_TYPES": MOBILITY_TYPES, "PARTNER_KINDS": PARTNER_KINDS,
+            "PROGRAM_KINDS": PROGRAM_KINDS, "ROLES": ROLES, "STATE_LABELS": STATE_LABELS,
+        }
+
+
+def _safe_back_url():
+    from .auth.safety import is_local_url
+
+    target = request.referrer
+    return target if target and is_local_url(target) else url_for("calls.index")
+
+
+def _register_error_handlers(app):
+    def render_error(code, title, message):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _("The form has expired"),
+                            _("The form could not be accepted. Go back, reload the page and try again."))
+
+    @app.errorhandler(StaleDataError)
+    def stale(error):
+        db.session.rollback()
+        flash(_("This record was changed by someone else. Nothing was saved; please check and try again."),
+              "warning")
+        return redirect(_safe_back_url())
+
+    messages = {
+        400: (lambda: _("Bad request"), lambda: _("The request could not be understood.")),
+        403: (lambda: _("Not allowed"), lambda: _("You do not have permission to see this page.")),
+        404: (lambda: _("Not found"), lambda: _("There is nothing here, or you may not see it.")),
+        405: (lambda: _("Not allowed"), lambda: _("This address does not accept that kind of request.")),
+        413: (lambda: _("File too large"),
+              lambda: _("The upload is larger than the %(size)s MB allowed. Nothing was saved; "
+                        "choose a smaller file and try again.",
+                        size=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))),
+        429: (lambda: _("Too many attempts"), lambda: _("Please wait a little and try again.")),
+        500: (lambda: _("Something went wrong"),
+              lambda: _("The error has been logged. Please try again later.")),
+    }
+
+    def make_handler(code):
+        def handler(error):
+            if code == 500:
+                db.session.rollback()
+            title, message = messages[code]
+            return render_error(code, title(), message())
+        return handler
+
+    for code in messages:
+        app.register_error_handler(code, make_handler(code))
+
+
+__all__ = ["create_app", "ConfigurationError", "TestConfig"]

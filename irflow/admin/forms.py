@@ -1,0 +1,41 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
+
+from ..models.base import ROLES
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(_l("Name or e-mail"))
+    role = SelectField(_l("Role"), choices=[], default="")
+    status = SelectField(_l("Status"), choices=[], default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("", _l("Any role"))] + [(key, label) for key, label in ROLES.items()]
+        self.status.choices = [("", _l("Active and deactivated")), ("active", _l("Active")),
+                               ("inactive", _l("Deactivated"))]
+
+
+class UserAccessForm(FlaskForm):
+    roles = CheckboxListField(_l("Roles"), choices=[])
+    coordinated_faculties = CheckboxListField(_l("Faculties coordinated"), coerce=int, choices=[])
+
+    def __init__(self, faculties, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles.choices = [(key, label) for key, label in ROLES.items()]
+        self.coordinated_faculties.choices = [(faculty.id, faculty.name) for faculty in faculties]
+
+
+class ActiveForm(FlaskForm):
+    """A POST-only button: activate or deactivate an account."""
+
+    active = HiddenField()

@@ -1,0 +1,60 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from ..models.base import CATEGORIES, LOCALES
+from .passwords import password_problems
+
+
+def normalise_email(value):
+    return (value or "").strip().lower()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)], filters=[normalise_email])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField(_l("Keep me signed in on this computer"))
+    next = HiddenField()
+
+
+class RegistrationForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)],
+        filters=[normalise_email],
+    )
+    full_name_native = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=200)],
+        description=_l("As you write it, for example Раҳимов Алишер Ҷамшедович."),
+    )
+    full_name_latin = StringField(
+        _l("Full name in Latin letters"), validators=[DataRequired(), Length(max=200)],
+        description=_l("Exactly as in your passport, for example RAHIMOV ALISHER."),
+    )
+    category = SelectField(_l("I am a"), choices=[], validators=[DataRequired()])
+    faculty_id = SelectField(_l("Faculty"), coerce=int, choices=[], validators=[DataRequired()])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    locale = SelectField(_l("Language"), choices=[(code, name) for code, name in LOCALES.items()])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=1024)],
+        description=_l("At least 10 characters; a phrase of several words is easy to remember."),
+    )
+    password_again = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+    def __init__(self, faculties, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(key, str(label)) for key, label in CATEGORIES.items()]
+        self.faculty_id.choices = [(faculty.id, faculty.name) for faculty in faculties]
+
+    def validate_full_name_latin(self, field):
+        if any(ord(ch) > 0x24F for ch in field.data):
+            raise ValidationError(_l("Use Latin letters only, as in your passport."))
+
+    def validate_password(self, field):
+        problems = password_problems(field.data or "", self.email.data)
+        if problems:
+            raise ValidationError(" ".join(problems))

@@ -1,0 +1,162 @@
+"""Commands: `flask --app wsgi seed-demo`, `flask --app wsgi create-user EMAIL --role ROLE`."""
+import secrets
+from datetime import timedelta
+
+import click
+from flask import current_app
+
+from .auth.passwords import hash_password, password_problems
+from .extensions import db
+from .models import Call, CallPlace, Criterion, Faculty, Partner, Program, User
+from .models.base import CATEGORIES, ROLES, utcnow
+from . import seed_data
+
+
+def register_cli(app):
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+
+
+def _get_or_create(model, lookup, **values):
+    instance = db.session.scalar(db.select(model).filter_by(**lookup))
+    if instance is not None:
+        return instance, False
+    instance = model(**lookup, **values)
+    db.session.add(instance)
+    return instance, True
+
+
+def _demo_password(email):
+    # Known passwords only where they are printed: on a developer's machine.
+    if current_app.config.get("DEVELOPMENT"):
+        return "demo-" + email.split("@")[0] + "-2026"
+    return secrets.token_urlsafe(18)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
+def seed_demo(if_empty):
+    """Faculties, programs, partners, two open calls and one demo user per role. Idempotent."""
+    if if_empty and db.session.scalar(db.select(db.func.count(User.id))):
+        click.echo("The database already has users; nothing seeded.")
+    else:
+        created = _seed()
+        db.session.commit()
+        click.echo(f"Seeded demo data: {created} new rows." if created else "Demo data already present; nothing created.")
+    if current_app.config.get("DEVELOPMENT"):
+        click.echo("\nDemo logins (development only):")
+        for email, *_rest, roles in seed_data.DEMO_USERS:
+            click.echo(f"  {email:<28} {_demo_password(email):<32} {', '.join(roles) or 'applicant'}")
+
+
+def _seed():
+    created = 0
+    faculties = {}
+    for code, name in seed_data.FACULTIES:
+        faculties[code], new = _get_or_create(Faculty, {"code": code}, name=name)
+        created += new
+    partners = {}
+    for name, country, city, kind, website in seed_data.PARTNERS:
+        partners[name], new = _get_or_create(Partner, {"name": name}, country=country, city=city, kind=kind,
+                                             website=website)
+        created += new
+    programs = {}
+    for name, kind, funder in seed_data.PROGRAMS:
+        programs[name], new = _get_or_create(Program, {"name": name}, kind=kind, funder=funder, published=True)
+        created += new
+    users = {}
+    for email, native, latin, category, faculty_code, roles in seed_data.DEMO_USERS:
+        user, new = _get_or_create(
+            User, {"email": email}, password_hash=hash_password(_demo_password(email)),
+            full_name_native=native, full_name_latin=latin, category=category,
+            faculty=faculties.get(faculty_code), locale="en",
+        )
+        if new:
+            user.set_roles(roles)
+            if "coordinator" in roles:
+                user.coordinated_faculties = [faculties[code] for code in ("GERM", "ORIENT", "RPHIL")]
+        users[email] = user
+        created += new
+    db.session.flush()
+    created += _seed_calls(programs, partners, users["examiner@irflow.example"])
+    return created
+
+
+def _seed_calls(programs, partners, examiner):
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    year = now.year if now.month >= 7 else now.year - 1
+    academic_year = f"{year}/{year + 1}"
+    calls = (
+        dict(
+            program=programs["Erasmus+ KA171 International Credit Mobility"],
+            title=f"Erasmus+ KA171 semester exchange for students, {academic_year}",
+            description="A semester of study at a European partner university with full recognition "
+                        "of credits. A grant covers travel and living costs.",
+            mobility_type="study", eligible_categories=["bachelor", "master"],
+            required_document_kinds=["cv", "motivation_letter", "transcript", "passport"],
+            min_months=4, max_months=6, minimum_total_score=60, grade_scale=5,
+            hosts=(("Technische Universität Dresden", 2, 5), ("Humboldt University of Berlin", 1, 5),
+                   ("Adam Mickiewicz University, Poznań", 2, 5), ("Daugavpils University", 2, 5)),
+            criteria=(("English test", "test", 2), ("Interview", "test", 1), ("Average grade", "average_grade", 1)),
+        ),
+        dict(
+            program=programs["Bilateral exchange with partner universities"],
+            title=f"Teaching and research mobility to partner universities, {academic_year}",
+            description="Short teaching or research visits of teachers, PhD candidates and staff to "
+                        "partner universities in Central Asia and Russia.",
+            mobility_type="teaching", eligible_categories=["teacher", "phd", "staff"],
+            required_document_kinds=["cv", "passport", "recommendation"],
+            min_months=1, max_months=2, minimum_total_score=50, grade_scale=5,
+            hosts=(("Osh State University", 2, 1), ("Al-Farabi Kazakh National University", 2, 1),
+                   ("Kazan Federal University", 1, 1)),
+            criteria=(("Teaching plan", "test", 2), ("Interview", "test", 1)),
+        ),
+    )
+    created = 0
+    for spec in calls:
+        hosts, criteria = spec.pop("hosts"), spec.pop("criteria")
+        call, new = _get_or_create(
+            Call, {"title": spec.pop("title")}, academic_year=academic_year,
+            opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=30),
+            test_at=now + timedelta(days=37), test_place="Main building, room 210",
+            published=True, **spec,
+        )
+        if new:
+            call.places = [CallPlace(partner=partners[name], places=places, months=months)
+                           for name, places, months in hosts]
+            call.criteria = [Criterion(name=name, source=source, weight=weight, position=index)
+                             for index, (name, source, weight) in enumerate(criteria)]
+            call.examiners = [examiner]
+            created += 1 + len(hosts) + len(criteria)
+    return created
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, type=click.Choice(sorted(ROLES)), help="May be given several times.")
+@click.option("--name", "full_name_native", prompt="Full name", help="Full name as the person writes it.")
+@click.option("--latin-name", "full_name_latin", prompt="Full name in Latin letters (as in the passport)")
+@click.option("--category", type=click.Choice(sorted(CATEGORIES)), default="staff", show_default=True)
+@click.option("--faculty", "faculty_code", help="Faculty code, e.g. GERM.")
+def create_user(email, roles, full_name_native, full_name_latin, category, faculty_code):
+    """Create an account; the password is asked for and never shown."""
+    email = email.strip().lower()
+    if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+        raise click.ClickException(f"An account with the e-mail {email} already exists.")
+    faculty = None
+    if faculty_code:
+        faculty = db.session.scalar(db.select(Faculty).where(Faculty.code == faculty_code))
+        if faculty is None:
+            raise click.ClickException(f"No faculty with the code {faculty_code}.")
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problems = password_problems(password, email)
+        if not problems:
+            break
+        click.echo(" ".join(problems), err=True)
+    user = User(email=email, password_hash=hash_password(password), full_name_native=full_name_native,
+                full_name_latin=full_name_latin, category=category, faculty=faculty)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {email} with roles: {', '.join(sorted(roles)) or 'applicant only'}.")

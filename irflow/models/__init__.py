@@ -1,0 +1,20 @@
+"""Every model, so that `from irflow.models import X` works and Alembic sees all tables."""
+from .application import Application, ApplicationChoice
+from .call import Call, CallPlace, Criterion, call_examiners
+from .document import Document
+from .faculty import Faculty
+from .log import TransitionLog
+from .login_attempt import LoginAttempt
+from .notification import Notification
+from .partner import Agreement, Partner
+from .program import Program
+from .report import ReturnReport
+from .score import Score
+from .user import User, UserRole, coordinator_faculties
+
+__all__ = [
+    "Agreement", "Application", "ApplicationChoice", "Call", "CallPlace", "Criterion",
+    "Document", "Faculty", "LoginAttempt", "Notification", "Partner", "Program",
+    "ReturnReport", "Score", "TransitionLog", "User", "UserRole",
+    "call_examiners", "coordinator_faculties",
+]

@@ -1,0 +1,65 @@
+from datetime import date, timedelta
+
+from .base import PARTNER_KINDS, UTCDateTime, db, enum_check, sa, utcnow
+
+# Agreements ending within this many days are flagged to the office.
+AGREEMENT_WARNING_DAYS = 90
+
+
+class Partner(db.Model):
+    __tablename__ = "partners"
+    __table_args__ = (
+        enum_check("kind", PARTNER_KINDS),
+        sa.CheckConstraint("length(country) = 2", name="country_alpha2"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(300), nullable=False, unique=True)
+    country = sa.Column(sa.String(2), nullable=False, index=True)  # ISO 3166-1 alpha-2
+    city = sa.Column(sa.String(120))
+    kind = sa.Column(sa.String(40), nullable=False, index=True)
+    website = sa.Column(sa.String(300))
+    # Where nominations are sent; partners without one are told by the coordinator.
+    contact_email = sa.Column(sa.String(254))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    agreements = db.relationship(
+        "Agreement", back_populates="partner", cascade="all, delete-orphan",
+        order_by="Agreement.valid_until",
+    )
+
+    def __repr__(self):
+        return f"<Partner {self.name}>"
+
+
+class Agreement(db.Model):
+    __tablename__ = "agreements"
+    __table_args__ = (
+        sa.CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
+                           name="valid_range"),
+        sa.CheckConstraint("places_per_year IS NULL OR places_per_year >= 0", name="places_not_negative"),
+        sa.CheckConstraint("months_per_year IS NULL OR months_per_year >= 0", name="months_not_negative"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    partner_id = sa.Column(sa.ForeignKey("partners.id", ondelete="CASCADE"), nullable=False, index=True)
+    program_id = sa.Column(sa.ForeignKey("programs.id", ondelete="SET NULL"), index=True)
+    title = sa.Column(sa.String(300))
+    signed_on = sa.Column(sa.Date)
+    valid_from = sa.Column(sa.Date)
+    valid_until = sa.Column(sa.Date, index=True)
+    places_per_year = sa.Column(sa.Integer)
+    months_per_year = sa.Column(sa.Integer)
+    signed_copy_name = sa.Column(sa.String(255))  # the name it was uploaded under
+    signed_copy_stored_name = sa.Column(sa.String(64), unique=True)  # the name in UPLOAD_FOLDER
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    partner = db.relationship("Partner", back_populates="agreements")
+    program = db.relationship("Program")
+
+    def expires_soon(self, today=None):
+        today = today or date.today()
+        return (
+            self.valid_until is not None
+            and today <= self.valid_until <= today + timedelta(days=AGREEMENT_WARNING_DAYS)
+        )

@@ -1,0 +1,98 @@
+import secrets
+
+from flask_login import UserMixin
+
+from .base import CATEGORIES, LOCALES, ROLES, UTCDateTime, db, enum_check, sa, utcnow
+
+coordinator_faculties = sa.Table(
+    "coordinator_faculties",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("faculty_id", sa.ForeignKey("faculties.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_session_token():
+    return secrets.token_urlsafe(32)
+
+
+class UserRole(db.Model):
+    """A role beyond `applicant`, which every active user holds."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (enum_check("role", ROLES),)
+
+    user_id = sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role = sa.Column(sa.String(20), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        enum_check("category", CATEGORIES),
+        enum_check("locale", LOCALES),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.String(254), nullable=False, unique=True)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    # Flask-Login keeps this in the session instead of the id, so that a new token
+    # (deactivation, password change) ends every existing session at once.
+    session_token = sa.Column(sa.String(64), nullable=False, unique=True, default=new_session_token)
+    full_name_native = sa.Column(sa.String(200), nullable=False)
+    full_name_latin = sa.Column(sa.String(200), nullable=False)
+    category = sa.Column(sa.String(20), nullable=False)
+    faculty_id = sa.Column(sa.ForeignKey("faculties.id", ondelete="RESTRICT"), index=True)
+    phone = sa.Column(sa.String(40))
+    locale = sa.Column(sa.String(5), nullable=False, default="en")
+    timezone = sa.Column(sa.String(64), nullable=False, default="Asia/Dushanbe")
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at = sa.Column(UTCDateTime)
+
+    faculty = db.relationship("Faculty")
+    role_rows = db.relationship("UserRole", cascade="all, delete-orphan", lazy="selectin")
+    coordinated_faculties = db.relationship(
+        "Faculty", secondary=coordinator_faculties, lazy="selectin", order_by="Faculty.name"
+    )
+
+    # --- Flask-Login -------------------------------------------------------
+    def get_id(self):
+        return self.session_token
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def end_all_sessions(self):
+        self.session_token = new_session_token()
+
+    # --- roles -------------------------------------------------------------
+    @property
+    def roles(self):
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, role):
+        """`applicant` is every active user; `admin` may do all that `head` may."""
+        if not self.active:
+            return False
+        if role == "applicant":
+            return True
+        held = self.roles
+        return role in held or (role == "head" and "admin" in held)
+
+    def set_roles(self, roles):
+        wanted = set(roles)
+        unknown = wanted - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles: {sorted(unknown)}")
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            UserRole(role=role) for role in sorted(wanted - self.roles)
+        ]
+
+    @property
+    def coordinated_faculty_ids(self):
+        return {faculty.id for faculty in self.coordinated_faculties}
+
+    def __repr__(self):
+        return f"<User {self.email}>"

@@ -1,0 +1,92 @@
+"""Demo data: Khujand State University's faculties and the programs and partners named in
+the department's own description (names spelled as the institutions spell them)."""
+
+FACULTIES = (
+    ("PHYS", "Faculty of Physics and Engineering"),
+    ("MATH", "Faculty of Mathematics"),
+    ("IT", "Faculty of Information Technology"),
+    ("NAT", "Faculty of Natural Sciences"),
+    ("TPHIL", "Faculty of Tajik Philology and Journalism"),
+    ("RPHIL", "Faculty of Russian Philology"),
+    ("ORIENT", "Faculty of Oriental Languages"),
+    ("GERM", "Faculty of Germanic Languages"),
+    ("HIST", "Faculty of History and Law"),
+    ("ECON", "Faculty of Economics and Management"),
+    ("PED", "Faculty of Pedagogy and Psychology"),
+    ("PE", "Faculty of Physical Education"),
+)
+
+# name, country (ISO 3166-1 alpha-2), city, kind, website
+PARTNERS = (
+    ("Beijing University of Agriculture", "CN", "Beijing", "university", "https://www.bua.edu.cn"),
+    ("Xinjiang Normal University", "CN", "Urumqi", "university", "https://www.xjnu.edu.cn"),
+    ("Moscow State University of Economics, Statistics and Informatics", "RU", "Moscow", "university", None),
+    ("Kharkiv National University of Radio Electronics", "UA", "Kharkiv", "university", "https://nure.ua"),
+    ("Osh State University", "KG", "Osh", "university", "https://www.oshsu.kg"),
+    ("Batken State University", "KG", "Batken", "university", None),
+    ("Jawaharlal Nehru University", "IN", "New Delhi", "university", "https://www.jnu.ac.in"),
+    ("Al-Farabi Kazakh National University", "KZ", "Almaty", "university", "https://www.kaznu.kz"),
+    ("Humboldt University of Berlin", "DE", "Berlin", "university", "https://www.hu-berlin.de"),
+    ("Aristotle University of Thessaloniki", "GR", "Thessaloniki", "university", "https://www.auth.gr"),
+    ("Forschungszentrum Jülich", "DE", "Jülich", "research_centre", "https://www.fz-juelich.de"),
+    ("Kazan Federal University", "RU", "Kazan", "university", "https://kpfu.ru"),
+    ("Kyrgyz State Technical University named after I. Razzakov", "KG", "Bishkek", "university", "https://kstu.kg"),
+    ("Daugavpils University", "LV", "Daugavpils", "university", "https://du.lv"),
+    ("Russian-Tajik Slavonic University", "TJ", "Dushanbe", "university", "https://rtsu.tj"),
+    ("Technische Universität Berlin", "DE", "Berlin", "university", "https://www.tu.berlin"),
+    ("Ludwigsburg University of Education", "DE", "Ludwigsburg", "university", "https://www.ph-ludwigsburg.de"),
+    ("Technische Universität Dresden", "DE", "Dresden", "university", "https://tu-dresden.de"),
+    ("Vilnius Pedagogical University", "LT", "Vilnius", "university", None),
+    ("Constantine the Philosopher University in Nitra", "SK", "Nitra", "university", "https://www.ukf.sk"),
+    ("University of Santiago de Compostela", "ES", "Santiago de Compostela", "university", "https://www.usc.gal"),
+    ("Warsaw University of Life Sciences", "PL", "Warsaw", "university", "https://www.sggw.edu.pl"),
+    ("Adam Mickiewicz University, Poznań", "PL", "Poznań", "university", "https://amu.edu.pl"),
+    ("Pierre Mendès France University", "FR", "Grenoble", "university", None),
+    ("Alexander Technological Educational Institute of Thessaloniki", "GR", "Thessaloniki", "university", None),
+    ("University of L'Aquila", "IT", "L'Aquila", "university", "https://www.univaq.it"),
+    ("University of Natural Resources and Life Sciences, Vienna", "AT", "Vienna", "university", "https://boku.ac.at"),
+    ("University of Borås", "SE", "Borås", "university", "https://www.hb.se"),
+    ("Public Affairs Section, Embassy of the United States in Tajikistan", "US", "Dushanbe", "embassy", None),
+    ("Embassy of the Federal Republic of Germany in Tajikistan", "DE", "Dushanbe", "embassy", None),
+    ("Embassy of the Russian Federation in Tajikistan", "RU", "Dushanbe", "embassy", None),
+    ("Cultural Council of the Islamic Republic of Iran", "IR", "Dushanbe", "embassy", None),
+    ("A. M. Gorky Institute of World Literature", "RU", "Moscow", "research_centre", "https://imli.ru"),
+    ("Institute of Oriental Studies of the Russian Academy of Sciences", "RU", "Moscow", "research_centre", "https://www.ivran.ru"),
+    ("Aga Khan Foundation", "CH", "Geneva", "foundation", "https://www.akdn.org"),
+    ("American Councils for International Education (ACCELS)", "US", "Washington", "international_organisation", "https://www.americancouncils.org"),
+    ("IREX", "US", "Washington", "international_organisation", "https://www.irex.org"),
+    ("German Academic Exchange Service (DAAD)", "DE", "Bonn", "international_organisation", "https://www.daad.de"),
+    ("Deutsche Gesellschaft für Internationale Zusammenarbeit (GIZ)", "DE", "Bonn", "international_organisation", "https://www.giz.de"),
+    ("ACTED", "FR", "Paris", "international_organisation", "https://www.acted.org"),
+    ("UNESCO", "FR", "Paris", "international_organisation", "https://www.unesco.org"),
+    ("Eurasia Foundation", "US", "Washington", "foundation", "https://www.eurasia.org"),
+)
+
+# name, kind, funder
+PROGRAMS = (
+    ("Erasmus+ KA171 International Credit Mobility", "erasmus_plus", "European Commission"),
+    ("Erasmus Mundus Silk Route", "erasmus_mundus", "European Commission"),
+    ("Erasmus Mundus CANEM", "erasmus_mundus", "European Commission"),
+    ("Erasmus Mundus TOSCA", "erasmus_mundus", "European Commission"),
+    ("Erasmus Mundus MANECA", "erasmus_mundus", "European Commission"),
+    ("TEMPUS CANQA – Central Asian Network for Quality Assurance", "tempus", "European Commission"),
+    ("TEMPUS PROTRAINING – qualification of teachers for the credit system", "tempus", "European Commission"),
+    ("TEMPUS EPASET – environment protection and agro-technology", "tempus", "European Commission"),
+    ("TEMPUS EDUCA – curricula for pedagogy and management", "tempus", "European Commission"),
+    ("TEMPUS MEDIATE – Master of Science in computer science and telecommunication", "tempus", "European Commission"),
+    ("TEMPUS QUADRIGA", "tempus", "European Commission"),
+    ("TEMPUS FIEPP", "tempus", "European Commission"),
+    ("TEMPUS PROMIS", "tempus", "European Commission"),
+    ("DAAD scholarships", "daad", "German Academic Exchange Service (DAAD)"),
+    ("Bilateral exchange with partner universities", "bilateral", "Khujand State University"),
+    ("Embassy and foundation scholarships", "other", None),
+)
+
+# Demo accounts: e-mail, native name, Latin name, category, faculty code, roles
+DEMO_USERS = (
+    ("admin@irflow.example", "Администратор Системӣ", "SYSTEM ADMINISTRATOR", "staff", None, ("admin",)),
+    ("head@irflow.example", "Саидова Гулноза Раҳимовна", "SAIDOVA GULNOZA", "staff", None, ("head",)),
+    ("coordinator@irflow.example", "Каримов Фаррух Бахтиёрович", "KARIMOV FARRUKH", "staff", "GERM", ("coordinator",)),
+    ("examiner@irflow.example", "Назарова Малика Шерзодовна", "NAZAROVA MALIKA", "teacher", "GERM", ("examiner",)),
+    ("student@irflow.example", "Раҳимов Алишер Ҷамшедович", "RAHIMOV ALISHER", "bachelor", "GERM", ()),
+)

@@ -1,0 +1,53 @@
+"""The outbox. Messages are written to `notifications` in the caller's transaction;
+delivery by SMTP is a separate step so that a slow or failing mail server never
+breaks the change that caused the message."""
+from flask import render_template
+from flask_babel import force_locale, gettext as _
+
+from ..extensions import db
+from ..models import Notification
+
+
+def queue(recipient_email, subject, body, recipient=None, application=None):
+    notification = Notification(
+        recipient=recipient, recipient_email=recipient_email, application=application,
+        subject=subject, body=body,
+    )
+    db.session.add(notification)
+    return notification
+
+
+def queue_for_user(user, template, subject, application=None, **context):
+    """Render `template` in the recipient's own language and queue it."""
+    with force_locale(user.locale):
+        return queue(
+            user.email,
+            str(subject() if callable(subject) else subject),
+            render_template(template, recipient=user, application=application, **context),
+            recipient=user,
+            application=application,
+        )
+
+
+def queue_transition_notice(application, transition, comment):
+    from ..workflow.states import STATE_LABELS
+
+    applicant = application.applicant
+    return queue_for_user(
+        applicant,
+        "emails/transition.txt",
+        lambda: _("Application %(number)s: %(state)s", number=application.id,
+                  state=STATE_LABELS[application.state]),
+        application=application,
+        transition=transition,
+        state_label=STATE_LABELS[application.state],
+        comment=comment,
+    )
+
+
+def queue_nomination(application, host):
+    # Host offices read English; the message names the participant as in the passport.
+    with force_locale("en"):
+        body = render_template("emails/nomination.txt", application=application, host=host)
+        subject = _("Nomination: %(name)s", name=application.applicant.full_name_latin)
+    return queue(host.contact_email, subject, body, application=application)

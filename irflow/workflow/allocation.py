@@ -1,0 +1,91 @@
+"""Scores, free places and the waiting list."""
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Application, ApplicationChoice, CallPlace, Score
+from .states import HOLDING_STATES
+
+HUNDRED = Decimal(100)
+
+
+def normalised_grade(application):
+    """The average grade on a 0–100 scale, given the call's grade scale."""
+    if application.average_grade is None:
+        return None
+    value = Decimal(application.average_grade) / Decimal(application.call.grade_scale) * HUNDRED
+    return min(max(value, Decimal(0)), HUNDRED)
+
+
+def score_breakdown(application, scores=None):
+    """[(criterion, value or None)] for every criterion of the call, in the call's order."""
+    if scores is None:
+        scores = db.session.scalars(sa.select(Score).where(Score.application_id == application.id))
+    by_criterion = {score.criterion_id: Decimal(score.value) for score in scores}
+    breakdown = []
+    for criterion in application.call.criteria:
+        if criterion.source == "average_grade":
+            breakdown.append((criterion, normalised_grade(application)))
+        else:
+            breakdown.append((criterion, by_criterion.get(criterion.id)))
+    return breakdown
+
+
+def total_score(application, scores=None):
+    """Σ weight·score / Σ weight over the call's criteria; None while a value is missing."""
+    breakdown = score_breakdown(application, scores)
+    if not breakdown or any(value is None for _, value in breakdown):
+        return None
+    weights = sum(Decimal(criterion.weight) for criterion, _ in breakdown)
+    weighted = sum(Decimal(criterion.weight) * value for criterion, value in breakdown)
+    return (weighted / weights).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def held_places(place_id):
+    return db.session.scalar(
+        sa.select(sa.func.count(Application.id)).where(
+            Application.allocated_place_id == place_id,
+            Application.state.in_(HOLDING_STATES),
+        )
+    )
+
+
+def free_places(place):
+    return place.places - held_places(place.id)
+
+
+def lock_place(place):
+    """Serialise allocations to one host on databases that can (SQLite's writes are serial anyway)."""
+    db.session.execute(sa.select(CallPlace.id).where(CallPlace.id == place.id).with_for_update())
+
+
+def first_free_choice(application):
+    """The applicant's highest-ranked host that still has a free place, or None."""
+    for choice in application.choices:
+        lock_place(choice.place)
+        if free_places(choice.place) > 0:
+            return choice.place
+    return None
+
+
+def next_on_waiting_list(place):
+    """The best-ranked waitlisted applicant of the place's call who chose that host."""
+    return db.session.scalars(
+        sa.select(Application)
+        .join(ApplicationChoice, ApplicationChoice.application_id == Application.id)
+        .where(
+            Application.call_id == place.call_id,
+            Application.state == "waitlisted",
+            ApplicationChoice.call_place_id == place.id,
+        )
+        .order_by(
+            Application.rank.is_(None),
+            Application.rank,
+            Application.total_score.is_(None),
+            Application.total_score.desc(),
+            Application.submitted_at,
+            Application.id,
+        )
+        .limit(1)
+    ).first()

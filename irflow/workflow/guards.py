@@ -1,0 +1,182 @@
+"""Guards: each returns the list of unmet conditions (empty means the trigger may fire).
+
+`ctx` carries actor, comment, data (the keyword arguments given to fire) and now.
+A guard may leave what it found on ctx (the place `select` will take) for the effect.
+"""
+from datetime import date
+
+from flask_babel import gettext as _
+
+from ..models import Document, ReturnReport
+from ..extensions import db
+from . import allocation
+from ..models.base import DOCUMENT_KINDS
+
+
+def application_problems(application):
+    """What a submission still lacks: fields, host choices, documents, eligibility."""
+    call = application.call
+    problems = []
+    if not call.admits_category(application.applicant.category):
+        problems.append(_("This call is not open to your category."))
+    if not (application.motivation or "").strip():
+        problems.append(_("Write your motivation."))
+    if application.average_grade is None:
+        problems.append(_("Enter your average grade."))
+    elif application.average_grade > call.grade_scale:
+        problems.append(_("The average grade cannot be above %(scale)s.", scale=call.grade_scale))
+    if not (application.language or "").strip():
+        problems.append(_("Name the language of the mobility."))
+    if not application.cefr_level:
+        problems.append(_("Give your language level (CEFR)."))
+    problems.extend(_planned_dates_problems(application))
+    problems.extend(_choice_problems(application))
+    missing = [kind for kind in call.required_document_kinds or [] if kind not in application.document_kinds()]
+    for kind in missing:
+        problems.append(_("Upload the required document: %(kind)s.", kind=DOCUMENT_KINDS.get(kind, kind)))
+    return problems
+
+
+def _planned_dates_problems(application):
+    start, end, call = application.planned_start, application.planned_end, application.call
+    if start is None or end is None:
+        return [_("Give the planned start and end dates.")]
+    if end <= start:
+        return [_("The planned end must be after the planned start.")]
+    months = months_between(start, end)
+    if months < call.min_months or months > call.max_months:
+        return [_("The planned stay must last between %(low)s and %(high)s months.",
+                  low=call.min_months, high=call.max_months)]
+    return []
+
+
+def months_between(start, end):
+    """Calendar months a stay spans, counting a started month as whole (1 Sep–31 Jan is 5)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    return months + (1 if end.day >= start.day else 0)
+
+
+def _choice_problems(application):
+    choices = application.choices
+    if not 1 <= len(choices) <= 3:
+        return [_("Choose between one and three host institutions.")]
+    if any(choice.place.call_id != application.call_id for choice in choices):
+        return [_("Choose host institutions among the places of this call.")]
+    return []
+
+
+def _comment_problem(ctx):
+    return [] if (ctx.comment or "").strip() else [_("A comment is required.")]
+
+
+def guard_submit(application, ctx):
+    problems = []
+    if not application.call.is_open(ctx.now):
+        problems.append(_("The call is not open for applications."))
+    return problems + application_problems(application)
+
+
+def guard_resubmit(application, ctx):
+    problems = []
+    if application.changes_due_at is not None and ctx.now > application.changes_due_at:
+        problems.append(_("The time given for the changes has run out."))
+    return problems + application_problems(application)
+
+
+def guard_record_score(application, ctx):
+    scores = {score.criterion_id: score.value for score in application.scores}
+    problems = []
+    for criterion in application.call.test_criteria:
+        value = scores.get(criterion.id)
+        if value is None or not 0 <= value <= 100:
+            problems.append(_("Score %(criterion)s from 0 to 100.", criterion=criterion.name))
+    if not application.call.test_criteria:
+        problems.append(_("This call has no test criteria to score."))
+    return problems
+
+
+def guard_select(application, ctx):
+    wanted = ctx.data.get("place")
+    chosen_ids = {choice.call_place_id for choice in application.choices}
+    if wanted is not None:
+        if wanted.id not in chosen_ids:
+            return [_("The applicant did not choose this host.")]
+        allocation.lock_place(wanted)
+        if allocation.free_places(wanted) <= 0:
+            return [_("There is no free place left at %(host)s.", host=wanted.partner.name)]
+        ctx.place = wanted
+        return []
+    ctx.place = allocation.first_free_choice(application)
+    if ctx.place is None:
+        return [_("None of the applicant's chosen hosts has a free place.")]
+    return []
+
+
+def guard_confirm_place(application, ctx):
+    if application.offer_deadline is not None and ctx.now > application.offer_deadline:
+        return [_("The offer has lapsed: the deadline to confirm has passed.")]
+    return []
+
+
+def guard_host_accept(application, ctx):
+    if "host_acceptance" not in application.document_kinds():
+        return [_("Upload the host's acceptance letter first.")]
+    return []
+
+
+def _date_problems(value, label, today):
+    if not isinstance(value, date):
+        return [_("Give the %(what)s date.", what=label)]
+    if value > today:
+        return [_("The %(what)s date cannot be in the future.", what=label)]
+    return []
+
+
+def guard_depart(application, ctx):
+    return _date_problems(ctx.data.get("departure_date"), _("departure"), ctx.today)
+
+
+def guard_return_home(application, ctx):
+    returned_on = ctx.data.get("return_date")
+    problems = _date_problems(returned_on, _("return"), ctx.today)
+    if not problems and application.actual_departure and returned_on < application.actual_departure:
+        problems.append(_("The return date cannot be before the departure date."))
+    return problems
+
+
+def guard_submit_report(application, ctx):
+    problems = []
+    report = db.session.scalar(db.select(ReturnReport).where(ReturnReport.application_id == application.id))
+    if report is None or not report.is_filled_in():
+        problems.append(_("Fill in the activities and results of your report."))
+    has_certificate = db.session.scalar(
+        db.select(Document.id).where(
+            Document.application_id == application.id, Document.kind == "certificate_of_attendance"
+        ).limit(1)
+    )
+    if has_certificate is None:
+        problems.append(_("Upload the certificate of attendance."))
+    return problems
+
+
+GUARDS = {
+    "submit": guard_submit,
+    "resubmit": guard_resubmit,
+    "record_score": guard_record_score,
+    "select": guard_select,
+    "confirm_place": guard_confirm_place,
+    "host_accept": guard_host_accept,
+    "depart": guard_depart,
+    "return_home": guard_return_home,
+    "submit_report": guard_submit_report,
+}
+
+
+def problems_for(transition, application, ctx):
+    problems = []
+    if transition.comment_required:
+        problems.extend(_comment_problem(ctx))
+    guard = GUARDS.get(transition.trigger)
+    if guard is not None:
+        problems.extend(guard(application, ctx))
+    return problems

@@ -1,0 +1,3 @@
+from irflow import create_app
+
+app = create_app()
