@@ -1,0 +1,110 @@
+"""Test fixtures.
+
+The schema is built by the Alembic migrations (not create_all), so every run also proves
+the migrations. TEST_DATABASE_URL runs the suite on that database (PostgreSQL in CI);
+by default a temporary SQLite file is used. Each test starts with empty tables.
+
+The test body has its own app context and session; each request made with `client`
+runs in a fresh app context of its own, as in production, and the test's session is
+expired afterwards so that it reads what the request committed.
+"""
+import contextvars
+import os
+import re
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from irflow import create_app
+from irflow.config import TestConfig
+from irflow.extensions import db
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests do not share the test's app context (nor its `g`,
+    where Flask-Login caches the user, nor its database session)."""
+
+    def open(self, *args, **kwargs):
+        def run():
+            _cv_app.set(None)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        response = contextvars.copy_context().run(run)
+        db.session.expire_all()
+        return response
+
+    def csrf_token(self, path="/"):
+        """A valid CSRF token for this client's session, read from a rendered form."""
+        page = self.get(path).get_data(as_text=True)
+        match = CSRF_INPUT.search(page)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def post_form(self, path, data=None, token_from="/", **kwargs):
+        """POST a form with a valid CSRF token, as a browser would."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(token_from))
+        return self.post(path, data=data, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("irflow")
+
+    class SuiteConfig(TestConfig):
+        UPLOAD_FOLDER = str(workdir / "uploads")
+        SQLALCHEMY_DATABASE_URI = (
+            TestConfig.SQLALCHEMY_DATABASE_URI
+            if os.environ.get("TEST_DATABASE_URL")
+            else f"sqlite:///{workdir / 'test.sqlite3'}"
+        )
+
+    application = create_app(SuiteConfig)
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+        _empty_tables()
+
+
+def _empty_tables():
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(tables))))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    """Log `user` in on `client` the way Flask-Login would after a real login."""
+
+    def log_in(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.session_token
+            session["_fresh"] = True
+        return client
+
+    return log_in

@@ -1,0 +1,199 @@
+"""factory_boy factories, committing so that requests in other sessions see the rows.
+
+`application_in(state)` builds an application that sits in `state` with everything the
+guards of that state's outgoing triggers ask for (fields, choices, documents, scores,
+allocated place, dates, report). Setting `state` directly is for building fixtures only:
+the application code changes state through workflow.fire() alone.
+"""
+import hashlib
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+from argon2 import PasswordHasher
+from factory.alchemy import SQLAlchemyModelFactory
+
+from irflow.extensions import db
+from irflow.models import (
+    Application, ApplicationChoice, Call, CallPlace, Criterion, Document, Faculty, Partner,
+    Program, ReturnReport, Score, User,
+)
+from irflow.models.base import utcnow
+from irflow.workflow.states import HOLDING_STATES
+
+PASSWORD = "a long walk by the Syr Darya"
+# Same cheap Argon2id parameters as TestConfig, so no rehash happens on login.
+PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class FacultyFactory(Base):
+    class Meta:
+        model = Faculty
+
+    name = factory.Sequence(lambda n: f"Faculty {n}")
+    code = factory.Sequence(lambda n: f"F{n}")
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    password_hash = PASSWORD_HASH
+    full_name_native = factory.Sequence(lambda n: f"Корбар {n}")
+    full_name_latin = factory.Sequence(lambda n: f"USER {n}")
+    category = "bachelor"
+    faculty = factory.SubFactory(FacultyFactory)
+    locale = "en"
+    active = True
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if extracted:
+            self.set_roles(extracted)
+
+    @factory.post_generation
+    def coordinates(self, create, extracted, **kwargs):
+        """Faculties this user coordinates (gives the coordinator role too)."""
+        if extracted:
+            self.set_roles(self.roles | {"coordinator"})
+            self.coordinated_faculties = list(extracted)
+        if create and (extracted or self.role_rows):
+            db.session.commit()
+
+
+class PartnerFactory(Base):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner University {n}")
+    country = "DE"
+    city = "Berlin"
+    kind = "university"
+
+
+class ProgramFactory(Base):
+    class Meta:
+        model = Program
+
+    name = factory.Sequence(lambda n: f"Program {n}")
+    kind = "erasmus_plus"
+    published = True
+
+
+class CallFactory(Base):
+    """An open call with three hosts (2, 1 and 1 places), two test criteria and the grade."""
+
+    class Meta:
+        model = Call
+
+    program = factory.SubFactory(ProgramFactory)
+    title = factory.Sequence(lambda n: f"Call {n}")
+    mobility_type = "study"
+    eligible_categories = ["bachelor", "master", "phd", "teacher", "staff"]
+    required_document_kinds = ["cv", "passport"]
+    academic_year = "2026/2027"
+    opens_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=5))
+    closes_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=20))
+    min_months = 1
+    max_months = 10
+    minimum_total_score = Decimal(50)
+    grade_scale = Decimal(5)
+    offer_reply_days = 7
+    changes_reply_days = 7
+    published = True
+
+    @factory.post_generation
+    def places(self, create, extracted, **kwargs):
+        counts = extracted if extracted is not None else (2, 1, 1)
+        self.places = [CallPlace(partner=PartnerFactory(), places=count, months=5) for count in counts]
+        self.criteria = [
+            Criterion(name="Language test", source="test", weight=Decimal(2), position=0),
+            Criterion(name="Interview", source="test", weight=Decimal(1), position=1),
+            Criterion(name="Average grade", source="average_grade", weight=Decimal(1), position=2),
+        ]
+        if create:
+            db.session.commit()
+
+    @factory.post_generation
+    def examiners(self, create, extracted, **kwargs):
+        if extracted:
+            self.examiners = list(extracted)
+            db.session.commit()
+
+
+class ApplicationFactory(Base):
+    class Meta:
+        model = Application
+
+    call = factory.SubFactory(CallFactory)
+    applicant = factory.SubFactory(UserFactory)
+    faculty = factory.LazyAttribute(lambda application: application.applicant.faculty)
+    state = "draft"
+    motivation = "I want to study computer science in Europe and bring it home."
+    average_grade = Decimal("4.50")
+    language = "English"
+    cefr_level = "B2"
+    planned_start = date(2027, 2, 1)
+    planned_end = date(2027, 6, 30)
+
+    @factory.post_generation
+    def hosts(self, create, extracted, **kwargs):
+        """Ranked host choices: the given CallPlaces, or the call's first two."""
+        chosen = extracted if extracted is not None else self.call.places[:2]
+        self.choices = [ApplicationChoice(rank=rank, place=place) for rank, place in enumerate(chosen, 1)]
+        if create:
+            db.session.commit()
+
+
+def add_document(application, kind, uploader=None):
+    content = f"{kind}-{uuid.uuid4()}".encode()
+    document = Document(
+        application=application, kind=kind, original_name=f"{kind}.pdf", stored_name=uuid.uuid4().hex,
+        content_type="application/pdf", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=uploader or application.applicant,
+    )
+    db.session.add(document)
+    db.session.commit()
+    return document
+
+
+def add_scores(application, examiner, values=None):
+    """Score every test criterion (by default 80 each)."""
+    for criterion in application.call.test_criteria:
+        value = Decimal((values or {}).get(criterion.name, 80))
+        db.session.add(Score(application=application, criterion=criterion, value=value, examiner=examiner))
+    db.session.commit()
+
+
+def application_in(state, examiner=None, **overrides):
+    """An application in `state` whose outgoing triggers' guards all hold."""
+    application = ApplicationFactory(state=state, **overrides)
+    for kind in application.call.required_document_kinds:
+        add_document(application, kind)
+    if state != "draft":
+        application.submitted_at = utcnow() - timedelta(days=3)
+    if state in ("eligible", "tested", "waitlisted", "absent", "not_selected") or state in HOLDING_STATES:
+        add_scores(application, examiner or UserFactory(roles=["examiner"]))
+    if state in HOLDING_STATES or state in ("declined", "host_rejected"):
+        application.allocated_place = application.choices[0].place
+        application.offer_deadline = utcnow() + timedelta(days=5)
+    if state == "nominated":
+        add_document(application, "host_acceptance")
+    if state in ("abroad", "returned", "report_submitted", "completed"):
+        application.actual_departure = date.today() - timedelta(days=60)
+    if state in ("returned", "report_submitted", "completed"):
+        application.actual_return = date.today() - timedelta(days=2)
+        db.session.add(ReturnReport(application=application, activities="Courses and a lab project.",
+                                    results="30 ECTS passed.", credits_recognised=Decimal(30)))
+        add_document(application, "certificate_of_attendance")
+    db.session.commit()
+    return application
