@@ -2,7 +2,7 @@
 import os
 
 from flask import Flask, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale, gettext as _
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -53,12 +53,15 @@ def create_app(config=None):
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    # SQLite ignores foreign keys unless asked on every connection.
+def _sqlite_connection_setup(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        # SQLite ignores foreign keys unless asked on every connection.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # Its own lower() folds ASCII only; searches must find Cyrillic and Tajik names too.
+        dbapi_connection.create_function("lower", 1, lambda value: value.lower() if isinstance(value, str) else value,
+                                         deterministic=True)
 
 
 def _init_extensions(app):
@@ -110,11 +113,15 @@ def _languages():
 
 def _register_blueprints(app):
     from .admin import bp as admin_bp
+    from .applications import bp as applications_bp
     from .auth import bp as auth_bp
     from .calls import bp as calls_bp
+    from .review import bp as review_bp
 
     app.register_blueprint(calls_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(applications_bp, url_prefix="/applications")
+    app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -166,7 +173,7 @@ def _register_error_handlers(app):
         413: (lambda: _("File too large"),
               lambda: _("The upload is larger than the %(size)s MB allowed. Nothing was saved; "
                         "choose a smaller file and try again.",
-                        size=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))),
+                        size=format_decimal(round(app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), 1)))),
         429: (lambda: _("Too many attempts"), lambda: _("Please wait a little and try again.")),
         500: (lambda: _("Something went wrong"),
               lambda: _("The error has been logged. Please try again later.")),

@@ -3,6 +3,7 @@ import secrets
 from datetime import timedelta
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from .auth.passwords import hash_password, password_problems
@@ -141,6 +142,11 @@ def _seed_calls(programs, partners, examiner):
 def create_user(email, roles, full_name_native, full_name_latin, category, faculty_code):
     """Create an account; the password is asked for and never shown."""
     email = email.strip().lower()
+    try:
+        # The check the registration form makes: notifications are sent to this address.
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.ClickException(f"{email} is not a valid e-mail address: {error}")
     if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
         raise click.ClickException(f"An account with the e-mail {email} already exists.")
     faculty = None

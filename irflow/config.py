@@ -75,7 +75,9 @@ class Config:
     LOGIN_THROTTLE_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_MAX_DELAY_SECONDS", 300)
     # From an address other than the attacker's, an account is only ever delayed this long.
     LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS", 30)
-    LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS", 20)
+    # A campus behind one NAT address shares this count: generous, and capped low.
+    LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS", 50)
+    LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS", 60)
 
     # Days an applicant has to resubmit after a coordinator asks for changes.
     CHANGES_REPLY_DAYS = _int("CHANGES_REPLY_DAYS", 7)

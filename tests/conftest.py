@@ -83,13 +83,10 @@ def _app_context(app):
 
 
 def _empty_tables():
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    # DELETE beats TRUNCATE by far on PostgreSQL for the few rows a test writes.
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(tables))))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -197,3 +197,102 @@ def application_in(state, examiner=None, **overrides):
         add_document(application, "certificate_of_attendance")
     db.session.commit()
     return application
+
+
+# --- workflow test helpers ------------------------------------------------------------
+# Actor kinds of the workflow table. "system" is the actor None (promotion, cron).
+ALLOWED_KINDS = ("owner", "coordinator", "examiner", "head", "admin", "system")
+# People close to an application who must never act on it.
+OUTSIDER_KINDS = (
+    "other_applicant", "other_coordinator", "other_examiner",
+    "inactive_coordinator", "inactive_examiner", "inactive_head", "inactive_admin",
+)
+
+
+def _save_all(users):
+    db.session.add_all([user for user in users if user is not None])
+    db.session.commit()
+
+
+def actors_for(application, kinds=ALLOWED_KINDS):
+    """{kind: user} for the actor kinds of the table, scoped to `application`: the owner,
+    a coordinator of its faculty, an examiner assigned to its call, a head, an admin and
+    the system (None). Users are built and saved in one commit: the suite stays fast."""
+    makers = {
+        "owner": lambda: application.applicant,
+        "coordinator": lambda: UserFactory.build(coordinates=[application.faculty]),
+        "examiner": lambda: UserFactory.build(roles=["examiner"]),
+        "head": lambda: UserFactory.build(roles=["head"]),
+        "admin": lambda: UserFactory.build(roles=["admin"]),
+        "system": lambda: None,
+    }
+    people = {kind: makers[kind]() for kind in kinds}
+    if "examiner" in people:
+        application.call.examiners.append(people["examiner"])
+    _save_all(people.values())
+    return people
+
+
+def outsiders_for(application):
+    """{kind: user} for near misses: another applicant, a coordinator of another faculty,
+    an examiner not assigned to the call, and deactivated holders of each staff role
+    (the coordinator still coordinating this faculty, the examiner still assigned)."""
+    people = {
+        "other_applicant": UserFactory.build(faculty=application.faculty),
+        "other_coordinator": UserFactory.build(coordinates=[FacultyFactory.build()]),
+        "other_examiner": UserFactory.build(roles=["examiner"]),
+        "inactive_coordinator": UserFactory.build(coordinates=[application.faculty], active=False),
+        "inactive_examiner": UserFactory.build(roles=["examiner"], active=False),
+        "inactive_head": UserFactory.build(roles=["head"], active=False),
+        "inactive_admin": UserFactory.build(roles=["admin"], active=False),
+    }
+    application.call.examiners.append(people["inactive_examiner"])
+    _save_all(people.values())
+    return people
+
+
+def staff_applicant():
+    """A user who coordinates their own faculty and is head too: staff who apply themselves."""
+    faculty = FacultyFactory()
+    return UserFactory(faculty=faculty, category="teacher", roles=["head", "examiner"], coordinates=[faculty])
+
+
+def log_rows(application):
+    from irflow.models import TransitionLog
+
+    return db.session.scalars(
+        db.select(TransitionLog).where(TransitionLog.application_id == application.id).order_by(TransitionLog.id)
+    ).all()
+
+
+def notifications_for(application):
+    from irflow.models import Notification
+
+    return db.session.scalars(
+        db.select(Notification).where(Notification.application_id == application.id).order_by(Notification.id)
+    ).all()
+
+
+def stored_state(application):
+    """(state, version) as committed or flushed in the database, not as held in memory."""
+    row = db.session.execute(
+        db.select(Application.state, Application.version).where(Application.id == application.id)
+    ).one()
+    return tuple(row)
+
+
+from contextlib import contextmanager  # noqa: E402  (helpers appended below the factories)
+
+
+@contextmanager
+def one_commit():
+    """Build several fixtures in one transaction: inside the block the factories flush
+    where they would commit, and the block commits once at its end. Several times faster
+    (no fsync and no reload of every expired object after each commit); for tests that
+    need no commit in between."""
+    db.session.commit = db.session.flush
+    try:
+        yield
+    finally:
+        del db.session.commit
+    db.session.commit()

@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..auth.access import role_required
 from ..extensions import db
 from ..models import Faculty, User, UserRole
+from ..search import contains_text
 from . import bp
 from .forms import ActiveForm, UserAccessForm, UserSearchForm
 
@@ -20,12 +21,7 @@ def users():
     query = db.select(User).order_by(User.full_name_latin, User.id)
     text = (form.q.data or "").strip()
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(db.or_(
-            db.func.lower(User.email).like(pattern),
-            db.func.lower(User.full_name_latin).like(pattern),
-            db.func.lower(User.full_name_native).like(pattern),
-        ))
+        query = query.where(contains_text((User.email, User.full_name_latin, User.full_name_native), text))
     if form.role.data:
         query = query.where(User.id.in_(db.select(UserRole.user_id).where(UserRole.role == form.role.data)))
     if form.status.data == "active":

@@ -11,6 +11,10 @@ def normalise_email(value):
     return (value or "").strip().lower()
 
 
+def int_or_none(value):
+    return int(value) if value not in (None, "") else None
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)], filters=[normalise_email])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
@@ -32,8 +36,11 @@ class RegistrationForm(FlaskForm):
         _l("Full name in Latin letters"), validators=[DataRequired(), Length(max=200)],
         description=_l("Exactly as in your passport, for example RAHIMOV ALISHER."),
     )
-    category = SelectField(_l("I am a"), choices=[], validators=[DataRequired()])
-    faculty_id = SelectField(_l("Faculty"), coerce=int, choices=[], validators=[DataRequired()])
+    # Both start on an empty choice: a preselected first faculty would go unnoticed and send
+    # the application to the wrong faculty's coordinator.
+    category = SelectField(_l("I am a"), choices=[], validators=[DataRequired(message=_l("Choose what you are."))])
+    faculty_id = SelectField(_l("Faculty"), coerce=int_or_none, choices=[],
+                             validators=[DataRequired(message=_l("Choose your faculty."))])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     locale = SelectField(_l("Language"), choices=[(code, name) for code, name in LOCALES.items()])
     password = PasswordField(
@@ -47,8 +54,8 @@ class RegistrationForm(FlaskForm):
 
     def __init__(self, faculties, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [(key, str(label)) for key, label in CATEGORIES.items()]
-        self.faculty_id.choices = [(faculty.id, faculty.name) for faculty in faculties]
+        self.category.choices = [("", _l("Choose…"))] + [(key, str(label)) for key, label in CATEGORIES.items()]
+        self.faculty_id.choices = [("", _l("Choose…"))] + [(faculty.id, faculty.name) for faculty in faculties]
 
     def validate_full_name_latin(self, field):
         if any(ord(ch) > 0x24F for ch in field.data):

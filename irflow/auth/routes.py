@@ -1,5 +1,6 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
@@ -87,7 +88,12 @@ def register():
                 locale=form.locale.data,
             )
             db.session.add(user)
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same e-mail registered a moment ago
+                db.session.rollback()
+                form.email.errors.append(_("An account with this e-mail already exists. Log in instead."))
+                return render_template("auth/register.html", form=form), 400
             session.clear()
             login_user(user)
             flash(_("Welcome to irflow. Your account is ready."), "success")

@@ -41,7 +41,8 @@ def seconds_to_wait(email, address, now=None):
     cap = config["LOGIN_THROTTLE_MAX_DELAY_SECONDS"]
     checks = (
         (_failures(since, LoginAttempt.email == email, LoginAttempt.address == address), free, cap),
-        (_failures(since, LoginAttempt.address == address), config["LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS"], cap),
+        (_failures(since, LoginAttempt.address == address), config["LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS"],
+         config["LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS"]),
         (_failures(since, LoginAttempt.email == email), free * 2, config["LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS"]),
     )
     wait = 0

@@ -62,8 +62,11 @@ def lock_place(place):
 
 def first_free_choice(application):
     """The applicant's highest-ranked host that still has a free place, or None."""
+    # Lock every chosen place first, in id order: two selections with crossing
+    # preferences then wait for each other instead of deadlocking.
+    for place in sorted((choice.place for choice in application.choices), key=lambda place: place.id):
+        lock_place(place)
     for choice in application.choices:
-        lock_place(choice.place)
         if free_places(choice.place) > 0:
             return choice.place
     return None

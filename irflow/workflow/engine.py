@@ -1,8 +1,8 @@
 """fire(): the one door through which an application changes state."""
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
-from flask_babel import gettext as _
+from flask_babel import get_timezone, gettext as _
 from transitions import Machine
 
 from ..extensions import db
@@ -48,7 +48,11 @@ class FireContext:
 
     @property
     def today(self):
-        return self.now.date() if self.now else date.today()
+        # Departure and return are calendar dates where the user is (by default Asia/Dushanbe,
+        # UTC+5): "not in the future" must use today there, not today in UTC.
+        zone = get_timezone()
+        now = self.now or utcnow()
+        return now.astimezone(zone).date() if zone is not None else now.date()
 
 
 def _stale():

@@ -3,7 +3,7 @@
 `ctx` carries actor, comment, data (the keyword arguments given to fire) and now.
 A guard may leave what it found on ctx (the place `select` will take) for the effect.
 """
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 
@@ -125,7 +125,7 @@ def guard_host_accept(application, ctx):
 
 
 def _date_problems(value, label, today):
-    if not isinstance(value, date):
+    if not isinstance(value, date) or isinstance(value, datetime):
         return [_("Give the %(what)s date.", what=label)]
     if value > today:
         return [_("The %(what)s date cannot be in the future.", what=label)]
