@@ -116,12 +116,19 @@ def _register_blueprints(app):
     from .applications import bp as applications_bp
     from .auth import bp as auth_bp
     from .calls import bp as calls_bp
+    from .exports import bp as exports_bp
     from .review import bp as review_bp
+    from .scoring import bp as scoring_bp
+    from .selection import bp as selection_bp
 
     app.register_blueprint(calls_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(applications_bp, url_prefix="/applications")
     app.register_blueprint(review_bp, url_prefix="/review")
+    # These serve pages of a call: /calls/<id>/scores, /selection, /export/...
+    app.register_blueprint(scoring_bp)
+    app.register_blueprint(selection_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -176,9 +176,8 @@ def edit(id):
     application.cefr_level = form.cefr_level.data or None
     application.planned_start = form.planned_start.data
     application.planned_end = form.planned_end.data
-    # Always touched, so that the row (and its version) changes even when only the
-    # host choices did.
-    application.updated_at = utcnow()
+    # Touched so that the version moves even when only the host choices changed.
+    _touch(application)
     wanted = form.chosen_place_ids()
     if [choice.call_place_id for choice in application.choices] != wanted:
         # Old rows go first: re-ranking the same hosts would otherwise hit the
@@ -239,6 +238,7 @@ def upload(id):
         stored_name=stored.stored_name, content_type=stored.content_type, size=stored.size,
         sha256=stored.sha256, uploaded_by_id=current_user.id,
     ))
+    _touch(application)
     try:
         db.session.commit()
     except BaseException:
@@ -250,6 +250,12 @@ def upload(id):
         storage.delete(stored_name)
     flash(_("%(kind)s uploaded: %(name)s.", kind=DOCUMENT_KINDS[kind], name=stored.original_name), "success")
     return redirect(url_for("applications.detail", id=application.id) + "#documents")
+
+
+def _touch(application):
+    """Documents are part of the application: a change to them moves its version, so a
+    coordinator acting on what they saw is told when the documents changed meanwhile."""
+    application.updated_at = utcnow()
 
 
 def _document_or_404(application, document_id):
@@ -283,6 +289,7 @@ def delete_document(id, document_id):
         abort(403)
     stored_name, name = document.stored_name, document.original_name
     db.session.delete(document)
+    _touch(application)
     db.session.commit()
     storage.delete(stored_name)
     flash(_("Document deleted: %(name)s.", name=name), "success")
