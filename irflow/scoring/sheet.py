@@ -1,0 +1,279 @@
+"""The score sheet of a call: who may use it, its rows, and saving what an examiner entered.
+
+The sheet page and the CSV import both end in `check_rows` and `apply_rows`, so a score
+typed into the sheet and one read from a file are held to the same rules and saved the
+same way: Score rows first, then `record_score` / `mark_absent` through workflow.fire(),
+or a recomputed total for a tested applicant whose scores were corrected. Nothing here
+commits; the route commits once at the end of the request.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Application, Score, User
+from ..models.base import utcnow
+from ..workflow import fire
+from ..workflow.allocation import total_score
+
+# Eligible applicants are scored; tested ones may be corrected until the selection is confirmed.
+SHEET_STATES = ("eligible", "tested")
+LOWEST, HIGHEST = Decimal(0), Decimal(100)
+CENT = Decimal("0.01")
+
+# What saving a row will do.
+RECORD = "record"        # every test criterion scored: fires record_score
+PARTIAL = "partial"      # scores kept, the applicant stays eligible
+ABSENT = "absent"        # fires mark_absent
+CORRECT = "correct"      # a tested applicant's scores changed: the total is recomputed
+NOTHING = "nothing"      # saving changes nothing
+
+
+# --- who may use the sheet -------------------------------------------------------------
+
+def assigned_examiner(user, call):
+    """An examiner assigned to the call: may enter and correct its scores."""
+    return (
+        user is not None and user.is_authenticated and user.has_role("examiner")
+        and any(examiner.id == user.id for examiner in call.examiners)
+    )
+
+
+def may_view(user, call):
+    """Assigned examiners, and the head (and admin) who oversee every call, read-only."""
+    return assigned_examiner(user, call) or (user is not None and user.is_authenticated and user.has_role("head"))
+
+
+def is_locked(call):
+    """After the selection is confirmed the scores it was based on no longer change."""
+    return call.selection_confirmed_at is not None
+
+
+# --- the rows --------------------------------------------------------------------------
+
+def _with_people_and_scores(query):
+    # Applicant, faculty and scores in a fixed number of statements, whatever the row count;
+    # the applicants' own roles and faculties coordinated are not needed here.
+    return query.options(
+        db.contains_eager(Application.applicant).lazyload(User.role_rows),
+        db.contains_eager(Application.applicant).lazyload(User.coordinated_faculties),
+        db.joinedload(Application.faculty),
+        db.selectinload(Application.scores),
+    )
+
+
+def sheet_rows(call):
+    """Every eligible or tested application of the call, by the applicant's Latin name."""
+    return db.session.scalars(_with_people_and_scores(
+        sa.select(Application)
+        .join(Application.applicant)
+        .where(Application.call_id == call.id, Application.state.in_(SHEET_STATES))
+        .order_by(sa.func.lower(User.full_name_latin), Application.id)
+    )).unique().all()
+
+
+def call_applications(call):
+    """Every application of the call in any state (the import tells an unknown applicant
+    from one who is not eligible)."""
+    return db.session.scalars(_with_people_and_scores(
+        sa.select(Application).join(Application.applicant).where(Application.call_id == call.id)
+        .order_by(Application.id)
+    )).unique().all()
+
+
+def scores_by_criterion(application):
+    return {score.criterion_id: score for score in application.scores}
+
+
+# --- one cell --------------------------------------------------------------------------
+
+class CellError(ValueError):
+    """A score that cannot be accepted; the message is for the user."""
+
+
+def parse_score(text):
+    """A score from what was typed: 0–100, at most two decimals, a decimal comma allowed.
+    Returns None for an empty cell; raises CellError otherwise."""
+    text = (text or "").strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise CellError(_("Not a number.")) from None
+    if not value.is_finite():
+        raise CellError(_("Not a number."))
+    if not LOWEST <= value <= HIGHEST:
+        raise CellError(_("A score must be from 0 to 100."))
+    if value != value.quantize(CENT):
+        raise CellError(_("Use at most two decimals."))
+    return value.quantize(CENT)
+
+
+# --- a row -----------------------------------------------------------------------------
+
+@dataclass
+class RowInput:
+    """What one row asks for.
+
+    values: criterion id -> Decimal, or None where a cell on the sheet was emptied (the
+    score is removed). A criterion not in `values` is left as it is (the CSV's empty cells).
+    version: the application version the row was shown with; None skips the check.
+    """
+    application_id: int
+    values: dict = field(default_factory=dict)
+    absent: bool = False
+    version: int | None = None
+
+    @property
+    def scored(self):
+        return any(value is not None for value in self.values.values())
+
+
+def score_changes(application, row):
+    """{criterion id: new value or None} for the scores this row changes."""
+    existing = scores_by_criterion(application)
+    changes = {}
+    for criterion_id, value in row.values.items():
+        current = existing.get(criterion_id)
+        if value is None:
+            if current is not None:
+                changes[criterion_id] = None
+        elif current is None or Decimal(current.value) != value:
+            changes[criterion_id] = value
+    return changes
+
+
+def plan_row(application, row, test_criteria):
+    """What saving `row` does to `application` (RECORD, PARTIAL, ABSENT, CORRECT, NOTHING)."""
+    if row.absent:
+        return ABSENT
+    changes = score_changes(application, row)
+    if application.state == "tested":
+        return CORRECT if changes else NOTHING
+    existing = {criterion_id: score.value for criterion_id, score in scores_by_criterion(application).items()}
+    existing.update(changes)
+    complete = bool(test_criteria) and all(existing.get(criterion.id) is not None for criterion in test_criteria)
+    if complete:
+        return RECORD
+    return PARTIAL if changes else NOTHING
+
+
+def row_problems(application, row, examiner, call):
+    """Why this row cannot be saved as asked (the cells themselves are already numbers)."""
+    problems = []
+    if application.call_id != call.id or application.state not in SHEET_STATES:
+        problems.append(_("This applicant is not on the score sheet: the application is not eligible for the test."))
+        return problems
+    if application.applicant_id == examiner.id:
+        problems.append(_("This is your own application: another examiner enters its scores."))
+        return problems
+    if row.absent and row.scored:
+        problems.append(_("An applicant marked absent cannot have scores. Clear the scores or the absence."))
+    if row.absent and application.state == "tested":
+        problems.append(_("This applicant has already been tested and cannot be marked absent."))
+    if application.state == "tested" and any(value is None for value in score_changes(application, row).values()):
+        problems.append(_("A tested applicant's score cannot be removed, only corrected."))
+    return problems
+
+
+@dataclass
+class Check:
+    """The outcome of checking rows before anything is written."""
+    problems: dict = field(default_factory=dict)   # application id -> [message]
+    stale: set = field(default_factory=set)        # application ids changed by someone else
+    plans: dict = field(default_factory=dict)      # application id -> RECORD, PARTIAL, ...
+
+    @property
+    def ok(self):
+        return not self.problems and not self.stale
+
+
+def check_rows(call, applications, rows, examiner):
+    """Check `rows` against `applications` ({id: Application} as now in the database).
+
+    A row whose version differs from the database counts as changed by someone else when
+    saving it would change something: an untouched row another examiner scored meanwhile
+    is no reason to refuse the whole sheet, but one about to overwrite that work is.
+    """
+    test_criteria = call.test_criteria
+    check = Check()
+    for row in rows:
+        application = applications.get(row.application_id)
+        if application is None:
+            # Gone from the sheet since it was shown (withdrawn, cancelled, marked absent...).
+            if row.scored or row.absent:
+                check.stale.add(row.application_id)
+            continue
+        plan = plan_row(application, row, test_criteria)
+        check.plans[application.id] = plan
+        if plan == NOTHING:
+            continue
+        if row.version is not None and row.version != application.version:
+            check.stale.add(application.id)
+            continue
+        problems = row_problems(application, row, examiner, call)
+        if problems:
+            check.problems[application.id] = problems
+    return check
+
+
+@dataclass
+class Counts:
+    scored: int = 0
+    absent: int = 0
+    corrected: int = 0
+    partial: int = 0
+
+    @property
+    def total(self):
+        return self.scored + self.absent + self.corrected + self.partial
+
+
+def apply_rows(call, applications, rows, examiner, check):
+    """Write what `check` (from check_rows, and ok) allows. Raises WorkflowError when fire()
+    refuses; the caller then rolls back, so that nothing of the sheet is saved."""
+    assert check.ok, "apply_rows needs rows that passed check_rows"
+    counts = Counts()
+    now = utcnow()
+    for row in rows:
+        application = applications.get(row.application_id)
+        plan = check.plans.get(row.application_id, NOTHING)
+        if application is None or plan == NOTHING:
+            continue
+        changes = score_changes(application, row)
+        if changes:
+            _write_scores(application, changes, examiner, now)
+            # Scores belong to the application: changing them moves its version, so that a
+            # sheet opened before this save cannot overwrite them unnoticed.
+            application.updated_at = now
+        if plan == ABSENT:
+            fire(application, "mark_absent", examiner)
+            counts.absent += 1
+        elif plan == RECORD:
+            fire(application, "record_score", examiner)
+            counts.scored += 1
+        elif plan == CORRECT:
+            application.total_score = total_score(application, application.scores)
+            counts.corrected += 1
+        else:
+            counts.partial += 1
+    return counts
+
+
+def _write_scores(application, changes, examiner, now):
+    existing = scores_by_criterion(application)
+    for criterion_id, value in changes.items():
+        score = existing.get(criterion_id)
+        if value is None:
+            application.scores.remove(score)
+        elif score is None:
+            application.scores.append(Score(
+                criterion_id=criterion_id, value=value, examiner_id=examiner.id, recorded_at=now,
+            ))
+        else:
+            score.value = value
+            score.examiner_id = examiner.id
+            score.recorded_at = now

@@ -1,0 +1,636 @@
+"""The examiner's score sheet: GET/POST /calls/<id>/scores."""
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+
+from irflow.extensions import db
+from irflow.models import Application, Score, TransitionLog
+from irflow.models.base import utcnow
+from irflow.workflow import WorkflowError
+
+from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
+
+CHANGED = "changed by someone else"
+
+
+# --- helpers shared with test_scoring_import -----------------------------------------------
+
+def sheet_url(call):
+    return f"/calls/{call.id}/scores"
+
+
+def make_applicant(call, latin, state="eligible", email=None, grade=Decimal("4.50"), faculty=None):
+    """An application of `call` in `state` with no scores (the factories' application_in
+    would score every test criterion)."""
+    applicant = UserFactory(full_name_latin=latin, full_name_native=f"Номи {latin}",
+                            faculty=faculty or FacultyFactory(), **({"email": email} if email else {}))
+    return ApplicationFactory(call=call, applicant=applicant, state=state, average_grade=grade, hosts=[],
+                              submitted_at=None if state == "draft" else utcnow() - timedelta(days=3))
+
+
+def score(application, criterion, value, examiner):
+    db.session.add(Score(application=application, criterion=criterion, value=Decimal(value), examiner=examiner))
+
+
+def make_tested(call, latin, examiner, values, **kwargs):
+    """A tested application with `values` ({criterion name: score}) and its total."""
+    from irflow.workflow.allocation import total_score
+
+    application = make_applicant(call, latin, state="tested", **kwargs)
+    for criterion in call.test_criteria:
+        score(application, criterion, values[criterion.name], examiner)
+    db.session.flush()
+    application.total_score = total_score(application)
+    db.session.commit()
+    return application
+
+
+class FormReader(HTMLParser):
+    """The fields a browser would send from the form with id `form_id` (or the first form)."""
+
+    def __init__(self, form_id=None):
+        super().__init__()
+        self.form_id, self.inside, self.done = form_id, False, False
+        self.fields, self.names = {}, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and not self.done and (self.form_id is None or attrs.get("id") == self.form_id):
+            self.inside = True
+        elif tag == "input" and self.inside and attrs.get("name"):
+            self.names.append(attrs["name"])
+            if attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.fields[attrs["name"]] = attrs.get("value", "on")
+            else:
+                self.fields[attrs["name"]] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside, self.done = False, True
+
+
+def form_fields(page, form_id=None):
+    reader = FormReader(form_id)
+    reader.feed(page)
+    return reader.fields, reader.names
+
+
+def sheet_form(client, call):
+    """The sheet's fields as a browser would post them (CSRF token, versions, scores)."""
+    response = client.get(sheet_url(call))
+    assert response.status_code == 200
+    fields, _names = form_fields(response.get_data(as_text=True), "score-sheet")
+    assert "csrf_token" in fields
+    return fields
+
+
+def cell(application, criterion):
+    return f"score-{application.id}-{criterion.id}"
+
+
+def absent(application):
+    return f"absent-{application.id}"
+
+
+def reload(application):
+    db.session.expire_all()
+    return db.session.get(Application, application.id)
+
+
+def stored_scores(application):
+    rows = db.session.execute(
+        sa.select(Score.criterion_id, Score.value, Score.examiner_id).where(Score.application_id == application.id)
+    ).all()
+    return {criterion_id: (value, examiner_id) for criterion_id, value, examiner_id in rows}
+
+
+def log_of(application):
+    return db.session.scalars(
+        sa.select(TransitionLog).where(TransitionLog.application_id == application.id).order_by(TransitionLog.id)
+    ).all()
+
+
+@contextmanager
+def counting_statements():
+    statements = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def world():
+    """A call with an assigned examiner and three eligible applicants (no scores), and a
+    second call with its own examiner."""
+    with one_commit():
+        examiner = UserFactory(roles=["examiner"], full_name_latin="EXAMINER")
+        call = CallFactory(examiners=[examiner])
+        other_examiner = UserFactory(roles=["examiner"])
+        CallFactory(examiners=[other_examiner])
+        rows = {
+            "karimov": make_applicant(call, "KARIMOV ALISHER", grade=Decimal("4.50")),
+            "aliev": make_applicant(call, "ALIEV BAHROM", grade=Decimal("4.00")),
+            "saidova": make_applicant(call, "SAIDOVA MADINA", grade=Decimal("5.00")),
+        }
+    language, interview = call.test_criteria
+    return {"call": call, "examiner": examiner, "other_examiner": other_examiner, "rows": rows,
+            "language": language, "interview": interview}
+
+
+# --- who may see and save ----------------------------------------------------------------
+
+@pytest.mark.parametrize("who, get_status, post_status", [
+    ("examiner", 200, 302),
+    ("other_examiner", 403, 403),
+    ("head", 200, 403),
+    ("admin", 200, 403),
+    ("applicant", 403, 403),
+    ("coordinator", 403, 403),
+    ("examiner_role_only_assigned_elsewhere", 403, 403),
+])
+def test_role_matrix(client, login_as, world, who, get_status, post_status):
+    call = world["call"]
+    people = {
+        "examiner": lambda: world["examiner"],
+        "other_examiner": lambda: world["other_examiner"],
+        "head": lambda: UserFactory(roles=["head"]),
+        "admin": lambda: UserFactory(roles=["admin"]),
+        "applicant": lambda: world["rows"]["aliev"].applicant,
+        "coordinator": lambda: UserFactory(coordinates=[world["rows"]["aliev"].faculty]),
+        "examiner_role_only_assigned_elsewhere": lambda: UserFactory(roles=["examiner", "coordinator"]),
+    }
+    user = people[who]()
+    login_as(user)
+    response = client.get(sheet_url(call))
+    assert response.status_code == get_status
+    page = response.get_data(as_text=True)
+    if get_status == 200:
+        assert page.count('data-application="') == 3
+        editable = who == "examiner"
+        assert ('id="score-sheet"' in page) is editable
+        assert (f'name="{cell(world["rows"]["aliev"], world["language"])}"' in page) is editable
+    token = client.csrf_token("/")
+    target = world["rows"]["aliev"]
+    response = client.post(sheet_url(call), data={
+        "csrf_token": token, f"version-{target.id}": target.version,
+        cell(target, world["language"]): "70", cell(target, world["interview"]): "80",
+    })
+    assert response.status_code == post_status
+    assert reload(target).state == ("tested" if post_status == 302 else "eligible")
+
+
+def test_anonymous_is_sent_to_log_in(client, world):
+    response = client.get(sheet_url(world["call"]))
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+def test_a_post_without_the_csrf_token_is_refused(client, login_as, world):
+    call, language, interview = world["call"], world["language"], world["interview"]
+    aliev = world["rows"]["aliev"]
+    login_as(world["examiner"])
+    fields = sheet_form(client, call)
+    fields.update({cell(aliev, language): "60", cell(aliev, interview): "60"})
+    del fields["csrf_token"]
+    assert post_sheet(client, call, fields).status_code == 400
+    assert reload(aliev).state == "eligible" and stored_scores(aliev) == {}
+    client.post("/auth/logout", data={"csrf_token": client.csrf_token("/")})
+    response = post_sheet(client, call, dict(fields, csrf_token=client.csrf_token("/")))
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_unknown_call_is_404(client, login_as, world):
+    login_as(world["examiner"])
+    assert client.get("/calls/999999/scores").status_code == 404
+
+
+def test_rows_are_eligible_and_tested_by_latin_name(client, login_as, world):
+    call, examiner = world["call"], world["examiner"]
+    with one_commit():
+        tested = make_tested(call, "BOBOEV DAVRON", examiner, {"Language test": 60, "Interview": 70})
+        submitted = make_applicant(call, "ABDULLOEV SUHROB", state="submitted")
+        withdrawn = make_applicant(call, "AZIZOV JAMSHED", state="withdrawn")
+    login_as(examiner)
+    page = client.get(sheet_url(call)).get_data(as_text=True)
+    order = [world["rows"]["aliev"], tested, world["rows"]["karimov"], world["rows"]["saidova"]]
+    positions = [page.index(f'data-application="{application.id}"') for application in order]
+    assert positions == sorted(positions)
+    assert f'data-application="{submitted.id}"' not in page
+    assert f'data-application="{withdrawn.id}"' not in page
+    # Columns: the Latin and native names, the faculty, the test criteria, the tested total.
+    assert "Номи ALIEV BAHROM" in page and world["rows"]["aliev"].faculty.name in page
+    assert "Language test" in page and "Interview" in page and "Average grade" not in page
+    # (2·60 + 70 + 90) / 4
+    assert row_html(page, tested).count(">70</td>") == 1
+
+
+def row_html(page, application):
+    start = page.index(f'data-application="{application.id}"')
+    return page[start:page.index("</tr>", start)]
+
+
+# --- saving ------------------------------------------------------------------------------
+
+def post_sheet(client, call, fields):
+    return client.post(sheet_url(call), data=fields)
+
+
+def test_a_fully_scored_row_fires_record_score(client, login_as, world):
+    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+    karimov = world["rows"]["karimov"]
+    login_as(examiner)
+    fields = sheet_form(client, call)
+    fields[cell(karimov, language)] = "70"
+    fields[cell(karimov, interview)] = "85.5"
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(sheet_url(call))
+
+    application = reload(karimov)
+    assert application.state == "tested"
+    # Σ weight·score / Σ weight with the grade 4.50 of 5 normalised to 90: (2·70 + 85.5 + 90) / 4.
+    assert application.total_score == Decimal("78.88")
+    assert stored_scores(application) == {
+        language.id: (Decimal("70.00"), examiner.id), interview.id: (Decimal("85.50"), examiner.id),
+    }
+    (entry,) = log_of(application)
+    assert (entry.trigger, entry.from_state, entry.to_state, entry.actor_id) == (
+        "record_score", "eligible", "tested", examiner.id)
+    # The others were left alone.
+    for name in ("aliev", "saidova"):
+        assert reload(world["rows"][name]).state == "eligible"
+        assert stored_scores(world["rows"][name]) == {}
+    page = client.get(sheet_url(call)).get_data(as_text=True)
+    assert "Recorded as tested: 1; marked absent: 0; corrected: 0; partly scored: 0." in page
+    assert "78.88" in row_html(page, application)
+
+
+def test_a_partly_scored_row_keeps_its_scores_and_stays_eligible(client, login_as, world):
+    call, examiner, language = world["call"], world["examiner"], world["language"]
+    aliev = world["rows"]["aliev"]
+    version = aliev.version
+    login_as(examiner)
+    fields = sheet_form(client, call)
+    fields[cell(aliev, language)] = "64"
+    assert post_sheet(client, call, fields).status_code == 302
+    application = reload(aliev)
+    assert application.state == "eligible"
+    assert application.total_score is None
+    assert stored_scores(application) == {language.id: (Decimal("64.00"), examiner.id)}
+    assert log_of(application) == []
+    # The version moved: a sheet opened before cannot overwrite this score unnoticed.
+    assert application.version > version
+    page = client.get(sheet_url(call)).get_data(as_text=True)
+    assert "partly scored: 1." in page
+    assert f'name="{cell(aliev, language)}" value="64"' in page
+
+    # Completing the row later records the test.
+    fields = sheet_form(client, call)
+    fields[cell(aliev, world["interview"])] = "80"
+    assert post_sheet(client, call, fields).status_code == 302
+    application = reload(aliev)
+    assert application.state == "tested"
+    assert application.total_score == Decimal("72.00")  # (2·64 + 80 + 80) / 4
+
+
+def test_absent_fires_mark_absent(client, login_as, world):
+    call, examiner = world["call"], world["examiner"]
+    saidova = world["rows"]["saidova"]
+    login_as(examiner)
+    fields = sheet_form(client, call)
+    fields[absent(saidova)] = "y"
+    assert post_sheet(client, call, fields).status_code == 302
+    application = reload(saidova)
+    assert application.state == "absent"
+    (entry,) = log_of(application)
+    assert (entry.trigger, entry.actor_id) == ("mark_absent", examiner.id)
+    page = client.get(sheet_url(call)).get_data(as_text=True)
+    assert "marked absent: 1;" in page
+    assert f'data-application="{saidova.id}"' not in page
+
+
+def test_one_save_records_marks_and_keeps_together(client, login_as, world):
+    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+    karimov, aliev, saidova = (world["rows"][name] for name in ("karimov", "aliev", "saidova"))
+    login_as(examiner)
+    fields = sheet_form(client, call)
+    fields.update({cell(karimov, language): "90", cell(karimov, interview): "90",
+                   cell(aliev, interview): "55", absent(saidova): "y"})
+    assert post_sheet(client, call, fields).status_code == 302
+    assert [reload(application).state for application in (karimov, aliev, saidova)] == [
+        "tested", "eligible", "absent"]
+    page = client.get(sheet_url(call)).get_data(as_text=True)
+    assert "Recorded as tested: 1; marked absent: 1; corrected: 0; partly scored: 1." in page
+
+
+def test_saving_an_unchanged_sheet_changes_nothing(client, login_as, world):
+    call = world["call"]
+    login_as(world["examiner"])
+    versions = {name: application.version for name, application in world["rows"].items()}
+    response = post_sheet(client, call, sheet_form(client, call))
+    assert response.status_code == 302
+    assert "Nothing was changed." in client.get(sheet_url(call)).get_data(as_text=True)
+    assert {name: reload(application).version for name, application in world["rows"].items()} == versions
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("abc", "Not a number."),
+    ("101", "A score must be from 0 to 100."),
+    ("-1", "A score must be from 0 to 100."),
+    ("99.999", "Use at most two decimals."),
+    ("NaN", "Not a number."),
+])
+def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(client, login_as, world, typed, message):
+    call, language, interview = world["call"], world["language"], world["interview"]
+    karimov, aliev, saidova = (world["rows"][name] for name in ("karimov", "aliev", "saidova"))
+    login_as(world["examiner"])
+    fields = sheet_form(client, call)
+    fields.update({cell(karimov, language): "70", cell(karimov, interview): "80",
+                   cell(aliev, language): typed, cell(aliev, interview): "66", absent(saidova): "y"})
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Nothing was saved" in page
+    bad_row = row_html(page, aliev)
+    assert f'id="{cell(aliev, language)}-error">{message}<' in bad_row
+    assert "is-invalid" in bad_row
+    # What was typed is back in the form, the absence too.
+    assert f'value="{typed}"' in bad_row and 'value="66"' in bad_row
+    assert 'value="70"' in row_html(page, karimov)
+    assert "checked" in row_html(page, saidova)
+    for application in (karimov, aliev, saidova):
+        assert reload(application).state == "eligible"
+        assert stored_scores(application) == {}
+        assert log_of(application) == []
+
+
+def test_a_decimal_comma_is_accepted(client, login_as, world):
+    call, language, interview = world["call"], world["language"], world["interview"]
+    karimov = world["rows"]["karimov"]
+    login_as(world["examiner"])
+    fields = sheet_form(client, call)
+    fields.update({cell(karimov, language): "72,5", cell(karimov, interview): "100"})
+    assert post_sheet(client, call, fields).status_code == 302
+    assert stored_scores(karimov)[language.id][0] == Decimal("72.50")
+
+
+def test_absent_and_scored_is_an_error_for_that_row(client, login_as, world):
+    call, language = world["call"], world["language"]
+    aliev, karimov = world["rows"]["aliev"], world["rows"]["karimov"]
+    login_as(world["examiner"])
+    fields = sheet_form(client, call)
+    fields.update({cell(aliev, language): "50", absent(aliev): "y", absent(karimov): "y"})
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 400
+    assert "An applicant marked absent cannot have scores" in row_html(response.get_data(as_text=True), aliev)
+    assert reload(aliev).state == reload(karimov).state == "eligible"
+    assert stored_scores(aliev) == {}
+
+
+def test_a_stale_row_saves_nothing(client, login_as, world):
+    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+    karimov, aliev = world["rows"]["karimov"], world["rows"]["aliev"]
+    second = UserFactory(roles=["examiner"])
+    call.examiners.append(second)
+    db.session.commit()
+    login_as(examiner)
+    fields = sheet_form(client, call)
+
+    # Meanwhile a second examiner scores Karimov's interview from their own sheet.
+    other_client = client.application.test_client()
+    with other_client.session_transaction() as session:
+        session["_user_id"] = second.session_token
+    theirs = sheet_form(other_client, call)
+    theirs[cell(karimov, interview)] = "40"
+    assert post_sheet(other_client, call, theirs).status_code == 302
+
+    fields.update({cell(karimov, language): "70", cell(karimov, interview): "95",
+                   cell(aliev, language): "60", cell(aliev, interview): "60"})
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert CHANGED in page
+    karimov_row = row_html(page, karimov)
+    assert "table-warning" in karimov_row and "saved: 40" in karimov_row
+    assert 'value="95"' in karimov_row and 'value="60"' in row_html(page, aliev)
+    assert stored_scores(karimov) == {interview.id: (Decimal("40.00"), second.id)}
+    assert reload(aliev).state == "eligible" and stored_scores(aliev) == {}
+
+    # The re-rendered sheet carries the current version: saving it again goes through.
+    again, _names = form_fields(page, "score-sheet")
+    assert post_sheet(client, call, again).status_code == 302
+    assert reload(karimov).state == "tested"
+    assert stored_scores(karimov)[interview.id] == (Decimal("95.00"), examiner.id)
+    assert reload(aliev).state == "tested"
+
+
+def test_a_forged_or_unreadable_version_is_stale(client, login_as, world):
+    call, language, interview = world["call"], world["language"], world["interview"]
+    aliev = world["rows"]["aliev"]
+    login_as(world["examiner"])
+    for version in ("0", "x"):
+        fields = sheet_form(client, call)
+        fields.update({f"version-{aliev.id}": version, cell(aliev, language): "60", cell(aliev, interview): "60"})
+        response = post_sheet(client, call, fields)
+        assert response.status_code == 409
+        assert CHANGED in response.get_data(as_text=True)
+    assert reload(aliev).state == "eligible" and stored_scores(aliev) == {}
+
+
+def test_a_row_that_left_the_sheet_is_stale(client, login_as, world):
+    call, language, interview = world["call"], world["language"], world["interview"]
+    aliev, karimov = world["rows"]["aliev"], world["rows"]["karimov"]
+    login_as(world["examiner"])
+    fields = sheet_form(client, call)
+    # The applicant withdraws while the examiner types.
+    db.session.execute(sa.update(Application).where(Application.id == aliev.id)
+                       .values(state="withdrawn", version=Application.version + 1))
+    db.session.commit()
+    fields.update({cell(aliev, language): "60", cell(aliev, interview): "60",
+                   cell(karimov, language): "60", cell(karimov, interview): "60"})
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert CHANGED in page and "1 applicant you had on the sheet is no longer on it" in page
+    assert reload(karimov).state == "eligible"
+    assert stored_scores(aliev) == stored_scores(karimov) == {}
+
+
+def test_a_workflow_refusal_rolls_back_the_whole_sheet(client, login_as, world, monkeypatch):
+    from irflow.scoring import sheet as sheet_module
+    from irflow.workflow import fire as real_fire
+
+    calls = []
+
+    def refuse_the_second(application, trigger, actor, **kwargs):
+        calls.append(application.id)
+        if len(calls) == 2:
+            raise WorkflowError("Refused for the test.")
+        return real_fire(application, trigger, actor, **kwargs)
+
+    monkeypatch.setattr(sheet_module, "fire", refuse_the_second)
+    call, language, interview = world["call"], world["language"], world["interview"]
+    login_as(world["examiner"])
+    fields = sheet_form(client, call)
+    for application in world["rows"].values():
+        fields.update({cell(application, language): "75", cell(application, interview): "75"})
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Refused for the test." in page
+    assert 'value="75"' in page
+    for application in world["rows"].values():
+        assert reload(application).state == "eligible"
+        assert stored_scores(application) == {} and log_of(application) == []
+
+
+# --- tested rows: corrections --------------------------------------------------------------
+
+def test_correcting_a_tested_row_recomputes_its_total(client, login_as, world):
+    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+    first = UserFactory(roles=["examiner"])
+    tested = make_tested(call, "BOBOEV DAVRON", first, {"Language test": 60, "Interview": 70})
+    assert tested.total_score == Decimal("70.00")
+    login_as(examiner)
+    fields = sheet_form(client, call)
+    assert fields[cell(tested, language)] == "60" and absent(tested) not in sheet_form_names(client, call)
+    fields[cell(tested, language)] = "80"
+    assert post_sheet(client, call, fields).status_code == 302
+    application = reload(tested)
+    assert application.state == "tested"
+    assert application.total_score == Decimal("80.00")  # (2·80 + 70 + 90) / 4
+    # Only the changed score names the correcting examiner; no new state change is logged.
+    assert stored_scores(application) == {
+        language.id: (Decimal("80.00"), examiner.id), interview.id: (Decimal("70.00"), first.id),
+    }
+    assert log_of(application) == []
+    assert "corrected: 1;" in client.get(sheet_url(call)).get_data(as_text=True)
+
+
+def sheet_form_names(client, call):
+    response = client.get(sheet_url(call))
+    return form_fields(response.get_data(as_text=True), "score-sheet")[1]
+
+
+def test_a_tested_score_cannot_be_removed_nor_marked_absent(client, login_as, world):
+    call, language = world["call"], world["language"]
+    tested = make_tested(call, "BOBOEV DAVRON", world["examiner"], {"Language test": 60, "Interview": 70})
+    login_as(world["examiner"])
+    fields = sheet_form(client, call)
+    fields[cell(tested, language)] = ""
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 400
+    assert "cannot be removed" in row_html(response.get_data(as_text=True), tested)
+
+    fields = sheet_form(client, call)
+    fields[absent(tested)] = "y"  # forged: tested rows have no absent box
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 400
+    assert "cannot be marked absent" in row_html(response.get_data(as_text=True), tested)
+    assert reload(tested).state == "tested"
+    assert stored_scores(tested)[language.id][0] == Decimal("60.00")
+
+
+def test_emptying_a_cell_of_an_eligible_row_removes_the_score(client, login_as, world):
+    call, language, interview = world["call"], world["language"], world["interview"]
+    aliev = world["rows"]["aliev"]
+    score(aliev, language, 50, world["examiner"])
+    db.session.commit()
+    login_as(world["examiner"])
+    fields = sheet_form(client, call)
+    assert fields[cell(aliev, language)] == "50"
+    fields[cell(aliev, language)] = ""
+    fields[cell(aliev, interview)] = "70"
+    assert post_sheet(client, call, fields).status_code == 302
+    assert stored_scores(aliev) == {interview.id: (Decimal("70.00"), world["examiner"].id)}
+
+
+def test_after_the_selection_is_confirmed_the_sheet_is_read_only(client, login_as, world):
+    call, examiner, language = world["call"], world["examiner"], world["language"]
+    tested = make_tested(call, "BOBOEV DAVRON", examiner, {"Language test": 60, "Interview": 70})
+    aliev = world["rows"]["aliev"]
+    login_as(examiner)
+    fields = sheet_form(client, call)
+    call.selection_confirmed_at = utcnow()
+    db.session.commit()
+
+    response = client.get(sheet_url(call))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="score-sheet"' not in page and "score-" not in page.split('id="sheet"')[1]
+    assert "can no longer be changed" in page
+    assert f"data-application=\"{tested.id}\"" in page
+
+    fields.update({cell(tested, language): "99", cell(aliev, language): "50"})
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 409
+    assert "Nothing was saved" in response.get_data(as_text=True)
+    assert stored_scores(tested)[language.id][0] == Decimal("60.00")
+    assert stored_scores(aliev) == {}
+
+
+def test_an_examiner_does_not_score_their_own_application(client, login_as, world):
+    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+    own = ApplicationFactory(call=call, applicant=examiner, state="eligible", hosts=[], submitted_at=utcnow())
+    login_as(examiner)
+    page = client.get(sheet_url(call)).get_data(as_text=True)
+    assert "Your own application" in row_html(page, own)
+    assert f'name="{cell(own, language)}"' not in page
+    fields = sheet_form(client, call)
+    fields.update({f"version-{own.id}": own.version, cell(own, language): "100", cell(own, interview): "100"})
+    response = post_sheet(client, call, fields)
+    assert response.status_code == 400
+    assert "your own application" in row_html(response.get_data(as_text=True), own)
+    assert reload(own).state == "eligible" and stored_scores(own) == {}
+
+
+# --- a constant number of queries ------------------------------------------------------------
+
+def test_the_sheet_query_count_does_not_grow_with_the_rows(client, login_as):
+    """Each applicant has a faculty of their own and some have scores, so anything loaded
+    row by row would show as more statements for more rows."""
+    def statements_for(count):
+        with one_commit():
+            examiner = UserFactory(roles=["examiner"])
+            call = CallFactory(examiners=[examiner])
+            language = call.test_criteria[0]
+            for number in range(count):
+                application = make_applicant(call, f"APPLICANT {number:03d}")
+                if number % 2:
+                    score(application, language, 50, examiner)
+        login_as(examiner)
+        client.get(sheet_url(call))  # warm up: first-request work is not what is measured
+        with counting_statements() as statements:
+            response = client.get(sheet_url(call))
+        assert response.get_data(as_text=True).count('data-application="') == count
+        return statements
+
+    small = statements_for(3)
+    large = statements_for(60)
+    assert len(small) == len(large), "\n\n".join(large)
+
+
+def test_the_examiner_finds_their_calls(client, login_as, world):
+    call, examiner = world["call"], world["examiner"]
+    make_tested(call, "BOBOEV DAVRON", examiner, {"Language test": 60, "Interview": 70})
+    login_as(examiner)
+    page = client.get("/scores/").get_data(as_text=True)
+    assert page.count('data-call="') == 1
+    row = page[page.index(f'data-call="{call.id}"'):]
+    assert f'href="{sheet_url(call)}"' in row
+    assert '<td class="text-end">3</td>\n    <td class="text-end">1</td>' in row
+    login_as(UserFactory(roles=["head"]))
+    assert client.get("/scores/").get_data(as_text=True).count('data-call="') == 2
+    login_as(world["rows"]["aliev"].applicant)
+    assert client.get("/scores/").status_code == 403
