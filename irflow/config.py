@@ -37,6 +37,8 @@ class Config:
     TESTING = False
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Heads printed documents such as the selection protocol.
+    UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME", "Khujand State University named after B. Gafurov")
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'irflow.sqlite3'}"
     )

@@ -1,1 +1,161 @@
-"""Routes of this blueprint."""
+"""The head's selection of a call: the proposal, its confirmation, the printable protocol.
+
+GET  /calls/<id>/selection            the ranking and the proposed allocation (editable),
+                                      or after confirmation the decision and the waiting list
+POST /calls/<id>/selection            confirm: one transaction fires select / waitlist /
+                                      not_select for every tested application
+GET  /calls/<id>/selection/protocol   the printable protocol, after confirmation
+
+The confirmation is made against the fingerprint of the proposal the page showed: if
+anything it was built from changed meanwhile, nothing is done and the page is shown
+again with the current data.
+"""
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..applications.forms import country_name
+from ..auth.access import role_required
+from ..extensions import db
+from ..models import Call
+from ..models.base import utcnow
+from ..workflow import WorkflowError, fire
+from . import bp, offers
+from .forms import ConfirmSelectionForm, place_field, read_decisions, result_field
+from .proposal import RESULT_ORDER, RESULTS, check_decisions, confirmed_selection, host_lines, proposal_for
+
+
+@bp.context_processor
+def helpers():
+    return {"country_name": country_name, "format_decimal": format_decimal, "RESULTS": RESULTS,
+            "result_field": result_field, "place_field": place_field}
+
+
+@bp.app_context_processor
+def panels():
+    """For the offer and result panels of the application page (templates/_macros/application.html)."""
+    return {"selection_offer": offers.offer_for, "selection_result": offers.result_for}
+
+
+def _call_or_404(call_id, lock=False):
+    if lock:
+        # Two heads confirming at once: the second waits here and then finds it confirmed.
+        db.session.execute(sa.select(Call.id).where(Call.id == call_id).with_for_update())
+    return db.get_or_404(Call, call_id)
+
+
+@bp.route("/calls/<int:call_id>/selection")
+@role_required("head")
+def page(call_id):
+    call = _call_or_404(call_id)
+    if call.selection_confirmed_at is not None:
+        return _render_confirmed(call)
+    proposal = proposal_for(call)
+    form = ConfirmSelectionForm(formdata=None)
+    form.fingerprint.data = proposal.fingerprint
+    return _render_proposal(proposal, form)
+
+
+@bp.route("/calls/<int:call_id>/selection", methods=["POST"])
+@role_required("head")
+def confirm(call_id):
+    call = _call_or_404(call_id, lock=True)
+    form = ConfirmSelectionForm()
+    form.validate()  # the CSRF token; CSRFProtect has refused a bad one already
+    actor = current_user._get_current_object()
+    if call.selection_confirmed_at is not None:
+        return _render_confirmed(call, status=409, notice=_(
+            "The selection of this call had already been confirmed; nothing was changed."))
+
+    proposal = proposal_for(call)
+    if form.fingerprint.data != proposal.fingerprint:
+        form.fingerprint.data = proposal.fingerprint
+        return _render_proposal(proposal, form, status=409, conflict=True)
+
+    decisions = read_decisions(request.form, proposal)
+    errors, general = check_decisions(proposal, decisions)
+    if any(row.application.applicant_id == actor.id for row in proposal.ranked):
+        general.append(_("You have applied to this call yourself: another head of department or an "
+                         "administrator must confirm this selection."))
+    if errors or general:
+        return _render_proposal(proposal, form, decisions=decisions, errors=errors, general=general, status=400)
+
+    try:
+        _apply(call, proposal, decisions, actor)
+        db.session.commit()
+    except (WorkflowError, StaleDataError) as error:
+        db.session.rollback()
+        failure = (
+            [error.message, *error.problems] if isinstance(error, WorkflowError)
+            else [_("An application was changed by someone else meanwhile.")]
+        )
+        proposal = proposal_for(call)
+        form.fingerprint.data = proposal.fingerprint
+        return _render_proposal(proposal, form, status=409, failure=failure)
+
+    counts = proposal.counts(decisions)
+    flash(_("The selection is confirmed: %(selected)d selected, %(waitlisted)d on the waiting list, "
+            "%(not_selected)d not selected. The applicants have been notified.",
+            selected=counts["select"], waitlisted=counts["waitlist"], not_selected=counts["not_select"]),
+          "success")
+    return redirect(url_for("selection.page", call_id=call.id))
+
+
+def _apply(call, proposal, decisions, actor):
+    """Rank every ranked application and fire its decision: selects first (in rank order,
+    so that each capacity check sees the places already taken), then the waiting list,
+    then the rest. The caller commits once, or rolls everything back."""
+    now = utcnow()
+    places = {place.id: place for place in call.places}
+    for row in proposal.ranked:
+        row.application.rank = row.rank
+        # The total the ranking used, so that the applicant sees the same figures.
+        row.application.total_score = row.total
+    for result in RESULT_ORDER:
+        for row in proposal.ranked:
+            decision = decisions[row.id]
+            if decision.result != result:
+                continue
+            data = {"place": places[decision.place_id]} if result == "select" else {}
+            fire(row.application, result, actor, **data)
+    call.selection_confirmed_at = now
+
+
+def _render_proposal(proposal, form, decisions=None, errors=None, general=None, status=200,
+                     conflict=False, failure=None):
+    decisions = decisions if decisions is not None else proposal.decisions()
+    waitlist = [row for row in proposal.ranked if decisions.get(row.id) and decisions[row.id].result == "waitlist"]
+    return render_template(
+        "selection/page.html",
+        call=proposal.call,
+        proposal=proposal,
+        form=form,
+        decisions=decisions,
+        errors=errors or {},
+        general=general or [],
+        hosts=host_lines(proposal, decisions),
+        counts=proposal.counts(decisions),
+        waitlist=waitlist,
+        conflict=conflict,
+        failure=failure,
+        call_open=proposal.call.is_open(),
+    ), status
+
+
+def _render_confirmed(call, status=200, notice=None):
+    return render_template(
+        "selection/confirmed.html", call=call, selection=confirmed_selection(call), notice=notice,
+    ), status
+
+
+@bp.route("/calls/<int:call_id>/selection/protocol")
+@role_required("head")
+def protocol(call_id):
+    call = _call_or_404(call_id)
+    if call.selection_confirmed_at is None:
+        return render_template("selection/protocol.html", call=call, selection=None,
+                               university=current_app.config.get("UNIVERSITY_NAME")), 409
+    return render_template("selection/protocol.html", call=call, selection=confirmed_selection(call),
+                           university=current_app.config.get("UNIVERSITY_NAME"), printed_at=utcnow())
