@@ -1,0 +1,34 @@
+"""Countries as ISO 3166-1 alpha-2 codes, named in the user's language by Babel (CLDR)."""
+from functools import lru_cache
+
+from babel import Locale
+from flask_babel import get_locale
+
+# CLDR knows codes that are no country of ISO 3166-1: groupings (EU, EZ, UN), the unknown
+# region (ZZ), outlying Oceania (QO), pseudo-locales (XA, XB) and exceptionally reserved
+# codes (AC, CP, CQ, DG, EA, IC, TA). XK (Kosovo) is kept: partners there use it.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"})
+
+
+@lru_cache(maxsize=1)
+def country_codes():
+    territories = Locale("en").territories
+    return frozenset(code for code in territories
+                     if len(code) == 2 and code.isascii() and code.isalpha() and code not in NOT_COUNTRIES)
+
+
+def is_country(code):
+    return bool(code) and code in country_codes()
+
+
+def country_name(code):
+    """The country's name in the user's language; the code itself if CLDR has no name."""
+    locale = get_locale()
+    return (locale.territories.get(code) if locale is not None and code else None) or code or ""
+
+
+def country_choices(codes=None):
+    """(code, name) pairs sorted by name in the user's language, for a select."""
+    codes = country_codes() if codes is None else codes
+    pairs = [(code, country_name(code)) for code in codes]
+    return sorted(pairs, key=lambda pair: (pair[1].casefold(), pair[0]))

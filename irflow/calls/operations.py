@@ -1,0 +1,102 @@
+"""Changes the head makes to programs, partners, agreements and calls, from validated forms.
+Nothing here commits: the view commits once at the end of the request."""
+from ..extensions import db
+from ..models import CallPlace, Criterion
+from ..models.base import CATEGORIES, utcnow
+from .forms import REQUIRABLE_DOCUMENT_KINDS, int_or_none
+
+CALL_FIELDS = ("title", "description", "mobility_type", "academic_year", "opens_at", "closes_at", "test_at",
+               "test_place", "min_months", "max_months", "minimum_total_score", "grade_scale", "offer_reply_days",
+               "changes_reply_days")
+
+
+def fill_program(program, form):
+    program.name = form.name.data
+    program.kind = form.kind.data
+    program.funder = form.funder.data or None
+    program.description = form.description.data or None
+    program.website = form.website.data or None
+
+
+def fill_partner(partner, form):
+    partner.name = form.name.data
+    partner.country = form.country.data
+    partner.city = form.city.data or None
+    partner.kind = form.kind.data
+    partner.website = form.website.data or None
+    partner.contact_email = form.contact_email.data or None
+
+
+def fill_agreement(agreement, form):
+    agreement.title = form.title.data or None
+    agreement.program_id = form.program.data
+    agreement.signed_on = form.signed_on.data
+    agreement.valid_from = form.valid_from.data
+    agreement.valid_until = form.valid_until.data
+    agreement.places_per_year = form.places_per_year.data
+    agreement.months_per_year = form.months_per_year.data
+
+
+def save_call(call, form, partners_by_id, examiners_by_id):
+    """Write the form into `call` (new or existing). Hosts are matched by partner, so a host
+    kept keeps its row (and the applications that chose it); criteria by their id."""
+    if call.id is None:
+        db.session.add(call)
+    for name in CALL_FIELDS:
+        setattr(call, name, getattr(form, name).data)
+    call.description = call.description or None
+    call.test_place = call.test_place or None
+    call.program_id = form.program.data
+    # Whole new lists (JSON columns are not tracked in place), in the order of the value lists.
+    ticked_kinds, ticked_categories = set(form.required_document_kinds.data or []), set(form.eligible_categories.data)
+    call.required_document_kinds = [kind for kind in REQUIRABLE_DOCUMENT_KINDS if kind in ticked_kinds]
+    call.eligible_categories = [category for category in CATEGORIES if category in ticked_categories]
+    call.examiners = [examiners_by_id[user_id] for user_id in form.examiners.data or [] if user_id in examiners_by_id]
+    _save_places(call, form, partners_by_id)
+    _save_criteria(call, form)
+
+
+def _save_places(call, form, partners_by_id):
+    existing = {place.partner_id: place for place in call.places}
+    kept = []
+    for row in form.filled_places():
+        place = existing.pop(row.partner.data, None) or CallPlace(partner=partners_by_id[row.partner.data])
+        place.places = row.places.data
+        place.months = row.months.data
+        kept.append(place)
+    call.places = kept  # hosts no longer listed are deleted (the form refused it for chosen ones)
+
+
+def _save_criteria(call, form):
+    existing = {criterion.id: criterion for criterion in call.criteria}
+    rows = []
+    for row in form.filled_criteria():
+        criterion = existing.pop(int_or_none(row.criterion_id.data), None)
+        rows.append((criterion, row))
+    kept = [criterion for criterion, _ in rows if criterion is not None]
+    # Deletions and renames first: the (call, name) uniqueness holds after every statement,
+    # even when a name moves from one criterion to another.
+    call.criteria = kept
+    renamed = [criterion for criterion, row in rows if criterion is not None and criterion.name != row.name.data]
+    if existing or renamed:
+        for criterion in renamed:
+            criterion.name = f"~renaming {criterion.id}~"
+        db.session.flush()
+    criteria = []
+    for position, (criterion, row) in enumerate(rows):
+        criterion = criterion or Criterion()
+        criterion.name = row.name.data
+        criterion.source = row.source.data
+        criterion.weight = row.weight.data
+        criterion.position = position
+        criteria.append(criterion)
+    call.criteria = criteria
+
+
+def close_call(call, now=None):
+    """End an open call now; False if it was not open."""
+    now = now or utcnow()
+    if not call.is_open(now) or now <= call.opens_at:
+        return False
+    call.closes_at = now
+    return True

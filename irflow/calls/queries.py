@@ -1,0 +1,177 @@
+"""The queries behind the calls pages, each loading what its page shows in a fixed
+number of statements (eager loading), whatever the number of rows."""
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    Agreement, Application, ApplicationChoice, Call, CallPlace, Criterion, Partner, Program, Score, User,
+    call_examiners,
+)
+from ..models.partner import AGREEMENT_WARNING_DAYS
+from ..models.user import UserRole
+from ..workflow.states import HOLDING_STATES
+
+# Calls closed within this many days still appear on the public list.
+RECENTLY_CLOSED_DAYS = 180
+
+
+def call_with_details():
+    """Options loading a call with its program, hosts (and partners), criteria."""
+    return (
+        db.joinedload(Call.program),
+        db.selectinload(Call.places).joinedload(CallPlace.partner),
+        db.selectinload(Call.criteria),
+    )
+
+
+def published_calls():
+    return db.select(Call).where(Call.published.is_(True))
+
+
+def open_filter(now):
+    return sa.and_(Call.opens_at <= now, Call.closes_at > now)
+
+
+def open_calls(now, program_id=None, mobility_type=None):
+    return _listed(published_calls().where(open_filter(now)), program_id, mobility_type).order_by(
+        Call.closes_at, Call.id)
+
+
+def upcoming_calls(now, program_id=None, mobility_type=None):
+    return _listed(published_calls().where(Call.opens_at > now), program_id, mobility_type).order_by(
+        Call.opens_at, Call.id)
+
+
+def recently_closed_calls(now, program_id=None, mobility_type=None):
+    return _listed(
+        published_calls().where(Call.closes_at <= now, Call.closes_at > now - timedelta(days=RECENTLY_CLOSED_DAYS)),
+        program_id, mobility_type,
+    ).order_by(Call.closes_at.desc(), Call.id.desc())
+
+
+def _listed(query, program_id, mobility_type):
+    if program_id is not None:
+        query = query.where(Call.program_id == program_id)
+    if mobility_type is not None:
+        query = query.where(Call.mobility_type == mobility_type)
+    return query.options(db.joinedload(Call.program), db.selectinload(Call.places).joinedload(CallPlace.partner))
+
+
+def programs_with_published_calls():
+    """Programs offered in the calls filter: those with a published call."""
+    return db.select(Program).where(
+        Program.id.in_(db.select(Call.program_id).where(Call.published.is_(True)))
+    ).order_by(Program.name)
+
+
+def published_programs():
+    return db.select(Program).where(Program.published.is_(True)).order_by(Program.name)
+
+
+def open_calls_by_program(program_ids, now):
+    """{program id: [open published calls]}, in one statement."""
+    grouped = {program_id: [] for program_id in program_ids}
+    if not program_ids:
+        return grouped
+    calls = db.session.scalars(
+        published_calls().where(open_filter(now), Call.program_id.in_(program_ids))
+        .order_by(Call.closes_at, Call.id)
+    ).all()
+    for call in calls:
+        grouped[call.program_id].append(call)
+    return grouped
+
+
+def partners_query(country=None, kind=None):
+    query = db.select(Partner).order_by(Partner.name, Partner.id).options(
+        db.selectinload(Partner.agreements).joinedload(Agreement.program))
+    if country is not None:
+        query = query.where(Partner.country == country)
+    if kind is not None:
+        query = query.where(Partner.kind == kind)
+    return query
+
+
+def partner_countries():
+    return db.session.scalars(db.select(Partner.country).distinct()).all()
+
+
+def expiring_agreements(today=None):
+    """Agreements ending within the warning window, soonest first, with their partner."""
+    today = today or date.today()
+    return db.session.scalars(
+        db.select(Agreement)
+        .where(Agreement.valid_until >= today, Agreement.valid_until <= today + timedelta(days=AGREEMENT_WARNING_DAYS))
+        .options(db.joinedload(Agreement.partner), db.joinedload(Agreement.program))
+        .order_by(Agreement.valid_until, Agreement.id)
+    ).all()
+
+
+def own_application_id(call, user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        db.select(Application.id).where(Application.call_id == call.id, Application.applicant_id == user.id))
+
+
+# --- the head's pages ---------------------------------------------------------------------
+
+def application_counts(call_ids):
+    """{call id: number of applications}, in one statement."""
+    if not call_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Application.call_id, sa.func.count(Application.id))
+        .where(Application.call_id.in_(call_ids)).group_by(Application.call_id)
+    ).all()
+    return dict(rows)
+
+
+def examiner_candidates(call=None):
+    """Active users holding the examiner role, and those already assigned to `call`
+    (so that saving the call does not drop them silently)."""
+    wanted = User.id.in_(db.select(UserRole.user_id).where(UserRole.role == "examiner"))
+    condition = sa.and_(User.active.is_(True), wanted)
+    if call is not None and call.id is not None:
+        assigned = User.id.in_(db.select(call_examiners.c.user_id).where(call_examiners.c.call_id == call.id))
+        condition = sa.or_(condition, assigned)
+    return db.session.scalars(db.select(User).where(condition).order_by(User.full_name_latin, User.id)).all()
+
+
+def protected_partners(call):
+    """{partner id: partner name} of this call's hosts that applications chose or hold."""
+    if call.id is None:
+        return {}
+    chosen = db.select(ApplicationChoice.call_place_id)
+    allocated = db.select(Application.allocated_place_id).where(Application.allocated_place_id.is_not(None))
+    rows = db.session.execute(
+        db.select(CallPlace.partner_id, Partner.name).join(Partner, Partner.id == CallPlace.partner_id)
+        .where(CallPlace.call_id == call.id, sa.or_(CallPlace.id.in_(chosen), CallPlace.id.in_(allocated)))
+    ).all()
+    return dict(rows)
+
+
+def held_places_by_partner(call):
+    """{partner id: places held by applications in a holding state} for this call."""
+    if call.id is None:
+        return {}
+    rows = db.session.execute(
+        db.select(CallPlace.partner_id, sa.func.count(Application.id))
+        .join(Application, Application.allocated_place_id == CallPlace.id)
+        .where(CallPlace.call_id == call.id, Application.state.in_(HOLDING_STATES))
+        .group_by(CallPlace.partner_id)
+    ).all()
+    return dict(rows)
+
+
+def scored_criteria(call):
+    """{criterion id: name} of this call's criteria that have scores."""
+    if call.id is None:
+        return {}
+    rows = db.session.execute(
+        db.select(Criterion.id, Criterion.name)
+        .where(Criterion.call_id == call.id, Criterion.id.in_(db.select(Score.criterion_id)))
+    ).all()
+    return dict(rows)
