@@ -83,6 +83,10 @@ class Config:
 
     # Days an applicant has to resubmit after a coordinator asks for changes.
     CHANGES_REPLY_DAYS = _int("CHANGES_REPLY_DAYS", 7)
+    # Reminders (`flask send-reminders`): a report is overdue this many days after return;
+    # an applicant is reminded of an open offer this many days before its deadline.
+    REPORT_DUE_DAYS = _int("REPORT_DUE_DAYS", 30)
+    OFFER_REMINDER_DAYS = _int("OFFER_REMINDER_DAYS", 2)
 
     ADMIN_PAGE_SIZE = 50
 

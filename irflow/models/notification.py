@@ -18,6 +18,10 @@ class Notification(db.Model):
     sent_at = sa.Column(UTCDateTime)
     attempts = sa.Column(sa.Integer, nullable=False, default=0)
     error = sa.Column(sa.Text)
+    # After a failed delivery: not before this time (the retry backs off).
+    next_attempt_at = sa.Column(UTCDateTime)
+    # Set for messages that must go out once only (reminders): a second queueing is refused.
+    dedup_key = sa.Column(sa.String(200), unique=True)
 
     recipient = db.relationship("User")
     application = db.relationship("Application")
