@@ -81,8 +81,6 @@ class Config:
     LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS", 50)
     LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS", 60)
 
-    # Days an applicant has to resubmit after a coordinator asks for changes.
-    CHANGES_REPLY_DAYS = _int("CHANGES_REPLY_DAYS", 7)
     # Reminders (`flask send-reminders`): a report is overdue this many days after return;
     # an applicant is reminded of an open offer this many days before its deadline.
     REPORT_DUE_DAYS = _int("REPORT_DUE_DAYS", 30)

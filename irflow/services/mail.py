@@ -8,16 +8,22 @@ from ..extensions import db
 from ..models import Notification
 
 
-def queue(recipient_email, subject, body, recipient=None, application=None):
+def queue(recipient_email, subject, body, recipient=None, application=None, dedup_key=None):
+    """Add a message to the outbox. With `dedup_key`, a message already queued under the
+    same key is not queued again (returns None): reminders go out once."""
+    if dedup_key is not None and db.session.scalar(
+        db.select(Notification.id).where(Notification.dedup_key == dedup_key)
+    ) is not None:
+        return None
     notification = Notification(
         recipient=recipient, recipient_email=recipient_email, application=application,
-        subject=subject, body=body,
+        subject=subject, body=body, dedup_key=dedup_key,
     )
     db.session.add(notification)
     return notification
 
 
-def queue_for_user(user, template, subject, application=None, **context):
+def queue_for_user(user, template, subject, application=None, dedup_key=None, **context):
     """Render `template` in the recipient's own language and queue it."""
     with force_locale(user.locale):
         return queue(
@@ -26,6 +32,7 @@ def queue_for_user(user, template, subject, application=None, **context):
             render_template(template, recipient=user, application=application, **context),
             recipient=user,
             application=application,
+            dedup_key=dedup_key,
         )
 
 
