@@ -116,7 +116,9 @@ def _register_blueprints(app):
     from .applications import bp as applications_bp
     from .auth import bp as auth_bp
     from .calls import bp as calls_bp
+    from .dashboard import bp as dashboard_bp
     from .exports import bp as exports_bp
+    from .reports import bp as reports_bp
     from .review import bp as review_bp
     from .scoring import bp as scoring_bp
     from .selection import bp as selection_bp
@@ -129,6 +131,8 @@ def _register_blueprints(app):
     app.register_blueprint(scoring_bp)
     app.register_blueprint(selection_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
