@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from ..services.spreadsheets import FORMULA_TRIGGERS, escape_cell
 from ..workflow.states import STATE_LABELS
 from . import sheet
 
@@ -39,8 +40,6 @@ DELIMITERS = (",", ";")
 
 YES = {"yes", "y", "1", "true", "x", "да", "ҳа"}
 NO = {"", "no", "n", "0", "false", "нет", "не"}
-# A cell starting with one of these would be a formula in a spreadsheet program.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FileProblem(ValueError):
@@ -128,7 +127,7 @@ def _pick_delimiter(text, known):
 
 def _unformula(value):
     """The template escapes cells that a spreadsheet would run as a formula; undo it."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
         return value[1:]
     return value
 
@@ -347,19 +346,14 @@ def _find_applicant(row, by_id, by_email):
 
 # --- the template ----------------------------------------------------------------------
 
-def _safe(value):
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def template_csv(call, applications):
     """A CSV to fill in: one row per applicant, their number, e-mail and name, and an empty
     cell per test criterion; with a BOM so that spreadsheet programs read it as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([NUMBER_COLUMN, EMAIL_COLUMN, NAME_COLUMN, *(_safe(c.name) for c in call.test_criteria),
+    writer.writerow([NUMBER_COLUMN, EMAIL_COLUMN, NAME_COLUMN, *(escape_cell(c.name) for c in call.test_criteria),
                      ABSENT_COLUMN])
     for application in applications:
-        writer.writerow([application.id, _safe(application.applicant.email),
-                         _safe(application.applicant.full_name_latin), *([""] * len(call.test_criteria)), ""])
+        writer.writerow([application.id, escape_cell(application.applicant.email),
+                         escape_cell(application.applicant.full_name_latin), *([""] * len(call.test_criteria)), ""])
     return "\ufeff" + buffer.getvalue()
