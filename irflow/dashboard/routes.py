@@ -1,1 +1,112 @@
-"""Routes of this blueprint."""
+"""The dashboard of the head and the coordinators.
+
+    GET /dashboard/    dashboard.index    ?year_from=2025/2026&year_to=2026/2027
+
+Per call, its applications per state (links into the review queue); for the period, the
+participants by academic year, host country, partner, category and mobility type, each a
+bar chart drawn on the server with its table beside it; agreements expiring soon; return
+reports overdue. The head (and admin) see every faculty, a coordinator the faculties they
+coordinate; anyone else gets 403, an anonymous visitor the login page.
+"""
+from datetime import datetime, timezone
+
+from flask import abort, current_app, render_template, request
+from flask_babel import format_decimal, get_timezone, lazy_gettext as _l
+from flask_login import current_user
+
+from ..auth.access import role_required
+from ..calls.countries import country_name
+from ..calls.queries import expiring_agreements
+from ..models.base import CATEGORIES, MOBILITY_TYPES
+from ..models.partner import AGREEMENT_WARNING_DAYS
+from ..workflow.states import HOLDING_STATES
+from . import bp
+from .charts import bar_chart
+from .forms import PeriodForm
+from .queries import (
+    academic_years, call_state_counts, dashboard_scope, overdue_reports, participant_counts,
+)
+
+CHART_TITLES = {
+    "year": _l("Participants by academic year"),
+    "country": _l("Participants by host country"),
+    "partner": _l("Participants by host institution"),
+    "category": _l("Participants by category"),
+    "mobility_type": _l("Participants by mobility type"),
+}
+GROUP_HEADINGS = {
+    "year": _l("Academic year"),
+    "country": _l("Host country"),
+    "partner": _l("Host institution"),
+    "category": _l("Category"),
+    "mobility_type": _l("Mobility type"),
+}
+UNKNOWN = _l("Not allocated")
+
+
+def local_today():
+    """Today where the user is (by default Asia/Dushanbe), not in UTC."""
+    zone = get_timezone()
+    now = datetime.now(timezone.utc)
+    return now.astimezone(zone).date() if zone is not None else now.date()
+
+
+def _label(grouping, key, stored_label):
+    if key is None:
+        return str(UNKNOWN)
+    if grouping == "country":
+        return country_name(key)
+    if grouping == "category":
+        return str(CATEGORIES.get(key, key))
+    if grouping == "mobility_type":
+        return str(MOBILITY_TYPES.get(key, key))
+    return str(stored_label)
+
+
+def _display_rows(grouping, counts):
+    """(key, label, count) rows in the order shown: years in time order, the rest by count,
+    most first, then by label; the unknown key (if any) last."""
+    rows = [(group.key, _label(grouping, group.key, group.label), group.count) for group in counts]
+    if grouping == "year":
+        return sorted(rows, key=lambda row: (row[0] is None, row[0] or ""))
+    return sorted(rows, key=lambda row: (row[0] is None, -row[2], row[1].casefold(), str(row[0])))
+
+
+@bp.context_processor
+def helpers():
+    return {"number": format_decimal, "country_name": country_name}
+
+
+@bp.route("/")
+@role_required("head", "coordinator")
+def index():
+    scope = dashboard_scope(current_user)
+    if scope is None:  # pragma: no cover (role_required has already refused)
+        abort(403)
+    form = PeriodForm(request.args, years=academic_years())
+    year_from, year_to, ignored = form.period()
+
+    per_call = call_state_counts(scope, year_from, year_to)
+    groups = []
+    for grouping, counts in participant_counts(scope, year_from, year_to).items():
+        rows = _display_rows(grouping, counts)
+        groups.append({
+            "key": grouping,
+            "heading": GROUP_HEADINGS[grouping],
+            "rows": rows,
+            "total": sum(row[2] for row in rows),
+            "chart": bar_chart(CHART_TITLES[grouping], [(label, count) for _key, label, count in rows]),
+        })
+    # Every grouping counts the same participants once each.
+    participants_total = groups[0]["total"] if groups else 0
+
+    today = local_today()
+    due_days = current_app.config["REPORT_DUE_DAYS"]
+    return render_template(
+        "dashboard/index.html",
+        form=form, ignored=ignored, year_from=year_from, year_to=year_to,
+        per_call=per_call, holding_states=HOLDING_STATES, groups=groups,
+        participants_total=participants_total,
+        agreements=expiring_agreements(today), warning_days=AGREEMENT_WARNING_DAYS,
+        overdue=overdue_reports(scope, today, due_days), due_days=due_days, today=today,
+    )

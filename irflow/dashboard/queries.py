@@ -1,0 +1,191 @@
+"""The dashboard's figures as queries: one GROUP BY per table, so the page costs the same
+number of statements whatever the number of applications.
+
+Scope: the exports' scope (`export_scope`) — everything for the head (and admin), the
+faculties a coordinator coordinates (the faculty the applicant had when applying), None
+for everyone else. Using the same clause is what makes the figures reconcile with the
+exports.
+
+Participants: applications in HOLDING_STATES — exactly the rows the selected participants
+export lists. Per-call state counts leave drafts out, as the review queue does (they are
+the applicant's own business until submitted), so that each count equals what its link
+to the review queue shows.
+
+Period: the calls' academic years, stored as "2026/2027"; that form sorts as text in
+time order, so a period is a string range. None at either end leaves that end open.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from ..exports.queries import export_scope
+from ..extensions import db
+from ..models import Application, Call, CallPlace, Partner, User
+from ..workflow.states import HOLDING_STATES, STATES
+
+__all__ = [
+    "CallStateCounts", "GROUPINGS", "GroupCount", "OverdueReport", "academic_years", "call_state_counts",
+    "dashboard_scope", "overdue_reports", "participant_counts",
+]
+
+# Everything but drafts can be counted per call (see the module's docstring).
+COUNTED_STATES = tuple(state for state in STATES if state != "draft")
+
+# The groupings of participants, in the order the page shows them.
+GROUPINGS = ("year", "country", "partner", "category", "mobility_type")
+
+
+def dashboard_scope(user):
+    """A WHERE clause limiting applications to those `user` sees on the dashboard, or None
+    if they may not see the dashboard at all."""
+    return export_scope(user)
+
+
+def _in_period(year_from, year_to):
+    conditions = []
+    if year_from is not None:
+        conditions.append(Call.academic_year >= year_from)
+    if year_to is not None:
+        conditions.append(Call.academic_year <= year_to)
+    return conditions
+
+
+def academic_years():
+    """Every academic year a call is in, newest first (not scoped: years are no secret)."""
+    return db.session.scalars(
+        sa.select(Call.academic_year).distinct().order_by(Call.academic_year.desc())
+    ).all()
+
+
+# --- per call, per state ---------------------------------------------------------------
+
+@dataclass
+class CallStateCounts:
+    call_id: int
+    title: str
+    academic_year: str
+    counts: dict  # state -> number, non-zero only, workflow order
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def participants(self):
+        return sum(number for state, number in self.counts.items() if state in HOLDING_STATES)
+
+
+def call_state_counts(scope, year_from=None, year_to=None):
+    """[CallStateCounts] of the calls of the period with applications in `scope`, newest
+    academic year first, then the latest opening; one statement."""
+    rows = db.session.execute(
+        sa.select(Call.id, Call.title, Call.academic_year, Call.opens_at, Application.state,
+                  sa.func.count(Application.id))
+        .select_from(Application)
+        .join(Call, Call.id == Application.call_id)
+        .where(scope, Application.state.in_(COUNTED_STATES), *_in_period(year_from, year_to))
+        .group_by(Call.id, Call.title, Call.academic_year, Call.opens_at, Application.state)
+    ).all()
+    calls = {}
+    opening = {}
+    for call_id, title, academic_year, opens_at, state, number in rows:
+        entry = calls.setdefault(call_id, CallStateCounts(call_id, title, academic_year, {}))
+        entry.counts[state] = number
+        opening[call_id] = opens_at
+    for entry in calls.values():
+        entry.counts = {state: entry.counts[state] for state in STATES if entry.counts.get(state)}
+    # Newest year first; within a year the latest call first; the id keeps the order stable.
+    ordered = sorted(calls.values(), key=lambda entry: (entry.academic_year, opening[entry.call_id], entry.call_id),
+                     reverse=True)
+    return ordered
+
+
+# --- participants by grouping --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GroupCount:
+    key: object  # the stored value (year, country code, partner id, category, mobility type); None if unknown
+    label: str   # the stored value for years, the partner's name for partners; labels are added by the view
+    count: int
+
+
+def _participants(scope, year_from, year_to):
+    return (
+        sa.select(sa.func.count(Application.id).label("number"))
+        .select_from(Application)
+        .where(scope, Application.state.in_(sorted(HOLDING_STATES)), *_in_period(year_from, year_to))
+    )
+
+
+def _grouped(query, *columns):
+    return query.add_columns(*columns).group_by(*columns)
+
+
+def participant_counts(scope, year_from=None, year_to=None):
+    """{grouping: [GroupCount]} for every grouping of GROUPINGS; one GROUP BY statement each.
+
+    Host country and partner are those of the allocated place; a participant without one
+    (never so in a holding state, but the figures must not lose anyone) is counted under
+    the key None, as the export leaves those cells empty. Category is the applicant's, as
+    exported. Order here is the database's; the view sorts for display."""
+    base = _participants(scope, year_from, year_to).join(Call, Call.id == Application.call_id)
+    with_host = (base.outerjoin(CallPlace, CallPlace.id == Application.allocated_place_id)
+                 .outerjoin(Partner, Partner.id == CallPlace.partner_id))
+    queries = {
+        "year": _grouped(base, Call.academic_year),
+        "country": _grouped(with_host, Partner.country),
+        "partner": _grouped(with_host, Partner.id, Partner.name),
+        "category": _grouped(base.join(User, User.id == Application.applicant_id), User.category),
+        "mobility_type": _grouped(base, Call.mobility_type),
+    }
+    results = {}
+    for grouping in GROUPINGS:
+        rows = db.session.execute(queries[grouping]).all()
+        if grouping == "partner":
+            results[grouping] = [GroupCount(partner_id, name, number) for number, partner_id, name in rows]
+        else:
+            results[grouping] = [GroupCount(key, key, number) for number, key in rows]
+    return results
+
+
+# --- overdue return reports -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverdueReport:
+    application_id: int
+    full_name_native: str
+    full_name_latin: str
+    call_title: str
+    host: str | None
+    host_country: str | None
+    actual_return: object  # date
+    due_on: object  # date
+    days_overdue: int
+
+
+def overdue_reports(scope, today, due_days):
+    """Applications in state `returned` whose return is more than `due_days` days before
+    `today`: the report was due `due_days` days after the return and has not come (a
+    report sent back to the applicant for changes is `returned` again, and as late).
+    Most overdue first; one statement. Not limited to the period: a late report is
+    late whatever its call's year."""
+    latest_return = today - timedelta(days=due_days + 1)
+    rows = db.session.execute(
+        sa.select(Application.id, User.full_name_native, User.full_name_latin, Call.title, Partner.name,
+                  Partner.country, Application.actual_return)
+        .select_from(Application)
+        .join(User, User.id == Application.applicant_id)
+        .join(Call, Call.id == Application.call_id)
+        .outerjoin(CallPlace, CallPlace.id == Application.allocated_place_id)
+        .outerjoin(Partner, Partner.id == CallPlace.partner_id)
+        .where(scope, Application.state == "returned", Application.actual_return.is_not(None),
+               Application.actual_return <= latest_return)
+        .order_by(Application.actual_return, User.full_name_latin, Application.id)
+    ).all()
+    reports = []
+    for application_id, native, latin, call_title, host, country, returned_on in rows:
+        due_on = returned_on + timedelta(days=due_days)
+        reports.append(OverdueReport(application_id, native, latin, call_title, host, country, returned_on,
+                                     due_on, (today - due_on).days))
+    return reports
