@@ -1,11 +1,16 @@
 # make run  — serve http://127.0.0.1:5000 on SQLite with demo data
 # make test — run the test suite (TEST_DATABASE_URL selects another database)
+# make translations — extract messages, update the ru and tg catalogues, compile them
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test db seed clean
+CATALOGUES := irflow/translations
+BABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	--project irflow --copyright-holder irflow -o $(CATALOGUES)/messages.pot .
+
+.PHONY: run test db seed clean translations compile-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +24,15 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-db: $(VENV)/.runtime
+compile-translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile -d $(CATALOGUES)
+
+translations: $(VENV)/.runtime
+	$(BABEL_EXTRACT)
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
+
+db: compile-translations
 	IRFLOW_ENV=development $(FLASK) db upgrade
 
 seed: db
@@ -29,7 +42,7 @@ run: db
 	IRFLOW_ENV=development $(FLASK) seed-demo --if-empty
 	IRFLOW_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev compile-translations
 	$(BIN)/pytest
 
 clean:

@@ -52,8 +52,27 @@ class IsolatedClient(FlaskClient):
         return self.post(path, data=data, **kwargs)
 
 
+def _compile_catalogues():
+    """`make test` compiles the catalogues; this keeps a bare `pytest` run as good."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    import irflow
+
+    for po_path in Path(irflow.__file__).parent.glob("translations/*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po_file:
+                catalogue = read_po(po_file)
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalogue)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    _compile_catalogues()
     workdir = tmp_path_factory.mktemp("irflow")
 
     class SuiteConfig(TestConfig):
