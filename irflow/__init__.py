@@ -46,6 +46,7 @@ def create_app(config=None):
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)
+    _register_mail_delivery(app)
 
     from .cli import register_cli
     register_cli(app)
@@ -151,6 +152,13 @@ def _register_template_helpers(app):
             "MOBILITY_TYPES": MOBILITY_TYPES, "PARTNER_KINDS": PARTNER_KINDS,
             "PROGRAM_KINDS": PROGRAM_KINDS, "ROLES": ROLES, "STATE_LABELS": STATE_LABELS,
         }
+
+
+def _register_mail_delivery(app):
+    # Mail a request committed goes out after its response, in a thread (MAIL_SERVER set).
+    from .services.delivery import init_app
+
+    init_app(app)
 
 
 def _safe_back_url():

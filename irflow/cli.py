@@ -11,13 +11,17 @@ from .extensions import db
 from .models import Call, CallPlace, Criterion, Faculty, Partner, Program, User
 from .models.base import CATEGORIES, ROLES, utcnow
 from . import seed_data
+from .reports.reminders import send_reminders_command
 from .selection.cli import expire_offers_command
+from .services.delivery import send_mail_command
 
 
 def register_cli(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(expire_offers_command)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(send_reminders_command)
 
 
 def _get_or_create(model, lookup, **values):

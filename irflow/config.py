@@ -65,6 +65,9 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "irflow@localhost")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+    # Send what a request queued right after its response (a thread); cron's send-mail retries.
+    MAIL_DELIVER_AFTER_REQUEST = _bool("MAIL_DELIVER_AFTER_REQUEST", True)
 
     # Argon2id cost; the defaults of argon2-cffi follow RFC 9106's second recommendation.
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)

@@ -195,6 +195,8 @@ def application_in(state, examiner=None, **overrides):
         db.session.add(ReturnReport(application=application, activities="Courses and a lab project.",
                                     results="30 ECTS passed.", credits_recognised=Decimal(30)))
         add_document(application, "certificate_of_attendance")
+        if application.call.mobility_type == "study":
+            add_document(application, "transcript_of_records")
     db.session.commit()
     return application
 

@@ -29,6 +29,11 @@ UPLOAD_RULES = (
     UploadRule("owner", frozenset({"abroad", "returned"}),
                frozenset({"certificate_of_attendance", "transcript_of_records"})),
     UploadRule("coordinator", frozenset({"nominated"}), frozenset({"host_acceptance"})),
+    # Hosts often send the certificate and the transcript of records straight to the office,
+    # also while the report is being reviewed; the participant, by contrast, changes nothing
+    # under review (a returned report reopens `returned` for them).
+    UploadRule("coordinator", frozenset({"abroad", "returned", "report_submitted"}),
+               frozenset({"certificate_of_attendance", "transcript_of_records"})),
 )
 
 

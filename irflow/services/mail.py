@@ -1,11 +1,13 @@
 """The outbox. Messages are written to `notifications` in the caller's transaction;
 delivery by SMTP is a separate step so that a slow or failing mail server never
-breaks the change that caused the message."""
+breaks the change that caused the message (see `delivery`: `deliver_pending()`, the
+`send-mail` command and the delivery right after a request that queued mail)."""
 from flask import render_template
 from flask_babel import force_locale, gettext as _
 
 from ..extensions import db
 from ..models import Notification
+from .delivery import deliver_pending  # noqa: F401  (mail.deliver_pending for callers)
 
 
 def queue(recipient_email, subject, body, recipient=None, application=None, dedup_key=None):

@@ -124,21 +124,24 @@ def guard_host_accept(application, ctx):
     return []
 
 
-def _date_problems(value, label, today):
+def _date_problems(value, today, missing, in_future):
+    # Whole sentences per date, not a word slotted into one: translations need them whole.
     if not isinstance(value, date) or isinstance(value, datetime):
-        return [_("Give the %(what)s date.", what=label)]
+        return [missing]
     if value > today:
-        return [_("The %(what)s date cannot be in the future.", what=label)]
+        return [in_future]
     return []
 
 
 def guard_depart(application, ctx):
-    return _date_problems(ctx.data.get("departure_date"), _("departure"), ctx.today)
+    return _date_problems(ctx.data.get("departure_date"), ctx.today, _("Give the departure date."),
+                          _("The departure date cannot be in the future."))
 
 
 def guard_return_home(application, ctx):
     returned_on = ctx.data.get("return_date")
-    problems = _date_problems(returned_on, _("return"), ctx.today)
+    problems = _date_problems(returned_on, ctx.today, _("Give the return date."),
+                              _("The return date cannot be in the future."))
     if not problems and application.actual_departure and returned_on < application.actual_departure:
         problems.append(_("The return date cannot be before the departure date."))
     return problems
@@ -149,14 +152,18 @@ def guard_submit_report(application, ctx):
     report = db.session.scalar(db.select(ReturnReport).where(ReturnReport.application_id == application.id))
     if report is None or not report.is_filled_in():
         problems.append(_("Fill in the activities and results of your report."))
-    has_certificate = db.session.scalar(
-        db.select(Document.id).where(
-            Document.application_id == application.id, Document.kind == "certificate_of_attendance"
-        ).limit(1)
-    )
-    if has_certificate is None:
+    if not _has_document(application, "certificate_of_attendance"):
         problems.append(_("Upload the certificate of attendance."))
+    # Credits of a study mobility are recognised from the host's transcript of records.
+    if application.call.mobility_type == "study" and not _has_document(application, "transcript_of_records"):
+        problems.append(_("Upload the transcript of records."))
     return problems
+
+
+def _has_document(application, kind):
+    return db.session.scalar(
+        db.select(Document.id).where(Document.application_id == application.id, Document.kind == kind).limit(1)
+    ) is not None
 
 
 GUARDS = {

@@ -1,0 +1,143 @@
+"""What a return report still lacks, and who may see or write it.
+
+The workflow's guard for `submit_report` asks for the report filled in and the certificate
+of attendance; a study mobility also needs the host's transcript of records (the credits are
+recognised from it), so the checklist asks for it there and the Submit button is only
+offered once every item is done.
+"""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import Document, TransitionLog
+from ..workflow import TRANSITIONS_BY_TRIGGER
+from ..workflow.permissions import actor_may
+
+# States in which a report is written, reviewed or kept; the page exists from departure on
+# (to tell the participant what will be asked of them).
+REPORT_STATES = ("abroad", "returned", "report_submitted", "completed")
+EDITABLE_STATE = "returned"
+REPORT_DOCUMENT_KINDS = ("certificate_of_attendance", "transcript_of_records")
+SUBMIT_REPORT = TRANSITIONS_BY_TRIGGER["submit_report"]
+
+
+def report_due_date(application):
+    """The day by which the report is due: REPORT_DUE_DAYS after the return (None before it)."""
+    if application.actual_return is None:
+        return None
+    return application.actual_return + timedelta(days=current_app.config["REPORT_DUE_DAYS"])
+
+
+def transcript_required(application):
+    return application.call.mobility_type == "study"
+
+
+@dataclass
+class ChecklistItem:
+    key: str
+    label: str
+    done: bool
+    required: bool = True
+
+
+@dataclass
+class ReportStatus:
+    report: object  # the ReturnReport, or None
+    items: list
+    documents: dict  # kind -> [Document]
+    return_comment: object = None  # the TransitionLog row of the last return_report, while returned
+    may_view: bool = False
+    editable: bool = False
+    may_submit: bool = False
+    problems: list = field(default_factory=list)
+
+    @property
+    def complete(self):
+        return all(item.done for item in self.items if item.required)
+
+
+def may_view_report(application, user):
+    """The owner, the head (and admin) and a coordinator of the application's faculty."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if application.applicant_id == user.id or user.has_role("head"):
+        return True
+    return (
+        user.has_role("coordinator")
+        and application.faculty_id is not None
+        and application.faculty_id in user.coordinated_faculty_ids
+    )
+
+
+def report_documents(application):
+    documents = db.session.scalars(
+        sa.select(Document)
+        .where(Document.application_id == application.id, Document.kind.in_(REPORT_DOCUMENT_KINDS))
+        .order_by(Document.uploaded_at, Document.id)
+    ).all()
+    by_kind = {kind: [] for kind in REPORT_DOCUMENT_KINDS}
+    for document in documents:
+        by_kind[document.kind].append(document)
+    return by_kind
+
+
+def checklist(application, report, documents):
+    study = transcript_required(application)
+    return [
+        ChecklistItem("report", _l("The report: what you did and the results"),
+                      report is not None and report.is_filled_in()),
+        ChecklistItem("certificate_of_attendance", _l("Certificate of attendance, signed by the host"),
+                      bool(documents["certificate_of_attendance"])),
+        ChecklistItem("transcript_of_records",
+                      _l("Transcript of records from the host") if study
+                      else _l("Transcript of records from the host (if you have one)"),
+                      bool(documents["transcript_of_records"]), required=study),
+    ]
+
+
+def last_return_comment(application):
+    """The coordinator's latest return of the report, while the participant reworks it."""
+    if application.state != EDITABLE_STATE:
+        return None
+    last = db.session.scalar(
+        sa.select(TransitionLog)
+        .where(TransitionLog.application_id == application.id,
+               TransitionLog.trigger.in_(("submit_report", "return_report")))
+        .order_by(TransitionLog.id.desc()).limit(1)
+    )
+    return last if last is not None and last.trigger == "return_report" else None
+
+
+def has_report_page(application):
+    """From departure on; after that only a cancelled application may still hold a report
+    (no other way leads out of those states), so other states cost no query."""
+    if application.state in REPORT_STATES:
+        return True
+    return application.state == "cancelled" and application.report is not None
+
+
+def report_status(application, user):
+    """The report panel's content for `user`, or None when there is none to show."""
+    if not has_report_page(application):
+        return None
+    if not may_view_report(application, user):
+        return None
+    documents = report_documents(application)
+    items = checklist(application, application.report, documents)
+    is_owner = application.applicant_id == user.id
+    status = ReportStatus(
+        report=application.report, items=items, documents=documents,
+        return_comment=last_return_comment(application), may_view=True,
+        editable=is_owner and application.state == EDITABLE_STATE,
+    )
+    status.may_submit = (
+        status.complete
+        and application.state in SUBMIT_REPORT.sources
+        and actor_may(SUBMIT_REPORT, application, user)
+    )
+    return status
+

@@ -1,0 +1,154 @@
+"""Reminders, queued in the outbox by `flask --app wsgi send-reminders` (meant for a daily cron).
+
+(a) A participant back for more than REPORT_DUE_DAYS days whose report is not submitted
+    (state `returned`) is reminded once per return: the key names the return date.
+(b) An applicant holding an offer (state `selected`) whose deadline falls within
+    OFFER_REMINDER_DAYS and has not passed is reminded once per deadline: a promotion from
+    the waiting list gives a new deadline, and so a new reminder.
+
+Idempotent: each message carries a `dedup_key`, and the outbox refuses a key it holds
+already, so a second run queues nothing new. One commit at the end of the run.
+"""
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+import sqlalchemy as sa
+from babel.dates import format_datetime as babel_format_datetime
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import get_locale, gettext as _, ngettext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Application, CallPlace, User
+from ..models.base import utcnow
+from ..services import mail
+from .checklist import report_due_date, transcript_required
+
+
+@dataclass
+class ReminderRun:
+    report: list = field(default_factory=list)  # ids of the applications reminded of their report
+    offer: list = field(default_factory=list)  # ids of the applications reminded of their offer
+
+
+def report_key(application):
+    return f"report-overdue:{application.id}:{application.actual_return.isoformat()}"
+
+
+def offer_key(application):
+    return f"offer-deadline:{application.id}:{application.offer_deadline.isoformat()}"
+
+
+def department_today(now):
+    """Today where the department is: return dates are calendar dates there."""
+    return now.astimezone(_zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def _zone(name):
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def overdue_reports(today, due_days):
+    """Returned participants whose return was more than `due_days` days before `today`."""
+    return db.session.scalars(
+        sa.select(Application)
+        .join(User, Application.applicant_id == User.id)
+        .where(
+            Application.state == "returned",
+            Application.actual_return.is_not(None),
+            Application.actual_return < today - timedelta(days=due_days),
+            User.active.is_(True),
+        )
+        .options(joinedload(Application.allocated_place).joinedload(CallPlace.partner))
+        .order_by(Application.id)
+    ).unique().all()
+
+
+def closing_offers(now, reminder_days):
+    """Offers open now whose deadline is at most `reminder_days` days away."""
+    return db.session.scalars(
+        sa.select(Application)
+        .join(User, Application.applicant_id == User.id)
+        .where(
+            Application.state == "selected",
+            Application.offer_deadline > now,
+            Application.offer_deadline <= now + timedelta(days=reminder_days),
+            User.active.is_(True),
+        )
+        .options(joinedload(Application.allocated_place).joinedload(CallPlace.partner))
+        .order_by(Application.offer_deadline, Application.id)
+    ).unique().all()
+
+
+def _in_zone_of(user):
+    """A formatter for the e-mail: an aware time in the recipient's zone and language (the
+    template is rendered with the recipient's locale forced)."""
+    zone = _zone(user.timezone)
+
+    def format_local(value):
+        return babel_format_datetime(value, "medium", tzinfo=zone, locale=get_locale() or "en") + f" ({zone.key})"
+
+    return format_local
+
+
+def _queue_all(now, today):
+    run = ReminderRun()
+    config = current_app.config
+    for application in overdue_reports(today, config["REPORT_DUE_DAYS"]):
+        queued = mail.queue_for_user(
+            application.applicant, "emails/reminder_report.txt",
+            lambda application=application: _("Application %(number)s: your return report is overdue",
+                                              number=application.id),
+            application=application, dedup_key=report_key(application),
+            due_date=report_due_date(application), transcript_required=transcript_required(application),
+        )
+        if queued is not None:
+            run.report.append(application.id)
+    for application in closing_offers(now, config["OFFER_REMINDER_DAYS"]):
+        queued = mail.queue_for_user(
+            application.applicant, "emails/reminder_offer.txt",
+            lambda application=application: _("Application %(number)s: confirm or decline your place",
+                                              number=application.id),
+            application=application, dedup_key=offer_key(application),
+            format_local=_in_zone_of(application.applicant),
+        )
+        if queued is not None:
+            run.offer.append(application.id)
+    return run
+
+
+def send_reminders(now=None, today=None):
+    """Queue every reminder due at `now` (`today`: the department's date) and commit once.
+    Returns the ReminderRun. Idempotent."""
+    now = now or utcnow()
+    today = today or department_today(now)
+    try:
+        run = _queue_all(now, today)
+        db.session.commit()
+    except IntegrityError:
+        # Another run queued one of the same keys between our check and our commit: start
+        # again, and the keys it holds are skipped this time.
+        db.session.rollback()
+        run = _queue_all(now, today)
+        db.session.commit()
+    return run
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command():
+    """Remind participants of overdue return reports and applicants of offers about to lapse."""
+    run = send_reminders()
+    click.echo(ngettext("%(num)d return report reminder queued.", "%(num)d return report reminders queued.",
+                        len(run.report)))
+    click.echo(ngettext("%(num)d offer reminder queued.", "%(num)d offer reminders queued.", len(run.offer)))
+
+
+__all__ = ["send_reminders", "send_reminders_command", "ReminderRun", "report_key", "offer_key"]

@@ -1,0 +1,465 @@
+"""Delivery of the outbox to a real SMTP server (aiosmtpd, started on 127.0.0.1 per test).
+
+Covers deliver_pending() (UTF-8 intact, one connection per batch, reconnect, refusals and
+outages recorded and retried with back-off, claims against a second worker), the
+`send-mail` command, and the delivery a request starts after its response.
+"""
+import asyncio
+import email
+import email.policy
+import re
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from irflow.extensions import db
+from irflow.models import Notification
+from irflow.models.base import utcnow
+from irflow.services import delivery, mail
+from irflow.services.delivery import CLAIM_SECONDS, MAX_ATTEMPTS, deliver_pending, wait_for_background_delivery
+
+from .factories import UserFactory, application_in, notifications_for
+from .test_applications_helpers import client_for, fire
+
+SENDER = "IR Department <ir@ksu.example>"
+TAJIK_SUBJECT = "Ариза қабул шуд"
+TAJIK_BODY = ("Ҳурматли Раҳимова Дилноза,\n\nАризаи шумо ба барномаи Erasmus+ қабул шуд. "
+              "Ҳарфҳо: ғ, ӣ, қ, ӯ, ҳ, ҷ.\nЗаявка принята.\n")
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.envelopes = []
+        self.peers = []
+        self.refused = set()  # recipients answered with 550
+        self.gate = None  # a threading.Event the DATA reply waits for
+        self.drop_after_each = False  # close the connection after every message
+        self.delay = 0.0
+        self.port = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        loop = asyncio.get_running_loop()
+        if self.gate is not None:
+            await loop.run_in_executor(None, self.gate.wait, 5)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.envelopes.append(envelope)
+        self.peers.append(session.peer)
+        if self.drop_after_each:
+            loop.call_soon(server.transport.close)  # after the 250 below is written
+        return "250 Message accepted"
+
+    @property
+    def messages(self):
+        return [email.message_from_bytes(envelope.content, policy=email.policy.default)
+                for envelope in self.envelopes]
+
+    def subjects(self):
+        return [message["Subject"] for message in self.messages]
+
+
+def unused_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(handler, **smtp_parameters):
+    controller = Controller(handler, hostname="127.0.0.1", port=unused_port(), server_hostname="smtp.test",
+                            ready_timeout=5, **smtp_parameters)
+    controller.start()
+    handler.port = controller.port
+    return controller
+
+
+@pytest.fixture
+def mailbox():
+    handler = Mailbox()
+    controller = start_server(handler)
+    yield handler
+    if handler.gate is not None:
+        handler.gate.set()
+    controller.stop()
+
+
+@pytest.fixture
+def mail_config(app, mailbox, monkeypatch):
+    """The app sends to `mailbox`; after-request delivery off unless a test turns it on."""
+    for key, value in {
+        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port, "MAIL_DEFAULT_SENDER": SENDER,
+        "MAIL_TIMEOUT": 5, "MAIL_USERNAME": None, "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": False, "MAIL_USE_SSL": False, "MAIL_DELIVER_AFTER_REQUEST": False,
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    return app.config
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind(app):
+    yield
+    assert wait_for_background_delivery(app, timeout=5), "a delivery thread was still running"
+    assert not [thread for thread in threading.enumerate() if thread.name == "irflow-mail"]
+
+
+def queue(recipient_email, subject, body="A message.\n", **values):
+    notification = mail.queue(recipient_email, subject, body)
+    for name, value in values.items():
+        setattr(notification, name, value)
+    db.session.commit()
+    return notification
+
+
+def reload(notification):
+    db.session.expire_all()
+    return db.session.get(Notification, notification.id)
+
+
+def close_to(value, expected, seconds=30):
+    return abs((value - expected).total_seconds()) <= seconds
+
+
+# --- deliver_pending ------------------------------------------------------------------------
+
+def test_queued_messages_are_delivered_with_utf8_intact(mail_config, mailbox):
+    tajik = queue("dilnoza@example.org", TAJIK_SUBJECT, TAJIK_BODY)
+    other = queue("host.office@partner.example", "Nomination: RAHIMOVA DILNOZA")
+
+    assert deliver_pending() == (2, 0)
+
+    assert [envelope.rcpt_tos for envelope in mailbox.envelopes] == [["dilnoza@example.org"],
+                                                                      ["host.office@partner.example"]]
+    assert {envelope.mail_from for envelope in mailbox.envelopes} == {"ir@ksu.example"}
+    message = mailbox.messages[0]
+    assert message["Subject"] == TAJIK_SUBJECT
+    # Line breaks of text travel in the canonical CRLF form (RFC 2045) and come out as such.
+    assert message.get_content().replace("\r\n", "\n") == TAJIK_BODY
+    assert message.get_content_charset() == "utf-8"
+    assert message["From"] == SENDER and message["To"] == "dilnoza@example.org"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert re.fullmatch(rf"<irflow\.{tajik.id}\.\d{{20}}@ksu\.example>", message["Message-ID"])
+    assert close_to(parsedate_to_datetime(message["Date"]), utcnow())
+    # Nothing raw 8-bit on the wire: relays without 8BITMIME cannot damage it.
+    assert all(envelope.content.isascii() for envelope in mailbox.envelopes)
+    assert len(set(mailbox.peers)) == 1, "one connection for the batch"
+
+    for notification in (reload(tajik), reload(other)):
+        assert close_to(notification.sent_at, utcnow())
+        assert (notification.error, notification.next_attempt_at, notification.attempts) == (None, None, 1)
+
+
+def test_running_again_sends_nothing_twice(mail_config, mailbox):
+    queue("a@example.org", "First")
+    queue("b@example.org", "Second")
+
+    assert deliver_pending() == (2, 0)
+    assert deliver_pending() == (0, 0)
+    assert deliver_pending(now=utcnow() + timedelta(days=30)) == (0, 0)
+    assert mailbox.subjects() == ["First", "Second"]
+
+
+def test_oldest_first_and_limit(mail_config, mailbox):
+    for subject in ("One", "Two", "Three"):
+        queue("a@example.org", subject)
+
+    assert deliver_pending(limit=2) == (2, 0)
+    assert mailbox.subjects() == ["One", "Two"]
+    assert deliver_pending() == (1, 0)
+    assert mailbox.subjects() == ["One", "Two", "Three"]
+
+
+def test_without_mail_server_messages_stay_in_the_outbox(app, mail_config, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    notification = queue("a@example.org", "Stays")
+
+    assert deliver_pending() == (0, 0)
+
+    notification = reload(notification)
+    assert (notification.sent_at, notification.attempts, notification.error, notification.next_attempt_at) == (
+        None, 0, None, None)
+    assert mailbox.envelopes == []
+
+
+def test_a_refused_recipient_is_recorded_and_retried_later(mail_config, mailbox):
+    mailbox.refused = {"gone@example.org"}
+    good = queue("a@example.org", "Good")
+    bad = queue("gone@example.org", "Bad")
+
+    assert deliver_pending() == (1, 1)
+    bad = reload(bad)
+    assert bad.sent_at is None and bad.attempts == 1
+    assert "550" in bad.error and "No such user here" in bad.error and "gone@example.org" in bad.error
+    assert close_to(bad.next_attempt_at, utcnow() + timedelta(minutes=1), seconds=15)
+
+    # Not due yet: not tried, nothing sent again.
+    assert deliver_pending() == (0, 0)
+    assert mailbox.subjects() == ["Good"]
+
+    mailbox.refused = set()
+    assert deliver_pending(now=utcnow() + timedelta(minutes=2)) == (1, 0)
+    assert mailbox.subjects() == ["Good", "Bad"]
+    bad = reload(bad)
+    assert bad.sent_at is not None and bad.error is None and bad.next_attempt_at is None and bad.attempts == 2
+    assert reload(good).attempts == 1
+
+
+def test_an_unreachable_server_stops_the_batch_and_nothing_is_lost(app, mail_config, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_PORT", unused_port())
+    first, second, third = (queue("a@example.org", subject) for subject in ("One", "Two", "Three"))
+
+    assert deliver_pending() == (0, 1)
+    first = reload(first)
+    assert first.sent_at is None and first.attempts == 1
+    assert "127.0.0.1" in first.error and "refused" in first.error.lower()
+    assert first.next_attempt_at > utcnow()
+    # The others were not tried against a server that is not there.
+    for waiting in (reload(second), reload(third)):
+        assert (waiting.attempts, waiting.error, waiting.next_attempt_at) == (0, None, None)
+
+    monkeypatch.setitem(app.config, "MAIL_PORT", mailbox.port)
+    assert deliver_pending() == (2, 0)
+    assert deliver_pending(now=utcnow() + timedelta(minutes=2)) == (1, 0)
+    assert mailbox.subjects() == ["Two", "Three", "One"]
+    assert reload(first).error is None
+
+
+def test_retries_back_off_and_give_up_after_the_last_attempt(app, mail_config, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_PORT", unused_port())
+    notification = queue("a@example.org", "Unlucky")
+    expected = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+                timedelta(hours=12), timedelta(hours=12)]
+    now = utcnow()
+    for attempt, delay in enumerate(expected, 1):
+        assert deliver_pending(now=now) == (0, 1)
+        notification = reload(notification)
+        assert notification.attempts == attempt
+        assert notification.next_attempt_at == now + delay
+        assert deliver_pending(now=now + delay - timedelta(seconds=1)) == (0, 0)
+        now += delay
+
+    notification.attempts = MAX_ATTEMPTS - 1
+    db.session.commit()
+    assert deliver_pending(now=now) == (0, 1)
+    notification = reload(notification)
+    assert notification.attempts == MAX_ATTEMPTS
+    assert notification.next_attempt_at is None and notification.sent_at is None
+    assert "refused" in notification.error.lower()
+
+    monkeypatch.setitem(app.config, "MAIL_PORT", mailbox.port)
+    assert deliver_pending(now=now + timedelta(days=365)) == (0, 0)
+    assert mailbox.envelopes == []
+
+
+def test_a_claimed_message_is_left_to_its_worker_until_the_claim_lapses(mail_config, mailbox):
+    notification = queue("a@example.org", "Claimed")
+    # A worker claims the row and dies before sending.
+    assert delivery._claim_next(utcnow()).id == notification.id
+
+    assert deliver_pending() == (0, 0)
+    assert mailbox.envelopes == []
+    assert deliver_pending(now=utcnow() + timedelta(seconds=CLAIM_SECONDS + 1)) == (1, 0)
+    assert mailbox.subjects() == ["Claimed"]
+    assert reload(notification).attempts == 2
+
+
+def test_three_workers_at_once_never_send_a_message_twice(app, mail_config, mailbox):
+    subjects = [f"Message {number}" for number in range(20)]
+    for subject in subjects:
+        queue(f"{subject.replace(' ', '')}@example.org", subject)
+    mailbox.delay = 0.005
+    results, errors = [], []
+    start = threading.Barrier(3)
+
+    def worker():
+        try:
+            with app.app_context():
+                start.wait(5)
+                results.append(deliver_pending())
+        except Exception as error:  # pragma: no cover - shown by the assertion below
+            errors.append(error)
+
+    workers = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(10)
+
+    assert not errors
+    assert sum(result.sent for result in results) == 20 and sum(result.failed for result in results) == 0
+    assert Counter(mailbox.subjects()) == Counter(subjects)
+    assert db.session.scalar(db.select(db.func.count()).where(Notification.sent_at.is_(None))) == 0
+
+
+def test_a_dropped_connection_is_reopened(mail_config, mailbox):
+    mailbox.drop_after_each = True
+    for subject in ("One", "Two", "Three"):
+        queue("a@example.org", subject)
+
+    assert deliver_pending() == (3, 0)
+    assert mailbox.subjects() == ["One", "Two", "Three"]
+    assert len(set(mailbox.peers)) == 3
+
+
+def test_login_with_mail_username(app, mail_config, monkeypatch):
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"irflow", b"s3cret pass"),
+                          handled=False)
+
+    handler = Mailbox()
+    controller = start_server(handler, authenticator=authenticate, auth_require_tls=False)
+    try:
+        monkeypatch.setitem(app.config, "MAIL_PORT", handler.port)
+        monkeypatch.setitem(app.config, "MAIL_USERNAME", "irflow")
+        monkeypatch.setitem(app.config, "MAIL_PASSWORD", "wrong")
+        first = queue("a@example.org", "One")
+        queue("b@example.org", "Two")
+
+        assert deliver_pending() == (0, 1)  # a failed login stops the batch
+        assert "535" in reload(first).error
+
+        monkeypatch.setitem(app.config, "MAIL_PASSWORD", "s3cret pass")
+        assert deliver_pending(now=utcnow() + timedelta(minutes=2)) == (2, 0)
+        assert handler.subjects() == ["One", "Two"]
+    finally:
+        controller.stop()
+
+
+def test_message_headers_cannot_be_broken_by_a_subject():
+    notification = Notification(id=7, recipient_email="a@example.org", subject="Line one\r\nBcc: x@evil.example",
+                                body="Body", created_at=utcnow())
+
+    message = delivery.build_message(notification, "irflow@localhost")
+
+    assert message["Subject"] == "Line one Bcc: x@evil.example"
+    assert message["Bcc"] is None
+    assert message["Message-ID"].endswith("@localhost>")
+
+
+# --- the send-mail command ------------------------------------------------------------------
+
+def test_send_mail_command(app, mail_config, mailbox, monkeypatch):
+    runner = app.test_cli_runner()
+    queue("a@example.org", "By cron")
+
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert "1 sent, 0 failed." in result.output
+    assert mailbox.subjects() == ["By cron"]
+
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 0 and "0 sent, 0 failed." in result.output
+
+    monkeypatch.setitem(app.config, "MAIL_PORT", unused_port())
+    queue("b@example.org", "Server down")
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 1
+    assert "0 sent, 1 failed." in result.output
+
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 0
+    assert "MAIL_SERVER is not set" in result.output and "1 unsent" in result.output
+    assert mailbox.subjects() == ["By cron"]
+
+
+# --- delivery after a request ---------------------------------------------------------------
+
+def submit_as_owner(app, application):
+    client = client_for(app, application.applicant)
+    started = time.monotonic()
+    response = fire(client, application.id, "submit")
+    response.close()  # what the WSGI server does once the response is sent
+    return response, time.monotonic() - started
+
+
+def test_mail_queued_by_a_request_goes_out_after_the_response(app, mail_config, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_DELIVER_AFTER_REQUEST", True)
+    application = application_in("draft")
+    mailbox.gate = threading.Event()  # the SMTP server holds its reply until the test opens it
+
+    response, elapsed = submit_as_owner(app, application)
+
+    assert response.status_code == 302
+    assert elapsed < 2, "the request waited on SMTP"
+    assert mailbox.envelopes == []
+    mailbox.gate.set()
+    assert wait_for_background_delivery(app, timeout=5)
+    assert [envelope.rcpt_tos for envelope in mailbox.envelopes] == [[application.applicant.email]]
+    assert str(application.id) in mailbox.messages[0]["Subject"]
+    [notice] = notifications_for(application)
+    assert notice.sent_at is not None and notice.error is None
+
+
+def test_an_smtp_outage_does_not_fail_the_request_and_is_recorded(app, mail_config, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_DELIVER_AFTER_REQUEST", True)
+    monkeypatch.setitem(app.config, "MAIL_PORT", unused_port())
+    application = application_in("draft")
+
+    response, elapsed = submit_as_owner(app, application)
+
+    assert response.status_code == 302 and elapsed < 2
+    assert wait_for_background_delivery(app, timeout=5)
+    db.session.expire_all()
+    assert application.state == "submitted"
+    [notice] = notifications_for(application)
+    assert notice.sent_at is None and notice.attempts == 1
+    assert "refused" in notice.error.lower() and notice.next_attempt_at > utcnow()
+
+
+def test_a_request_that_queues_no_mail_starts_no_delivery(app, mail_config, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_DELIVER_AFTER_REQUEST", True)
+    waiting = queue("a@example.org", "Left for cron")
+    user = UserFactory()
+
+    response = client_for(app, user).get("/applications/")
+    response.close()
+
+    assert response.status_code == 200
+    assert wait_for_background_delivery(app, timeout=5)
+    assert mailbox.envelopes == [] and reload(waiting).sent_at is None
+
+
+def test_after_request_delivery_can_be_switched_off(app, mail_config, mailbox):
+    assert app.config["MAIL_DELIVER_AFTER_REQUEST"] is False
+    application = application_in("draft")
+
+    response, _elapsed = submit_as_owner(app, application)
+
+    assert response.status_code == 302
+    assert wait_for_background_delivery(app, timeout=5)
+    assert mailbox.envelopes == []
+    [notice] = notifications_for(application)
+    assert notice.sent_at is None and notice.attempts == 0
+    assert deliver_pending() == (1, 0)  # cron's send-mail picks it up
+
+
+def test_an_error_in_background_delivery_is_logged_not_raised(app, mail_config, monkeypatch, caplog):
+    monkeypatch.setitem(app.config, "MAIL_DELIVER_AFTER_REQUEST", True)
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(delivery, "deliver_pending", broken)
+    application = application_in("draft")
+
+    response, _elapsed = submit_as_owner(app, application)
+
+    assert response.status_code == 302
+    assert wait_for_background_delivery(app, timeout=5)
+    assert "Mail delivery after a request failed" in caplog.text and "database went away" in caplog.text
+    db.session.expire_all()
+    assert application.state == "submitted"
