@@ -8,7 +8,6 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
 
 from .config import BASE_DIR, INSTANCE_DIR, Config, DevelopmentConfig, TestConfig
 from .extensions import babel, csrf, db, login_manager, migrate

@@ -5,7 +5,6 @@ import io
 from html.parser import HTMLParser
 import os
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from .factories import (
     ApplicationFactory, CallFactory, FacultyFactory, PartnerFactory, ProgramFactory, UserFactory, one_commit,
 )
 from .test_applications_helpers import EXE, PDF, PNG, client_for, post, text_of as raw_text_of
+from .querycount import counting_statements
 
 
 def text_of(response):
@@ -30,20 +30,6 @@ def text_of(response):
 
 def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-@contextmanager
-def counting_statements():
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -2,11 +2,9 @@
 
 Fixtures are built in one transaction (factories.one_commit) to keep the suite fast."""
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from irflow.extensions import db
 from irflow.models import Agreement
@@ -14,6 +12,7 @@ from irflow.models.base import utcnow
 
 from .factories import ApplicationFactory, CallFactory, PartnerFactory, ProgramFactory, UserFactory, one_commit
 from .test_applications_helpers import client_for, text_of as raw_text_of
+from .querycount import counting_statements
 
 
 def text_of(response):
@@ -27,20 +26,6 @@ def days(number):
 
 def start_form_for(call):
     return f'action="/applications/new/{call.id}"'
-
-
-@contextmanager
-def counting_statements():
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import re
 import secrets
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +26,7 @@ from .factories import (
     PASSWORD_HASH, ApplicationFactory, CallFactory, FacultyFactory, PartnerFactory, ProgramFactory, UserFactory,
     one_commit,
 )
+from .querycount import counting_statements
 
 # Written out, not imported: the test states what a participant is (the exports' rows).
 PARTICIPANT_STATES = {"selected", "confirmed", "nominated", "host_accepted", "abroad", "returned",
@@ -140,20 +140,6 @@ def csv_rows(client, call_id):
     assert data.startswith(BOM)
     rows = list(csv.reader(io.StringIO(data[len(BOM):].decode("utf-8"), newline="")))
     return rows[1:]  # without the header
-
-
-@contextmanager
-def counting_statements():
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 # --- the data set ------------------------------------------------------------------------

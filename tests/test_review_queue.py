@@ -3,7 +3,6 @@ import html
 import re
 import secrets
 import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +18,7 @@ from irflow.review.queries import review_queries
 from .factories import (
     PASSWORD_HASH, ApplicationFactory, CallFactory, FacultyFactory, ProgramFactory, UserFactory,
 )
+from .querycount import counting_statements
 
 ROW = re.compile(r'<tr data-application="(\d+)"')
 COUNT = re.compile(r'data-state="(\w*)">(\d+)<')
@@ -110,20 +110,6 @@ def state_counts(response):
 
 def total(response):
     return int(TOTAL.search(response.get_data(as_text=True)).group(1))
-
-
-@contextmanager
-def counting_statements():
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 """The examiner's score sheet: GET/POST /calls/<id>/scores."""
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -13,6 +12,7 @@ from irflow.models.base import utcnow
 from irflow.workflow import WorkflowError
 
 from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
+from .querycount import counting_statements
 
 CHANGED = "changed by someone else"
 
@@ -113,20 +113,6 @@ def log_of(application):
     return db.session.scalars(
         sa.select(TransitionLog).where(TransitionLog.application_id == application.id).order_by(TransitionLog.id)
     ).all()
-
-
-@contextmanager
-def counting_statements():
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

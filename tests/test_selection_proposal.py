@@ -10,6 +10,7 @@ from irflow.selection.proposal import Decision, build_proposal, check_decisions,
 from irflow.workflow.allocation import total_score
 
 from .factories import ApplicationFactory, CallFactory, UserFactory, add_scores, application_in, one_commit
+from .querycount import counting_statements
 
 # Criteria of CallFactory: Language test ×2, Interview ×1, Average grade ×1 (grade / 5 × 100).
 # total = (2·language + interview + grade·20) / 4; the defaults give (160 + 80 + 90) / 4 = 82.5.
@@ -123,13 +124,8 @@ def test_build_proposal_is_pure_and_takes_the_held_places_as_given():
         applications = [scored(call, hosts=[host], language=value) for value in (100, 90, 80)]
     scores = {application.id: list(application.scores) for application in applications}
     build_proposal(call, applications, scores, {})  # loads what was expired by the commit
-    statements = []
-    listener = lambda *args: statements.append(args)  # noqa: E731
-    db.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with counting_statements() as statements:
         proposal = build_proposal(call, list(reversed(applications)), scores, {host.id: 1})
-    finally:
-        db.event.remove(db.engine, "before_cursor_execute", listener)
     assert statements == []
     assert [row.result for row in proposal.ranked] == ["select", "waitlist", "waitlist"]
     assert proposal.hosts[0].free == 0
