@@ -1,8 +1,9 @@
 """irflow: outgoing academic mobility for an International Relations Department."""
 import os
+from contextlib import contextmanager
 
-from flask import Flask, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext as _
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext as _, ngettext, refresh
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -99,10 +100,26 @@ def select_locale():
 
 
 def select_timezone():
+    if g and g.get("forced_timezone"):
+        return g.forced_timezone
     user = current_user if request else None
     if user is not None and getattr(user, "is_authenticated", False) and user.timezone:
         return user.timezone
     return None
+
+
+@contextmanager
+def force_timezone(zone):
+    """Times shown inside the block are in `zone` (a mail is in its recipient's zone, not in
+    that of the user whose request queued it). Flask-Babel has force_locale only."""
+    previous = g.get("forced_timezone")
+    g.forced_timezone = zone
+    refresh()
+    try:
+        yield
+    finally:
+        g.forced_timezone = previous
+        refresh()
 
 
 def _languages():
@@ -142,6 +159,7 @@ def _register_template_helpers(app):
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["filesize"] = file_size
 
     @app.context_processor
     def labels():
@@ -151,6 +169,15 @@ def _register_template_helpers(app):
             "MOBILITY_TYPES": MOBILITY_TYPES, "PARTNER_KINDS": PARTNER_KINDS,
             "PROGRAM_KINDS": PROGRAM_KINDS, "ROLES": ROLES, "STATE_LABELS": STATE_LABELS,
         }
+
+
+def file_size(size):
+    """A file's size in the user's language (Jinja's filesizeformat writes "41 Bytes", "1.2 kB")."""
+    if size < 1024:
+        return ngettext("%(num)d byte", "%(num)d bytes", size)
+    if size < 1024 * 1024:
+        return _("%(size)s KB", size=format_decimal(round(size / 1024, 1)))
+    return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
 
 
 def _register_mail_delivery(app):

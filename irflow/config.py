@@ -37,8 +37,9 @@ class Config:
     TESTING = False
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    # Heads printed documents such as the selection protocol.
-    UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME", "Khujand State University named after B. Gafurov")
+    # Heads printed documents such as the selection protocol. Unset: Khujand State University's
+    # name in the reader's language (irflow/selection/routes.py).
+    UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME")
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'irflow.sqlite3'}"
     )

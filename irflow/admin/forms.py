@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
 
+from ..i18n import FlaskForm
 from ..models.base import ROLES
 
 

@@ -1,13 +1,13 @@
 from decimal import Decimal
 
 from flask_babel import format_decimal, get_locale, lazy_gettext as _l, ngettext
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.widgets import TextInput
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
+from ..i18n import FlaskForm
 from ..models.base import CEFR_LEVELS, DOCUMENT_KINDS
 
 MOTIVATION_MAX = 8000

@@ -10,10 +10,9 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l, to_user_timezone, to_utc
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField, HiddenField,
+    BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, FormField, HiddenField,
     IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets,
 )
 from wtforms.validators import (
@@ -23,6 +22,7 @@ from wtforms.fields import SelectChoice
 from wtforms.widgets import TextInput
 
 from ..applications.documents import AFTER_SELECTION_KINDS
+from ..i18n import FlaskForm, Form
 from ..models.base import (
     CATEGORIES, CRITERION_SOURCES, DOCUMENT_KINDS, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, utcnow,
 )

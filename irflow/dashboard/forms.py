@@ -2,9 +2,10 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
+
+from ..i18n import FlaskForm
 
 # ASCII digits only: \d would take any script's digits too.
 ACADEMIC_YEAR = re.compile(r"([0-9]{4})/([0-9]{4})")

@@ -1,12 +1,12 @@
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional, StopValidation
 from wtforms.widgets import TextInput
 
 from ..applications.forms import LocalDecimalField
+from ..i18n import FlaskForm
 
 REPORT_TEXT_MAX = 10000
 # The column is NUMERIC(6, 1).

@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
+from ..i18n import FlaskForm
 from .sheet import CellError, RowInput, parse_score
 
 VERSION_FIELD = re.compile(r"^version-(\d{1,18})$")

@@ -4,9 +4,9 @@ The rows vary with the call, so they are plain fields named `result-<application
 `place-<application id>`, read against the proposal they were rendered from; the form
 class carries the CSRF token and the fingerprint of that proposal.
 """
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from ..i18n import FlaskForm
 from .proposal import Decision
 
 

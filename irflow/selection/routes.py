@@ -156,6 +156,10 @@ def protocol(call_id):
     call = _call_or_404(call_id)
     if call.selection_confirmed_at is None:
         return render_template("selection/protocol.html", call=call, selection=None,
-                               university=current_app.config.get("UNIVERSITY_NAME")), 409
+                               university=_university_name()), 409
     return render_template("selection/protocol.html", call=call, selection=confirmed_selection(call),
-                           university=current_app.config.get("UNIVERSITY_NAME"), printed_at=utcnow())
+                           university=_university_name(), printed_at=utcnow())
+
+
+def _university_name():
+    return current_app.config.get("UNIVERSITY_NAME") or _("Khujand State University named after B. Gafurov")

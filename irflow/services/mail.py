@@ -26,8 +26,10 @@ def queue(recipient_email, subject, body, recipient=None, application=None, dedu
 
 
 def queue_for_user(user, template, subject, application=None, dedup_key=None, **context):
-    """Render `template` in the recipient's own language and queue it."""
-    with force_locale(user.locale):
+    """Render `template` in the recipient's own language and time zone, and queue it."""
+    from .. import force_timezone
+
+    with force_locale(user.locale), force_timezone(user.timezone):
         return queue(
             user.email,
             str(subject() if callable(subject) else subject),

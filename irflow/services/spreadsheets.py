@@ -52,7 +52,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, lazy_gettext as _l, pgettext
 
 # --- column definitions -----------------------------------------------------------------
 
@@ -61,7 +61,8 @@ from flask_babel import lazy_gettext as _l
 Column = namedtuple("Column", "key header width")
 
 SELECTED_PARTICIPANT_COLUMNS = (
-    Column("number", _l("No"), 6),
+    # A bare "No" reads as the answer (it was translated "Нет"): the context says it is "№".
+    Column("number", LazyString(lambda: pgettext("column of row numbers", "No")), 6),
     Column("full_name", _l("Full name"), 34),
     Column("full_name_latin", _l("Full name (Latin)"), 30),
     Column("category", _l("Category"), 18),
