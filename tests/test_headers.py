@@ -75,8 +75,8 @@ def get_urls(app, rows):
 
 def test_every_get_route_sends_the_headers_anonymously_and_signed_in(app, rows):
     head_and_admin = UserFactory(roles=["head", "admin"])
-    clients = {"anonymous": app.test_client(), "head and admin": client_for(app, head_and_admin),
-               "owner": client_for(app, rows["application"].applicant)}
+    # The owner's own pages and downloads: test_pages_and_downloads_of_a_signed_in_user_are_not_stored.
+    clients = {"anonymous": app.test_client(), "head and admin": client_for(app, head_and_admin)}
     urls = get_urls(app, rows)
     assert len(urls) > 20
     statuses = set()
