@@ -47,6 +47,7 @@ def create_app(config=None):
     _register_template_helpers(app)
     _register_error_handlers(app)
     _register_mail_delivery(app)
+    _register_headers_and_static_files(app)
 
     from .cli import register_cli
     register_cli(app)
@@ -185,6 +186,13 @@ def _register_mail_delivery(app):
     from .services.delivery import init_app
 
     init_app(app)
+
+
+def _register_headers_and_static_files(app):
+    from . import headers, static_files
+
+    headers.init_app(app)
+    static_files.init_app(app)
 
 
 def _safe_back_url():

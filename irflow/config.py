@@ -45,6 +45,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
+    # Compressed, content-hashed copies of irflow/static, made at start-up (irflow/static_files.py).
+    STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER") or str(INSTANCE_DIR / "static")
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
 
     SESSION_COOKIE_HTTPONLY = True

@@ -371,7 +371,7 @@ def test_the_protocol_prints_the_decision_with_signatures(client, login_as, head
     page = text_of(response)
     assert "Protocol of the selection" in page and call.title in page and call.program.name in page
     assert "2026/2027" in page and "International Relations Department" in page
-    assert "@media print" in page and "no-print" in page
+    assert "/static/css/protocol." in page and "no-print" in page
     assert 'class="navbar' not in page
     table = page[page.index('id="decision"'):page.index("</table>", page.index('id="decision"'))]
     ann = people["ann"].applicant
