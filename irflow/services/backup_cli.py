@@ -10,6 +10,10 @@ def register(app):
     app.cli.add_command(restore_command)
 
 
+def _files(count):
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
 def _size(size):
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
@@ -25,13 +29,13 @@ def backup_command(directory):
     manifest of sha256 sums and row counts."""
     try:
         manifest = create_backup(directory)
-    except BackupError as error:
+    except (BackupError, OSError) as error:  # OSError: disk full, no permission
         raise click.ClickException(str(error)) from None
     database, *uploads = manifest["files"]
     click.echo(f"Backup written to {directory}:")
     click.echo(f"  database ({manifest['database']['kind']}, revision {manifest['database']['alembic_revision']}): "
                f"{len(manifest['tables'])} tables, {sum(manifest['tables'].values())} rows, {_size(database['size'])}")
-    click.echo(f"  uploads: {len(uploads)} files, {_size(sum(entry['size'] for entry in uploads))}")
+    click.echo(f"  uploads: {_files(len(uploads))}, {_size(sum(entry['size'] for entry in uploads))}")
 
 
 @click.command("restore")
@@ -43,11 +47,11 @@ def restore_command(directory):
     with status 1 on any difference."""
     try:
         report = restore_backup(directory)
-    except BackupError as error:
+    except (BackupError, OSError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored from {directory}:")
     click.echo(f"  database ({report.database_kind}): {report.tables} tables, {report.rows} rows as in the backup")
-    click.echo(f"  uploads: {report.files} files")
+    click.echo(f"  uploads: {_files(report.files)}")
     for note in report.notes:
         click.echo(note)
     for mismatch in report.mismatches:
