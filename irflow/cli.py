@@ -13,6 +13,7 @@ from .models.base import CATEGORIES, ROLES, utcnow
 from . import seed_data
 from .reports.reminders import send_reminders_command
 from .selection.cli import expire_offers_command
+from .services import backup_cli
 from .services.delivery import send_mail_command
 
 
@@ -22,6 +23,7 @@ def register_cli(app):
     app.cli.add_command(expire_offers_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)
+    backup_cli.register(app)
 
 
 def _get_or_create(model, lookup, **values):
