@@ -98,8 +98,8 @@ def test_an_unknown_document_id_is_404(app, target):
     assert post(client, f"/applications/{application.id}/documents/987654/delete").status_code == 404
 
 
-def test_a_deactivated_coordinator_of_the_faculty_sees_nothing(app, target):
-    application, document = target
+def test_a_deactivated_coordinator_of_the_faculty_sees_nothing(app):
+    application = application_in("submitted")  # coordinators never see drafts
     coordinator = UserFactory(coordinates=[application.faculty])
     client = client_for(app, coordinator)
     assert client.get(f"/applications/{application.id}").status_code == 200

@@ -193,7 +193,8 @@ def test_the_owner_uploads_the_certificate_of_attendance_while_abroad_and_after(
 
 def test_a_missing_file_on_disk_is_404_not_500(app):
     application = application_in("draft")
-    document = add_document(application, "other")  # a row whose file was never written
+    document = add_document(application, "other")
+    os.remove(_upload_path(app, document.stored_name))  # a row whose file is gone
     owner = client_for(app, application.applicant)
     assert owner.get(f"/applications/{application.id}/documents/{document.id}").status_code == 404
 
