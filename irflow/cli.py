@@ -14,6 +14,7 @@ from . import seed_data
 from .reports.reminders import send_reminders_command
 from .selection.cli import expire_offers_command
 from .services.delivery import send_mail_command
+from .services.storage_check import storage_check_command
 
 
 def register_cli(app):
@@ -22,6 +23,7 @@ def register_cli(app):
     app.cli.add_command(expire_offers_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(storage_check_command)
 
 
 def _get_or_create(model, lookup, **values):

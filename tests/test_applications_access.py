@@ -46,7 +46,8 @@ def _unchanged(application, document, before, files_before, app):
     db.session.expire_all()
     assert stored_state(application) == before
     assert db.session.get(Document, document.id) is not None
-    assert [doc.kind for doc in documents_of(application.id)] == ["passport", "cv"]
+    assert [doc.kind for doc in documents_of(application.id) if doc.deleted_at is None] == ["passport", "cv"]
+    assert db.session.get(Document, document.id).deleted_at is None
     assert stored_files(app) == files_before
     assert db.session.get(Application, application.id).motivation != "Written by an intruder."
     assert log_rows(application) == []
