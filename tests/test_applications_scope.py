@@ -22,15 +22,13 @@ NOT_FOUND = "There is nothing here, or you may not see it."
 def _people(application):
     examiner = UserFactory(roles=["examiner"])
     application.call.examiners.append(examiner)
+    # Outsiders (another applicant, coordinator or examiner) are in test_applications_access.
     return {
         "owner": application.applicant,
         "coordinator": UserFactory(coordinates=[application.faculty]),
-        "other_coordinator": UserFactory(coordinates=[FacultyFactory()]),
         "examiner": examiner,
-        "unassigned_examiner": UserFactory(roles=["examiner"]),
         "head": UserFactory(roles=["head"]),
         "admin": UserFactory(roles=["admin"]),
-        "other_applicant": UserFactory(faculty=application.faculty),
     }
 
 
