@@ -14,7 +14,7 @@ from irflow.extensions import db
 from irflow.models import Application, Document
 from irflow.services import storage
 
-from .factories import UserFactory, add_document, application_in
+from .factories import UserFactory, application_in
 from .test_applications_helpers import (
     PDF, client_for, documents_of, field_error, fire, follow, stored_files, text_of, upload,
 )
