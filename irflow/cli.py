@@ -15,6 +15,7 @@ from .reports.reminders import send_reminders_command
 from .selection.cli import expire_offers_command
 from .services import backup_cli
 from .services.delivery import send_mail_command
+from .services.storage_check import storage_check_command
 
 
 def register_cli(app):
@@ -23,6 +24,7 @@ def register_cli(app):
     app.cli.add_command(expire_offers_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(storage_check_command)
     backup_cli.register(app)
 
 

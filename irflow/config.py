@@ -48,6 +48,9 @@ class Config:
     # Compressed, content-hashed copies of irflow/static, made at start-up (irflow/static_files.py).
     STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER") or str(INSTANCE_DIR / "static")
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+    # Quota per application over its current (not removed) documents.
+    UPLOAD_MAX_FILES_PER_APPLICATION = _int("UPLOAD_MAX_FILES_PER_APPLICATION", 30)
+    UPLOAD_MAX_BYTES_PER_APPLICATION = _int("UPLOAD_MAX_BYTES_PER_APPLICATION", 60 * 1024 * 1024)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,7 @@ allocated place, dates, report). Setting `state` directly is for building fixtur
 the application code changes state through workflow.fire() alone.
 """
 import hashlib
+import os
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from decimal import Decimal
 import factory
 from argon2 import PasswordHasher
 from factory.alchemy import SQLAlchemyModelFactory
+from flask import current_app
 
 from irflow.extensions import db
 from irflow.models import (
@@ -155,12 +157,18 @@ class ApplicationFactory(Base):
 
 
 def add_document(application, kind, uploader=None):
-    content = f"{kind}-{uuid.uuid4()}".encode()
+    """A document row with its file in the upload folder (a row without its file counts
+    as missing)."""
+    content = f"%PDF-{kind}-{uuid.uuid4()}".encode()
     document = Document(
         application=application, kind=kind, original_name=f"{kind}.pdf", stored_name=uuid.uuid4().hex,
         content_type="application/pdf", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=uploader or application.applicant,
     )
+    folder = current_app.config["UPLOAD_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, document.stored_name), "wb") as stored:
+        stored.write(content)
     db.session.add(document)
     db.session.commit()
     return document

@@ -46,7 +46,8 @@ def _unchanged(application, document, before, files_before, app):
     db.session.expire_all()
     assert stored_state(application) == before
     assert db.session.get(Document, document.id) is not None
-    assert [doc.kind for doc in documents_of(application.id)] == ["passport", "cv"]
+    assert [doc.kind for doc in documents_of(application.id) if doc.deleted_at is None] == ["passport", "cv"]
+    assert db.session.get(Document, document.id).deleted_at is None
     assert stored_files(app) == files_before
     assert db.session.get(Application, application.id).motivation != "Written by an intruder."
     assert log_rows(application) == []
@@ -98,8 +99,8 @@ def test_an_unknown_document_id_is_404(app, target):
     assert post(client, f"/applications/{application.id}/documents/987654/delete").status_code == 404
 
 
-def test_a_deactivated_coordinator_of_the_faculty_sees_nothing(app, target):
-    application, document = target
+def test_a_deactivated_coordinator_of_the_faculty_sees_nothing(app):
+    application = application_in("submitted")  # coordinators never see drafts
     coordinator = UserFactory(coordinates=[application.faculty])
     client = client_for(app, coordinator)
     assert client.get(f"/applications/{application.id}").status_code == 200

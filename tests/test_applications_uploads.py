@@ -22,6 +22,10 @@ def draft(app):
     return application, client_for(app, application.applicant)
 
 
+def _current(application_id):
+    return [document for document in documents_of(application_id) if document.deleted_at is None]
+
+
 def _upload_path(app, stored_name):
     return os.path.join(app.config["UPLOAD_FOLDER"], stored_name)
 
@@ -107,9 +111,10 @@ def test_a_single_file_kind_replaces_the_previous_file(app, draft):
     old_id, old_stored_name = old.id, old.stored_name
     assert os.path.exists(_upload_path(app, old_stored_name))
     upload(owner, application.id, "passport", PNG, "new.png")
-    (new,) = documents_of(application.id)
+    (new,) = _current(application.id)
     assert new.original_name == "new.png" and new.id != old_id
-    assert not os.path.exists(_upload_path(app, old_stored_name))
+    # The old one is kept (removed, with its file) for the office and the timeline.
+    assert os.path.exists(_upload_path(app, old_stored_name))
     assert os.path.exists(_upload_path(app, new.stored_name))
 
 
@@ -134,8 +139,8 @@ def test_the_owner_deletes_a_document_while_editing(app, draft):
     response = post(owner, delete_path)
     assert response.status_code == 302
     assert "Document deleted: cv.pdf." in text_of(follow(owner, response))
-    assert documents_of(application.id) == []
-    assert not os.path.exists(_upload_path(app, stored_name))
+    assert _current(application.id) == []
+    assert os.path.exists(_upload_path(app, stored_name)), "kept for the office"
 
 
 def test_after_submission_the_owner_can_neither_upload_nor_delete(app):
@@ -169,13 +174,13 @@ def test_the_coordinator_uploads_the_host_acceptance_while_nominated(app):
     owner = client_for(app, application.applicant)
     assert upload(owner, application.id, "host_acceptance").status_code == 403
     assert upload(staff, application.id, "host_acceptance", PDF, "acceptance.pdf").status_code == 302
-    (acceptance,) = [d for d in documents_of(application.id) if d.kind == "host_acceptance"]
+    (acceptance,) = [d for d in _current(application.id) if d.kind == "host_acceptance"]
     assert acceptance.uploaded_by_id == coordinator.id and acceptance.original_name == "acceptance.pdf"
     # The coordinator may take it back while nominated; the applicant may not.
     path = f"/applications/{application.id}/documents/{acceptance.id}/delete"
     assert post(owner, path).status_code == 403
     assert post(staff, path).status_code == 302
-    assert not any(d.kind == "host_acceptance" for d in documents_of(application.id))
+    assert not any(d.kind == "host_acceptance" for d in _current(application.id))
 
 
 def test_the_owner_uploads_the_certificate_of_attendance_while_abroad_and_after(app):
@@ -187,15 +192,18 @@ def test_the_owner_uploads_the_certificate_of_attendance_while_abroad_and_after(
     assert {d.kind for d in documents_of(application.id)} >= {"certificate_of_attendance", "transcript_of_records"}
     fire(owner, application.id, "return_home", date=date.today().isoformat())
     assert upload(owner, application.id, "certificate_of_attendance", PDF, "signed.pdf").status_code == 302
-    certificates = [d for d in documents_of(application.id) if d.kind == "certificate_of_attendance"]
+    certificates = [d for d in _current(application.id) if d.kind == "certificate_of_attendance"]
     assert [d.original_name for d in certificates] == ["signed.pdf"]
 
 
-def test_a_missing_file_on_disk_is_404_not_500(app):
+def test_a_missing_file_on_disk_is_a_clear_404_not_500(app):
     application = application_in("draft")
-    document = add_document(application, "other")  # a row whose file was never written
+    document = add_document(application, "other")
+    os.remove(_upload_path(app, document.stored_name))  # a row whose file is gone
     owner = client_for(app, application.applicant)
-    assert owner.get(f"/applications/{application.id}/documents/{document.id}").status_code == 404
+    response = owner.get(f"/applications/{application.id}/documents/{document.id}")
+    assert response.status_code == 404
+    assert "The file of this document is missing from the server's storage." in text_of(response)
 
 
 def test_the_upload_rules(app):

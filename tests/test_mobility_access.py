@@ -117,9 +117,9 @@ def test_others_do_not_see_the_report(app, two_faculties, who):
     assert client.get(f"/applications/{returned.id}/report").status_code == 404
     assert post(client, f"/applications/{returned.id}/report", report_form(returned)).status_code == 404
     if who == "examiner":
-        # The examiner may open the application of a participant they tested, not the report.
-        page = text_of(client.get(f"/applications/{returned.id}"))
-        assert 'id="return-report"' not in page and "Courses and a lab project." not in page
+        # The examiner scored this participant once; the application itself stays closed.
+        response = client.get(f"/applications/{returned.id}")
+        assert response.status_code == 404 and "Courses and a lab project." not in text_of(response)
 
 
 def test_the_nominations_page_is_for_coordinators_and_the_head(app, two_faculties):

@@ -4,23 +4,25 @@ import sqlalchemy as sa
 from flask import abort
 
 from ..extensions import db
-from ..models import Application, call_examiners
+from ..models import Application
 
 
 def visible_filter(user):
-    """A WHERE clause limiting Application rows to those `user` may see."""
+    """A WHERE clause limiting Application rows to those `user` may see.
+
+    Examiners get nothing here: they see only what they score, on the score sheet of the
+    calls they examine (irflow/scoring), never the application with its motivation,
+    documents and messages. Coordinators see their faculties' applications once submitted;
+    a draft is the applicant's own business."""
     if user is None or not user.is_authenticated or not user.active:
         return sa.false()
     if user.has_role("head"):
         return sa.true()
     clauses = [Application.applicant_id == user.id]
     if user.has_role("coordinator") and user.coordinated_faculty_ids:
-        clauses.append(Application.faculty_id.in_(user.coordinated_faculty_ids))
-    if user.has_role("examiner"):
-        # Examiners see the applicants they test, not drafts or screening.
         clauses.append(sa.and_(
-            Application.call_id.in_(sa.select(call_examiners.c.call_id).where(call_examiners.c.user_id == user.id)),
-            Application.state.notin_(("draft", "submitted", "changes_requested", "ineligible")),
+            Application.faculty_id.in_(sorted(user.coordinated_faculty_ids)),
+            Application.state != "draft",
         ))
     return sa.or_(*clauses)
 

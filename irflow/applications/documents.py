@@ -6,6 +6,13 @@ in which states, and which kinds. `CALL_KINDS` stands for the kinds the call ask
 """
 from collections import namedtuple
 
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from .. import file_size
+from ..extensions import db
+from ..models import Document
 from ..models.base import DOCUMENT_KINDS
 
 # Documents that only exist after selection: never part of an application being edited.
@@ -77,12 +84,13 @@ def may_upload(application, user, kind):
 
 
 def may_delete(application, user, document):
-    """The uploader or the owner, while the rules let them upload that kind."""
+    """The uploader, while the rules let them upload that kind. So evidence the office
+    uploaded is never removed by the participant."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if document.application_id != application.id:
+    if document.application_id != application.id or not document.is_current:
         return False
-    if user.id not in (document.uploaded_by_id, application.applicant_id):
+    if document.uploaded_by_id != user.id:
         return False
     return may_upload(application, user, document.kind)
 
@@ -92,6 +100,45 @@ def replaces_previous(kind):
     return kind not in MULTIPLE_FILE_KINDS
 
 
+def replacement_refused(application, user, replaced):
+    """The participant may not replace what the office uploaded (a host's letter or
+    certificate sent to the office): True when `replaced` holds such a document."""
+    return application.applicant_id == user.id and any(
+        document.uploaded_by_id != user.id for document in replaced)
+
+
 def missing_required_kinds(application):
     present = application.document_kinds()
     return [kind for kind in application.call.required_document_kinds or [] if kind not in present]
+
+
+Usage = namedtuple("Usage", "files bytes max_files max_bytes")
+
+
+def upload_usage(application):
+    """How many current documents the application holds and their total size, with the
+    configured quota (removed and replaced documents do not count)."""
+    files, size = db.session.execute(
+        sa.select(sa.func.count(Document.id), sa.func.coalesce(sa.func.sum(Document.size), 0))
+        .where(Document.application_id == application.id, Document.deleted_at.is_(None))
+    ).one()
+    config = current_app.config
+    return Usage(files, int(size), config["UPLOAD_MAX_FILES_PER_APPLICATION"],
+                 config["UPLOAD_MAX_BYTES_PER_APPLICATION"])
+
+
+def room_for_upload(usage, replaced):
+    """(files problem or None, bytes still free) for one more upload that replaces `replaced`."""
+    files = usage.files - len(replaced)
+    free_bytes = usage.max_bytes - (usage.bytes - sum(document.size for document in replaced))
+    if files + 1 > usage.max_files:
+        return _("An application may hold at most %(count)s documents, and this one holds that many already. "
+                 "Remove a document that is no longer needed first; nothing was saved.",
+                 count=usage.max_files), free_bytes
+    return None, free_bytes
+
+
+def over_size_message(usage):
+    return _("The documents of an application may take at most %(limit)s together, and this file would take "
+             "them over that. Remove a document that is no longer needed first; nothing was saved.",
+             limit=file_size(usage.max_bytes))

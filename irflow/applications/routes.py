@@ -5,7 +5,7 @@ or unknown id is a 404, never somebody else's data.
 """
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -19,9 +19,11 @@ from ..workflow.guards import application_problems
 from . import bp
 from .access import application_or_404
 from .documents import (
-    EDITABLE_STATES, may_delete, missing_required_kinds, replaces_previous, uploadable_kinds,
+    EDITABLE_STATES, may_delete, missing_required_kinds, over_size_message, replacement_refused, replaces_previous,
+    room_for_upload, upload_usage, uploadable_kinds,
 )
 from .forms import ActionForm, ApplicationForm, EmptyForm, UploadForm, country_name
+from .timeline import timeline
 
 MESSAGES_PAGE_SIZE = 50
 # Triggers that record a date, and the name fire() expects it under.
@@ -107,11 +109,17 @@ def _render_detail(application, upload_form=None, status=200):
     kinds = uploadable_kinds(application, viewer)
     if upload_form is None and kinds:
         upload_form = UploadForm(kinds, formdata=None)
-    documents = db.session.scalars(
+    all_documents = db.session.scalars(
         db.select(Document).where(Document.application_id == application.id)
-        .options(db.joinedload(Document.uploaded_by)).order_by(Document.uploaded_at, Document.id)
+        .options(db.joinedload(Document.uploaded_by), db.joinedload(Document.deleted_by))
+        .order_by(Document.uploaded_at, Document.id)
     ).all()
-    timeline = db.session.scalars(
+    documents = [document for document in all_documents if document.is_current]
+    missing_files = {document.id for document in documents if not document.file_present()}
+    for document_id in sorted(missing_files):
+        current_app.logger.warning("document %s of application %s: file missing from the upload folder",
+                                   document_id, application.id)
+    transitions = db.session.scalars(
         db.select(TransitionLog).where(TransitionLog.application_id == application.id)
         .options(db.joinedload(TransitionLog.actor)).order_by(TransitionLog.id)
     ).all()
@@ -129,11 +137,16 @@ def _render_detail(application, upload_form=None, status=200):
         editable=is_owner and application.state in EDITABLE_STATES,
         call_open=application.call.is_open(),
         documents=documents,
+        missing_files=missing_files,
+        # Staff keep access to what was removed or replaced; the participant sees the history only.
+        removed_documents=[] if is_owner else [document for document in all_documents if not document.is_current],
         deletable={document.id for document in documents if may_delete(application, viewer, document)},
         missing_kinds=missing_required_kinds(application),
         upload_form=upload_form if kinds else None,
+        usage=upload_usage(application) if kinds else None,
         problems=problems,
-        timeline=timeline,
+        has_transitions=bool(transitions),
+        timeline=timeline(transitions, all_documents),
         notices=notices,
         actions=available_actions(application, viewer),
         date_triggers=DATE_TRIGGERS,
@@ -213,41 +226,61 @@ def _same_version(posted, current):
 @login_required
 def upload(id):
     application = application_or_404(id, current_user)
-    kinds = uploadable_kinds(application, current_user)
+    user = current_user._get_current_object()
+    kinds = uploadable_kinds(application, user)
     if not kinds:
         abort(403)
     form = UploadForm(kinds)
     if not form.validate_on_submit():
         return _render_detail(application, upload_form=form, status=400)
     kind = form.kind.data
-    try:
-        stored = storage.save_upload(form.file.data)
-    except storage.UploadError as error:
-        form.file.errors.append(str(error))
-        return _render_detail(application, upload_form=form, status=400)
+    replaced = db.session.scalars(
+        db.select(Document).where(Document.application_id == application.id, Document.kind == kind,
+                                  Document.deleted_at.is_(None))
+    ).all() if replaces_previous(kind) else []
 
-    replaced_files = []
-    if replaces_previous(kind):
-        for old in db.session.scalars(
-            db.select(Document).where(Document.application_id == application.id, Document.kind == kind)
-        ):
-            replaced_files.append(old.stored_name)
-            db.session.delete(old)
-    db.session.add(Document(
+    def refuse(message, status=400):
+        form.file.errors.append(message)
+        return _render_detail(application, upload_form=form, status=status)
+
+    if replacement_refused(application, user, replaced):
+        return refuse(_("The office uploaded this document (%(kind)s): only the office may replace it.",
+                        kind=DOCUMENT_KINDS[kind]))
+    usage = upload_usage(application)
+    too_many, free_bytes = room_for_upload(usage, replaced)
+    if too_many:
+        return refuse(too_many)
+    try:
+        stored = storage.save_upload(form.file.data, room=free_bytes, room_message=over_size_message(usage))
+    except storage.StorageError as error:
+        flash(str(error), "danger")
+        return refuse(str(error), status=503)
+    except storage.UploadError as error:
+        return refuse(str(error))
+
+    document = Document(
         application=application, kind=kind, original_name=stored.original_name,
         stored_name=stored.stored_name, content_type=stored.content_type, size=stored.size,
-        sha256=stored.sha256, uploaded_by_id=current_user.id,
-    ))
+        sha256=stored.sha256, uploaded_by_id=user.id, uploaded_at=utcnow(),
+    )
+    db.session.add(document)
+    # The old files stay: a replaced document is kept, for the office and the timeline.
+    for old in replaced:
+        old.remove(user, document.uploaded_at, replaced_by=document)
     _touch(application)
     try:
+        db.session.flush()
+        storage.place(stored)  # under its real name only once its row exists
         db.session.commit()
+    except storage.StorageError as error:
+        db.session.rollback()
+        storage.discard(stored)
+        flash(str(error), "danger")
+        return refuse(str(error), status=503)
     except BaseException:
         db.session.rollback()
-        storage.delete(stored.stored_name)
+        storage.discard(stored)
         raise
-    # Old files go only once the new row is safely committed.
-    for stored_name in replaced_files:
-        storage.delete(stored_name)
     flash(_("%(kind)s uploaded: %(name)s.", kind=DOCUMENT_KINDS[kind], name=stored.original_name), "success")
     return redirect(url_for("applications.detail", id=application.id) + "#documents")
 
@@ -258,10 +291,11 @@ def _touch(application):
     application.updated_at = utcnow()
 
 
-def _document_or_404(application, document_id):
-    document = db.session.scalar(
-        db.select(Document).where(Document.id == document_id, Document.application_id == application.id)
-    )
+def _document_or_404(application, document_id, current_only=True):
+    query = db.select(Document).where(Document.id == document_id, Document.application_id == application.id)
+    if current_only:
+        query = query.where(Document.deleted_at.is_(None))
+    document = db.session.scalar(query)
     if document is None:
         abort(404)
     return document
@@ -271,11 +305,15 @@ def _document_or_404(application, document_id):
 @login_required
 def download(id, document_id):
     application = application_or_404(id, current_user)
-    document = _document_or_404(application, document_id)
+    # Removed and replaced documents stay open to the staff who see the application.
+    document = _document_or_404(application, document_id,
+                                current_only=application.applicant_id == current_user.id)
     try:
         return storage.send(document.stored_name, document.original_name, document.content_type)
     except FileNotFoundError:
-        abort(404)
+        current_app.logger.error("document %s of application %s: file %s missing from the upload folder",
+                                 document.id, application.id, document.stored_name)
+        return render_template("applications/file_missing.html", application=application, document=document), 404
 
 
 @bp.route("/<int:id>/documents/<int:document_id>/delete", methods=["POST"])
@@ -287,12 +325,11 @@ def delete_document(id, document_id):
         abort(400)
     if not may_delete(application, current_user, document):
         abort(403)
-    stored_name, name = document.stored_name, document.original_name
-    db.session.delete(document)
+    # Kept with who and when (the file too): the office may still need it, the timeline shows it.
+    document.remove(current_user, utcnow())
     _touch(application)
     db.session.commit()
-    storage.delete(stored_name)
-    flash(_("Document deleted: %(name)s.", name=name), "success")
+    flash(_("Document deleted: %(name)s.", name=document.original_name), "success")
     return redirect(url_for("applications.detail", id=application.id) + "#documents")
 
 

@@ -231,11 +231,19 @@ def _save_agreement(agreement, form):
         agreement.signed_copy_stored_name = agreement.signed_copy_name = None
     db.session.add(agreement)
     try:
+        if stored is not None:
+            db.session.flush()  # the row first, then the file under its name
+            storage.place(stored)
         db.session.commit()
+    except storage.StorageError as error:
+        db.session.rollback()
+        storage.discard(stored)
+        form.signed_copy.errors = list(form.signed_copy.errors) + [str(error)]
+        return False
     except BaseException:
         db.session.rollback()
         if stored is not None:
-            storage.delete(stored.stored_name)
+            storage.discard(stored)
         raise
     if previous and previous != agreement.signed_copy_stored_name:
         storage.delete(previous)

@@ -75,7 +75,8 @@ class Application(db.Model):
         return [choice.place for choice in self.choices]
 
     def document_kinds(self):
-        return {document.kind for document in self.documents}
+        """Kinds of the documents that count: removed ones and lost files do not."""
+        return {document.kind for document in self.documents if document.counts()}
 
     def __repr__(self):
         return f"<Application {self.id} {self.state}>"

@@ -76,7 +76,8 @@ def may_view_report(application, user):
 def report_documents(application):
     documents = db.session.scalars(
         sa.select(Document)
-        .where(Document.application_id == application.id, Document.kind.in_(REPORT_DOCUMENT_KINDS))
+        .where(Document.application_id == application.id, Document.kind.in_(REPORT_DOCUMENT_KINDS),
+               Document.deleted_at.is_(None))
         .order_by(Document.uploaded_at, Document.id)
     ).all()
     by_kind = {kind: [] for kind in REPORT_DOCUMENT_KINDS}
@@ -85,17 +86,22 @@ def report_documents(application):
     return by_kind
 
 
+def _any_file(documents):
+    # A document whose file is lost from the disk is not there for the checklist either.
+    return any(document.file_present() for document in documents)
+
+
 def checklist(application, report, documents):
     study = transcript_required(application)
     return [
         ChecklistItem("report", _l("The report: what you did and the results"),
                       report is not None and report.is_filled_in()),
         ChecklistItem("certificate_of_attendance", _l("Certificate of attendance, signed by the host"),
-                      bool(documents["certificate_of_attendance"])),
+                      _any_file(documents["certificate_of_attendance"])),
         ChecklistItem("transcript_of_records",
                       _l("Transcript of records from the host") if study
                       else _l("Transcript of records from the host (if you have one)"),
-                      bool(documents["transcript_of_records"]), required=study),
+                      _any_file(documents["transcript_of_records"]), required=study),
     ]
 
 

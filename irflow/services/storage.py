@@ -1,5 +1,6 @@
 """Uploaded documents: recognised by content, stored under generated names outside the
 web root, handed out only by views that have checked access first."""
+import errno
 import hashlib
 import os
 import secrets
@@ -56,8 +57,40 @@ def folder():
     return path
 
 
-def save_upload(file_storage):
-    """Check and store an uploaded file; raises UploadError with a message for the user."""
+# A file is written under its name with this suffix and renamed into place only once its
+# row exists: a worker killed meanwhile leaves a temporary file (or a file without a row),
+# never a half-written file under a real name. `flask storage-check` removes such leftovers.
+TEMPORARY_SUFFIX = ".part"
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+class StorageError(UploadError):
+    """The server could not store the file (disk full, folder not writable): not the user's doing."""
+
+
+def _storage_error(error):
+    current_app.logger.error("could not store an upload: %s", error)
+    if error.errno in DISK_FULL:
+        return StorageError(_("The server's storage is full, so the document could not be saved. Nothing was "
+                              "saved; try again later, and tell the office if it keeps happening."))
+    if error.errno in NOT_WRITABLE:
+        return StorageError(_("The server's storage cannot be written to, so the document could not be saved. "
+                              "Nothing was saved; try again later, and tell the office if it keeps happening."))
+    return StorageError(_("The server could not store the document. Nothing was saved; try again later, "
+                          "and tell the office if it keeps happening."))
+
+
+def _write(out, data):
+    # The one place bytes reach the disk (tests make it fail as a full disk would).
+    out.write(data)
+
+
+def save_upload(file_storage, room=None, room_message=None):
+    """Check an uploaded file and write it under a temporary name; `place()` puts it under
+    its stored name. Raises UploadError with a message for the user; a StorageError when
+    the disk refused. `room`: bytes the application still has; more is refused with
+    `room_message`."""
     if file_storage is None or not file_storage.filename:
         raise UploadError(_("Choose a file to upload."))
     stream = file_storage.stream
@@ -69,31 +102,53 @@ def save_upload(file_storage):
         raise UploadError(_("Only PDF, JPEG and PNG files are accepted."))
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     stored_name = secrets.token_hex(16) + extension
-    target = os.path.join(folder(), stored_name)
     digest = hashlib.sha256(head)
     size = len(head)
+    target = None
     try:
+        target = os.path.join(folder(), stored_name + TEMPORARY_SUFFIX)
         with open(target, "xb") as out:
-            out.write(head)
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
+            chunk = head
+            while chunk:
                 if limit and size > limit:
                     raise UploadError(_("The file is larger than %(size)s MB.", size=limit // (1024 * 1024)))
+                if room is not None and size > room:
+                    raise UploadError(room_message)
+                _write(out, chunk)
+                chunk = stream.read(CHUNK)
+                size += len(chunk)
                 digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        if os.path.exists(target):
-            os.remove(target)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException as error:
+        if target is not None:
+            _remove_quietly(target)
+        if isinstance(error, OSError):
+            raise _storage_error(error) from error
         raise
     return StoredFile(stored_name, clean_original_name(file_storage.filename, extension), content_type, size,
                       digest.hexdigest())
 
 
-def path_of(stored_name):
-    # Stored names are generated hex; anything else never reaches the disk.
-    if not stored_name or secure_filename(stored_name) != stored_name or "/" in stored_name:
-        raise FileNotFoundError(stored_name)
-    return os.path.join(folder(), stored_name)
+def place(stored):
+    """Rename the written file into place; call once its row is flushed, commit after."""
+    try:
+        os.replace(path_of(stored.stored_name) + TEMPORARY_SUFFIX, path_of(stored.stored_name))
+    except OSError as error:
+        raise _storage_error(error) from error
+
+
+def discard(stored):
+    """Undo save_upload (and place): the upload was refused or its row not committed."""
+    for name in (stored.stored_name + TEMPORARY_SUFFIX, stored.stored_name):
+        _remove_quietly(os.path.join(folder(), name))
+
+
+def _remove_quietly(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def delete(stored_name):
@@ -101,6 +156,20 @@ def delete(stored_name):
         os.remove(path_of(stored_name))
     except FileNotFoundError:
         pass
+
+
+def exists(stored_name):
+    try:
+        return os.path.isfile(path_of(stored_name))
+    except FileNotFoundError:
+        return False
+
+
+def path_of(stored_name):
+    # Stored names are generated hex; anything else never reaches the disk.
+    if not stored_name or secure_filename(stored_name) != stored_name or "/" in stored_name:
+        raise FileNotFoundError(stored_name)
+    return os.path.join(folder(), stored_name)
 
 
 def send(stored_name, original_name, content_type):

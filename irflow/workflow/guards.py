@@ -161,9 +161,11 @@ def guard_submit_report(application, ctx):
 
 
 def _has_document(application, kind):
-    return db.session.scalar(
-        db.select(Document.id).where(Document.application_id == application.id, Document.kind == kind).limit(1)
-    ) is not None
+    """A current document of `kind` whose file is there: removed ones and lost files do not count."""
+    return any(document.counts() for document in db.session.scalars(
+        db.select(Document).where(Document.application_id == application.id, Document.kind == kind,
+                                  Document.deleted_at.is_(None))
+    ))
 
 
 GUARDS = {

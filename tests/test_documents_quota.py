@@ -1,0 +1,72 @@
+"""The upload quota of an application: a number of files and a total size over its
+current documents (removed or replaced ones do not count). A refused upload says why next
+to the file field, and nothing is saved."""
+import pytest
+
+from irflow.config import Config
+
+from .factories import ApplicationFactory, CallFactory
+from .test_applications_helpers import PDF, client_for, documents_of, field_error, post, stored_files, text_of, upload
+
+
+@pytest.fixture
+def draft(app):
+    application = ApplicationFactory(call=CallFactory(required_document_kinds=["cv", "passport"]))
+    return application, client_for(app, application.applicant)
+
+
+def _current(application_id):
+    return [document for document in documents_of(application_id) if document.deleted_at is None]
+
+
+def test_the_defaults_are_30_files_and_60_mb():
+    assert Config.UPLOAD_MAX_FILES_PER_APPLICATION == 30
+    assert Config.UPLOAD_MAX_BYTES_PER_APPLICATION == 60 * 1024 * 1024
+
+
+def test_one_file_over_the_count_is_refused_and_nothing_saved(app, draft, monkeypatch):
+    application, owner = draft
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_FILES_PER_APPLICATION", 3)
+    for number in range(3):
+        assert upload(owner, application.id, "other", PDF, f"other-{number}.pdf").status_code == 302
+    rows, files = len(documents_of(application.id)), stored_files(app)
+    response = upload(owner, application.id, "other", PDF, "one-too-many.pdf")
+    assert response.status_code == 400
+    assert field_error(text_of(response), "file") == (
+        "An application may hold at most 3 documents, and this one holds that many already. "
+        "Remove a document that is no longer needed first; nothing was saved.")
+    assert len(documents_of(application.id)) == rows and stored_files(app) == files
+
+    # Replacing a single-file kind adds nothing to the count...
+    first = _current(application.id)[0]
+    post(owner, f"/applications/{application.id}/documents/{first.id}/delete")
+    assert upload(owner, application.id, "cv", PDF, "cv.pdf").status_code == 302
+    assert upload(owner, application.id, "cv", PDF, "cv-2.pdf").status_code == 302
+    # ... and a removed document frees its place.
+    assert len(_current(application.id)) == 3
+    assert upload(owner, application.id, "passport", PDF, "passport.pdf").status_code == 400
+
+
+def test_a_file_over_the_total_size_is_refused_and_nothing_saved(app, draft, monkeypatch):
+    application, owner = draft
+    big = PDF + b"0" * 700
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES_PER_APPLICATION", 2 * 1024 * 1024)
+    page = text_of(owner.get(f"/applications/{application.id}"))
+    assert "This application holds 0 of at most 30 documents, 0 bytes of at most 2 MB." in page
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES_PER_APPLICATION", 1000)
+    assert upload(owner, application.id, "other", big, "first.pdf").status_code == 302
+    rows, files = len(documents_of(application.id)), stored_files(app)
+    response = upload(owner, application.id, "other", big, "second.pdf")
+    assert response.status_code == 400
+    assert field_error(text_of(response), "file") == (
+        "The documents of an application may take at most 1000 bytes together, and this file would take them "
+        "over that. Remove a document that is no longer needed first; nothing was saved.")
+    assert len(documents_of(application.id)) == rows and stored_files(app) == files
+
+    # A removed document's size no longer counts.
+    (first,) = _current(application.id)
+    post(owner, f"/applications/{application.id}/documents/{first.id}/delete")
+    assert upload(owner, application.id, "cv", big, "cv.pdf").status_code == 302
+    # Replacing: the old file's size no longer counts once the new one takes its place.
+    assert upload(owner, application.id, "cv", big, "cv-2.pdf").status_code == 302
+    assert upload(owner, application.id, "other", big, "second.pdf").status_code == 400
