@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, request
 
 from ..extensions import db
-from ..models import UserSession
+from ..models import User, UserSession
 from ..models.base import utcnow
 from ..models.user_session import hash_session_token, new_session_token
 from .passwords import hash_password
@@ -57,13 +57,14 @@ def load_user(token, now=None):
     if not token or len(token) > 200:
         return None
     now = now or utcnow()
-    record = db.session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == hash_session_token(token),
-                                     UserSession.ended_at.is_(None))
-    )
-    if record is None:
+    # One query for both: this runs on every request of a logged-in user.
+    row = db.session.execute(
+        sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
+    ).first()
+    if row is None:
         return None
-    user = record.user
+    record, user = row
     if not user.active or _is_expired(record, user, now):
         return None
     if now - record.last_seen_at >= LAST_SEEN_RESOLUTION and not _has_pending_changes():
