@@ -1,7 +1,6 @@
 """Logins kept on the server: logout, password change and deactivation end them; idle and
 absolute limits; staff get no remember-me; `__Host-` cookies outside development."""
 from datetime import timedelta
-from html import unescape
 
 import pytest
 import sqlalchemy as sa
