@@ -43,6 +43,7 @@ def create_app(config=None):
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
     _init_extensions(app)
+    _trust_proxies(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)
@@ -52,6 +53,16 @@ def create_app(config=None):
     from .cli import register_cli
     register_cli(app)
     return app
+
+
+def _trust_proxies(app):
+    # X-Forwarded-For is believed only for the configured number of proxy hops; without
+    # proxies it is ignored, so a client cannot choose the address the login brake counts.
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 @event.listens_for(Engine, "connect")
@@ -78,13 +89,10 @@ def _init_extensions(app):
     login_manager.session_protection = "basic"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
-    @login_manager.user_loader
-    def load_user(session_token):
-        from .models import User
+    from .auth.sessions import load_user
 
-        # The token changes on deactivation and password change: old sessions end at once.
-        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
-        return user if user is not None and user.active else None
+    # The cookies carry the token of one login; an ended or timed-out login loads nobody.
+    login_manager.user_loader(load_user)
 
 
 def select_locale():

@@ -1,5 +1,4 @@
 """Commands: `flask --app wsgi seed-demo`, `flask --app wsgi create-user EMAIL --role ROLE`."""
-import secrets
 from datetime import timedelta
 
 import click
@@ -38,29 +37,39 @@ def _get_or_create(model, lookup, **values):
 
 
 def _demo_password(email):
-    # Known passwords only where they are printed: on a developer's machine.
-    if current_app.config.get("DEVELOPMENT"):
-        return "demo-" + email.split("@")[0] + "-2026"
-    return secrets.token_urlsafe(18)
+    # Demo accounts exist on a developer's machine only, where these passwords are printed.
+    return "demo-" + email.split("@")[0] + "-2026"
 
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
 def seed_demo(if_empty):
-    """Faculties, programs, partners, two open calls and one demo user per role. Idempotent."""
+    """Faculties, programs, partners, two open calls and (in development only) one demo user
+    per role. Idempotent."""
+    development = current_app.config.get("DEVELOPMENT")
     if if_empty and db.session.scalar(db.select(db.func.count(User.id))):
         click.echo("The database already has users; nothing seeded.")
     else:
-        created = _seed()
+        created = _seed(with_demo_users=development)
         db.session.commit()
         click.echo(f"Seeded demo data: {created} new rows." if created else "Demo data already present; nothing created.")
-    if current_app.config.get("DEVELOPMENT"):
+    if development:
         click.echo("\nDemo logins (development only):")
         for email, *_rest, roles in seed_data.DEMO_USERS:
             click.echo(f"  {email:<28} {_demo_password(email):<32} {', '.join(roles) or 'applicant'}")
+        return
+    # Outside development no account with a published e-mail and password may exist.
+    click.echo("No demo accounts outside development: create real ones with "
+               "`flask --app wsgi create-user EMAIL --role ROLE`.")
+    active_demo_accounts = db.session.scalars(
+        db.select(User.email).where(User.email.in_([row[0] for row in seed_data.DEMO_USERS]), User.active.is_(True))
+    ).all()
+    if active_demo_accounts:
+        click.echo("Warning: demo accounts are active: " + ", ".join(sorted(active_demo_accounts))
+                   + ". Deactivate them on the Users page (/admin/users).", err=True)
 
 
-def _seed():
+def _seed(with_demo_users):
     created = 0
     faculties = {}
     for code, name in seed_data.FACULTIES:
@@ -76,7 +85,7 @@ def _seed():
         programs[name], new = _get_or_create(Program, {"name": name}, kind=kind, funder=funder, published=True)
         created += new
     users = {}
-    for email, native, latin, category, faculty_code, roles in seed_data.DEMO_USERS:
+    for email, native, latin, category, faculty_code, roles in seed_data.DEMO_USERS if with_demo_users else ():
         user, new = _get_or_create(
             User, {"email": email}, password_hash=hash_password(_demo_password(email)),
             full_name_native=native, full_name_latin=latin, category=category,
@@ -89,7 +98,7 @@ def _seed():
         users[email] = user
         created += new
     db.session.flush()
-    created += _seed_calls(programs, partners, users["examiner@irflow.example"])
+    created += _seed_calls(programs, partners, users.get("examiner@irflow.example"))
     return created
 
 
@@ -137,7 +146,7 @@ def _seed_calls(programs, partners, examiner):
                            for name, places, months in hosts]
             call.criteria = [Criterion(name=name, source=source, weight=weight, position=index)
                              for index, (name, source, weight) in enumerate(criteria)]
-            call.examiners = [examiner]
+            call.examiners = [examiner] if examiner is not None else []
             created += 1 + len(hosts) + len(criteria)
     return created
 

@@ -4,6 +4,7 @@
 `flask` command set `development`. Outside development a real SECRET_KEY is required.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,12 +53,26 @@ class Config:
     UPLOAD_MAX_FILES_PER_APPLICATION = _int("UPLOAD_MAX_FILES_PER_APPLICATION", 30)
     UPLOAD_MAX_BYTES_PER_APPLICATION = _int("UPLOAD_MAX_BYTES_PER_APPLICATION", 60 * 1024 * 1024)
 
+    # `__Host-` cookies are refused by browsers unless Secure, Path=/ and without Domain:
+    # nothing on another subdomain or path can set or shadow them.
+    SESSION_COOKIE_NAME = "session" if DEVELOPMENT else "__Host-session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = not DEVELOPMENT
+    REMEMBER_COOKIE_NAME = "remember_token" if DEVELOPMENT else "__Host-remember_token"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = not DEVELOPMENT
+    # How long a login lasts (auth/sessions.py): idle = since the last request, max = since
+    # the login. Staff (coordinator, examiner, head, admin) get no remember-me cookie.
+    APPLICANT_SESSION_IDLE_MINUTES = _int("APPLICANT_SESSION_IDLE_MINUTES", 12 * 60)
+    APPLICANT_SESSION_MAX_HOURS = _int("APPLICANT_SESSION_MAX_HOURS", 30 * 24)
+    STAFF_SESSION_IDLE_MINUTES = _int("STAFF_SESSION_IDLE_MINUTES", 30)
+    STAFF_SESSION_MAX_HOURS = _int("STAFF_SESSION_MAX_HOURS", 12)
+    REMEMBER_COOKIE_DURATION = timedelta(hours=APPLICANT_SESSION_MAX_HOURS)
+    # Proxies in front of irflow that set X-Forwarded-For/-Proto/-Host (0: none, the client
+    # is the connection's address). Only that many hops of the headers are believed.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "en")
@@ -84,8 +99,9 @@ class Config:
     LOGIN_THROTTLE_WINDOW_SECONDS = _int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
     LOGIN_THROTTLE_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_FREE_ATTEMPTS", 5)
     LOGIN_THROTTLE_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_MAX_DELAY_SECONDS", 300)
-    # From an address other than the attacker's, an account is only ever delayed this long.
-    LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS", 30)
+    # Failures of an account from everywhere only pause each try (never refuse it): at most
+    # this long, so that attackers elsewhere cannot keep the real user out.
+    LOGIN_THROTTLE_ACCOUNT_PAUSE_MS = _int("LOGIN_THROTTLE_ACCOUNT_PAUSE_MS", 1000)
     # A campus behind one NAT address shares this count: generous, and capped low.
     LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS", 50)
     LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS", 60)
@@ -101,7 +117,9 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEVELOPMENT = True
+    SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-not-secret"
 
@@ -111,7 +129,10 @@ class TestConfig(Config):
     DEVELOPMENT = False
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    # Plain names over the test client's http://: `__Host-` is tested with a production config.
+    SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS = {}

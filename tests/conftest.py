@@ -115,11 +115,15 @@ def client(app):
 
 @pytest.fixture
 def login_as(client):
-    """Log `user` in on `client` the way Flask-Login would after a real login."""
+    """Log `user` in on `client` the way a real login would: a recorded login whose token
+    the session carries."""
+    from irflow.auth.sessions import start_session
 
     def log_in(user):
+        token = start_session(user, user_agent="pytest", address="127.0.0.1")
+        db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = user.session_token
+            session["_user_id"] = token
             session["_fresh"] = True
         return client
 

@@ -11,6 +11,8 @@ import re
 from irflow.extensions import db
 from irflow.models import Application, Document
 
+from .logins import login_token
+
 # Real file heads: storage recognises files by these bytes, not by their names.
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -22,7 +24,7 @@ def client_for(app, user):
     """A fresh client logged in as `user`, as Flask-Login would after a real login."""
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
+        session["_user_id"] = login_token(user)
         session["_fresh"] = True
     return client
 

@@ -25,6 +25,14 @@ def cli(app):
     return invoke
 
 
+@pytest.fixture
+def dev_cli(app, cli):
+    """The commands as on a developer's machine (IRFLOW_ENV=development)."""
+    app.config["DEVELOPMENT"] = True
+    yield cli
+    app.config["DEVELOPMENT"] = False
+
+
 def row_counts():
     with db.engine.connect() as connection:
         return {table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
@@ -33,8 +41,8 @@ def row_counts():
 
 # --- seed-demo ------------------------------------------------------------------------------
 
-def test_seed_demo_creates_the_demo_data(cli, client):
-    result = cli("seed-demo")
+def test_seed_demo_creates_the_demo_data(dev_cli, client):
+    result = dev_cli("seed-demo")
 
     assert result.exit_code == 0, result.output
     assert "Seeded demo data" in result.output
@@ -73,12 +81,12 @@ def test_seed_demo_creates_the_demo_data(cli, client):
         assert call.title in page
 
 
-def test_seed_demo_twice_creates_nothing_the_second_time(cli):
-    assert cli("seed-demo").exit_code == 0
+def test_seed_demo_twice_creates_nothing_the_second_time(dev_cli):
+    assert dev_cli("seed-demo").exit_code == 0
     first = row_counts()
     assert first["users"] == len(seed_data.DEMO_USERS)
 
-    result = cli("seed-demo")
+    result = dev_cli("seed-demo")
 
     assert result.exit_code == 0, result.output
     assert "nothing created" in result.output
@@ -97,8 +105,8 @@ def test_seed_demo_if_empty_leaves_a_database_with_users_alone(cli):
     assert db.session.scalar(sa.select(User).where(User.email == "admin@irflow.example")) is None
 
 
-def test_seed_demo_if_empty_seeds_an_empty_database(cli):
-    result = cli("seed-demo", "--if-empty")
+def test_seed_demo_if_empty_seeds_an_empty_database(dev_cli):
+    result = dev_cli("seed-demo", "--if-empty")
     assert result.exit_code == 0, result.output
     assert row_counts()["users"] == len(seed_data.DEMO_USERS)
 
@@ -108,6 +116,34 @@ def test_seed_demo_does_not_print_passwords_outside_development(cli, app):
     result = cli("seed-demo")
     assert "demo-" not in result.output
     assert "Demo logins" not in result.output
+
+
+def test_seed_demo_creates_no_accounts_outside_development(cli, app):
+    assert not app.config.get("DEVELOPMENT")
+
+    result = cli("seed-demo")
+
+    assert result.exit_code == 0, result.output
+    assert "No demo accounts outside development" in result.output
+    assert "flask --app wsgi create-user" in result.output
+    assert row_counts()["users"] == 0
+    # The rest of the demo data is there; a second run adds nothing.
+    assert len(db.session.scalars(sa.select(Call)).all()) == 2
+    first = row_counts()
+    assert "nothing created" in cli("seed-demo").output
+    assert row_counts() == first
+
+
+def test_seed_demo_outside_development_warns_of_active_demo_accounts(cli):
+    UserFactory(email="admin@irflow.example", roles=["admin"])
+    UserFactory(email="student@irflow.example", active=False)
+
+    result = cli("seed-demo")
+
+    assert result.exit_code == 0, result.output
+    assert "demo accounts are active: admin@irflow.example." in result.output
+    assert "student@irflow.example" not in result.output
+    assert row_counts()["users"] == 2
 
 
 def test_seed_demo_keeps_an_existing_faculty(cli):

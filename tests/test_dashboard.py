@@ -6,7 +6,6 @@ the CSV exports of selected participants, read back with the csv module."""
 import csv
 import io
 import re
-import secrets
 import uuid
 from collections import Counter
 from datetime import date, timedelta
@@ -544,7 +543,7 @@ def bulk_participants(count, call_count, partner_count, faculty):
     categories = tuple(CATEGORY_LABELS)
     applicant_ids = db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), [
         {"email": f"bulk-{tag}-{n}@example.org", "password_hash": PASSWORD_HASH,
-         "session_token": secrets.token_urlsafe(32), "full_name_native": f"Бахш {n}",
+         "full_name_native": f"Бахш {n}",
          "full_name_latin": f"BULK {tag} {n:05d}", "category": categories[n % 5], "faculty_id": faculty.id,
          "active": True}
         for n in range(count)

@@ -14,6 +14,7 @@ from irflow.extensions import db
 from irflow.models.base import utcnow
 
 from .factories import CallFactory, UserFactory
+from .logins import login_token
 
 INTERNALS = ("Traceback", "werkzeug", "sqlalchemy", "File \"", "Exception", "NotFound", "MethodNotAllowed",
              "RuntimeError")
@@ -141,7 +142,7 @@ def test_500_page_for_a_logged_in_user(bare_app):
     user = UserFactory(full_name_native="Назаров Умед")
     client = bare_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
+        session["_user_id"] = login_token(user)
     response = client.get("/test-only/boom")
     assert response.status_code == 500
     assert "Something went wrong" in text_of(response)
@@ -217,7 +218,7 @@ def test_locale_switch_is_saved_for_a_logged_in_user(app, client, login_as):
     # Another browser of the same user gets the saved language too.
     other = app.test_client()
     with other.session_transaction() as session:
-        session["_user_id"] = user.session_token
+        session["_user_id"] = login_token(user)
     assert html_lang(other.get("/")) == "tg"
 
 

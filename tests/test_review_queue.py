@@ -1,7 +1,6 @@
 """The coordinator's review queue: GET /review/."""
 import html
 import re
-import secrets
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -79,7 +78,7 @@ def bulk_queue(count, faculty_count=1, call_count=1, state="submitted", facultie
         ]).all()
     applicant_ids = db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), [
         {"email": f"bulk-{tag}-{n}@example.org", "password_hash": PASSWORD_HASH,
-         "session_token": secrets.token_urlsafe(32), "full_name_native": f"Бахш {tag} {n:04d}",
+         "full_name_native": f"Бахш {tag} {n:04d}",
          "full_name_latin": f"BULK {tag} {n:04d}", "category": "bachelor",
          "faculty_id": faculties[n % len(faculties)], "active": True}
         for n in range(count)

@@ -33,7 +33,7 @@ def test_database_is_at_the_single_head_revision():
 def test_foreign_keys_are_enforced():
     with pytest.raises(IntegrityError):
         db.session.execute(sa.insert(User).values(
-            email="orphan@example.org", password_hash=PASSWORD_HASH, session_token="t" * 20,
+            email="orphan@example.org", password_hash=PASSWORD_HASH,
             full_name_native="Ятим", full_name_latin="ORPHAN", category="bachelor",
             faculty_id=987654, locale="en", timezone="Asia/Dushanbe", active=True,
             created_at=sa.func.now(),

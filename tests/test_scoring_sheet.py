@@ -12,6 +12,7 @@ from irflow.models.base import utcnow
 from irflow.workflow import WorkflowError
 
 from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
+from .logins import login_token
 from .querycount import counting_statements
 
 CHANGED = "changed by someone else"
@@ -396,7 +397,7 @@ def test_a_stale_row_saves_nothing(client, login_as, world):
     # Meanwhile a second examiner scores Karimov's interview from their own sheet.
     other_client = client.application.test_client()
     with other_client.session_transaction() as session:
-        session["_user_id"] = second.session_token
+        session["_user_id"] = login_token(second)
     theirs = sheet_form(other_client, call)
     theirs[cell(karimov, interview)] = "40"
     assert post_sheet(other_client, call, theirs).status_code == 302

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import role_required
+from ..auth.sessions import end_all_sessions
 from ..extensions import db
 from ..models import Faculty, User, UserRole
 from ..search import contains_text
@@ -72,7 +73,7 @@ def set_active(user_id):
         return redirect(url_for("admin.user", user_id=account.id))
     account.active = form.active.data == "1"
     if not account.active:
-        account.end_all_sessions()
+        end_all_sessions(account, "deactivated")
     db.session.commit()
     flash(_("%(name)s can log in again.", name=account.full_name_latin) if account.active
           else _("%(name)s is deactivated and has been logged out everywhere.", name=account.full_name_latin),

@@ -1,3 +1,5 @@
+import time
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -6,15 +8,24 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db
 from ..models import Faculty, User
 from ..models.base import utcnow
-from . import bp, throttle
+from . import bp, sessions, throttle
 from .forms import LoginForm, RegistrationForm
 from .passwords import hash_password, spend_verification_time, verify_password
 from .safety import local_path_or_none
 
 
 def _client_address():
-    # Behind a proxy, run gunicorn with --forwarded-allow-ips so remote_addr is the client's.
+    # Behind proxies, TRUSTED_PROXIES makes ProxyFix put the client's address here.
     return request.remote_addr or "unknown"
+
+
+def _log_in(user, remember, address):
+    session.clear()  # a fresh session: no fixation
+    remember = remember and sessions.may_remember(user)
+    sessions.forget_old_sessions(user.id)
+    sessions.start_request_session(user, remember, address)
+    db.session.commit()
+    login_user(user, remember=remember)
 
 
 def _after_login_url(target):
@@ -39,6 +50,7 @@ def login():
             )
             status = 429
         else:
+            time.sleep(throttle.account_pause_seconds(email))
             user = db.session.scalar(db.select(User).where(User.email == email))
             if user is None:
                 spend_verification_time(form.password.data)
@@ -50,9 +62,7 @@ def login():
                 else:
                     throttle.clear_failures(email, address)
                     user.last_login_at = utcnow()
-                    db.session.commit()
-                    session.clear()  # a fresh session: no fixation
-                    login_user(user, remember=form.remember.data)
+                    _log_in(user, form.remember.data, address)
                     return redirect(_after_login_url(form.next.data))
             else:
                 throttle.record_failure(email, address)
@@ -94,8 +104,7 @@ def register():
                 db.session.rollback()
                 form.email.errors.append(_("An account with this e-mail already exists. Log in instead."))
                 return render_template("auth/register.html", form=form), 400
-            session.clear()
-            login_user(user)
+            _log_in(user, False, _client_address())
             flash(_("Welcome to irflow. Your account is ready."), "success")
             return redirect(url_for("calls.index"))
     status = 400 if request.method == "POST" else 200
@@ -106,7 +115,10 @@ def register():
 @login_required
 def logout():
     # CSRFProtect has already checked the token: a forged logout is refused.
-    logout_user()
+    sessions.end_session(current_user.get_id(), "logout")
+    db.session.commit()
+    # Clear first: logout_user() leaves the mark that deletes the remember cookie.
     session.clear()
+    logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -4,9 +4,10 @@ Failed logins are counted over a window, and each further try must wait longer
 (doubling). Counted three ways:
 - this account from this address: the main brake on guessing one account;
 - this address over all accounts: the brake on trying many accounts;
-- this account from every address: a mild brake, capped low, so that an attacker
-  elsewhere can only ever delay the real user by seconds, never lock them out.
-A successful login clears that account's failures from that address.
+- this account from every address: only a short pause before the password is checked,
+  never a refusal, so that failures from elsewhere cannot keep the real user out.
+Refusals depend on the asking address alone. A successful login clears that account's
+failures from that address.
 """
 from datetime import timedelta
 
@@ -43,7 +44,6 @@ def seconds_to_wait(email, address, now=None):
         (_failures(since, LoginAttempt.email == email, LoginAttempt.address == address), free, cap),
         (_failures(since, LoginAttempt.address == address), config["LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS"],
          config["LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS"]),
-        (_failures(since, LoginAttempt.email == email), free * 2, config["LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS"]),
     )
     wait = 0
     for (count, latest), free_attempts, limit in checks:
@@ -52,6 +52,22 @@ def seconds_to_wait(email, address, now=None):
             remaining = (latest + timedelta(seconds=delay) - now).total_seconds()
             wait = max(wait, remaining)
     return int(wait + 0.999) if wait > 0 else 0
+
+
+def account_pause_seconds(email, now=None):
+    """A short pause before checking a password of an account under attack from anywhere.
+
+    It slows guessing spread over many addresses; being a pause, not a refusal, the real
+    user's correct password still gets in."""
+    config = current_app.config
+    now = now or utcnow()
+    since = now - timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
+    count, _latest = _failures(since, LoginAttempt.email == email)
+    free = config["LOGIN_THROTTLE_FREE_ATTEMPTS"] * 2
+    if count < free:
+        return 0.0
+    cap = config["LOGIN_THROTTLE_ACCOUNT_PAUSE_MS"] / 1000
+    return min(cap, 0.125 * 2 ** min(count - free, 16))
 
 
 def record_failure(email, address):

@@ -11,10 +11,11 @@ from .program import Program
 from .report import ReturnReport
 from .score import Score
 from .user import User, UserRole, coordinator_faculties
+from .user_session import UserSession
 
 __all__ = [
     "Agreement", "Application", "ApplicationChoice", "Call", "CallPlace", "Criterion",
     "Document", "Faculty", "LoginAttempt", "Notification", "Partner", "Program",
-    "ReturnReport", "Score", "TransitionLog", "User", "UserRole",
+    "ReturnReport", "Score", "TransitionLog", "User", "UserRole", "UserSession",
     "call_examiners", "coordinator_faculties",
 ]

@@ -1,5 +1,3 @@
-import secrets
-
 from flask_login import UserMixin
 
 from .base import CATEGORIES, LOCALES, ROLES, UTCDateTime, db, enum_check, sa, utcnow
@@ -10,10 +8,6 @@ coordinator_faculties = sa.Table(
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("faculty_id", sa.ForeignKey("faculties.id", ondelete="CASCADE"), primary_key=True),
 )
-
-
-def new_session_token():
-    return secrets.token_urlsafe(32)
 
 
 class UserRole(db.Model):
@@ -36,9 +30,6 @@ class User(UserMixin, db.Model):
     id = sa.Column(sa.Integer, primary_key=True)
     email = sa.Column(sa.String(254), nullable=False, unique=True)
     password_hash = sa.Column(sa.String(255), nullable=False)
-    # Flask-Login keeps this in the session instead of the id, so that a new token
-    # (deactivation, password change) ends every existing session at once.
-    session_token = sa.Column(sa.String(64), nullable=False, unique=True, default=new_session_token)
     full_name_native = sa.Column(sa.String(200), nullable=False)
     full_name_latin = sa.Column(sa.String(200), nullable=False)
     category = sa.Column(sa.String(20), nullable=False)
@@ -57,15 +48,21 @@ class User(UserMixin, db.Model):
     )
 
     # --- Flask-Login -------------------------------------------------------
+    # The cookies carry the token of one login (a UserSession row), never the user's id:
+    # irflow/auth/sessions.py sets it when the login starts or is loaded.
+    login_token = None
+
     def get_id(self):
-        return self.session_token
+        return self.login_token
 
     @property
     def is_active(self):
         return self.active
 
-    def end_all_sessions(self):
-        self.session_token = new_session_token()
+    @property
+    def is_staff(self):
+        """Coordinators, examiners, heads and admins: shorter sessions, no remember-me."""
+        return bool(self.roles & set(ROLES))
 
     # --- roles -------------------------------------------------------------
     @property

@@ -1,0 +1,119 @@
+"""Logins kept on the server (UserSession rows), with idle and absolute time limits.
+
+Flask-Login's user id, stored in the session cookie and in the remember cookie, is the
+token of one login. A cookie whose login has ended (logout, password change, deactivation)
+or run out of time loads nobody, even if it was copied before.
+"""
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, request
+
+from ..extensions import db
+from ..models import User, UserSession
+from ..models.base import utcnow
+from ..models.user_session import hash_session_token, new_session_token
+from .passwords import hash_password
+
+# last_seen_at is written at most this often: not a database write on every request.
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+def limits_for(user):
+    """(idle timeout, absolute lifetime) of a login of `user`, from the configuration."""
+    config = current_app.config
+    prefix = "STAFF" if user.is_staff else "APPLICANT"
+    return (timedelta(minutes=config[f"{prefix}_SESSION_IDLE_MINUTES"]),
+            timedelta(hours=config[f"{prefix}_SESSION_MAX_HOURS"]))
+
+
+def may_remember(user):
+    # Staff sessions end with the browser: a shared office computer must not keep them.
+    return not user.is_staff
+
+
+def start_session(user, remember=False, user_agent=None, address=None):
+    """Record a new login of `user` and return its token (the cookies' user id)."""
+    token = new_session_token()
+    db.session.add(UserSession(
+        token_hash=hash_session_token(token), user=user, remember=remember,
+        user_agent=(user_agent or "")[:255] or None, address=(address or "")[:45] or None,
+    ))
+    user.login_token = token
+    return token
+
+
+def start_request_session(user, remember, address):
+    return start_session(user, remember=remember, user_agent=request.headers.get("User-Agent"), address=address)
+
+
+def _is_expired(record, user, now):
+    idle, lifetime = limits_for(user)
+    return now - record.last_seen_at > idle or now - record.created_at > lifetime
+
+
+def load_user(token, now=None):
+    """The active user whose live login has this token, or None (Flask-Login's user_loader)."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    # One query for both: this runs on every request of a logged-in user.
+    row = db.session.execute(
+        sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    if not user.active or _is_expired(record, user, now):
+        return None
+    if now - record.last_seen_at >= LAST_SEEN_RESOLUTION and not _has_pending_changes():
+        record.last_seen_at = now
+        db.session.commit()
+    user.login_token = token
+    return user
+
+
+def _has_pending_changes():
+    # The user may first be loaded halfway through a view: never commit its work early.
+    return bool(db.session.new or db.session.dirty or db.session.deleted)
+
+
+def end_session(token, reason):
+    """End the login with this token (logout)."""
+    if not token:
+        return
+    record = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_session_token(token)))
+    if record is not None:
+        record.end(reason)
+
+
+def end_all_sessions(user, reason):
+    """End every login of `user` (deactivation, password change): every browser is logged out."""
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def change_password(user, new_password):
+    """Set a new password and end every login made with the old one."""
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user, "password_change")
+
+
+def forget_old_sessions(user_id=None):
+    """Drop logins ended or started longer ago than any lifetime allows (they can never load)."""
+    config = current_app.config
+    longest = timedelta(hours=max(config["APPLICANT_SESSION_MAX_HOURS"], config["STAFF_SESSION_MAX_HOURS"]))
+    cutoff = utcnow() - longest
+    condition = sa.or_(UserSession.created_at < cutoff, UserSession.ended_at < cutoff)
+    if user_id is not None:
+        condition = sa.and_(UserSession.user_id == user_id, condition)
+    db.session.execute(sa.delete(UserSession).where(condition).execution_options(synchronize_session=False))
+
+
+__all__ = ["change_password", "end_all_sessions", "end_session", "forget_old_sessions", "limits_for",
+           "load_user", "may_remember", "start_request_session", "start_session"]
