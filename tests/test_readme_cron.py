@@ -18,8 +18,9 @@ def cron_lines():
 def test_every_cron_line_loads_the_production_settings():
     lines = cron_lines()
     assert len(lines) >= 3
-    for line in lines:
-        assert "flask --app wsgi" in line, line
+    flask_lines = [line for line in lines if "flask --app wsgi" in line]
+    assert len(flask_lines) >= 3
+    for line in flask_lines:
         loading = f"set -a && . {ENV_FILE} && set +a && "
         assert loading in line, line
         assert line.index(loading) < line.index("flask --app wsgi"), line

@@ -1,7 +1,7 @@
 """logins kept on the server (user_sessions) instead of one token per user
 
 Revision ID: 3c5e9b1d2f40
-Revises: 7a47f41a7a6a
+Revises: b3d91c0e5f21
 Create Date: 2026-12-01 03:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c5e9b1d2f40'
-down_revision = '7a47f41a7a6a'
+down_revision = 'b3d91c0e5f21'
 branch_labels = None
 depends_on = None
 
