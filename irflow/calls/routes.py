@@ -102,8 +102,8 @@ def programs():
 def partners():
     form = PartnerFilterForm(partner_countries(), request.args)
     country, kind = form.filter_values()
-    page = db.paginate(partners_query(country, kind), page=page_number(), per_page=PARTNERS_PAGE_SIZE, max_per_page=PARTNERS_PAGE_SIZE,
-                       error_out=False)
+    page = db.paginate(partners_query(country, kind), page=page_number(), per_page=PARTNERS_PAGE_SIZE,
+                       max_per_page=PARTNERS_PAGE_SIZE, error_out=False)
     return render_template("calls/partners.html", form=form, page=page, today=date.today(),
                            filter_args={key: value for key, value in (("country", country), ("kind", kind)) if value})
 

@@ -35,7 +35,8 @@ CLAIM_SECONDS and the row is retried. The only duplicate SMTP cannot rule out is
 (or lost database) between the server accepting a message and that commit; the message
 then goes again with the same Message-ID, so mail systems can recognise it.
 
-`attempts` counts tries, the successful one included. After MAX_ATTEMPTS failed tries the
+`attempts` counts tries the server answered for that message, the successful one included
+(a fault of the server is no try of the message). After MAX_ATTEMPTS refused tries the
 message is given up: `error` keeps the last error, `next_attempt_at` is cleared and it is
 not tried again (set `attempts` back to 0 to try it again).
 """
