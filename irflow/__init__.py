@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import bad_input
 from .config import BASE_DIR, INSTANCE_DIR, Config, DevelopmentConfig, TestConfig
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -44,6 +45,7 @@ def create_app(config=None):
 
     _init_extensions(app)
     _trust_proxies(app)
+    bad_input.init_app(app)  # before the blueprints: their URL rules take its `int`
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)

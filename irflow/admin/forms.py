@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
 
-from ..i18n import FlaskForm
+from ..forms import FlaskForm
 from ..models.base import ROLES
 
 

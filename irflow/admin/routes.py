@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..auth.access import role_required
 from ..auth.sessions import end_all_sessions
+from ..bad_input import page_number
 from ..extensions import db
 from ..models import Faculty, User, UserRole
 from ..search import contains_text
@@ -19,6 +20,10 @@ def _user_or_404(user_id):
 @role_required("admin")
 def users():
     form = UserSearchForm(request.args)
+    ignored = form.ignore_invalid_values()
+    if ignored:
+        flash(_("These filters had values that are not valid here and were ignored: %(fields)s.",
+                fields=", ".join(ignored)), "warning")
     query = db.select(User).order_by(User.full_name_latin, User.id)
     text = (form.q.data or "").strip()
     if text:
@@ -29,7 +34,7 @@ def users():
         query = query.where(User.active.is_(True))
     elif form.status.data == "inactive":
         query = query.where(User.active.is_(False))
-    page = db.paginate(query.options(db.joinedload(User.faculty)), per_page=50, error_out=False)
+    page = db.paginate(query.options(db.joinedload(User.faculty)), page=page_number(), per_page=50, error_out=False)
     return render_template("admin/users.html", form=form, page=page)
 
 

@@ -7,7 +7,7 @@ from wtforms.fields import SelectChoice
 from wtforms.widgets import TextInput
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
-from ..i18n import FlaskForm
+from ..forms import FlaskForm
 from ..models.base import CEFR_LEVELS, DOCUMENT_KINDS
 
 MOTIVATION_MAX = 8000

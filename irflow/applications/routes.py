@@ -10,6 +10,7 @@ from flask_babel import format_decimal, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from ..bad_input import page_number
 from ..extensions import db
 from ..models import Application, ApplicationChoice, Call, Document, Notification, TransitionLog
 from ..models.base import DOCUMENT_KINDS, utcnow
@@ -54,7 +55,7 @@ def messages():
         db.select(Notification)
         .where(Notification.recipient_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        per_page=MESSAGES_PAGE_SIZE, error_out=False,
+        page=page_number(), per_page=MESSAGES_PAGE_SIZE, error_out=False,
     )
     return render_template("applications/messages.html", page=page)
 

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..i18n import FlaskForm
+from ..forms import FlaskForm
 from ..models.base import CATEGORIES, LOCALES
 from .passwords import password_problems
 

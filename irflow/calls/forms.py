@@ -22,7 +22,7 @@ from wtforms.fields import SelectChoice
 from wtforms.widgets import TextInput
 
 from ..applications.documents import AFTER_SELECTION_KINDS
-from ..i18n import FlaskForm, Form
+from ..forms import FlaskForm, Form
 from ..models.base import (
     CATEGORIES, CRITERION_SOURCES, DOCUMENT_KINDS, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, utcnow,
 )

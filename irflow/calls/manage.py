@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.access import role_required
 from ..auth.safety import local_path_or_none
+from ..bad_input import page_number
 from ..extensions import db
 from ..models import Agreement, Call, CallPlace, Partner, Program
 from ..models.base import utcnow
@@ -44,7 +45,7 @@ def _status(form_posted):
 def _taken_names(model, exclude_id=None):
     """Names equal to the one typed (whatever the case) held by another row."""
     typed = (request.form.get("name") or "").strip()
-    if not typed:
+    if not typed or "\x00" in typed:  # the form refuses a NUL; the database would fail on it
         return []
     query = db.select(model.name).where(sa.func.lower(model.name) == typed.lower())
     if exclude_id is not None:
@@ -146,7 +147,8 @@ def _set_program_published(program_id, published):
 def partners():
     form = PartnerFilterForm(partner_countries(), request.args)
     country, kind = form.filter_values()
-    page = db.paginate(partners_query(country, kind), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(partners_query(country, kind), page=page_number(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE,
+                       error_out=False)
     return render_template("manage/partners.html", form=form, page=page, today=date.today(),
                            filter_args={key: value for key, value in (("country", country), ("kind", kind)) if value})
 
@@ -284,7 +286,7 @@ def calls():
     page = db.paginate(
         db.select(Call).options(db.joinedload(Call.program), db.selectinload(Call.places))
         .order_by(Call.closes_at.desc(), Call.id.desc()),
-        per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+        page=page_number(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
     counts = application_counts([call.id for call in page.items])
     return render_template("manage/calls.html", page=page, counts=counts, now=utcnow(), confirm_form=ConfirmForm())
 

@@ -7,6 +7,7 @@ from flask_babel import format_decimal, get_timezone
 from flask_login import current_user
 
 from ..auth.safety import local_path_or_none
+from ..bad_input import page_number
 from ..extensions import db
 from ..models import Call
 from ..models.base import CRITERION_SOURCES, utcnow
@@ -101,8 +102,8 @@ def programs():
 def partners():
     form = PartnerFilterForm(partner_countries(), request.args)
     country, kind = form.filter_values()
-    page = db.paginate(partners_query(country, kind), per_page=PARTNERS_PAGE_SIZE, max_per_page=PARTNERS_PAGE_SIZE,
-                       error_out=False)
+    page = db.paginate(partners_query(country, kind), page=page_number(), per_page=PARTNERS_PAGE_SIZE,
+                       max_per_page=PARTNERS_PAGE_SIZE, error_out=False)
     return render_template("calls/partners.html", form=form, page=page, today=date.today(),
                            filter_args={key: value for key, value in (("country", country), ("kind", kind)) if value})
 

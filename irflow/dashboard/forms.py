@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
-from ..i18n import FlaskForm
+from ..forms import FlaskForm
 
 # ASCII digits only: \d would take any script's digits too.
 ACADEMIC_YEAR = re.compile(r"([0-9]{4})/([0-9]{4})")

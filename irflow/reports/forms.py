@@ -6,7 +6,7 @@ from wtforms.validators import Length, Optional, StopValidation
 from wtforms.widgets import TextInput
 
 from ..applications.forms import LocalDecimalField
-from ..i18n import FlaskForm
+from ..forms import FlaskForm
 
 REPORT_TEXT_MAX = 10000
 # The column is NUMERIC(6, 1).

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
-from ..i18n import FlaskForm
+from ..forms import FlaskForm
 from ..workflow.states import STATE_LABELS
 from .queries import DEFAULT_DIRECTION, DEFAULT_SORT, REVIEW_STATES, SEARCH_MAX_LENGTH
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
-from ..i18n import FlaskForm
+from ..forms import FlaskForm
 from .sheet import CellError, RowInput, parse_score
 
 VERSION_FIELD = re.compile(r"^version-(\d{1,18})$")

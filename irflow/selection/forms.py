@@ -6,7 +6,7 @@ class carries the CSRF token and the fingerprint of that proposal.
 """
 from wtforms import HiddenField
 
-from ..i18n import FlaskForm
+from ..forms import FlaskForm
 from .proposal import Decision
 
 

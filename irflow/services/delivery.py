@@ -9,8 +9,10 @@ where the app shows them. Two ways in, both calling `deliver_pending()`:
   a daemon thread delivers (MAIL_DELIVER_AFTER_REQUEST, on by default). The request never
   waits on SMTP and an SMTP outage can never turn it into an error.
 
-Each message is claimed, sent and marked in commits of its own, so a failure or a crash
-loses nothing:
+A run first looks whether anything is due and, if so, opens the SMTP session before it
+claims a message: with the server down a run costs one query and one failed connection,
+and touches no message. Each message is then claimed, sent and marked in commits of its
+own, so a failure or a crash loses nothing:
 
 1. claim: in one short transaction the oldest due row is picked (PostgreSQL:
    FOR UPDATE SKIP LOCKED, so a second worker takes the next row instead of waiting) and a
@@ -20,14 +22,21 @@ loses nothing:
    A claimed row is no longer due, so no other worker sends it;
 2. send over SMTP, outside any database transaction;
 3. record: on success `sent_at` is set, `error` and `next_attempt_at` cleared, committed at
-   once. On failure the error text is kept and `next_attempt_at` backs off (RETRY_DELAYS).
+   once. When the server refused that message (a recipient refused, a 5xx reply to its
+   data, a message that cannot be built) the error text is kept and `next_attempt_at`
+   backs off (RETRY_DELAYS). When the fault is the server's, not the message's (no
+   connection, a timeout, a dropped session, a failed login, a refused sender, a 4xx reply
+   to the data), the claim is released: the attempt is given back, `next_attempt_at` is
+   what it was (so the message is due again at once) and the run stops. An outage of any
+   length therefore spends no attempt and gives nothing up.
 
 A worker that dies between 1 and 3 leaves its row claimed; the claim lapses after
 CLAIM_SECONDS and the row is retried. The only duplicate SMTP cannot rule out is a crash
 (or lost database) between the server accepting a message and that commit; the message
 then goes again with the same Message-ID, so mail systems can recognise it.
 
-`attempts` counts tries, the successful one included. After MAX_ATTEMPTS failed tries the
+`attempts` counts tries the server answered for that message, the successful one included
+(a fault of the server is no try of the message). After MAX_ATTEMPTS refused tries the
 message is given up: `error` keeps the last error, `next_attempt_at` is cleared and it is
 not tried again (set `attempts` back to 0 to try it again).
 """
@@ -68,12 +77,31 @@ _COMMITTED_IN_REQUEST = "irflow_mail_committed"
 
 class DeliveryResult(NamedTuple):
     sent: int
-    failed: int
+    failed: int  # messages the server refused; each spent an attempt
+    outage: str | None = None  # why the run stopped when the server itself failed
 
 
 class SMTPUnavailable(Exception):
     """No session with the server (connect, STARTTLS or login failed): every other message
     would fail the same way, so the batch stops and the rest wait for the next run."""
+
+
+def is_server_fault(error):
+    """True when `error` says nothing about the message being sent but that the server
+    cannot take any message now; such a failure costs the message no attempt."""
+    if isinstance(error, (SMTPUnavailable, smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused,
+                          smtplib.SMTPHeloError)):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        # One recipient per message: a refusal is that message's, unless the server closes.
+        return all(code == 421 for code, _reply in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        # A 4xx reply to the data is the server's trouble (storage, local error, closing);
+        # a 5xx reply refuses this message.
+        return 400 <= error.smtp_code < 500
+    if isinstance(error, smtplib.SMTPException):
+        return False  # e.g. SMTPNotSupportedError: this message needs what the server lacks
+    return isinstance(error, OSError)  # timeouts, resets, TLS errors
 
 
 def retry_delay(attempts):
@@ -91,7 +119,7 @@ def due_filter(now):
 
 def deliver_pending(limit=None, now=None):
     """Send every due message, oldest first, over one SMTP connection; returns
-    DeliveryResult(sent, failed). Does nothing without MAIL_SERVER.
+    DeliveryResult(sent, failed, outage). Does nothing without MAIL_SERVER.
 
     Commits `db.session` after every claim and every result (call it with no other work
     pending in the session); no transaction stays open while SMTP is talked to. `now`
@@ -103,8 +131,12 @@ def deliver_pending(limit=None, now=None):
     clock = (lambda: now) if now is not None else utcnow
     logger = current_app.logger
     sent = failed = 0
+    outage = None
+    if not _anything_due(clock()):
+        return DeliveryResult(0, 0)
     connection = _Connection(config)
     try:
+        connection.open()
         while limit is None or sent + failed < limit:
             claimed = _claim_next(clock())
             if claimed is None:
@@ -112,20 +144,32 @@ def deliver_pending(limit=None, now=None):
             try:
                 connection.send(build_message(claimed, config.get("MAIL_DEFAULT_SENDER") or "irflow@localhost"))
             except Exception as error:  # whatever it was, the row must not stay claimed
+                if is_server_fault(error):
+                    _release(claimed, error)
+                    raise
                 failed += 1
-                if not isinstance(error, (SMTPUnavailable, smtplib.SMTPException, OSError)):
+                if not isinstance(error, smtplib.SMTPException):
                     logger.exception("Mail %s: unexpected error", claimed.id)
                 _record_failure(claimed, error, clock())
-                if isinstance(error, (SMTPUnavailable, smtplib.SMTPSenderRefused)):
-                    break
                 continue
             _update(claimed.id, sent_at=utcnow(), error=None, next_attempt_at=None)
             sent += 1
+    except Exception as error:
+        if not is_server_fault(error):
+            raise
+        outage = describe_error(error)[:ERROR_MAX_LENGTH]
+        logger.warning("Mail server unavailable, the outbox waits for the next run: %s", outage)
     finally:
         connection.close()
     if sent or failed:
         logger.info("Mail delivery: %d sent, %d failed", sent, failed)
-    return DeliveryResult(sent, failed)
+    return DeliveryResult(sent, failed, outage)
+
+
+def _anything_due(now):
+    due = db.session.scalar(sa.select(Notification.id).where(due_filter(now)).limit(1)) is not None
+    db.session.rollback()  # no transaction stays open while SMTP is talked to
+    return due
 
 
 class _Claimed(NamedTuple):
@@ -136,6 +180,7 @@ class _Claimed(NamedTuple):
     body: str
     created_at: object
     attempts: int
+    previous_attempt_at: object  # next_attempt_at before the claim, restored on release
 
 
 def _claim_next(now):
@@ -148,6 +193,8 @@ def _claim_next(now):
         if notification_id is None:
             db.session.rollback()
             return None
+        previous_attempt_at = db.session.scalar(
+            sa.select(Notification.next_attempt_at).where(Notification.id == notification_id))
         claimed = db.session.execute(
             sa.update(Notification)
             .where(Notification.id == notification_id, due_filter(now))
@@ -161,7 +208,7 @@ def _claim_next(now):
         ).one_or_none() if claimed == 1 else None
         db.session.commit()
         if row is not None:
-            return _Claimed(*row)
+            return _Claimed(*row, previous_attempt_at)
         # Another worker claimed it between the SELECT and the UPDATE: take the next one.
 
 
@@ -170,6 +217,23 @@ def _update(notification_id, **values):
     # user) just matches nothing.
     db.session.execute(
         sa.update(Notification).where(Notification.id == notification_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _release(claimed, error):
+    """Undo the claim of a message the server could not take through no fault of its own."""
+    db.session.rollback()
+    current_app.logger.warning("Mail %s: not sent, the server failed; due again: %s", claimed.id,
+                               describe_error(error)[:ERROR_MAX_LENGTH])
+    # Only while the claim is still ours (attempts unchanged since): a lapsed claim may have
+    # been taken by another worker meanwhile.
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id == claimed.id, Notification.sent_at.is_(None),
+               Notification.attempts == claimed.attempts)
+        .values(attempts=Notification.attempts - 1, next_attempt_at=claimed.previous_attempt_at)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -242,9 +306,12 @@ class _Connection:
             # The server closed an idle or used-up session: one more try on a new one.
             self._send(message)
 
-    def _send(self, message):
+    def open(self):
         if self.smtp is None:
             self._open()
+
+    def _send(self, message):
+        self.open()
         try:
             self.smtp.send_message(message)
         except Exception as error:
@@ -404,12 +471,15 @@ def _forget_flushed_mail(session):
 @with_appcontext
 def send_mail_command(limit):
     """Deliver due messages of the outbox by SMTP, oldest first. Safe to run from cron;
-    exits with status 1 when a message failed (it is retried later)."""
+    exits with status 1 when a message failed (it is retried later) or the server could not
+    be reached (no message spends an attempt on that)."""
     if not current_app.config.get("MAIL_SERVER"):
         waiting = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.sent_at.is_(None)))
         click.echo(f"MAIL_SERVER is not set: nothing sent; {waiting} unsent message(s) stay in the outbox.")
         return
     result = deliver_pending(limit=limit)
     click.echo(f"{result.sent} sent, {result.failed} failed.")
-    if result.failed:
+    if result.outage:
+        click.echo(f"The mail server could not be reached; the outbox waits for the next run: {result.outage}")
+    if result.failed or result.outage:
         raise SystemExit(1)
