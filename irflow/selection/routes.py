@@ -12,7 +12,7 @@ again with the current data.
 """
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_datetime, format_decimal, gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -70,6 +70,12 @@ def confirm(call_id):
             "The selection of this call had already been confirmed; nothing was changed."))
 
     proposal = proposal_for(call)
+    if still_open(call):
+        # Applications could still arrive and be tested after the decision, with nobody to decide on them.
+        form.fingerprint.data = proposal.fingerprint
+        return _render_proposal(proposal, form, status=409, failure=[_(
+            "The call is still open for applications until %(date)s: the selection can be confirmed "
+            "once it has closed.", date=format_datetime(call.closes_at))])
     if form.fingerprint.data != proposal.fingerprint:
         form.fingerprint.data = proposal.fingerprint
         return _render_proposal(proposal, form, status=409, conflict=True)
@@ -101,6 +107,12 @@ def confirm(call_id):
             selected=counts["select"], waitlisted=counts["waitlist"], not_selected=counts["not_select"]),
           "success")
     return redirect(url_for("selection.page", call_id=call.id))
+
+
+def still_open(call, now=None):
+    """True while applications may still be submitted to `call` (or could be, once it is
+    published): until its closing time."""
+    return call.closes_at > (now or utcnow())
 
 
 def _apply(call, proposal, decisions, actor):
@@ -140,7 +152,7 @@ def _render_proposal(proposal, form, decisions=None, errors=None, general=None, 
         waitlist=waitlist,
         conflict=conflict,
         failure=failure,
-        call_open=proposal.call.is_open(),
+        still_open=still_open(proposal.call),
     ), status
 
 
