@@ -38,7 +38,7 @@ CLOSED = "2021-01-01T09:00"  # a closing time in the past, as the call form post
 @pytest.fixture(autouse=True)
 def postgresql_only():
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("races need concurrent transactions; SQLite writes one at a time")
+        pytest.skip("PostgreSQL only: SQLite writes one transaction at a time, and the guard is PostgreSQL's")
 
 
 def run_together(app, actions):

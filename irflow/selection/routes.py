@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Call
 from ..models.base import utcnow
 from ..workflow import WorkflowError, fire
+from ..workflow.allocation import lock_place
 from . import bp, offers
 from .forms import ConfirmSelectionForm, place_field, read_decisions, result_field
 from .proposal import RESULT_ORDER, RESULTS, check_decisions, confirmed_selection, host_lines, proposal_for
@@ -121,6 +122,10 @@ def _apply(call, proposal, decisions, actor):
     then the rest. The caller commits once, or rolls everything back."""
     now = utcnow()
     places = {place.id: place for place in call.places}
+    # Every host's place at once, in id order (as a select by the head does): the selects
+    # below then never wait for one host while holding another.
+    for place_id in sorted(places):
+        lock_place(places[place_id])
     for row in proposal.ranked:
         row.application.rank = row.rank
         # The total the ranking used, so that the applicant sees the same figures.
