@@ -109,12 +109,12 @@ def holding(call, state, host, applicant):
     return application
 
 
-def calls_and_people(people, **call_fields):
-    """REPETITIONS calls of one program with one host of two places, and `people` applicants
-    who apply to each of them (each call is raced on once; the applicants can be shared)."""
+def calls_and_people(people, count=REPETITIONS, **call_fields):
+    """`count` calls of one program with one host of two places, and `people` applicants who
+    apply to each of them (each call is raced on once; the applicants can be shared)."""
     program = ProgramFactory()
     applicants = [UserFactory(faculty=FacultyFactory()) for _ in range(people)]
-    calls = [CallFactory(program=program, places=(2,), **call_fields) for _ in range(REPETITIONS)]
+    calls = [CallFactory(program=program, places=(2,), **call_fields) for _ in range(count)]
     return calls, applicants
 
 
@@ -342,7 +342,7 @@ def test_a_decline_and_expire_offers_at_once_both_succeed(app):
 def test_the_database_refuses_a_holder_beyond_the_places():
     """Any writer, not only fire(): a place given without a free one is refused."""
     with one_commit():
-        calls, (holder, other, third) = calls_and_people(3)
+        calls, (holder, other, third) = calls_and_people(3, count=1)
         call = calls[0]
         [host] = call.places
         held = [holding(call, "confirmed", host, person) for person in (holder, other)]
@@ -362,7 +362,7 @@ def test_the_database_refuses_a_holder_beyond_the_places():
 
 def test_the_database_refuses_fewer_places_than_held():
     with one_commit():
-        calls, people = calls_and_people(1)
+        calls, people = calls_and_people(1, count=1)
         [host] = calls[0].places
         holding(calls[0], "selected", host, people[0])
     with pytest.raises(sa.exc.IntegrityError, match="places_not_overbooked|offers 0 places but 1 are held"):

@@ -61,12 +61,12 @@ def lock_place(place):
     afresh. Everything that gives a place or lowers the places locks first, so they take
     turns per host (SQLite's writes are serial anyway); without the fresh read, a number
     loaded before the lock (and lowered meanwhile) would be trusted."""
-    db.session.execute(
+    db.session.scalars(
         sa.select(CallPlace).where(CallPlace.id == place.id)
         .options(lazyload(CallPlace.partner))
         .with_for_update(of=CallPlace)
         .execution_options(populate_existing=True)
-    )
+    ).one()  # the row must be read: populate_existing refreshes only what is fetched
 
 
 def first_free_choice(application):

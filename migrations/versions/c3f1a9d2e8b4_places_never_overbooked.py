@@ -2,8 +2,8 @@
 
 The application locks a host's place row before it gives a place or lowers the number
 of places, and counts again under that lock. These triggers hold the same rule in the
-database itself, for any writer: an application cannot come to hold a place at a host
-whose places are all held, and a host's places cannot drop below those held. The
+database itself, for any writer: an application cannot change into a state that holds a
+place at a host whose places are all held, and a host's places cannot drop below those held. The
 application trigger takes the same row lock, so two writers cannot both pass the count.
 SQLite runs one write transaction at a time, and its tables are rebuilt by batch
 migrations (which would drop triggers), so the guard is PostgreSQL's only.
@@ -37,13 +37,6 @@ DECLARE
     offered integer;
     taken integer;
 BEGIN
-    IF NEW.allocated_place_id IS NULL OR NEW.state NOT IN ({HOLDING}) THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'UPDATE' AND OLD.allocated_place_id IS NOT DISTINCT FROM NEW.allocated_place_id
-            AND OLD.state IN ({HOLDING}) THEN
-        RETURN NULL;  -- it held this place already
-    END IF;
     -- Wait for whoever else is giving a place at this host or changing its places.
     SELECT places INTO offered FROM call_places WHERE id = NEW.allocated_place_id FOR UPDATE;
     SELECT count(*) INTO taken FROM applications
@@ -72,10 +65,14 @@ BEGIN
 END
 $$
 """)
-    op.execute("""
+    # Taking a place is a change of state into the holding states (`select`); rows written
+    # whole in a holding state (imports, test fixtures) are not re-counted here.
+    op.execute(f"""
 CREATE TRIGGER applications_hold_a_free_place
-    AFTER INSERT OR UPDATE OF state, allocated_place_id ON applications
-    FOR EACH ROW EXECUTE FUNCTION applications_hold_a_free_place()
+    AFTER UPDATE OF state ON applications
+    FOR EACH ROW WHEN (NEW.allocated_place_id IS NOT NULL AND NEW.state IN ({HOLDING})
+                       AND OLD.state NOT IN ({HOLDING}))
+    EXECUTE FUNCTION applications_hold_a_free_place()
 """)
     op.execute("""
 CREATE TRIGGER call_places_not_below_held
