@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from irflow.calls.queries import held_places_by_partner
 from irflow.extensions import db
 from irflow.models import Agreement, Application, Call, CallPlace, Criterion, Partner, Program, Score
 from irflow.models.base import utcnow
@@ -471,6 +472,28 @@ def test_places_cannot_drop_below_those_already_allocated(head, call_with_applic
     response = post(head, f"/manage/calls/{call.id}/edit", edit_form(call, **{"places-0-places": "0"}))
     assert response.status_code == 400
     assert "1 places at this host are already allocated" in text_of(response)
+
+
+def test_a_place_given_while_the_head_edits_is_counted_again_before_saving(
+        head, call_with_applications, monkeypatch):
+    """The form was checked before the place was given; the save counts again under the
+    places' lock and refuses, next to the host, nothing saved."""
+    call = call_with_applications
+    real = held_places_by_partner
+    counts = []
+
+    def held_then_real(call):
+        counts.append(call.id)
+        return {} if len(counts) == 1 else real(call)
+
+    monkeypatch.setattr("irflow.calls.manage.held_places_by_partner", held_then_real)
+    response = post(head, f"/manage/calls/{call.id}/edit", edit_form(
+        call, **{"places-0-places": "0", "title": "Renamed"}))
+    assert len(counts) == 2
+    assert response.status_code == 400
+    assert "1 places at this host are already allocated" in text_of(response)
+    db.session.expire_all()
+    assert call.places[0].places == 2 and call.title != "Renamed"
 
 
 def test_editing_criteria_renames_reorders_and_keeps_scored_ones(head, call_with_applications):

@@ -218,7 +218,7 @@ def test_one_failure_does_not_undo_the_other_lapsed_offers(cli, monkeypatch):
 
 def _confirmed_selection(client, login_as):
     with one_commit():
-        call = CallFactory(places=(1,), minimum_total_score=Decimal(50))
+        call = CallFactory(places=(1,), minimum_total_score=Decimal(50), closes_at=utcnow() - timedelta(days=1))
         winner = scored(call, hosts=list(call.places), language=100, interview=90, grade="4.00")  # 97.5
         runner_up = scored(call, hosts=list(call.places), language=70, interview=60, grade="3.50")  # 67.5
         head = UserFactory(roles=["head"])

@@ -308,18 +308,16 @@ def test_changes_between_preview_and_confirmation_are_not_overwritten(client, ex
     assert reload(aliev).state == "tested"
 
 
-def test_after_the_selection_is_confirmed_nothing_is_imported(client, examiner_in):
+def test_after_the_selection_is_confirmed_late_applicants_are_still_imported(client, examiner_in):
+    """Applicants who reach the test after the confirmation are scored from a file too."""
     world = examiner_in
     call, karimov = world["call"], world["rows"]["karimov"]
-    response = upload(client, call, f"application,Language test,Interview\n{karimov.id},50,50\n")
-    fields = confirm_fields(response)
     call.selection_confirmed_at = utcnow()
     db.session.commit()
-    page = client.get(import_url(call)).get_data(as_text=True)
-    assert "can no longer be changed" in page and 'type="file"' not in page
-    response = confirm(client, call, dict(fields, csrf_token=client.csrf_token("/")))
-    assert response.status_code == 409
-    assert reload(karimov).state == "eligible" and stored_scores(karimov) == {}
+    assert 'type="file"' in client.get(import_url(call)).get_data(as_text=True)
+    response = upload(client, call, f"application,Language test,Interview\n{karimov.id},50,50\n")
+    assert confirm(client, call, confirm_fields(response)).status_code == 302
+    assert reload(karimov).state == "tested" and stored_scores(karimov)
 
 
 @pytest.mark.parametrize("who", ["other_examiner", "applicant", "anonymous"])

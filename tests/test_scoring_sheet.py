@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from irflow.extensions import db
 from irflow.models import Application, Score, TransitionLog
 from irflow.models.base import utcnow
-from irflow.workflow import WorkflowError
+from irflow.workflow import WorkflowError, fire
 
 from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
 from .logins import login_token
@@ -543,28 +543,33 @@ def test_emptying_a_cell_of_an_eligible_row_removes_the_score(client, login_as, 
     assert stored_scores(aliev) == {interview.id: (Decimal("70.00"), world["examiner"].id)}
 
 
-def test_after_the_selection_is_confirmed_the_sheet_is_read_only(client, login_as, world):
-    call, examiner, language = world["call"], world["examiner"], world["language"]
-    tested = make_tested(call, "BOBOEV DAVRON", examiner, {"Language test": 60, "Interview": 70})
+def test_after_the_selection_is_confirmed_late_applicants_are_still_scored(client, login_as, world):
+    """An applicant approved (or resubmitted) after the confirmation reaches the test later:
+    the sheet stays open for them, while the scores of a decided applicant stay out of reach."""
+    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+    decided = make_tested(call, "BOBOEV DAVRON", examiner, {"Language test": 60, "Interview": 70})
     aliev = world["rows"]["aliev"]
     login_as(examiner)
-    fields = sheet_form(client, call)
+    shown_before = sheet_form(client, call)
+    fire(decided, "waitlist", UserFactory(roles=["head"]))
     call.selection_confirmed_at = utcnow()
     db.session.commit()
 
-    response = client.get(sheet_url(call))
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert 'id="score-sheet"' not in page and "score-" not in page.split('id="sheet"')[1]
-    assert "can no longer be changed" in page
-    assert f"data-application=\"{tested.id}\"" in page
+    page = client.get(sheet_url(call)).get_data(as_text=True)
+    assert "The applicants below reached the test after it" in page
+    assert f'data-application="{decided.id}"' not in page
+    assert f'name="{cell(aliev, language)}"' in page
 
-    fields.update({cell(tested, language): "99", cell(aliev, language): "50"})
-    response = post_sheet(client, call, fields)
+    # The decided applicant's score, from a sheet shown before the confirmation: refused.
+    response = post_sheet(client, call, dict(shown_before, **{cell(decided, language): "99"}))
     assert response.status_code == 409
-    assert "Nothing was saved" in response.get_data(as_text=True)
-    assert stored_scores(tested)[language.id][0] == Decimal("60.00")
-    assert stored_scores(aliev) == {}
+    assert stored_scores(decided)[language.id][0] == Decimal("60.00")
+
+    fields = sheet_form(client, call)
+    fields.update({cell(aliev, language): "75", cell(aliev, interview): "80"})
+    assert post_sheet(client, call, fields).status_code == 302
+    assert reload(aliev).state == "tested"
+    assert [log.trigger for log in log_of(aliev)] == ["record_score"]
 
 
 def test_an_examiner_does_not_score_their_own_application(client, login_as, world):

@@ -1,6 +1,7 @@
 """The selection page over HTTP: who may see it, the proposal, the head's changes, the
 confirmation in one transaction (refused when anything changed since the page was shown),
 the read-only decision afterwards and the printable protocol."""
+from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
@@ -9,11 +10,12 @@ import pytest
 
 from irflow.extensions import db
 from irflow.models import Application, Notification, Score, TransitionLog
+from irflow.models.base import utcnow
 from irflow.selection import routes as selection_routes
 from irflow.selection.proposal import proposal_for
 from irflow.workflow import WorkflowError, fire
 
-from .factories import CallFactory, UserFactory, one_commit
+from .factories import CallFactory, UserFactory, add_scores, application_in, one_commit
 from .test_selection_proposal import scored
 
 
@@ -69,7 +71,8 @@ def selection():
     ann 95 (A, B) → A; ben 90 (A, C) → A; cid 85 (A, B) → B; dan 80 (B, A) → waiting list;
     eve 25 (A) → below the minimum of 50, not selected."""
     with one_commit():
-        call = CallFactory(places=(2, 1, 1), minimum_total_score=Decimal(50), title="Erasmus+ KA171 to Dresden")
+        call = CallFactory(places=(2, 1, 1), minimum_total_score=Decimal(50), title="Erasmus+ KA171 to Dresden",
+                           opens_at=utcnow() - timedelta(days=40), closes_at=utcnow() - timedelta(days=10))
         a, b, c = call.places
         examiner = UserFactory(roles=["examiner"])
         people = {
@@ -342,7 +345,7 @@ def test_a_head_who_applied_to_the_call_cannot_confirm_it(client, login_as, sele
 
 
 def test_a_call_without_tested_applications_cannot_be_confirmed(client, login_as, head):
-    call = CallFactory()
+    call = CallFactory(closes_at=utcnow() - timedelta(days=1))
     login_as(head)
     response = client.get(url(call))
     assert "No application of this call has been tested yet." in text_of(response)
@@ -352,6 +355,98 @@ def test_a_call_without_tested_applications_cannot_be_confirmed(client, login_as
     assert response.status_code == 400
     assert "There are no tested applications to decide on." in text_of(response)
     assert call.selection_confirmed_at is None
+
+
+# --- the call must have closed -------------------------------------------------------------
+
+@pytest.mark.parametrize("published", [True, False])
+def test_the_selection_cannot_be_confirmed_while_the_call_is_open(client, login_as, head, selection, published):
+    """Applications approved after the decision would have nobody to decide on them: the head
+    learns why the button is unavailable, and a forged post confirms nothing. An unpublished
+    call that has not reached its closing time could still be published and receive some."""
+    call, people = selection
+    call.closes_at = utcnow() + timedelta(days=3)
+    call.published = published
+    db.session.commit()
+    login_as(head)
+
+    page = client.get(url(call))
+    html = text_of(page)
+    assert 'id="still-open"' in html and "once the call has closed" in html
+    assert ('Close the call now' in html) == published
+    form_html = html[html.index('id="ranking"'):html.index("</form>", html.index('id="ranking"'))]
+    assert 'type="submit"' not in form_html
+    assert 'disabled aria-describedby="confirm-unavailable"' in form_html
+
+    response = client.post(url(call), data=form_of(page))
+    assert response.status_code == 409
+    assert "The call is still open for applications until" in text_of(response)
+    assert_nothing_done(call, people)
+
+
+def test_confirming_is_possible_once_the_call_has_closed(client, login_as, head, selection):
+    call, people = selection
+    login_as(head)
+    page = text_of(client.get(url(call)))
+    assert 'id="still-open"' not in page and 'id="confirm-unavailable"' not in page
+    assert client.post(url(call), data=form_of(client.get(url(call)))).status_code == 302
+    assert states(people)["ann"] == "selected"
+
+
+def _late(call, hosts, examiner):
+    """An applicant whose changes were requested before the confirmation, who reaches the
+    test after it: resubmitted, approved and scored, all through fire()."""
+    application = application_in("changes_requested", call=call, hosts=hosts)
+    coordinator = UserFactory(coordinates=[application.faculty])
+    fire(application, "resubmit", application.applicant)
+    fire(application, "approve_eligibility", coordinator)
+    add_scores(application, examiner, {"Language test": 99, "Interview": 99})
+    fire(application, "record_score", examiner)
+    db.session.commit()
+    return application
+
+
+def test_applications_tested_after_the_confirmation_are_decided_from_their_pages(client, login_as, head, selection):
+    call, people = selection
+    a, b, c = call.places  # a: ann and ben; b: cid; c: free (nobody chose it first)
+    login_as(head)
+    client.post(url(call), data=form_of(client.get(url(call))))
+    examiner = UserFactory(roles=["examiner"])
+    call.examiners.append(examiner)
+    free_elsewhere, full_host, unwanted = (_late(call, hosts, examiner) for hosts in ([a, c], [a], [b]))
+
+    page = text_of(client.get(url(call)))
+    listed = page[page.index('id="tested-since"'):]
+    assert "3 applications were tested after the confirmation" in listed
+    for application in (free_elsewhere, full_host, unwanted):
+        assert f'data-application="{application.id}"' in listed
+        assert f'href="/applications/{application.id}"' in listed
+    detail = text_of(client.get(f"/applications/{free_elsewhere.id}"))
+    for trigger in ("select", "waitlist", "not_select"):
+        assert f"/applications/{free_elsewhere.id}/fire/{trigger}" in detail
+
+    def decide(application, trigger):
+        return client.post_form(f"/applications/{application.id}/fire/{trigger}",
+                                {"version": application.version}, token_from=url(call))
+
+    assert decide(free_elsewhere, "select").status_code == 302
+    assert decide(full_host, "select").status_code == 302  # refused: a is full
+    assert decide(full_host, "waitlist").status_code == 302
+    assert decide(unwanted, "not_select").status_code == 302
+    db.session.expire_all()
+    assert (free_elsewhere.state, free_elsewhere.allocated_place_id) == ("selected", c.id)
+    assert (full_host.state, full_host.rank) == ("waitlisted", None)
+    assert unwanted.state == "not_selected"
+    assert 'id="tested-since"' not in text_of(client.get(url(call)))
+
+    # The late one waits behind the ranked waiting list: dan (rank 4, chose b then a) first.
+    fire(people["ann"], "decline_place", people["ann"].applicant)
+    db.session.commit()
+    assert (states(people)["dan"], people["dan"].allocated_place_id) == ("selected", a.id)
+    assert full_host.state == "waitlisted"
+    fire(people["ben"], "decline_place", people["ben"].applicant)
+    db.session.commit()
+    assert (full_host.state, full_host.allocated_place_id) == ("selected", a.id)
 
 
 # --- the protocol -------------------------------------------------------------------------

@@ -542,11 +542,7 @@ class CallForm(FlaskForm):
                 row.partner.errors.append(_l("This host is listed twice; give it one row."))
                 ok = False
             seen.add(partner_id)
-            taken = self.held_places.get(partner_id, 0)
-            if row.places.data is not None and row.places.data >= 0 and row.places.data < taken:
-                row.places.errors.append(_l("%(taken)s places at this host are already allocated; "
-                                            "offer at least that many.", taken=taken))
-                ok = False
+            ok = self._check_held(row) and ok
         if not self.filled_places():
             self.place_errors.append(_l("Add at least one host with its places."))
             ok = False
@@ -556,6 +552,24 @@ class CallForm(FlaskForm):
                 "Applicants have chosen %(hosts)s: such a host cannot be removed from the call. "
                 "Change its number of places instead (0 offers none).", hosts=", ".join(sorted(missing))))
             ok = False
+        return ok
+
+    def _check_held(self, row):
+        taken = self.held_places.get(row.partner.data, 0)
+        if row.places.data is not None and row.places.data >= 0 and row.places.data < taken:
+            row.places.errors.append(_l("%(taken)s places at this host are already allocated; "
+                                        "offer at least that many.", taken=taken))
+            return False
+        return True
+
+    def recheck_held_places(self, held_places):
+        """Check the places typed against `held_places` ({partner id: places taken}) counted
+        again under the places' lock: one may have been given since the form was checked."""
+        self.held_places = held_places or {}
+        ok = True
+        for row in self.filled_places():
+            if row.partner.data is not None and not row.places.errors:
+                ok = self._check_held(row) and ok
         return ok
 
     def _check_criteria(self):

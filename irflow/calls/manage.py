@@ -19,7 +19,7 @@ from ..models.base import utcnow
 from ..models.partner import AGREEMENT_WARNING_DAYS
 from ..services import storage
 from .forms import AgreementForm, CallForm, ConfirmForm, PartnerFilterForm, PartnerForm, ProgramForm
-from .operations import close_call, fill_agreement, fill_partner, fill_program, save_call
+from .operations import close_call, fill_agreement, fill_partner, fill_program, lock_call_places, save_call
 from .queries import (
     application_counts, examiner_candidates, expiring_agreements, held_places_by_partner, partner_countries,
     partners_query, protected_partners, scored_criteria,
@@ -305,8 +305,13 @@ def _call_form(call):
 
 def _save_call(call, form, partners_by_id, examiners_by_id):
     """Save and commit; False (nothing saved, a message above the hosts) when the database
-    refuses, as when an applicant chose a host in the moment between the check and the save."""
+    refuses, as when an applicant chose a host in the moment between the check and the save,
+    or (a message at the host) when a place was given meanwhile below the number typed."""
     try:
+        lock_call_places(call)
+        if not form.recheck_held_places(held_places_by_partner(call)):
+            db.session.rollback()
+            return False
         save_call(call, form, partners_by_id, examiners_by_id)
         db.session.commit()
         return True

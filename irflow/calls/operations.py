@@ -1,7 +1,9 @@
 """Changes the head makes to programs, partners, agreements and calls, from validated forms.
 Nothing here commits: the view commits once at the end of the request."""
+import sqlalchemy as sa
+
 from ..extensions import db
-from ..models import CallPlace, Criterion
+from ..models import Call, CallPlace, Criterion
 from ..models.base import CATEGORIES, utcnow
 from .forms import REQUIRABLE_DOCUMENT_KINDS, int_or_none
 
@@ -54,6 +56,22 @@ def save_call(call, form, partners_by_id, examiners_by_id):
     call.examiners = [examiners_by_id[user_id] for user_id in form.examiners.data or [] if user_id in examiners_by_id]
     _save_places(call, form, partners_by_id)
     _save_criteria(call, form)
+
+
+def lock_call_places(call):
+    """Lock the call's row, then its places in id order, until the end of the transaction.
+
+    A place is given (select, promotion, the selection's confirmation) only under its
+    place's lock, so once these are held nobody else can take a place at these hosts: the
+    places held can be counted for good before the save lowers any number. The call comes
+    first, as in the selection's confirmation, so that the two wait for each other instead
+    of deadlocking."""
+    if call.id is None:
+        return
+    db.session.execute(sa.select(Call.id).where(Call.id == call.id).with_for_update())
+    db.session.execute(
+        sa.select(CallPlace.id).where(CallPlace.call_id == call.id).order_by(CallPlace.id).with_for_update()
+    )
 
 
 def _save_places(call, form, partners_by_id):

@@ -24,7 +24,7 @@ from .csv_import import (
 )
 from .forms import ImportConfirmForm, ImportUploadForm, SheetPost, absent_name, score_name, version_name
 from .sheet import (
-    ABSENT, CORRECT, NOTHING, PARTIAL, RECORD, SHEET_STATES, apply_rows, assigned_examiner, check_rows, is_locked, may_view,
+    ABSENT, CORRECT, NOTHING, PARTIAL, RECORD, SHEET_STATES, apply_rows, assigned_examiner, check_rows, may_view,
     sheet_rows,
 )
 
@@ -141,15 +141,11 @@ def _render_sheet(call, editable, post=None, problems=None, stale=(), message=No
 def sheet(call_id):
     call = _call_for(call_id)
     examiner = current_user._get_current_object()
-    editable = assigned_examiner(examiner, call) and not is_locked(call)
+    editable = assigned_examiner(examiner, call)
     if request.method == "GET":
         return _render_sheet(call, editable)
-    if not assigned_examiner(examiner, call):
+    if not editable:
         abort(403)
-    if is_locked(call):
-        return _render_sheet(call, False, message=_(
-            "The selection of this call has been confirmed: its scores can no longer be changed. Nothing was saved."
-        ), status=409)
 
     post = SheetPost.read(request.form, call.test_criteria)
     applications = {application.id: application for application in sheet_rows(call)}
@@ -207,7 +203,7 @@ def _render_import(call, upload_form=None, preview=None, confirm_form=None, mess
     return render_template(
         "scoring/import.html", call=call, criteria=call.test_criteria,
         upload_form=upload_form or ImportUploadForm(formdata=None), preview=preview, confirm_form=confirm_form,
-        message=message, conflict=conflict, locked=is_locked(call),
+        message=message, conflict=conflict,
     ), status
 
 
@@ -228,8 +224,6 @@ def import_scores(call_id):
     examiner = current_user._get_current_object()
     if not assigned_examiner(examiner, call):
         abort(403)
-    if is_locked(call):
-        return _render_import(call, status=409 if request.method == "POST" else 200)
     if request.method == "GET":
         return _render_import(call)
     if request.form.get("step") == "confirm":

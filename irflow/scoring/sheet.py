@@ -18,7 +18,10 @@ from ..models.base import utcnow
 from ..workflow import fire
 from ..workflow.allocation import total_score
 
-# Eligible applicants are scored; tested ones may be corrected until the selection is confirmed.
+# Eligible applicants are scored; tested ones may be corrected until the head decides on them.
+# The scores a decision was based on are out of reach: a decided application is in neither
+# state. So the sheet stays open after the selection is confirmed, for applicants who reach
+# the test later (a resubmission after changes were requested, a late approval).
 SHEET_STATES = ("eligible", "tested")
 LOWEST, HIGHEST = Decimal(0), Decimal(100)
 CENT = Decimal("0.01")
@@ -44,11 +47,6 @@ def assigned_examiner(user, call):
 def may_view(user, call):
     """Assigned examiners, and the head (and admin) who oversee every call, read-only."""
     return assigned_examiner(user, call) or (user is not None and user.is_authenticated and user.has_role("head"))
-
-
-def is_locked(call):
-    """After the selection is confirmed the scores it was based on no longer change."""
-    return call.selection_confirmed_at is not None
 
 
 # --- the rows --------------------------------------------------------------------------

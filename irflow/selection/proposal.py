@@ -308,7 +308,7 @@ class ConfirmedSelection:
     rows: list  # in rank order
     waitlist: list  # applications waitlisted now, in the order places are offered
     hosts: list  # HostLine per place as of now (proposed = 0)
-    tested_since: int  # applications tested after the confirmation, not yet decided
+    tested_since: list  # applications tested after the confirmation, not yet decided, best total first
 
     @property
     def decided_waitlist(self):
@@ -354,8 +354,9 @@ def confirmed_selection(call):
     held = held_places_of(call)
     hosts = [HostLine(place=place, places=place.places, held=held.get(place.id, 0), proposed=0,
                       free=place.places - held.get(place.id, 0)) for place in call.places]
-    tested_since = db.session.scalar(
-        sa.select(sa.func.count(Application.id))
-        .where(Application.call_id == call.id, Application.state == "tested")
-    )
+    # Late ones (a resubmission after changes were requested, a late approval): the head
+    # decides on each from its application page, against the places free now.
+    tested_since = sorted(_applications_of(call, Application.state == "tested"),
+                          key=lambda application: (application.total_score is None,
+                                                   -(application.total_score or 0), application.id))
     return ConfirmedSelection(call=call, rows=rows, waitlist=waitlist, hosts=hosts, tested_since=tested_since)

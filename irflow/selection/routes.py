@@ -12,7 +12,7 @@ again with the current data.
 """
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_datetime, format_decimal, gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Call
 from ..models.base import utcnow
 from ..workflow import WorkflowError, fire
+from ..workflow.allocation import lock_place
 from . import bp, offers
 from .forms import ConfirmSelectionForm, place_field, read_decisions, result_field
 from .proposal import RESULT_ORDER, RESULTS, check_decisions, confirmed_selection, host_lines, proposal_for
@@ -70,6 +71,12 @@ def confirm(call_id):
             "The selection of this call had already been confirmed; nothing was changed."))
 
     proposal = proposal_for(call)
+    if still_open(call):
+        # Applications could still arrive and be tested after the decision, with nobody to decide on them.
+        form.fingerprint.data = proposal.fingerprint
+        return _render_proposal(proposal, form, status=409, failure=[_(
+            "The call is still open for applications until %(date)s: the selection can be confirmed "
+            "once it has closed.", date=format_datetime(call.closes_at))])
     if form.fingerprint.data != proposal.fingerprint:
         form.fingerprint.data = proposal.fingerprint
         return _render_proposal(proposal, form, status=409, conflict=True)
@@ -103,12 +110,22 @@ def confirm(call_id):
     return redirect(url_for("selection.page", call_id=call.id))
 
 
+def still_open(call, now=None):
+    """True while applications may still be submitted to `call` (or could be, once it is
+    published): until its closing time."""
+    return call.closes_at > (now or utcnow())
+
+
 def _apply(call, proposal, decisions, actor):
     """Rank every ranked application and fire its decision: selects first (in rank order,
     so that each capacity check sees the places already taken), then the waiting list,
     then the rest. The caller commits once, or rolls everything back."""
     now = utcnow()
     places = {place.id: place for place in call.places}
+    # Every host's place at once, in id order (as a select by the head does): the selects
+    # below then never wait for one host while holding another.
+    for place_id in sorted(places):
+        lock_place(places[place_id])
     for row in proposal.ranked:
         row.application.rank = row.rank
         # The total the ranking used, so that the applicant sees the same figures.
@@ -140,7 +157,7 @@ def _render_proposal(proposal, form, decisions=None, errors=None, general=None, 
         waitlist=waitlist,
         conflict=conflict,
         failure=failure,
-        call_open=proposal.call.is_open(),
+        still_open=still_open(proposal.call),
     ), status
 
 

@@ -2,6 +2,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from ..extensions import db
 from ..models import Application, ApplicationChoice, CallPlace, Score
@@ -56,8 +57,16 @@ def free_places(place):
 
 
 def lock_place(place):
-    """Serialise allocations to one host on databases that can (SQLite's writes are serial anyway)."""
-    db.session.execute(sa.select(CallPlace.id).where(CallPlace.id == place.id).with_for_update())
+    """Lock the place's row until the end of the transaction and read its number of places
+    afresh. Everything that gives a place or lowers the places locks first, so they take
+    turns per host (SQLite's writes are serial anyway); without the fresh read, a number
+    loaded before the lock (and lowered meanwhile) would be trusted."""
+    db.session.scalars(
+        sa.select(CallPlace).where(CallPlace.id == place.id)
+        .options(lazyload(CallPlace.partner))
+        .with_for_update(of=CallPlace)
+        .execution_options(populate_existing=True)
+    ).one()  # the row must be read: populate_existing refreshes only what is fetched
 
 
 def first_free_choice(application):
@@ -73,7 +82,9 @@ def first_free_choice(application):
 
 
 def next_on_waiting_list(place):
-    """The best-ranked waitlisted applicant of the place's call who chose that host."""
+    """The best-ranked waitlisted applicant of the place's call who chose that host, locked
+    and read afresh: a promotion committed by another transaction since this one read the
+    application must be seen, not overwritten. Lock the place first (see lock_place)."""
     return db.session.scalars(
         sa.select(Application)
         .join(ApplicationChoice, ApplicationChoice.application_id == Application.id)
@@ -91,4 +102,6 @@ def next_on_waiting_list(place):
             Application.id,
         )
         .limit(1)
+        .with_for_update(of=Application)
+        .execution_options(populate_existing=True)
     ).first()

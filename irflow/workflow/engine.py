@@ -110,9 +110,14 @@ def fire(application, trigger, actor, comment=None, version=None, **data):
 
 
 def promote_waiting_list(place):
-    """Give every free place at `place` to the best-ranked waitlisted applicants who chose it."""
+    """Give every free place at `place` to the best-ranked waitlisted applicants who chose it.
+
+    The place is locked before anything is counted or picked: a second place freed at the
+    same host in another transaction waits here until the first promotion is committed,
+    then counts and picks afresh (the next on the list, not the one just promoted)."""
     promoted = []
     db.session.flush()
+    allocation.lock_place(place)
     while allocation.free_places(place) > 0:
         candidate = allocation.next_on_waiting_list(place)
         if candidate is None:
