@@ -9,7 +9,7 @@ SQLite runs one write transaction at a time, and its tables are rebuilt by batch
 migrations (which would drop triggers), so the guard is PostgreSQL's only.
 
 Revision ID: c3f1a9d2e8b4
-Revises: 7a47f41a7a6a
+Revises: 3c5e9b1d2f40
 Create Date: 2026-12-01 03:00:00.000000
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3f1a9d2e8b4'
-down_revision = '7a47f41a7a6a'
+down_revision = '3c5e9b1d2f40'
 branch_labels = None
 depends_on = None
 
