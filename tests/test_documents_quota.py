@@ -5,7 +5,7 @@ import pytest
 
 from irflow.config import Config
 
-from .factories import ApplicationFactory, CallFactory
+from .factories import ApplicationFactory, CallFactory, UserFactory, application_in
 from .test_applications_helpers import PDF, client_for, documents_of, field_error, post, stored_files, text_of, upload
 
 
@@ -70,3 +70,21 @@ def test_a_file_over_the_total_size_is_refused_and_nothing_saved(app, draft, mon
     # Replacing: the old file's size no longer counts once the new one takes its place.
     assert upload(owner, application.id, "cv", big, "cv-2.pdf").status_code == 302
     assert upload(owner, application.id, "other", big, "second.pdf").status_code == 400
+
+
+def test_a_participant_at_the_quota_never_keeps_the_office_from_uploading_evidence(app, monkeypatch):
+    """The quota stops a participant filling the disk; it must not let them block the
+    certificate the coordinator has to upload, and the office's uploads use none of it."""
+    application = application_in("abroad")
+    owner = client_for(app, application.applicant)
+    staff = client_for(app, UserFactory(coordinates=[application.faculty]))
+    own = [document for document in _current(application.id) if document.uploaded_by_id == application.applicant_id]
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_FILES_PER_APPLICATION", len(own) + 1)
+    assert upload(owner, application.id, "transcript_of_records", PDF, "mine.pdf").status_code == 302
+    assert upload(owner, application.id, "certificate_of_attendance", PDF, "one-too-many.pdf").status_code == 400
+
+    assert upload(staff, application.id, "certificate_of_attendance", PDF, "from-the-host.pdf").status_code == 302
+    # Room comes back when the participant removes one of their own, whatever the office added.
+    mine = next(document for document in _current(application.id) if document.original_name == "mine.pdf")
+    post(owner, f"/applications/{application.id}/documents/{mine.id}/delete")
+    assert upload(owner, application.id, "transcript_of_records", PDF, "mine-again.pdf").status_code == 302

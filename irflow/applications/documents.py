@@ -116,11 +116,14 @@ Usage = namedtuple("Usage", "files bytes max_files max_bytes")
 
 
 def upload_usage(application):
-    """How many current documents the application holds and their total size, with the
-    configured quota (removed and replaced documents do not count)."""
+    """How many current documents the participant uploaded to the application and their
+    total size, with the configured quota (removed and replaced documents do not count).
+    The office's evidence is left out: a participant at the quota must never keep the
+    coordinator from uploading the host's letter."""
     files, size = db.session.execute(
         sa.select(sa.func.count(Document.id), sa.func.coalesce(sa.func.sum(Document.size), 0))
-        .where(Document.application_id == application.id, Document.deleted_at.is_(None))
+        .where(Document.application_id == application.id, Document.deleted_at.is_(None),
+               Document.uploaded_by_id == application.applicant_id)
     ).one()
     config = current_app.config
     return Usage(files, int(size), config["UPLOAD_MAX_FILES_PER_APPLICATION"],
@@ -128,7 +131,9 @@ def upload_usage(application):
 
 
 def room_for_upload(usage, replaced):
-    """(files problem or None, bytes still free) for one more upload that replaces `replaced`."""
+    """(files problem or None, bytes still free) for one more upload by the participant that
+    replaces `replaced` (only their own documents count)."""
+    replaced = [document for document in replaced if document.uploaded_by_id == document.application.applicant_id]
     files = usage.files - len(replaced)
     free_bytes = usage.max_bytes - (usage.bytes - sum(document.size for document in replaced))
     if files + 1 > usage.max_files:

@@ -247,12 +247,15 @@ def upload(id):
     if replacement_refused(application, user, replaced):
         return refuse(_("The office uploaded this document (%(kind)s): only the office may replace it.",
                         kind=DOCUMENT_KINDS[kind]))
-    usage = upload_usage(application)
-    too_many, free_bytes = room_for_upload(usage, replaced)
-    if too_many:
-        return refuse(too_many)
+    room = {}
+    if user.id == application.applicant_id:  # the quota is the participant's, never the office's
+        usage = upload_usage(application)
+        too_many, room["room"] = room_for_upload(usage, replaced)
+        if too_many:
+            return refuse(too_many)
+        room["room_message"] = over_size_message(usage)
     try:
-        stored = storage.save_upload(form.file.data, room=free_bytes, room_message=over_size_message(usage))
+        stored = storage.save_upload(form.file.data, **room)
     except storage.StorageError as error:
         flash(str(error), "danger")
         return refuse(str(error), status=503)
