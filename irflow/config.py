@@ -52,6 +52,10 @@ class Config:
     # Quota per application over its current (not removed) documents.
     UPLOAD_MAX_FILES_PER_APPLICATION = _int("UPLOAD_MAX_FILES_PER_APPLICATION", 30)
     UPLOAD_MAX_BYTES_PER_APPLICATION = _int("UPLOAD_MAX_BYTES_PER_APPLICATION", 60 * 1024 * 1024)
+    # Removed and replaced documents stay on disk for the office; this bounds all a participant
+    # ever uploaded to one application, so upload-remove-upload cannot fill the disk.
+    UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION = _int("UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION",
+                                                 3 * UPLOAD_MAX_BYTES_PER_APPLICATION)
 
     # `__Host-` cookies are refused by browsers unless Secure, Path=/ and without Domain:
     # nothing on another subdomain or path can set or shadow them.

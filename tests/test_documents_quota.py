@@ -88,3 +88,27 @@ def test_a_participant_at_the_quota_never_keeps_the_office_from_uploading_eviden
     mine = next(document for document in _current(application.id) if document.original_name == "mine.pdf")
     post(owner, f"/applications/{application.id}/documents/{mine.id}/delete")
     assert upload(owner, application.id, "transcript_of_records", PDF, "mine-again.pdf").status_code == 302
+
+
+def test_removing_and_uploading_again_cannot_fill_the_disk(app, draft, monkeypatch):
+    """Removed and replaced documents stay on disk for the office: uploading, removing and
+    uploading again must meet a limit too, or one participant could fill the disk."""
+    application, owner = draft
+    big = PDF + b"0" * 700
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES_PER_APPLICATION", 1000)
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION", 2500)
+    for number in range(3):
+        assert upload(owner, application.id, "cv", big, f"cv-{number}.pdf").status_code == 302  # replaces
+        (current,) = _current(application.id)
+        post(owner, f"/applications/{application.id}/documents/{current.id}/delete")
+    rows, files = len(documents_of(application.id)), stored_files(app)
+    response = upload(owner, application.id, "cv", big, "cv-again.pdf")
+    assert response.status_code == 400
+    assert field_error(text_of(response), "file") == (
+        "Every earlier version of this application's documents is kept, and with this file they would take more "
+        "than 2.4 KB. Contact the office; nothing was saved.")
+    assert len(documents_of(application.id)) == rows and stored_files(app) == files
+
+
+def test_the_kept_limit_defaults_to_three_times_the_quota():
+    assert Config.UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION == 3 * Config.UPLOAD_MAX_BYTES_PER_APPLICATION

@@ -112,38 +112,45 @@ def missing_required_kinds(application):
     return [kind for kind in application.call.required_document_kinds or [] if kind not in present]
 
 
-Usage = namedtuple("Usage", "files bytes max_files max_bytes")
+Usage = namedtuple("Usage", "files bytes max_files max_bytes kept_bytes max_kept_bytes")
+Room = namedtuple("Room", "files_problem free_bytes over_size_message")
 
 
 def upload_usage(application):
     """How many current documents the participant uploaded to the application and their
-    total size, with the configured quota (removed and replaced documents do not count).
+    total size, with the configured quota (removed and replaced documents do not count),
+    and the bytes of all they ever uploaded to it (removed ones are kept on disk).
     The office's evidence is left out: a participant at the quota must never keep the
     coordinator from uploading the host's letter."""
-    files, size = db.session.execute(
-        sa.select(sa.func.count(Document.id), sa.func.coalesce(sa.func.sum(Document.size), 0))
-        .where(Document.application_id == application.id, Document.deleted_at.is_(None),
-               Document.uploaded_by_id == application.applicant_id)
+    current = Document.deleted_at.is_(None)
+    files, size, kept = db.session.execute(
+        sa.select(sa.func.count(Document.id).filter(current),
+                  sa.func.coalesce(sa.func.sum(Document.size).filter(current), 0),
+                  sa.func.coalesce(sa.func.sum(Document.size), 0))
+        .where(Document.application_id == application.id, Document.uploaded_by_id == application.applicant_id)
     ).one()
     config = current_app.config
-    return Usage(files, int(size), config["UPLOAD_MAX_FILES_PER_APPLICATION"],
-                 config["UPLOAD_MAX_BYTES_PER_APPLICATION"])
+    return Usage(files, int(size), config["UPLOAD_MAX_FILES_PER_APPLICATION"], config["UPLOAD_MAX_BYTES_PER_APPLICATION"],
+                 int(kept), config["UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION"])
 
 
 def room_for_upload(usage, replaced):
-    """(files problem or None, bytes still free) for one more upload by the participant that
-    replaces `replaced` (only their own documents count)."""
+    """The room for one more upload by the participant that replaces `replaced` (only their
+    own documents count): a problem with the number of files or None, the bytes still free
+    and what to say when the file is larger than that."""
     replaced = [document for document in replaced if document.uploaded_by_id == document.application.applicant_id]
-    files = usage.files - len(replaced)
-    free_bytes = usage.max_bytes - (usage.bytes - sum(document.size for document in replaced))
-    if files + 1 > usage.max_files:
-        return _("An application may hold at most %(count)s documents, and this one holds that many already. "
-                 "Remove a document that is no longer needed first; nothing was saved.",
-                 count=usage.max_files), free_bytes
-    return None, free_bytes
-
-
-def over_size_message(usage):
-    return _("The documents of an application may take at most %(limit)s together, and this file would take "
-             "them over that. Remove a document that is no longer needed first; nothing was saved.",
-             limit=file_size(usage.max_bytes))
+    free_current = usage.max_bytes - (usage.bytes - sum(document.size for document in replaced))
+    free_kept = usage.max_kept_bytes - usage.kept_bytes  # a replaced file stays on disk
+    if free_kept < free_current:
+        over = _("Every earlier version of this application's documents is kept, and with this file they would "
+                 "take more than %(limit)s. Contact the office; nothing was saved.",
+                 limit=file_size(usage.max_kept_bytes))
+    else:
+        over = _("The documents of an application may take at most %(limit)s together, and this file would take "
+                 "them over that. Remove a document that is no longer needed first; nothing was saved.",
+                 limit=file_size(usage.max_bytes))
+    problem = None
+    if usage.files - len(replaced) + 1 > usage.max_files:
+        problem = _("An application may hold at most %(count)s documents, and this one holds that many already. "
+                    "Remove a document that is no longer needed first; nothing was saved.", count=usage.max_files)
+    return Room(problem, min(free_current, free_kept), over)

@@ -20,7 +20,7 @@ from ..workflow.guards import application_problems
 from . import bp
 from .access import application_or_404
 from .documents import (
-    EDITABLE_STATES, may_delete, missing_required_kinds, over_size_message, replacement_refused, replaces_previous,
+    EDITABLE_STATES, may_delete, missing_required_kinds, replacement_refused, replaces_previous,
     room_for_upload, upload_usage, uploadable_kinds,
 )
 from .forms import ActionForm, ApplicationForm, EmptyForm, UploadForm, country_name
@@ -249,11 +249,10 @@ def upload(id):
                         kind=DOCUMENT_KINDS[kind]))
     room = {}
     if user.id == application.applicant_id:  # the quota is the participant's, never the office's
-        usage = upload_usage(application)
-        too_many, room["room"] = room_for_upload(usage, replaced)
-        if too_many:
-            return refuse(too_many)
-        room["room_message"] = over_size_message(usage)
+        room_left = room_for_upload(upload_usage(application), replaced)
+        if room_left.files_problem:
+            return refuse(room_left.files_problem)
+        room = {"room": room_left.free_bytes, "room_message": room_left.over_size_message}
     try:
         stored = storage.save_upload(form.file.data, **room)
     except storage.StorageError as error:
