@@ -283,12 +283,13 @@ def test_production_cookies_use_the_host_prefix(app, tmp_path):
         "csrf_token": token, "email": "student@example.org", "password": PASSWORD, "remember": "y"})
 
     assert response.status_code == 302
-    for name in ("__Host-session", "__Host-remember_token"):
+    for name in ("__Host-session", "__Host-remember_token", "__Host-known_device"):
         (header,) = set_cookie_headers(response, name)
         attributes = [part.strip().lower() for part in header.split(";")[1:]]
         assert {"secure", "httponly", "path=/", "samesite=lax"} <= set(attributes), name
         assert not any(attribute.startswith("domain") for attribute in attributes), name
     assert set_cookie_headers(response, "session") == set_cookie_headers(response, "remember_token") == []
+    assert set_cookie_headers(response, "known_device") == []
     # The prefixed cookies log the browser in, the remember cookie on its own too.
     assert browser.get("/applications/", base_url=site).status_code == 200
     remembered = production.test_client()
