@@ -297,3 +297,21 @@ def test_production_cookies_use_the_host_prefix(app, tmp_path):
                           browser.get_cookie("__Host-remember_token", domain="irflow.example").value,
                           domain="irflow.example")
     assert remembered.get("/applications/", base_url=site).status_code == 200
+
+
+# --- idle time of a login restored from the remember cookie ------------------------------------
+
+def test_a_remembered_login_ends_after_its_idle_time(app):
+    user = UserFactory(email="student@example.org")
+    browser = app.test_client()
+    login(browser, "student@example.org", remember=True)
+    remembered = {"remember_token": cookie_value(browser, "remember_token")}
+    idle = timedelta(minutes=app.config["APPLICANT_SESSION_IDLE_MINUTES"])
+
+    age_login(user, idle=idle - timedelta(minutes=1), age=timedelta(days=2))
+    assert is_logged_in(browser_with(app, remembered))
+
+    age_login(user, idle=idle + timedelta(minutes=1), age=timedelta(days=2))
+    assert not is_logged_in(browser_with(app, remembered))
+    # Nor with both cookies of that browser.
+    assert not is_logged_in(browser)
