@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from irflow import create_app
-from irflow.auth.sessions import change_password
+from irflow.auth.sessions import change_password, load_user, start_session
 from irflow.config import Config
 from irflow.extensions import db
-from irflow.models import UserSession
+from irflow.models import User, UserSession
 from irflow.models.base import utcnow
 
 from .conftest import CSRF_INPUT
@@ -315,3 +315,24 @@ def test_a_remembered_login_ends_after_its_idle_time(app):
     assert not is_logged_in(browser_with(app, remembered))
     # Nor with both cookies of that browser.
     assert not is_logged_in(browser)
+
+
+# --- equality of users --------------------------------------------------------------------------
+
+def test_users_are_equal_only_to_themselves(app):
+    first, second = UserFactory(), UserFactory()
+    assert first.get_id() is None and second.get_id() is None  # neither is a login
+
+    assert first != second
+    assert not first == second
+    assert first == first
+    assert first in [second, first] and second not in [first]
+    assert len({first, second}) == 2
+    # The same account loaded elsewhere is the same user, logged in or not.
+    with app.app_context():
+        token = start_session(db.session.get(User, first.id))
+        db.session.commit()
+        loaded = load_user(token)
+        assert loaded == first and hash(loaded) == hash(first)
+        assert loaded != second
+    assert first != "not a user"
