@@ -317,6 +317,23 @@ def test_a_remembered_login_ends_after_its_idle_time(app):
     assert not is_logged_in(browser)
 
 
+# --- the browser's User-Agent -------------------------------------------------------------------
+
+def test_a_hostile_user_agent_is_stored_clean_and_short(app):
+    user = UserFactory(email="student@example.org")
+    browser = app.test_client()
+    agent = "Mozilla/5.0\x00 (X11)\x1b[31m\x7f" + "A" * 1000
+
+    response = login(browser, "student@example.org", headers={"User-Agent": agent})
+
+    assert response.status_code == 302
+    assert is_logged_in(browser)
+    (record,) = logins_of(user)
+    assert record.user_agent.startswith("Mozilla/5.0 (X11)[31m")
+    assert len(record.user_agent) <= 255
+    assert not any(ord(character) < 32 or ord(character) == 127 for character in record.user_agent)
+
+
 # --- equality of users --------------------------------------------------------------------------
 
 def test_users_are_equal_only_to_themselves(app):

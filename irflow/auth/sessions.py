@@ -4,6 +4,7 @@ Flask-Login's user id, stored in the session cookie and in the remember cookie, 
 token of one login. A cookie whose login has ended (logout, password change, deactivation)
 or run out of time loads nobody, even if it was copied before.
 """
+import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -32,12 +33,19 @@ def may_remember(user):
     return not user.is_staff
 
 
+def _printable(text, length):
+    """`text` without control characters (PostgreSQL refuses NUL in text), cut to `length`."""
+    kept = "".join(character for character in (text or "") if unicodedata.category(character) != "Cc")
+    return kept.strip()[:length] or None
+
+
 def start_session(user, remember=False, user_agent=None, address=None):
     """Record a new login of `user` and return its token (the cookies' user id)."""
     token = new_session_token()
+    # Both come from the request's headers: whatever the client sent.
     db.session.add(UserSession(
         token_hash=hash_session_token(token), user=user, remember=remember,
-        user_agent=(user_agent or "")[:255] or None, address=(address or "")[:45] or None,
+        user_agent=_printable(user_agent, 255), address=_printable(address, 45),
     ))
     user.login_token = token
     return token
