@@ -334,6 +334,58 @@ def test_a_hostile_user_agent_is_stored_clean_and_short(app):
     assert not any(ord(character) < 32 or ord(character) == 127 for character in record.user_agent)
 
 
+# --- last_seen_at is written beside the request, never by committing its work -----------------
+
+def stale_login(user):
+    """A login of `user` whose last request is five minutes old; returns its token."""
+    token = start_session(user, user_agent="pytest", address="127.0.0.1")
+    db.session.commit()
+    (record,) = logins_of(user)
+    record.last_seen_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    return token, record.id
+
+
+def last_seen_in_database(record_id):
+    with db.engine.connect() as connection:
+        return connection.execute(sa.select(UserSession.last_seen_at).where(UserSession.id == record_id)).scalar_one()
+
+
+def test_loading_the_user_never_commits_the_requests_work(app):
+    user = UserFactory(full_name_latin="Before")
+    token, record_id = stale_login(user)
+    seen_before = last_seen_in_database(record_id)
+    # Work of the request already sent to the database, not yet committed.
+    user.full_name_latin = "Half-done"
+    db.session.flush()
+
+    assert load_user(token) == user
+    db.session.rollback()
+
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.select(User.full_name_latin).where(User.id == user.id)).scalar_one() == "Before"
+    if db.engine.dialect.name != "sqlite":
+        # On its own connection, the write of last_seen_at is kept.
+        assert last_seen_in_database(record_id) > seen_before
+
+
+def test_loading_the_user_keeps_the_requests_row_locks(app):
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("row locks: PostgreSQL only")
+    user = UserFactory()
+    token, record_id = stale_login(user)
+    seen_before = last_seen_in_database(record_id)
+    db.session.execute(sa.select(User).where(User.id == user.id).with_for_update())
+
+    assert load_user(token) is not None
+
+    with db.engine.connect() as other:
+        with pytest.raises(sa.exc.OperationalError):
+            other.execute(sa.select(User.id).where(User.id == user.id).with_for_update(nowait=True))
+    assert last_seen_in_database(record_id) > seen_before
+    db.session.rollback()
+
+
 # --- equality of users --------------------------------------------------------------------------
 
 def test_users_are_equal_only_to_themselves(app):

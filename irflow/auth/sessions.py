@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import User, UserSession
@@ -75,16 +76,37 @@ def load_user(token, now=None):
     record, user = row
     if not user.active or _is_expired(record, user, now):
         return None
-    if now - record.last_seen_at >= LAST_SEEN_RESOLUTION and not _has_pending_changes():
-        record.last_seen_at = now
-        db.session.commit()
+    if now - record.last_seen_at >= LAST_SEEN_RESOLUTION:
+        _write_last_seen(record, now)
     user.login_token = token
     return user
 
 
-def _has_pending_changes():
-    # The user may first be loaded halfway through a view: never commit its work early.
-    return bool(db.session.new or db.session.dirty or db.session.deleted)
+def _write_last_seen(record, now):
+    """Write last_seen_at on a connection of its own, committed at once.
+
+    The user may first be loaded halfway through a view: committing the request's session
+    here would commit its work early and release its row locks (SELECT ... FOR UPDATE)."""
+    if _holds_sqlite_write_lock():
+        return  # a second connection would wait for this one; the next request writes it
+    with db.engine.begin() as connection:
+        # SKIP LOCKED (PostgreSQL): never wait on a lock of this row, even the request's own.
+        connection.execute(
+            sa.update(UserSession)
+            .where(UserSession.id.in_(sa.select(UserSession.id).where(UserSession.id == record.id)
+                                      .with_for_update(skip_locked=True)))
+            .values(last_seen_at=now)
+        )
+    set_committed_value(record, "last_seen_at", now)
+
+
+def _holds_sqlite_write_lock():
+    # SQLite locks the whole file from the first write of a transaction until its end;
+    # before any write the driver has not even begun one.
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    return connection.connection.dbapi_connection.in_transaction
 
 
 def end_session(token, reason):
