@@ -103,9 +103,14 @@ class Config:
     LOGIN_THROTTLE_WINDOW_SECONDS = _int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
     LOGIN_THROTTLE_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_FREE_ATTEMPTS", 5)
     LOGIN_THROTTLE_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_MAX_DELAY_SECONDS", 300)
-    # Failures of an account from everywhere only pause each try (never refuse it): at most
-    # this long, so that attackers elsewhere cannot keep the real user out.
-    LOGIN_THROTTLE_ACCOUNT_PAUSE_MS = _int("LOGIN_THROTTLE_ACCOUNT_PAUSE_MS", 1000)
+    # Failures of an account from every address: beyond a generous free count each further
+    # try waits (doubling, capped low), except from a browser that has logged in to that
+    # account before (its known-device cookie, irflow/auth/known_devices.py).
+    LOGIN_THROTTLE_ACCOUNT_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_ACCOUNT_FREE_ATTEMPTS", 20)
+    LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS", 30)
+    KNOWN_DEVICE_DAYS = _int("KNOWN_DEVICE_DAYS", 365)
+    KNOWN_DEVICE_COOKIE_NAME = "known_device" if DEVELOPMENT else "__Host-known_device"
+    KNOWN_DEVICE_COOKIE_SECURE = not DEVELOPMENT
     # A campus behind one NAT address shares this count: generous, and capped low.
     LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS", 50)
     LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS", 60)
@@ -125,6 +130,8 @@ class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_SECURE = False
+    KNOWN_DEVICE_COOKIE_NAME = "known_device"
+    KNOWN_DEVICE_COOKIE_SECURE = False
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-not-secret"
 
 
@@ -138,6 +145,8 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_SECURE = False
+    KNOWN_DEVICE_COOKIE_NAME = "known_device"
+    KNOWN_DEVICE_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS = {}
     BABEL_DEFAULT_LOCALE = "en"

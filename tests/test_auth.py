@@ -407,45 +407,132 @@ def test_throttle_counts_the_email_whatever_its_case(app):
     assert login(attacker, "TEACHER@EXAMPLE.ORG", PASSWORD).status_code == 429
 
 
-def test_an_attacker_elsewhere_never_keeps_the_real_user_out(app):
+def campaign_from_many_addresses(app, email="teacher@example.org", per_address=None, addresses=40):
+    """Failures of one account spread over many addresses, each under its own limit."""
+    per_address = per_address or app.config["LOGIN_THROTTLE_FREE_ATTEMPTS"] - 1
+    db.session.add_all(LoginAttempt(email=email, address=f"198.51.100.{number + 10}")
+                       for number in range(addresses) for _ in range(per_address))
+    db.session.commit()
+
+
+def known_device_cookie(client):
+    cookie = client.get_cookie("known_device")
+    return cookie.value if cookie is not None else None
+
+
+def browser_holding(app, address, known_device):
+    browser = new_client(app, address)
+    browser.set_cookie("known_device", known_device)
+    return browser
+
+
+def test_failures_spread_over_many_addresses_refuse_further_tries_without_sleeping(app):
     UserFactory(email="teacher@example.org")
-    free = app.config["LOGIN_THROTTLE_FREE_ATTEMPTS"]
-    pause_cap = app.config["LOGIN_THROTTLE_ACCOUNT_PAUSE_MS"] / 1000
-    attacker = new_client(app, ATTACKER)
-    for _ in range(free):
-        login(attacker, "teacher@example.org", "guess guess guess")
-    # A long guessing campaign within the window: far more failures than the doubling needs
-    # to reach every cap.
+    cap = app.config["LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS"]
+    assert cap <= 30
+    campaign_from_many_addresses(app)
+    before = failures("teacher@example.org")
+
+    started = time.monotonic()
+    refused = login(new_client(app, "198.51.100.99"), "teacher@example.org", "guess guess guess")
+
+    # Refused before the password is looked at: no guess, no worker held asleep.
+    assert refused.status_code == 429
+    assert time.monotonic() - started < 0.9
+    assert 1 <= wait_in(refused) <= cap
+    assert failures("teacher@example.org") == before
+
+
+def test_the_account_wide_wait_doubles_up_to_its_cap(app):
+    UserFactory(email="teacher@example.org")
+    free = app.config["LOGIN_THROTTLE_ACCOUNT_FREE_ATTEMPTS"]
+    cap = app.config["LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS"]
+    assert free > app.config["LOGIN_THROTTLE_FREE_ATTEMPTS"] * 2  # generous: typos from many places
+    waits = []
+    for number in range(free + 8):
+        db.session.add(LoginAttempt(email="teacher@example.org", address=f"198.51.100.{number + 10}"))
+        db.session.commit()
+        waits.append(throttle.seconds_to_wait("teacher@example.org", VICTIM))
+    assert waits[:free - 1] == [0] * (free - 1)
+    assert waits[free - 1:free + 3] == [2, 4, 8, 16]
+    assert waits[-1] == cap
+    assert throttle.seconds_to_wait("teacher@example.org", VICTIM, known_device=True) == 0
+
+
+def test_the_owner_on_a_known_browser_gets_in_at_once_whatever_happens_elsewhere(app):
+    UserFactory(email="teacher@example.org")
+    owner = new_client(app, VICTIM)
+    assert login(owner, "teacher@example.org", PASSWORD).status_code == 302
+    assert known_device_cookie(owner)
+    owner.post_form("/auth/logout")
+    assert not is_logged_in(owner)
+    # A long campaign from many addresses, and from the attacker's own one.
+    campaign_from_many_addresses(app)
     db.session.add_all(LoginAttempt(email="teacher@example.org", address=ATTACKER) for _ in range(60))
     db.session.commit()
 
-    stranded = login(attacker, "teacher@example.org", PASSWORD)
-    assert stranded.status_code == 429
-    assert wait_in(stranded) > 60
-
-    # From the owner's address, without failures of its own: in at once, after a short pause.
-    assert 0 < throttle.account_pause_seconds("teacher@example.org") <= pause_cap <= 2
-    victim = new_client(app, VICTIM)
     started = time.monotonic()
-    assert login(victim, "teacher@example.org", PASSWORD).status_code == 302
-    assert time.monotonic() - started < pause_cap + 2
-    assert is_logged_in(victim)
-    # The attacker's own address is still braked.
-    assert login(new_client(app, ATTACKER), "teacher@example.org", PASSWORD).status_code == 429
-
-
-def test_failures_spread_over_many_addresses_never_refuse_the_owner(app):
-    UserFactory(email="teacher@example.org")
-    free = app.config["LOGIN_THROTTLE_FREE_ATTEMPTS"]
-    # Each address stays under its own limit; together they are far over the account's.
-    db.session.add_all(LoginAttempt(email="teacher@example.org", address=f"198.51.100.{number + 10}")
-                       for number in range(40) for _ in range(free - 1))
-    db.session.commit()
-    assert login(new_client(app, "198.51.100.10"), "teacher@example.org", "guess guess guess").status_code == 401
-
-    owner = new_client(app, VICTIM)
     assert login(owner, "teacher@example.org", PASSWORD).status_code == 302
+    assert time.monotonic() - started < 0.9
     assert is_logged_in(owner)
+    # The cookie lifts only the account-wide brake: the attacker's address stays braked even with it.
+    attacker = browser_holding(app, ATTACKER, known_device_cookie(owner))
+    assert login(attacker, "teacher@example.org", PASSWORD).status_code == 429
+
+
+def test_the_owner_on_a_new_browser_waits_at_most_the_cap_then_gets_in(app):
+    UserFactory(email="teacher@example.org")
+    cap = app.config["LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS"]
+    campaign_from_many_addresses(app)
+
+    new_browser = new_client(app, VICTIM)
+    refused = login(new_browser, "teacher@example.org", PASSWORD)
+    assert refused.status_code == 429
+    seconds = wait_in(refused)
+    assert 1 <= seconds <= cap
+
+    move_attempts_back(seconds + 1)
+    assert login(new_browser, "teacher@example.org", PASSWORD).status_code == 302
+    assert is_logged_in(new_browser)
+
+
+def signed_with_another_key(app, cookie):
+    from itsdangerous import URLSafeTimedSerializer
+
+    payload = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="irflow-known-device").loads(cookie)
+    return URLSafeTimedSerializer("not-the-secret-key", salt="irflow-known-device").dumps(payload)
+
+
+@pytest.mark.parametrize("cookie_from", ["forged", "other user", "old password", "expired", "garbage"])
+def test_a_known_device_cookie_lifts_the_brake_only_for_its_user_and_password(app, cookie_from):
+    from irflow.auth.sessions import change_password
+
+    owner_record = UserFactory(email="teacher@example.org")
+    UserFactory(email="other@example.org")
+    browser = new_client(app, VICTIM)
+    assert login(browser, "other@example.org" if cookie_from == "other user" else "teacher@example.org",
+                 PASSWORD).status_code == 302
+    cookie = known_device_cookie(browser)
+    if cookie_from == "forged":
+        cookie = signed_with_another_key(app, cookie)
+    elif cookie_from == "old password":
+        change_password(owner_record, NEW_PASSWORD)
+        db.session.commit()
+    elif cookie_from == "expired":
+        app.config["KNOWN_DEVICE_DAYS"], days = 0, app.config["KNOWN_DEVICE_DAYS"]
+        time.sleep(1.1)
+    elif cookie_from == "garbage":
+        cookie = "x" * 40 + "." + cookie
+    campaign_from_many_addresses(app)
+
+    try:
+        response = login(browser_holding(app, VICTIM, cookie), "teacher@example.org",
+                         NEW_PASSWORD if cookie_from == "old password" else PASSWORD)
+    finally:
+        if cookie_from == "expired":
+            app.config["KNOWN_DEVICE_DAYS"] = days
+
+    assert response.status_code == 429
 
 
 def test_a_success_clears_the_failures_of_that_email_from_that_address(app):

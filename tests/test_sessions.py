@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from irflow import create_app
-from irflow.auth.sessions import change_password
+from irflow.auth.sessions import change_password, load_user, start_session
 from irflow.config import Config
 from irflow.extensions import db
-from irflow.models import UserSession
+from irflow.models import User, UserSession
 from irflow.models.base import utcnow
 
 from .conftest import CSRF_INPUT
@@ -283,12 +283,13 @@ def test_production_cookies_use_the_host_prefix(app, tmp_path):
         "csrf_token": token, "email": "student@example.org", "password": PASSWORD, "remember": "y"})
 
     assert response.status_code == 302
-    for name in ("__Host-session", "__Host-remember_token"):
+    for name in ("__Host-session", "__Host-remember_token", "__Host-known_device"):
         (header,) = set_cookie_headers(response, name)
         attributes = [part.strip().lower() for part in header.split(";")[1:]]
         assert {"secure", "httponly", "path=/", "samesite=lax"} <= set(attributes), name
         assert not any(attribute.startswith("domain") for attribute in attributes), name
     assert set_cookie_headers(response, "session") == set_cookie_headers(response, "remember_token") == []
+    assert set_cookie_headers(response, "known_device") == []
     # The prefixed cookies log the browser in, the remember cookie on its own too.
     assert browser.get("/applications/", base_url=site).status_code == 200
     remembered = production.test_client()
@@ -296,3 +297,111 @@ def test_production_cookies_use_the_host_prefix(app, tmp_path):
                           browser.get_cookie("__Host-remember_token", domain="irflow.example").value,
                           domain="irflow.example")
     assert remembered.get("/applications/", base_url=site).status_code == 200
+
+
+# --- idle time of a login restored from the remember cookie ------------------------------------
+
+def test_a_remembered_login_ends_after_its_idle_time(app):
+    user = UserFactory(email="student@example.org")
+    browser = app.test_client()
+    login(browser, "student@example.org", remember=True)
+    remembered = {"remember_token": cookie_value(browser, "remember_token")}
+    idle = timedelta(minutes=app.config["APPLICANT_SESSION_IDLE_MINUTES"])
+
+    age_login(user, idle=idle - timedelta(minutes=1), age=timedelta(days=2))
+    assert is_logged_in(browser_with(app, remembered))
+
+    age_login(user, idle=idle + timedelta(minutes=1), age=timedelta(days=2))
+    assert not is_logged_in(browser_with(app, remembered))
+    # Nor with both cookies of that browser.
+    assert not is_logged_in(browser)
+
+
+# --- the browser's User-Agent -------------------------------------------------------------------
+
+def test_a_hostile_user_agent_is_stored_clean_and_short(app):
+    user = UserFactory(email="student@example.org")
+    browser = app.test_client()
+    agent = "Mozilla/5.0\x00 (X11)\x1b[31m\x7f" + "A" * 1000
+
+    response = login(browser, "student@example.org", headers={"User-Agent": agent})
+
+    assert response.status_code == 302
+    assert is_logged_in(browser)
+    (record,) = logins_of(user)
+    assert record.user_agent.startswith("Mozilla/5.0 (X11)[31m")
+    assert len(record.user_agent) <= 255
+    assert not any(ord(character) < 32 or ord(character) == 127 for character in record.user_agent)
+
+
+# --- last_seen_at is written beside the request, never by committing its work -----------------
+
+def stale_login(user):
+    """A login of `user` whose last request is five minutes old; returns its token."""
+    token = start_session(user, user_agent="pytest", address="127.0.0.1")
+    db.session.commit()
+    (record,) = logins_of(user)
+    record.last_seen_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    return token, record.id
+
+
+def last_seen_in_database(record_id):
+    with db.engine.connect() as connection:
+        return connection.execute(sa.select(UserSession.last_seen_at).where(UserSession.id == record_id)).scalar_one()
+
+
+def test_loading_the_user_never_commits_the_requests_work(app):
+    user = UserFactory(full_name_latin="Before")
+    token, record_id = stale_login(user)
+    seen_before = last_seen_in_database(record_id)
+    # Work of the request already sent to the database, not yet committed.
+    user.full_name_latin = "Half-done"
+    db.session.flush()
+
+    assert load_user(token) == user
+    db.session.rollback()
+
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.select(User.full_name_latin).where(User.id == user.id)).scalar_one() == "Before"
+    if db.engine.dialect.name != "sqlite":
+        # On its own connection, the write of last_seen_at is kept.
+        assert last_seen_in_database(record_id) > seen_before
+
+
+def test_loading_the_user_keeps_the_requests_row_locks(app):
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("row locks: PostgreSQL only")
+    user = UserFactory()
+    token, record_id = stale_login(user)
+    seen_before = last_seen_in_database(record_id)
+    db.session.execute(sa.select(User).where(User.id == user.id).with_for_update())
+
+    assert load_user(token) is not None
+
+    with db.engine.connect() as other:
+        with pytest.raises(sa.exc.OperationalError):
+            other.execute(sa.select(User.id).where(User.id == user.id).with_for_update(nowait=True))
+    assert last_seen_in_database(record_id) > seen_before
+    db.session.rollback()
+
+
+# --- equality of users --------------------------------------------------------------------------
+
+def test_users_are_equal_only_to_themselves(app):
+    first, second = UserFactory(), UserFactory()
+    assert first.get_id() is None and second.get_id() is None  # neither is a login
+
+    assert first != second
+    assert not first == second
+    assert first == first
+    assert first in [second, first] and second not in [first]
+    assert len({first, second}) == 2
+    # The same account loaded elsewhere is the same user, logged in or not.
+    with app.app_context():
+        token = start_session(db.session.get(User, first.id))
+        db.session.commit()
+        loaded = load_user(token)
+        assert loaded == first and hash(loaded) == hash(first)
+        assert loaded != second
+    assert first != "not a user"

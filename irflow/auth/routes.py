@@ -1,5 +1,3 @@
-import time
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -8,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db
 from ..models import Faculty, User
 from ..models.base import utcnow
-from . import bp, sessions, throttle
+from . import bp, known_devices, sessions, throttle
 from .forms import LoginForm, RegistrationForm
 from .passwords import hash_password, spend_verification_time, verify_password
 from .safety import local_path_or_none
@@ -26,6 +24,7 @@ def _log_in(user, remember, address):
     sessions.start_request_session(user, remember, address)
     db.session.commit()
     login_user(user, remember=remember)
+    known_devices.remember(user)
 
 
 def _after_login_url(target):
@@ -42,7 +41,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         email, address = form.email.data, _client_address()
-        wait = throttle.seconds_to_wait(email, address)
+        user = db.session.scalar(db.select(User).where(User.email == email))
+        wait = throttle.seconds_to_wait(email, address, known_device=known_devices.recognizes(user))
         if wait:
             # Refused before the password is even looked at: guessing gains nothing.
             form.password.errors.append(
@@ -50,8 +50,6 @@ def login():
             )
             status = 429
         else:
-            time.sleep(throttle.account_pause_seconds(email))
-            user = db.session.scalar(db.select(User).where(User.email == email))
             if user is None:
                 spend_verification_time(form.password.data)
             if user is not None and verify_password(user, form.password.data):

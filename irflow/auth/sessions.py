@@ -4,10 +4,12 @@ Flask-Login's user id, stored in the session cookie and in the remember cookie, 
 token of one login. A cookie whose login has ended (logout, password change, deactivation)
 or run out of time loads nobody, even if it was copied before.
 """
+import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import User, UserSession
@@ -32,12 +34,19 @@ def may_remember(user):
     return not user.is_staff
 
 
+def _printable(text, length):
+    """`text` without control characters (PostgreSQL refuses NUL in text), cut to `length`."""
+    kept = "".join(character for character in (text or "") if unicodedata.category(character) != "Cc")
+    return kept.strip()[:length] or None
+
+
 def start_session(user, remember=False, user_agent=None, address=None):
     """Record a new login of `user` and return its token (the cookies' user id)."""
     token = new_session_token()
+    # Both come from the request's headers: whatever the client sent.
     db.session.add(UserSession(
         token_hash=hash_session_token(token), user=user, remember=remember,
-        user_agent=(user_agent or "")[:255] or None, address=(address or "")[:45] or None,
+        user_agent=_printable(user_agent, 255), address=_printable(address, 45),
     ))
     user.login_token = token
     return token
@@ -67,16 +76,37 @@ def load_user(token, now=None):
     record, user = row
     if not user.active or _is_expired(record, user, now):
         return None
-    if now - record.last_seen_at >= LAST_SEEN_RESOLUTION and not _has_pending_changes():
-        record.last_seen_at = now
-        db.session.commit()
+    if now - record.last_seen_at >= LAST_SEEN_RESOLUTION:
+        _write_last_seen(record, now)
     user.login_token = token
     return user
 
 
-def _has_pending_changes():
-    # The user may first be loaded halfway through a view: never commit its work early.
-    return bool(db.session.new or db.session.dirty or db.session.deleted)
+def _write_last_seen(record, now):
+    """Write last_seen_at on a connection of its own, committed at once.
+
+    The user may first be loaded halfway through a view: committing the request's session
+    here would commit its work early and release its row locks (SELECT ... FOR UPDATE)."""
+    if _holds_sqlite_write_lock():
+        return  # a second connection would wait for this one; the next request writes it
+    with db.engine.begin() as connection:
+        # SKIP LOCKED (PostgreSQL): never wait on a lock of this row, even the request's own.
+        connection.execute(
+            sa.update(UserSession)
+            .where(UserSession.id.in_(sa.select(UserSession.id).where(UserSession.id == record.id)
+                                      .with_for_update(skip_locked=True)))
+            .values(last_seen_at=now)
+        )
+    set_committed_value(record, "last_seen_at", now)
+
+
+def _holds_sqlite_write_lock():
+    # SQLite locks the whole file from the first write of a transaction until its end;
+    # before any write the driver has not even begun one.
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    return connection.connection.dbapi_connection.in_transaction
 
 
 def end_session(token, reason):

@@ -1,13 +1,16 @@
 """Slowing down password guessing without letting an attacker lock a real user out.
 
 Failed logins are counted over a window, and each further try must wait longer
-(doubling). Counted three ways:
+(doubling), counted from the latest failure. Counted three ways:
 - this account from this address: the main brake on guessing one account;
 - this address over all accounts: the brake on trying many accounts;
-- this account from every address: only a short pause before the password is checked,
-  never a refusal, so that failures from elsewhere cannot keep the real user out.
-Refusals depend on the asking address alone. A successful login clears that account's
-failures from that address.
+- this account from every address: the brake on guessing spread over many addresses.
+  Its free count is generous and its wait capped low (LOGIN_THROTTLE_ACCOUNT_*), and it
+  does not apply to a browser that has logged in to that account before (known_devices.py):
+  failures from elsewhere never make the owner wait on their usual browser, and at most
+  the cap on a new one.
+A refused try is answered at once, before any password is checked: no request sleeps.
+A successful login clears that account's failures from that address.
 """
 from datetime import timedelta
 
@@ -33,18 +36,23 @@ def _failures(since, *conditions):
     return count, latest
 
 
-def seconds_to_wait(email, address, now=None):
-    """How long this e-mail from this address must still wait before the next try (0: go ahead)."""
+def seconds_to_wait(email, address, known_device=False, now=None):
+    """How long this e-mail from this address must still wait before the next try (0: go ahead).
+
+    `known_device`: the browser has logged in to this account before; the account-wide
+    brake does not hold it back."""
     config = current_app.config
     now = now or utcnow()
     since = now - timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
-    free = config["LOGIN_THROTTLE_FREE_ATTEMPTS"]
-    cap = config["LOGIN_THROTTLE_MAX_DELAY_SECONDS"]
-    checks = (
-        (_failures(since, LoginAttempt.email == email, LoginAttempt.address == address), free, cap),
+    checks = [
+        (_failures(since, LoginAttempt.email == email, LoginAttempt.address == address),
+         config["LOGIN_THROTTLE_FREE_ATTEMPTS"], config["LOGIN_THROTTLE_MAX_DELAY_SECONDS"]),
         (_failures(since, LoginAttempt.address == address), config["LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS"],
          config["LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS"]),
-    )
+    ]
+    if not known_device:
+        checks.append((_failures(since, LoginAttempt.email == email), config["LOGIN_THROTTLE_ACCOUNT_FREE_ATTEMPTS"],
+                       config["LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS"]))
     wait = 0
     for (count, latest), free_attempts, limit in checks:
         delay = _delay(count, free_attempts, limit)
@@ -52,22 +60,6 @@ def seconds_to_wait(email, address, now=None):
             remaining = (latest + timedelta(seconds=delay) - now).total_seconds()
             wait = max(wait, remaining)
     return int(wait + 0.999) if wait > 0 else 0
-
-
-def account_pause_seconds(email, now=None):
-    """A short pause before checking a password of an account under attack from anywhere.
-
-    It slows guessing spread over many addresses; being a pause, not a refusal, the real
-    user's correct password still gets in."""
-    config = current_app.config
-    now = now or utcnow()
-    since = now - timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
-    count, _latest = _failures(since, LoginAttempt.email == email)
-    free = config["LOGIN_THROTTLE_FREE_ATTEMPTS"] * 2
-    if count < free:
-        return 0.0
-    cap = config["LOGIN_THROTTLE_ACCOUNT_PAUSE_MS"] / 1000
-    return min(cap, 0.125 * 2 ** min(count - free, 16))
 
 
 def record_failure(email, address):

@@ -55,6 +55,22 @@ class User(UserMixin, db.Model):
     def get_id(self):
         return self.login_token
 
+    # UserMixin compares get_id(), which is None for every user not logged in: compare the
+    # account instead (the same row is the same user, logged in or not).
+    def __eq__(self, other):
+        if not isinstance(other, User):
+            return NotImplemented
+        if self.id is None or other.id is None:
+            return self is other
+        return self.id == other.id
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self):
+        return hash((User, self.id)) if self.id is not None else object.__hash__(self)
+
     @property
     def is_active(self):
         return self.active
