@@ -349,6 +349,16 @@ def test_a_temporarily_refused_sender_defers_and_three_in_a_row_stop_the_run(mai
     assert_untouched(messages[DEFERRALS_TO_STOP])
 
 
+def test_a_sender_refused_for_good_is_a_setting_to_fix_and_spends_no_attempt(mail_config, mailbox):
+    first, second = queue("a@example.org", "One"), queue("b@example.org", "Two")
+    mailbox.mail_from_reply = "553 5.7.1 Sender address not owned by user"
+
+    sent, failed, deferred, outage = deliver_pending()
+
+    assert (sent, failed, deferred) == (0, 0, 0) and "553" in outage
+    assert_untouched(first, second)
+
+
 def test_a_message_deferred_every_time_does_not_hold_back_newer_ones_nor_is_given_up(mail_config, mailbox,
                                                                                       commits_without_fsync):
     """The oldest message gets 451 to its DATA on every try; cron runs every 5 minutes for

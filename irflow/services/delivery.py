@@ -46,7 +46,9 @@ crash loses nothing:
 A worker that dies between 1 and 3 leaves its row claimed; the claim lapses after
 CLAIM_SECONDS and the row is retried. The only duplicate SMTP cannot rule out is a crash
 (or lost database) between the server accepting a message and that commit; the message
-then goes again with the same Message-ID, so mail systems can recognise it.
+then goes again with the same Message-ID, so mail systems can recognise it. The same holds
+for a timeout after the data was sent: the server may have taken the message and the
+deferred retry sends it again, with the same Message-ID.
 
 `attempts` counts tries the server answered for good for that message, the successful one
 included (a deferral or a fault of the server is no try of the message). After MAX_ATTEMPTS
@@ -238,26 +240,23 @@ class _Claimed(NamedTuple):
 def _claim_next(now):
     while True:
         # SQLite renders no FOR UPDATE; there the conditional UPDATE below is the claim.
-        notification_id = db.session.scalar(
-            sa.select(Notification.id).where(due_filter(now)).order_by(DUE_SINCE, Notification.id).limit(1)
+        candidate = db.session.execute(
+            sa.select(Notification.id, Notification.next_attempt_at).where(due_filter(now))
+            .order_by(DUE_SINCE, Notification.id).limit(1)
             .with_for_update(skip_locked=True)
-        )
-        if notification_id is None:
+        ).one_or_none()
+        if candidate is None:
             db.session.rollback()
             return None
-        previous_attempt_at = db.session.scalar(
-            sa.select(Notification.next_attempt_at).where(Notification.id == notification_id))
-        claimed = db.session.execute(
+        notification_id, previous_attempt_at = candidate
+        row = db.session.execute(
             sa.update(Notification)
             .where(Notification.id == notification_id, due_filter(now))
             .values(attempts=Notification.attempts + 1, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+            .returning(Notification.id, Notification.recipient_email, Notification.subject, Notification.body,
+                       Notification.created_at, Notification.attempts)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        row = db.session.execute(
-            sa.select(Notification.id, Notification.recipient_email, Notification.subject, Notification.body,
-                      Notification.created_at, Notification.attempts)
-            .where(Notification.id == notification_id)
-        ).one_or_none() if claimed == 1 else None
+        ).one_or_none()
         db.session.commit()
         if row is not None:
             return _Claimed(*row, previous_attempt_at)
