@@ -17,6 +17,7 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -24,7 +25,8 @@ from irflow.extensions import db
 from irflow.models import Notification
 from irflow.models.base import utcnow
 from irflow.services import delivery, mail
-from irflow.services.delivery import CLAIM_SECONDS, MAX_ATTEMPTS, deliver_pending, wait_for_background_delivery
+from irflow.services.delivery import (CLAIM_SECONDS, DEFER_DELAY, DEFERRALS_TO_STOP, MAX_ATTEMPTS, deliver_pending,
+                                      wait_for_background_delivery)
 
 from .factories import UserFactory, application_in, notifications_for
 from .querycount import counting_statements
@@ -49,6 +51,10 @@ class Mailbox:
         self.port = None
         self.mail_from_reply = None  # e.g. "451 ...": MAIL FROM refused (sender refused)
         self.data_reply = None  # e.g. "554 ...": the message refused after its DATA
+        self.rcpt_reply = None  # e.g. "451 ...": every recipient answered with this
+        # By Subject: "451 ..." (that reply to its DATA), "drop" (the connection is closed
+        # instead of a reply) or ("slow", seconds, reply) (the reply comes that late).
+        self.by_subject = {}
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.mail_from_reply:
@@ -60,6 +66,8 @@ class Mailbox:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refused:
             return "550 5.1.1 No such user here"
+        if self.rcpt_reply:
+            return self.rcpt_reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -71,6 +79,15 @@ class Mailbox:
             await asyncio.sleep(self.delay)
         if self.data_reply:
             return self.data_reply
+        special = self.by_subject.get(email.message_from_bytes(envelope.content)["Subject"])
+        if special == "drop":
+            server.transport.close()
+            return "451 never seen"
+        if isinstance(special, tuple):
+            _slow, seconds, special = special
+            await asyncio.sleep(seconds)
+        if special:
+            return special
         self.envelopes.append(envelope)
         self.peers.append(session.peer)
         if self.drop_after_each:
@@ -129,6 +146,27 @@ def no_thread_left_behind(app):
     assert not [thread for thread in threading.enumerate() if thread.name == "irflow-mail"]
 
 
+@pytest.fixture
+def commits_without_fsync(app):
+    """For tests that simulate days of cron runs: commits skip the disk flush, which is
+    what makes a thousand runs slow, and durability is not what they test."""
+    statement = ("PRAGMA synchronous = OFF" if db.engine.dialect.name == "sqlite"
+                 else "SET synchronous_commit = off")
+
+    def on_checkout(dbapi_connection, _record, _proxy):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+
+    db.session.remove()
+    db.engine.dispose()
+    sa.event.listen(db.engine, "checkout", on_checkout)
+    yield
+    sa.event.remove(db.engine, "checkout", on_checkout)
+    db.session.remove()
+    db.engine.dispose()  # no connection keeps the setting
+
+
 def queue(recipient_email, subject, body="A message.\n", **values):
     notification = mail.queue(recipient_email, subject, body)
     for name, value in values.items():
@@ -152,7 +190,7 @@ def test_queued_messages_are_delivered_with_utf8_intact(mail_config, mailbox):
     tajik = queue("dilnoza@example.org", TAJIK_SUBJECT, TAJIK_BODY)
     other = queue("host.office@partner.example", "Nomination: RAHIMOVA DILNOZA")
 
-    assert deliver_pending() == (2, 0, None)
+    assert deliver_pending() == (2, 0, 0, None)
 
     assert [envelope.rcpt_tos for envelope in mailbox.envelopes] == [["dilnoza@example.org"],
                                                                       ["host.office@partner.example"]]
@@ -179,9 +217,9 @@ def test_running_again_sends_nothing_twice(mail_config, mailbox):
     queue("a@example.org", "First")
     queue("b@example.org", "Second")
 
-    assert deliver_pending() == (2, 0, None)
-    assert deliver_pending() == (0, 0, None)
-    assert deliver_pending(now=utcnow() + timedelta(days=30)) == (0, 0, None)
+    assert deliver_pending() == (2, 0, 0, None)
+    assert deliver_pending() == (0, 0, 0, None)
+    assert deliver_pending(now=utcnow() + timedelta(days=30)) == (0, 0, 0, None)
     assert mailbox.subjects() == ["First", "Second"]
 
 
@@ -189,9 +227,9 @@ def test_oldest_first_and_limit(mail_config, mailbox):
     for subject in ("One", "Two", "Three"):
         queue("a@example.org", subject)
 
-    assert deliver_pending(limit=2) == (2, 0, None)
+    assert deliver_pending(limit=2) == (2, 0, 0, None)
     assert mailbox.subjects() == ["One", "Two"]
-    assert deliver_pending() == (1, 0, None)
+    assert deliver_pending() == (1, 0, 0, None)
     assert mailbox.subjects() == ["One", "Two", "Three"]
 
 
@@ -199,7 +237,7 @@ def test_without_mail_server_messages_stay_in_the_outbox(app, mail_config, mailb
     monkeypatch.setitem(app.config, "MAIL_SERVER", None)
     notification = queue("a@example.org", "Stays")
 
-    assert deliver_pending() == (0, 0, None)
+    assert deliver_pending() == (0, 0, 0, None)
 
     notification = reload(notification)
     assert (notification.sent_at, notification.attempts, notification.error, notification.next_attempt_at) == (
@@ -212,18 +250,18 @@ def test_a_refused_recipient_is_recorded_and_retried_later(mail_config, mailbox)
     good = queue("a@example.org", "Good")
     bad = queue("gone@example.org", "Bad")
 
-    assert deliver_pending() == (1, 1, None)
+    assert deliver_pending() == (1, 1, 0, None)
     bad = reload(bad)
     assert bad.sent_at is None and bad.attempts == 1
     assert "550" in bad.error and "No such user here" in bad.error and "gone@example.org" in bad.error
     assert close_to(bad.next_attempt_at, utcnow() + timedelta(minutes=1), seconds=15)
 
     # Not due yet: not tried, nothing sent again.
-    assert deliver_pending() == (0, 0, None)
+    assert deliver_pending() == (0, 0, 0, None)
     assert mailbox.subjects() == ["Good"]
 
     mailbox.refused = set()
-    assert deliver_pending(now=utcnow() + timedelta(minutes=2)) == (1, 0, None)
+    assert deliver_pending(now=utcnow() + timedelta(minutes=2)) == (1, 0, 0, None)
     assert mailbox.subjects() == ["Good", "Bad"]
     bad = reload(bad)
     assert bad.sent_at is not None and bad.error is None and bad.next_attempt_at is None and bad.attempts == 2
@@ -241,15 +279,15 @@ def test_an_unreachable_server_spends_no_attempt_and_nothing_is_lost(app, mail_c
     monkeypatch.setitem(app.config, "MAIL_PORT", unused_port())
     first, second, third = (queue("a@example.org", subject) for subject in ("One", "Two", "Three"))
 
-    sent, failed, outage = deliver_pending()
+    sent, failed, deferred, outage = deliver_pending()
 
-    assert (sent, failed) == (0, 0)
+    assert (sent, failed, deferred) == (0, 0, 0)
     assert "127.0.0.1" in outage and "refused" in outage.lower()
     assert_untouched(first, second, third)
 
     # The server is back: everything goes at once, oldest first, with its first attempt.
     monkeypatch.setitem(app.config, "MAIL_PORT", mailbox.port)
-    assert deliver_pending() == (3, 0, None)
+    assert deliver_pending() == (3, 0, 0, None)
     assert mailbox.subjects() == ["One", "Two", "Three"]
     assert {reload(notification).attempts for notification in (first, second, third)} == {1}
 
@@ -263,46 +301,146 @@ def test_a_server_that_does_not_answer_spends_no_attempt(app, mail_config, monke
         monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 0.2)
         notification = queue("a@example.org", "Waiting")
 
-        sent, failed, outage = deliver_pending()
+        sent, failed, deferred, outage = deliver_pending()
 
-        assert (sent, failed) == (0, 0) and "timed out" in outage.lower()
+        assert (sent, failed, deferred) == (0, 0, 0) and "timed out" in outage.lower()
         assert_untouched(notification)
     finally:
         silent.close()
 
 
+def assert_deferred(notification, now, reply_code):
+    """Not sent, no attempt spent, due again DEFER_DELAY after `now`, the reply kept."""
+    notification = reload(notification)
+    assert (notification.sent_at, notification.attempts) == (None, 0)
+    assert notification.next_attempt_at == now + DEFER_DELAY
+    assert reply_code in notification.error
+
+
 @pytest.mark.parametrize("reply", ["421 4.3.2 Shutting down for maintenance",
                                    "451 4.3.0 Local error in processing",
                                    "452 4.3.1 Insufficient system storage"])
-def test_a_transient_refusal_by_the_whole_server_spends_no_attempt(mail_config, mailbox, reply):
+def test_a_temporary_refusal_of_the_data_defers_the_message_without_spending_an_attempt(mail_config, mailbox, reply):
     first, second = queue("a@example.org", "One"), queue("b@example.org", "Two")
     mailbox.data_reply = reply
+    now = utcnow()
 
-    sent, failed, outage = deliver_pending()
+    assert deliver_pending(now=now) == (0, 0, 2, None)
 
-    assert (sent, failed) == (0, 0) and reply[:3] in outage
-    # The claimed message is released, not left claimed for CLAIM_SECONDS: due again at once.
-    assert_untouched(first, second)
+    assert_deferred(first, now, reply[:3])
+    assert_deferred(second, now, reply[:3])
     mailbox.data_reply = None
-    assert deliver_pending() == (2, 0, None)
+    assert deliver_pending(now=now + DEFER_DELAY - timedelta(seconds=1)) == (0, 0, 0, None)
+    assert deliver_pending(now=now + DEFER_DELAY) == (2, 0, 0, None)
     assert mailbox.subjects() == ["One", "Two"]
+    assert [reload(notification).attempts for notification in (first, second)] == [1, 1]
 
 
-def test_a_refused_sender_stops_the_batch_and_spends_no_attempt(mail_config, mailbox):
-    first, second = queue("a@example.org", "One"), queue("b@example.org", "Two")
+def test_a_temporarily_refused_sender_defers_and_three_in_a_row_stop_the_run(mail_config, mailbox):
+    messages = [queue(f"{number}@example.org", f"Message {number}") for number in range(4)]
     mailbox.mail_from_reply = "451 4.7.1 Sender temporarily rejected"
+    now = utcnow()
 
-    sent, failed, outage = deliver_pending()
+    sent, failed, deferred, outage = deliver_pending(now=now)
 
-    assert (sent, failed) == (0, 0) and "451" in outage
+    assert (sent, failed, deferred) == (0, 0, DEFERRALS_TO_STOP) and "451" in outage
+    for notification in messages[:DEFERRALS_TO_STOP]:
+        assert_deferred(notification, now, "451")
+    assert_untouched(messages[DEFERRALS_TO_STOP])
+
+
+def test_a_sender_refused_for_good_is_a_setting_to_fix_and_spends_no_attempt(mail_config, mailbox):
+    first, second = queue("a@example.org", "One"), queue("b@example.org", "Two")
+    mailbox.mail_from_reply = "553 5.7.1 Sender address not owned by user"
+
+    sent, failed, deferred, outage = deliver_pending()
+
+    assert (sent, failed, deferred) == (0, 0, 0) and "553" in outage
     assert_untouched(first, second)
+
+
+def test_a_message_deferred_every_time_does_not_hold_back_newer_ones_nor_is_given_up(mail_config, mailbox,
+                                                                                      commits_without_fsync):
+    """The oldest message gets 451 to its DATA on every try; cron runs every 5 minutes for
+    12 hours while new mail keeps being queued."""
+    stuck = queue("stuck@example.org", "Stuck")
+    mailbox.by_subject["Stuck"] = "451 4.3.0 Temporary local problem with this message"
+    newer = [queue("a@example.org", "Newer 0"), queue("b@example.org", "Newer 1")]
+    start = utcnow()
+
+    assert deliver_pending(now=start) == (2, 0, 1, None)
+    assert mailbox.subjects() == ["Newer 0", "Newer 1"]
+    assert_deferred(stuck, start, "451")
+
+    runs = 12 * 12
+    for run in range(1, runs):
+        now = start + timedelta(minutes=5 * run)
+        if run % 12 == 0:  # every hour someone does something that sends mail
+            newer.append(queue(f"n{run}@example.org", f"Newer {run}"))
+        sent, failed, deferred, outage = deliver_pending(now=now)
+        assert (failed, deferred, outage) == (0, 1, None)
+        assert sent == (1 if run % 12 == 0 else 0)
+
+    assert runs > MAX_ATTEMPTS
+    assert Counter(mailbox.subjects()) == Counter(notification.subject for notification in newer)
+    assert {reload(notification).attempts for notification in newer} == {1}
+    assert_deferred(stuck, start + timedelta(minutes=5 * (runs - 1)), "451")
+
+    del mailbox.by_subject["Stuck"]
+    assert deliver_pending(now=start + timedelta(days=1)) == (1, 0, 0, None)
+    stuck = reload(stuck)
+    assert stuck.sent_at is not None and stuck.attempts == 1 and stuck.error is None
+
+
+def test_deferred_messages_at_the_head_stop_a_run_but_not_the_outbox(mail_config, mailbox):
+    stuck = [queue(f"stuck{number}@example.org", f"Stuck {number}") for number in range(DEFERRALS_TO_STOP)]
+    for notification in stuck:
+        mailbox.by_subject[notification.subject] = "452 4.2.2 Mailbox full"
+    now = utcnow()
+    assert deliver_pending(now=now)[:3] == (0, 0, DEFERRALS_TO_STOP)
+    newer = [queue("a@example.org", "Newer 0"), queue("b@example.org", "Newer 1")]
+
+    # Due the longest first: the newer messages waited since they were queued, the stuck
+    # ones only since their deferral.
+    sent, failed, deferred, outage = deliver_pending(now=now + DEFER_DELAY)
+
+    assert (sent, failed, deferred) == (2, 0, DEFERRALS_TO_STOP) and "452" in outage
+    assert mailbox.subjects() == ["Newer 0", "Newer 1"]
+    assert {reload(notification).attempts for notification in stuck} == {0}
+    assert {reload(notification).attempts for notification in newer} == {1}
+
+
+def test_a_timeout_in_one_message_defers_it_and_the_run_goes_on(app, mail_config, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 0.3)
+    slow = queue("a@example.org", "Slow")
+    mailbox.by_subject["Slow"] = ("slow", 1.0, "451 4.4.2 Too late")
+    after = queue("b@example.org", "After")
+    now = utcnow()
+
+    assert deliver_pending(now=now) == (1, 0, 1, None)
+
+    assert_deferred(slow, now, "timed out")
+    assert mailbox.subjects() == ["After"] and reload(after).attempts == 1
+
+
+def test_a_connection_dropped_by_one_message_defers_it_and_the_run_goes_on(mail_config, mailbox):
+    dropping = queue("a@example.org", "Dropping")
+    mailbox.by_subject["Dropping"] = "drop"
+    after = queue("b@example.org", "After")
+    now = utcnow()
+
+    assert deliver_pending(now=now) == (1, 0, 1, None)
+
+    assert_deferred(dropping, now, "SMTPServerDisconnected")
+    assert mailbox.subjects() == ["After"] and reload(after).attempts == 1
+    assert len(set(mailbox.peers)) == 1
 
 
 def test_a_message_refused_after_its_data_spends_its_attempt(mail_config, mailbox):
     refused = queue("a@example.org", "Too big")
     mailbox.data_reply = "554 5.3.4 Message too big for system"
 
-    assert deliver_pending() == (0, 1, None)
+    assert deliver_pending() == (0, 1, 0, None)
 
     refused = reload(refused)
     assert refused.attempts == 1 and "554" in refused.error and refused.next_attempt_at > utcnow()
@@ -329,9 +467,9 @@ def test_a_server_that_drops_every_session_stops_the_batch_and_spends_no_attempt
         monkeypatch.setitem(app.config, "MAIL_PORT", closing.getsockname()[1])
         notification = queue("a@example.org", "Waiting")
 
-        sent, failed, outage = deliver_pending()
+        sent, failed, deferred, outage = deliver_pending()
 
-        assert (sent, failed) == (0, 0) and "SMTPServerDisconnected" in outage
+        assert (sent, failed, deferred) == (0, 0, 0) and "SMTPServerDisconnected" in outage
         assert_untouched(notification)
     finally:
         stop.set()
@@ -346,23 +484,23 @@ def test_retries_back_off_and_give_up_after_the_last_attempt(app, mail_config, m
                 timedelta(hours=12), timedelta(hours=12)]
     now = utcnow()
     for attempt, delay in enumerate(expected, 1):
-        assert deliver_pending(now=now) == (0, 1, None)
+        assert deliver_pending(now=now) == (0, 1, 0, None)
         notification = reload(notification)
         assert notification.attempts == attempt
         assert notification.next_attempt_at == now + delay
-        assert deliver_pending(now=now + delay - timedelta(seconds=1)) == (0, 0, None)
+        assert deliver_pending(now=now + delay - timedelta(seconds=1)) == (0, 0, 0, None)
         now += delay
 
     notification.attempts = MAX_ATTEMPTS - 1
     db.session.commit()
-    assert deliver_pending(now=now) == (0, 1, None)
+    assert deliver_pending(now=now) == (0, 1, 0, None)
     notification = reload(notification)
     assert notification.attempts == MAX_ATTEMPTS
     assert notification.next_attempt_at is None and notification.sent_at is None
     assert "550" in notification.error
 
     mailbox.refused = set()
-    assert deliver_pending(now=now + timedelta(days=365)) == (0, 0, None)
+    assert deliver_pending(now=now + timedelta(days=365)) == (0, 0, 0, None)
     assert mailbox.envelopes == []
 
 
@@ -382,8 +520,8 @@ def test_a_four_day_outage_then_recovery_delivers_everything_exactly_once(app, m
         now = start + timedelta(minutes=5 * run)
         if run % 48 == 0:  # every 4 hours someone does something that sends mail
             queued_during.append(queue(f"during{run}@example.org", f"During {run}"))
-        sent, failed, outage = deliver_pending(now=now)
-        assert (sent, failed) == (0, 0) and "refused" in outage.lower()
+        sent, failed, deferred, outage = deliver_pending(now=now)
+        assert (sent, failed, deferred) == (0, 0, 0) and "refused" in outage.lower()
 
     messages = [*before, refused_once, *queued_during]
     assert {reload(message).attempts for message in messages if message is not refused_once} == {0}
@@ -395,11 +533,54 @@ def test_a_four_day_outage_then_recovery_delivers_everything_exactly_once(app, m
     controller.start()
     try:
         recovered = start + timedelta(minutes=5 * runs)
-        assert deliver_pending(now=recovered) == (len(messages), 0, None)
-        assert deliver_pending(now=recovered + timedelta(minutes=5)) == (0, 0, None)
-        assert deliver_pending(now=recovered + timedelta(days=30)) == (0, 0, None)
+        assert deliver_pending(now=recovered) == (len(messages), 0, 0, None)
+        assert deliver_pending(now=recovered + timedelta(minutes=5)) == (0, 0, 0, None)
+        assert deliver_pending(now=recovered + timedelta(days=30)) == (0, 0, 0, None)
     finally:
         controller.stop()
+
+    assert Counter(mailbox.subjects()) == Counter(reload(message).subject for message in messages)
+    for message in messages:
+        message = reload(message)
+        assert message.sent_at is not None and message.error is None and message.next_attempt_at is None
+        assert message.attempts == (2 if message.id == refused_once.id else 1)
+
+
+def test_four_days_of_451_to_every_recipient_then_recovery_deliver_everything_once(mail_config, mailbox, monkeypatch,
+                                                                                   commits_without_fsync):
+    """The server is up but answers every RCPT with 451 (its upstream is down) through 4
+    days of cron runs every 5 minutes while new mail keeps being queued; then it recovers.
+    Each run stops at its first deferral here, to keep 1,152 runs fast."""
+    monkeypatch.setattr(delivery, "DEFERRALS_TO_STOP", 1)
+    mailbox.rcpt_reply = "451 4.3.0 Upstream unavailable, try again later"
+    start = utcnow()
+    before = [queue(f"before{number}@example.org", f"Before {number}") for number in range(5)]
+    refused_once = queue("once@example.org", "Refused once", attempts=1, error="550 No such user",
+                         next_attempt_at=start + timedelta(minutes=1))
+    queued_during = []
+    runs = 4 * 24 * 12
+    for run in range(runs):
+        now = start + timedelta(minutes=5 * run)
+        if run % 48 == 0:  # every 4 hours someone does something that sends mail
+            queued_during.append(queue(f"during{run}@example.org", f"During {run}"))
+        sent, failed, deferred, outage = deliver_pending(now=now)
+        assert (sent, failed, deferred) == (0, 0, 1) and "451" in outage
+
+    messages = [*before, refused_once, *queued_during]
+    db.session.expire_all()
+    waiting = db.session.scalars(db.select(Notification)).all()
+    assert len(waiting) == len(messages)
+    assert all(message.sent_at is None and message.next_attempt_at is not None for message in waiting)
+    assert {message.attempts for message in waiting if message.id != refused_once.id} == {0}
+    assert reload(refused_once).attempts == 1
+    assert mailbox.envelopes == []
+
+    mailbox.rcpt_reply = None
+    recovered = start + timedelta(minutes=5 * runs)
+    results = [deliver_pending(now=recovered + timedelta(minutes=5 * run)) for run in range(3)]
+    assert sum(result.sent for result in results) == len(messages)
+    assert {(result.failed, result.deferred, result.outage) for result in results} == {(0, 0, None)}
+    assert deliver_pending(now=recovered + timedelta(days=30)) == (0, 0, 0, None)
 
     assert Counter(mailbox.subjects()) == Counter(reload(message).subject for message in messages)
     for message in messages:
@@ -415,8 +596,8 @@ def test_an_outage_run_is_cheap(app, mail_config, monkeypatch):
     for number in range(30):
         queue(f"a{number}@example.org", f"Message {number}")
     with counting_statements() as statements:
-        sent, failed, outage = deliver_pending()
-    assert (sent, failed) == (0, 0) and outage
+        sent, failed, deferred, outage = deliver_pending()
+    assert (sent, failed, deferred) == (0, 0, 0) and outage
     assert len(statements) <= 2
 
 
@@ -425,9 +606,9 @@ def test_a_claimed_message_is_left_to_its_worker_until_the_claim_lapses(mail_con
     # A worker claims the row and dies before sending.
     assert delivery._claim_next(utcnow()).id == notification.id
 
-    assert deliver_pending() == (0, 0, None)
+    assert deliver_pending() == (0, 0, 0, None)
     assert mailbox.envelopes == []
-    assert deliver_pending(now=utcnow() + timedelta(seconds=CLAIM_SECONDS + 1)) == (1, 0, None)
+    assert deliver_pending(now=utcnow() + timedelta(seconds=CLAIM_SECONDS + 1)) == (1, 0, 0, None)
     assert mailbox.subjects() == ["Claimed"]
     assert reload(notification).attempts == 2
 
@@ -470,7 +651,7 @@ def test_two_workers_at_recovery_deliver_each_message_exactly_once(app, mail_con
         subjects = [f"Run {repetition} message {number}" for number in range(8)]
         for subject in subjects:
             queue("a@example.org", subject)
-        assert deliver_pending()[2] is not None  # the outage
+        assert deliver_pending().outage is not None
 
         monkeypatch.setitem(app.config, "MAIL_PORT", mailbox.port)
         results, errors = [], []
@@ -492,7 +673,7 @@ def test_two_workers_at_recovery_deliver_each_message_exactly_once(app, mail_con
 
         assert not errors and len(results) == 2
         assert sum(result.sent for result in results) == len(subjects)
-        assert {(result.failed, result.outage) for result in results} == {(0, None)}
+        assert {(result.failed, result.deferred, result.outage) for result in results} == {(0, 0, None)}
         assert Counter(mailbox.subjects()) == Counter(subjects)
         db.session.expire_all()
         assert db.session.scalars(db.select(Notification.attempts)).all() == [1] * len(subjects)
@@ -505,7 +686,7 @@ def test_a_dropped_connection_is_reopened(mail_config, mailbox):
     for subject in ("One", "Two", "Three"):
         queue("a@example.org", subject)
 
-    assert deliver_pending() == (3, 0, None)
+    assert deliver_pending() == (3, 0, 0, None)
     assert mailbox.subjects() == ["One", "Two", "Three"]
     assert len(set(mailbox.peers)) == 3
 
@@ -524,12 +705,12 @@ def test_login_with_mail_username(app, mail_config, monkeypatch):
         first = queue("a@example.org", "One")
         second = queue("b@example.org", "Two")
 
-        sent, failed, outage = deliver_pending()  # a failed login stops the run
-        assert (sent, failed) == (0, 0) and "535" in outage
+        sent, failed, deferred, outage = deliver_pending()  # a failed login stops the run
+        assert (sent, failed, deferred) == (0, 0, 0) and "535" in outage
         assert_untouched(first, second)
 
         monkeypatch.setitem(app.config, "MAIL_PASSWORD", "s3cret pass")
-        assert deliver_pending() == (2, 0, None)
+        assert deliver_pending() == (2, 0, 0, None)
         assert handler.subjects() == ["One", "Two"]
     finally:
         controller.stop()
@@ -554,30 +735,36 @@ def test_send_mail_command(app, mail_config, mailbox, monkeypatch):
 
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0, result.output
-    assert "1 sent, 0 failed." in result.output
+    assert "1 sent, 0 failed, 0 deferred." in result.output
     assert mailbox.subjects() == ["By cron"]
 
     result = runner.invoke(args=["send-mail"])
-    assert result.exit_code == 0 and "0 sent, 0 failed." in result.output
+    assert result.exit_code == 0 and "0 sent, 0 failed, 0 deferred." in result.output
 
     monkeypatch.setitem(app.config, "MAIL_PORT", unused_port())
     down = queue("b@example.org", "Server down")
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 1
-    assert "0 sent, 0 failed." in result.output
-    assert "could not be reached" in result.output and "refused" in result.output.lower()
+    assert "0 sent, 0 failed, 0 deferred." in result.output
+    assert "stopped early" in result.output and "refused" in result.output.lower()
     assert_untouched(down)
 
     monkeypatch.setitem(app.config, "MAIL_PORT", mailbox.port)
     mailbox.refused = {"b@example.org"}
     result = runner.invoke(args=["send-mail"])
-    assert result.exit_code == 1 and "0 sent, 1 failed." in result.output
+    assert result.exit_code == 1 and "0 sent, 1 failed, 0 deferred." in result.output
     assert reload(down).attempts == 1
+
+    mailbox.rcpt_reply = "451 4.3.0 Try again later"
+    later = queue("c@example.org", "Deferred")
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 1 and "0 sent, 0 failed, 1 deferred." in result.output
+    assert reload(later).attempts == 0 and reload(later).next_attempt_at is not None
 
     monkeypatch.setitem(app.config, "MAIL_SERVER", None)
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0
-    assert "MAIL_SERVER is not set" in result.output and "1 unsent" in result.output
+    assert "MAIL_SERVER is not set" in result.output and "2 unsent" in result.output
     assert mailbox.subjects() == ["By cron"]
 
 
@@ -648,7 +835,7 @@ def test_after_request_delivery_can_be_switched_off(app, mail_config, mailbox):
     assert mailbox.envelopes == []
     [notice] = notifications_for(application)
     assert notice.sent_at is None and notice.attempts == 0
-    assert deliver_pending() == (1, 0, None)  # cron's send-mail picks it up
+    assert deliver_pending() == (1, 0, 0, None)  # cron's send-mail picks it up
 
 
 def test_an_error_in_background_delivery_is_logged_not_raised(app, mail_config, monkeypatch, caplog):

@@ -10,33 +10,49 @@ where the app shows them. Two ways in, both calling `deliver_pending()`:
   waits on SMTP and an SMTP outage can never turn it into an error.
 
 A run first looks whether anything is due and, if so, opens the SMTP session before it
-claims a message: with the server down a run costs one query and one failed connection,
-and touches no message. Each message is then claimed, sent and marked in commits of its
-own, so a failure or a crash loses nothing:
+claims a message (and reopens it before the next claim when a failure closed it): with
+the server down a run costs one query and one failed connection, and touches no message.
+Each message is then claimed, sent and marked in commits of its own, so a failure or a
+crash loses nothing:
 
-1. claim: in one short transaction the oldest due row is picked (PostgreSQL:
+1. claim: in one short transaction the row due the longest is picked — a new message is
+   due since it was queued, a retried one since its `next_attempt_at`, so a message that is
+   deferred again and again goes behind the ones that waited longer (PostgreSQL:
    FOR UPDATE SKIP LOCKED, so a second worker takes the next row instead of waiting) and a
    conditional UPDATE — due, unsent, still below the attempt limit — counts the attempt and
    moves `next_attempt_at` CLAIM_SECONDS ahead. SQLite has no row locks; there the
    conditional UPDATE alone is the claim (it matches no row if another worker was first).
    A claimed row is no longer due, so no other worker sends it;
 2. send over SMTP, outside any database transaction;
-3. record: on success `sent_at` is set, `error` and `next_attempt_at` cleared, committed at
-   once. When the server refused that message (a recipient refused, a 5xx reply to its
-   data, a message that cannot be built) the error text is kept and `next_attempt_at`
-   backs off (RETRY_DELAYS). When the fault is the server's, not the message's (no
-   connection, a timeout, a dropped session, a failed login, a refused sender, a 4xx reply
-   to the data), the claim is released: the attempt is given back, `next_attempt_at` is
-   what it was (so the message is due again at once) and the run stops. An outage of any
-   length therefore spends no attempt and gives nothing up.
+3. record, by what became of that message (`classify()`):
+   - sent: `sent_at` is set, `error` and `next_attempt_at` cleared, committed at once;
+   - refused for good (a 5xx reply to its recipient or its data, a message that cannot be
+     built or needs what the server lacks): the error text is kept, the attempt stays
+     spent and `next_attempt_at` backs off (RETRY_DELAYS); the run goes on;
+   - deferred (any 4xx reply to its sender, recipient or data, a timeout or a dropped
+     connection while it was being sent — after one more try on a new connection): the
+     attempt is given back, the error text is kept and `next_attempt_at` is DEFER_DELAY
+     later; the run goes on with the next message (reconnecting if needed), and stops
+     after DEFERRALS_TO_STOP deferrals in a row: by then the server is deferring
+     everything;
+   - no session (connect, EHLO, STARTTLS or login failed, also when reconnecting; or a
+     5xx to the sender, which is the same for every message: a setting to fix): the
+     claim is released — attempt given back, `next_attempt_at` as it was — and the run
+     stops.
+   Neither a deferral nor a missing session ever counts toward giving up, so an outage of
+   any length, or of any kind, gives nothing up; and no single message can hold back the
+   ones behind it.
 
 A worker that dies between 1 and 3 leaves its row claimed; the claim lapses after
 CLAIM_SECONDS and the row is retried. The only duplicate SMTP cannot rule out is a crash
 (or lost database) between the server accepting a message and that commit; the message
-then goes again with the same Message-ID, so mail systems can recognise it.
+then goes again with the same Message-ID, so mail systems can recognise it. The same holds
+for a timeout after the data was sent: the server may have taken the message and the
+deferred retry sends it again, with the same Message-ID.
 
-`attempts` counts tries the server answered for that message, the successful one included
-(a fault of the server is no try of the message). After MAX_ATTEMPTS refused tries the
+`attempts` counts tries the server answered for good for that message, the successful one
+included (a deferral or a fault of the server is no try of the message). After MAX_ATTEMPTS
+refused tries the
 message is given up: `error` keeps the last error, `next_attempt_at` is cleared and it is
 not tried again (set `attempts` back to 0 to try it again).
 """
@@ -63,6 +79,11 @@ from ..models.base import utcnow
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                 timedelta(hours=2), timedelta(hours=12))
 MAX_ATTEMPTS = 10
+# A deferred message is tried again after this, however often it was deferred before: it
+# spends no attempt, so it is never given up, and the wait matches the 5-minute cron run.
+DEFER_DELAY = timedelta(minutes=5)
+# Deferrals in a row after which the run stops: the server defers everything for now.
+DEFERRALS_TO_STOP = 3
 # Longer than one message can take (every SMTP step may wait MAIL_TIMEOUT, a reconnect
 # doubles them): a live worker keeps its claim, a dead one's row is retried after this.
 CLAIM_SECONDS = 15 * 60
@@ -77,31 +98,43 @@ _COMMITTED_IN_REQUEST = "irflow_mail_committed"
 
 class DeliveryResult(NamedTuple):
     sent: int
-    failed: int  # messages the server refused; each spent an attempt
-    outage: str | None = None  # why the run stopped when the server itself failed
+    failed: int  # messages refused for good this time; each spent an attempt
+    deferred: int = 0  # messages the server deferred (4xx, timeout, dropped); no attempt spent
+    outage: str | None = None  # why the run stopped before the end of the outbox
 
 
 class SMTPUnavailable(Exception):
-    """No session with the server (connect, STARTTLS or login failed): every other message
-    would fail the same way, so the batch stops and the rest wait for the next run."""
+    """No session with the server (connect, EHLO, STARTTLS or login failed): every other
+    message would fail the same way, so the batch stops and the rest wait for the next run."""
 
 
-def is_server_fault(error):
-    """True when `error` says nothing about the message being sent but that the server
-    cannot take any message now; such a failure costs the message no attempt."""
-    if isinstance(error, (SMTPUnavailable, smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused,
-                          smtplib.SMTPHeloError)):
-        return True
+# What became of a message that was not sent (see the module docstring).
+REFUSED = "refused"
+DEFERRED = "deferred"
+NO_SESSION = "no session"
+
+
+def classify(error):
+    """REFUSED, DEFERRED or NO_SESSION for an error raised while sending one message."""
+    if isinstance(error, (SMTPUnavailable, smtplib.SMTPHeloError)):
+        return NO_SESSION
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        # One recipient per message: a refusal is that message's, unless the server closes.
-        return all(code == 421 for code, _reply in error.recipients.values())
+        # One recipient per message.
+        codes = [code for code, _reply in error.recipients.values()]
+        return DEFERRED if codes and all(400 <= code < 500 for code in codes) else REFUSED
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        # The sender is MAIL_DEFAULT_SENDER for every message: a 5xx to it is a setting
+        # to fix, not this message's fault, and must not spend every message's attempts.
+        return DEFERRED if 400 <= error.smtp_code < 500 else NO_SESSION
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return DEFERRED  # smtplib also reports a timeout waiting for a reply this way
     if isinstance(error, smtplib.SMTPResponseException):
-        # A 4xx reply to the data is the server's trouble (storage, local error, closing);
-        # a 5xx reply refuses this message.
-        return 400 <= error.smtp_code < 500
+        return DEFERRED if 400 <= error.smtp_code < 500 else REFUSED
     if isinstance(error, smtplib.SMTPException):
-        return False  # e.g. SMTPNotSupportedError: this message needs what the server lacks
-    return isinstance(error, OSError)  # timeouts, resets, TLS errors
+        return REFUSED  # e.g. SMTPNotSupportedError: this message needs what the server lacks
+    if isinstance(error, OSError):
+        return DEFERRED  # timeouts, resets, TLS errors in the middle of the message
+    return REFUSED
 
 
 def retry_delay(attempts):
@@ -117,9 +150,15 @@ def due_filter(now):
     )
 
 
+# When a due message became due: a new one when it was queued, a retried one at its
+# next_attempt_at. Taking the earliest first rotates through messages that are deferred
+# every time instead of retrying the same few first on every run.
+DUE_SINCE = sa.func.coalesce(Notification.next_attempt_at, Notification.created_at)
+
+
 def deliver_pending(limit=None, now=None):
-    """Send every due message, oldest first, over one SMTP connection; returns
-    DeliveryResult(sent, failed, outage). Does nothing without MAIL_SERVER.
+    """Send every due message, due the longest first, over one SMTP connection; returns
+    DeliveryResult(sent, failed, deferred, outage). Does nothing without MAIL_SERVER.
 
     Commits `db.session` after every claim and every result (call it with no other work
     pending in the session); no transaction stays open while SMTP is talked to. `now`
@@ -130,40 +169,55 @@ def deliver_pending(limit=None, now=None):
         return DeliveryResult(0, 0)
     clock = (lambda: now) if now is not None else utcnow
     logger = current_app.logger
-    sent = failed = 0
+    sender = config.get("MAIL_DEFAULT_SENDER") or "irflow@localhost"
+    sent = failed = deferred = deferred_in_a_row = 0
     outage = None
     if not _anything_due(clock()):
         return DeliveryResult(0, 0)
     connection = _Connection(config)
     try:
-        connection.open()
-        while limit is None or sent + failed < limit:
+        while limit is None or sent + failed + deferred < limit:
+            connection.open()  # before the claim: a server that is gone costs no message anything
             claimed = _claim_next(clock())
             if claimed is None:
                 break
             try:
-                connection.send(build_message(claimed, config.get("MAIL_DEFAULT_SENDER") or "irflow@localhost"))
+                connection.send(build_message(claimed, sender))
             except Exception as error:  # whatever it was, the row must not stay claimed
-                if is_server_fault(error):
+                outcome = classify(error)
+                if outcome == NO_SESSION:
                     _release(claimed, error)
                     raise
+                if outcome == DEFERRED:
+                    deferred += 1
+                    deferred_in_a_row += 1
+                    _defer(claimed, error, clock())
+                    if deferred_in_a_row >= DEFERRALS_TO_STOP:
+                        outage = (f"{deferred_in_a_row} messages in a row deferred, the last: "
+                                  f"{describe_error(error)}")[:ERROR_MAX_LENGTH]
+                        logger.warning("Mail server defers every message, the outbox waits for the next run: %s",
+                                       outage)
+                        break
+                    continue
                 failed += 1
+                deferred_in_a_row = 0
                 if not isinstance(error, smtplib.SMTPException):
                     logger.exception("Mail %s: unexpected error", claimed.id)
                 _record_failure(claimed, error, clock())
                 continue
             _update(claimed.id, sent_at=utcnow(), error=None, next_attempt_at=None)
             sent += 1
+            deferred_in_a_row = 0
     except Exception as error:
-        if not is_server_fault(error):
+        if classify(error) != NO_SESSION:
             raise
         outage = describe_error(error)[:ERROR_MAX_LENGTH]
         logger.warning("Mail server unavailable, the outbox waits for the next run: %s", outage)
     finally:
         connection.close()
-    if sent or failed:
-        logger.info("Mail delivery: %d sent, %d failed", sent, failed)
-    return DeliveryResult(sent, failed, outage)
+    if sent or failed or deferred:
+        logger.info("Mail delivery: %d sent, %d failed, %d deferred", sent, failed, deferred)
+    return DeliveryResult(sent, failed, deferred, outage)
 
 
 def _anything_due(now):
@@ -186,26 +240,23 @@ class _Claimed(NamedTuple):
 def _claim_next(now):
     while True:
         # SQLite renders no FOR UPDATE; there the conditional UPDATE below is the claim.
-        notification_id = db.session.scalar(
-            sa.select(Notification.id).where(due_filter(now)).order_by(Notification.id).limit(1)
+        candidate = db.session.execute(
+            sa.select(Notification.id, Notification.next_attempt_at).where(due_filter(now))
+            .order_by(DUE_SINCE, Notification.id).limit(1)
             .with_for_update(skip_locked=True)
-        )
-        if notification_id is None:
+        ).one_or_none()
+        if candidate is None:
             db.session.rollback()
             return None
-        previous_attempt_at = db.session.scalar(
-            sa.select(Notification.next_attempt_at).where(Notification.id == notification_id))
-        claimed = db.session.execute(
+        notification_id, previous_attempt_at = candidate
+        row = db.session.execute(
             sa.update(Notification)
             .where(Notification.id == notification_id, due_filter(now))
             .values(attempts=Notification.attempts + 1, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+            .returning(Notification.id, Notification.recipient_email, Notification.subject, Notification.body,
+                       Notification.created_at, Notification.attempts)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        row = db.session.execute(
-            sa.select(Notification.id, Notification.recipient_email, Notification.subject, Notification.body,
-                      Notification.created_at, Notification.attempts)
-            .where(Notification.id == notification_id)
-        ).one_or_none() if claimed == 1 else None
+        ).one_or_none()
         db.session.commit()
         if row is not None:
             return _Claimed(*row, previous_attempt_at)
@@ -225,15 +276,29 @@ def _update(notification_id, **values):
 def _release(claimed, error):
     """Undo the claim of a message the server could not take through no fault of its own."""
     db.session.rollback()
-    current_app.logger.warning("Mail %s: not sent, the server failed; due again: %s", claimed.id,
+    current_app.logger.warning("Mail %s: not sent, no session with the server; due again: %s", claimed.id,
                                describe_error(error)[:ERROR_MAX_LENGTH])
+    _give_back_attempt(claimed, next_attempt_at=claimed.previous_attempt_at)
+
+
+def _defer(claimed, error, now):
+    """The server said "not now" to this message: try it again later, attempt not spent."""
+    db.session.rollback()
+    error_text = describe_error(error)[:ERROR_MAX_LENGTH]
+    next_attempt_at = now + DEFER_DELAY
+    current_app.logger.warning("Mail %s: deferred, no attempt spent, next try at %s: %s", claimed.id,
+                               next_attempt_at.isoformat(timespec="seconds"), error_text)
+    _give_back_attempt(claimed, next_attempt_at=next_attempt_at, error=error_text)
+
+
+def _give_back_attempt(claimed, **values):
     # Only while the claim is still ours (attempts unchanged since): a lapsed claim may have
     # been taken by another worker meanwhile.
     db.session.execute(
         sa.update(Notification)
         .where(Notification.id == claimed.id, Notification.sent_at.is_(None),
                Notification.attempts == claimed.attempts)
-        .values(attempts=Notification.attempts - 1, next_attempt_at=claimed.previous_attempt_at)
+        .values(attempts=Notification.attempts - 1, **values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -342,6 +407,7 @@ class _Connection:
                 smtp = smtplib.SMTP(host, port, timeout=timeout)
                 if config.get("MAIL_USE_TLS"):
                     smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo_or_helo_if_needed()  # a refused greeting is the session's, not a message's
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         except Exception as error:
@@ -470,16 +536,17 @@ def _forget_flushed_mail(session):
 @click.option("--limit", type=click.IntRange(min=1), help="Try at most this many messages.")
 @with_appcontext
 def send_mail_command(limit):
-    """Deliver due messages of the outbox by SMTP, oldest first. Safe to run from cron;
-    exits with status 1 when a message failed (it is retried later) or the server could not
-    be reached (no message spends an attempt on that)."""
+    """Deliver due messages of the outbox by SMTP, due the longest first. Safe to run from
+    cron; exits with status 1 when a message was refused or deferred (it is retried later)
+    or the run stopped early because the server could not be reached or deferred every
+    message (no message spends an attempt on a deferral or on an outage)."""
     if not current_app.config.get("MAIL_SERVER"):
         waiting = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.sent_at.is_(None)))
         click.echo(f"MAIL_SERVER is not set: nothing sent; {waiting} unsent message(s) stay in the outbox.")
         return
     result = deliver_pending(limit=limit)
-    click.echo(f"{result.sent} sent, {result.failed} failed.")
+    click.echo(f"{result.sent} sent, {result.failed} failed, {result.deferred} deferred.")
     if result.outage:
-        click.echo(f"The mail server could not be reached; the outbox waits for the next run: {result.outage}")
-    if result.failed or result.outage:
+        click.echo(f"The run stopped early, the rest of the outbox waits for the next run: {result.outage}")
+    if result.failed or result.deferred or result.outage:
         raise SystemExit(1)
