@@ -7,11 +7,17 @@ that is smaller. `url_for('static', filename='css/irflow.css')` gives the versio
 is cached for a year: a changed file gets a new name, so no browser ever keeps an old one.
 The build is named after a digest of the whole tree: an unchanged tree is built once, and
 workers starting together share one build (each builds aside and renames into place).
+
+When the build folder cannot be written (a cron or restore user without the right to write
+it, a read-only file system), the files are served as they are from irflow/static, under
+their plain names and kept briefly: slower, but every `flask` command still starts.
 """
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
 
 from whitenoise import WhiteNoise
@@ -26,6 +32,10 @@ UNVERSIONED_MAX_AGE = 60
 HASH_LENGTH = 12
 BUILDS_KEPT = 3  # older releases' workers may still be serving theirs during a restart
 STAGING_PREFIX = ".building-"
+# A staging folder this old was left by a worker killed during its build (a build takes seconds).
+STALE_STAGING_SECONDS = 60 * 60
+
+logger = logging.getLogger(__name__)
 
 
 def content_hashes(source):
@@ -51,6 +61,7 @@ def build(source, build_root):
     tree_digest = hashlib.sha256("".join(f"{name}\0{sha256}\n" for name, sha256 in hashes.items()).encode())
     build_root = Path(build_root)
     folder = build_root / tree_digest.hexdigest()[:HASH_LENGTH]
+    _prune_stale_staging(build_root)
     if not folder.is_dir():
         build_root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=build_root))
@@ -89,8 +100,31 @@ def _prune(build_root, keep):
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _prune_stale_staging(build_root):
+    try:
+        entries = list(build_root.iterdir())
+    except OSError:
+        return  # no build folder yet, or one we cannot read: building will tell
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    for path in entries:
+        if not path.name.startswith(STAGING_PREFIX):
+            continue
+        try:
+            stale = path.stat().st_mtime < cutoff
+        except OSError:
+            continue  # renamed into place or removed meanwhile
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def init_app(app):
-    folder, manifest = build(app.static_folder, app.config["STATIC_BUILD_FOLDER"])
+    try:
+        folder, manifest = build(app.static_folder, app.config["STATIC_BUILD_FOLDER"])
+    except OSError as error:
+        # Never keep the app (and every `flask` command) from starting over a cache of copies.
+        logger.warning("Static files served unbuilt from %s (no gzip, no versioned URLs): the build folder %s "
+                       "cannot be written: %s", app.static_folder, app.config["STATIC_BUILD_FOLDER"], error)
+        folder, manifest = app.static_folder, {}
     prefix = app.static_url_path.rstrip("/") + "/"
     versioned_urls = {prefix + versioned for versioned in manifest.values()}
 

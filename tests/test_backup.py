@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -335,3 +336,53 @@ def test_backup_refuses_a_pg_dump_older_than_the_server(cli, data, tmp_path, mon
 
     assert result.exit_code == 1
     assert "pg_dump is version 11, older than the PostgreSQL server" in result.output
+
+
+def modes_under(root):
+    return {path: stat.S_IMODE(path.stat().st_mode) for path in [root, *root.rglob("*")]}
+
+
+def test_every_file_and_folder_of_a_backup_is_for_its_owner_only(app, cli, data, tmp_path):
+    """Copied on with `cp -rp` or `rsync -a`, a backup keeps its modes: none may let others
+    read the password hashes, the personal data or the uploaded documents."""
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    nested = uploads / "kept-apart"
+    nested.mkdir()
+    try:
+        (nested / "letter.pdf").write_bytes(b"%PDF-1.4 a letter")
+        for path in [nested, *uploads.iterdir(), *nested.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)  # uploads readable by others, as they may well be
+        backup_dir = tmp_path / "backup"
+        umask_before = os.umask(0o022)
+        try:
+            result = cli("backup", backup_dir)
+        finally:
+            umask_after = os.umask(umask_before)
+    finally:
+        shutil.rmtree(nested)
+
+    assert result.exit_code == 0, result.output
+    assert umask_after == 0o022  # the process's umask is given back
+    modes = modes_under(backup_dir)
+    assert backup_dir / "uploads" / "kept-apart" / "letter.pdf" in modes
+    assert {path.name for path in modes} >= {MANIFEST, "uploads", "kept-apart", "letter.pdf"}
+    for path, mode in modes.items():
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+def test_restored_uploads_get_the_mode_the_upload_folder_gives_its_files(backup_dir, target):
+    """Not the backup's owner-only mode: the web server may run as another user of the group."""
+    for path in (backup_dir / "uploads").rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)  # as a backup holds them
+    umask_before = os.umask(0o022)
+    try:
+        result = restore_into(target, backup_dir)
+    finally:
+        os.umask(umask_before)
+
+    assert result.exit_code == 0, result.output
+    restored = [path for path in Path(target.config["UPLOAD_FOLDER"]).rglob("*") if path.is_file()]
+    assert restored
+    for path in restored:
+        # irflow/services/storage.py writes uploads with open(..., "xb"): 0o666 less the umask.
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

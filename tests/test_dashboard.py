@@ -449,7 +449,7 @@ def returns():
     today = date.today()
     with one_commit():
         faculty_a, faculty_b = FacultyFactory(), FacultyFactory()
-        call = CallFactory(places=[1, 1])
+        call = CallFactory(places=[5, 1])  # the five below hold places at the first host
         call.places[0].partner.name = "Universität Leipzig"
 
         def back(faculty, state, days_ago, latin):

@@ -193,7 +193,7 @@ def test_text_inside_is_not_escaped_and_numbers_stay_numbers(client, login_as, h
 
 def test_only_selected_participants_are_exported(client, login_as, head):
     with one_commit():
-        call = CallFactory()
+        call = CallFactory(places=(len(HOLDING_STATES), 1, 1))  # a place for each holding state
         for state in STATES:
             participant(call, state, full_name_latin=f"STATE {state.upper()}")
     login_as(head)
@@ -243,7 +243,7 @@ def test_months_come_from_the_place_or_else_from_the_planned_dates(client, login
 
 def test_coordinator_exports_only_the_faculties_they_coordinate(client, login_as, head):
     with one_commit():
-        call = CallFactory(academic_year="2026/2027")
+        call = CallFactory(academic_year="2026/2027", places=(4, 1, 1))
         germanic, oriental, physics = FacultyFactory(), FacultyFactory(), FacultyFactory()
         participant(call, faculty=germanic, full_name_latin="GERMANIC", rank=1)
         participant(call, faculty=oriental, full_name_latin="ORIENTAL", rank=2)
@@ -360,7 +360,7 @@ def dispatch(app, path, user):
 
 def test_responses_are_streamed_not_built_in_memory(app, client, login_as, head):
     with one_commit():
-        call = CallFactory()
+        call = CallFactory(places=(3, 1, 1))
         for rank in range(1, 4):
             participant(call, rank=rank)
     csv_url, xlsx_url = call_urls(call.id)

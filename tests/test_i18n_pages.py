@@ -226,7 +226,7 @@ def build_world():
         _call(world, "changes", "Таҷрибаомӯзӣ дар Ош", daad, [("osh", 2, 2)], mobility_type="training")
         _call(world, "selected", "Конференсия дар Лион", erasmus, [("lyon", 2, 1), ("dresden", 1, 1)],
               mobility_type="conference", selection_confirmed_at=now - timedelta(days=2))
-        _call(world, "returned", "Тадқиқот дар Дрезден", daad, [("dresden", 1, 3)], mobility_type="research",
+        _call(world, "returned", "Тадқиқот дар Дрезден", daad, [("dresden", 2, 3)], mobility_type="research",
               opens_at=now - timedelta(days=300), closes_at=now - timedelta(days=250),
               selection_confirmed_at=now - timedelta(days=240))
         selection = _call(world, "selection", "Семестри тирамоҳӣ дар Аврупо", erasmus,

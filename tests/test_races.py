@@ -371,3 +371,44 @@ def test_the_database_refuses_fewer_places_than_held():
     db.session.execute(sa.update(CallPlace).where(CallPlace.id == host.id).values(places=1))
     db.session.commit()
     assert places_of(host.id) == 1
+
+
+def test_the_database_refuses_a_holder_inserted_into_a_full_host():
+    """A row written whole in a holding state (an import, a hand-made fix) is counted too."""
+    with one_commit():
+        calls, (first, second, third) = calls_and_people(3, count=1)
+        call = calls[0]
+        [host] = call.places
+        for person in (first, second):
+            holding(call, "confirmed", host, person)
+    with pytest.raises(sa.exc.IntegrityError, match="places_not_overbooked|would be held 3 times"):
+        ApplicationFactory(call=call, state="selected", hosts=[host], applicant=third, allocated_place=host,
+                           submitted_at=utcnow() - timedelta(days=3))
+    db.session.rollback()
+    assert len(holders(host.id)) == 2
+    # Written whole without a place, or in a state that holds none, it needs no free place.
+    ApplicationFactory(call=call, state="waitlisted", hosts=[host], applicant=third, allocated_place=host,
+                       submitted_at=utcnow() - timedelta(days=3))
+    assert len(holders(host.id)) == 2
+
+
+def test_the_database_refuses_a_holder_moved_to_a_full_host():
+    with one_commit():
+        program = ProgramFactory()
+        call = CallFactory(program=program, places=(2, 1))
+        full, free = call.places
+        people = [UserFactory(faculty=FacultyFactory()) for _ in range(3)]
+        for person in people[:2]:
+            holding(call, "confirmed", full, person)
+        moving = holding(call, "nominated", free, people[2])
+    with pytest.raises(sa.exc.IntegrityError, match="places_not_overbooked|would be held 3 times"):
+        db.session.execute(sa.update(Application).where(Application.id == moving.id)
+                           .values(allocated_place_id=full.id))
+    db.session.rollback()
+    assert holders(free.id) == [moving.id]
+    # Once a place there is given up, the move is allowed.
+    leaving = holders(full.id)[0]
+    db.session.execute(sa.update(Application).where(Application.id == leaving).values(state="withdrawn"))
+    db.session.execute(sa.update(Application).where(Application.id == moving.id).values(allocated_place_id=full.id))
+    db.session.commit()
+    assert len(holders(full.id)) == 2

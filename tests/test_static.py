@@ -1,13 +1,17 @@
 """Static files: gzip for browsers that take it, a year's cache under URLs that carry the
 content's hash, a new URL for a changed file, and no manual build step."""
+import errno
 import gzip
+import logging
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 from flask import Flask, url_for
 
-from irflow import static_files
+from irflow import create_app, static_files
 
 STATIC = Path(__file__).resolve().parent.parent / "irflow" / "static"
 VERSIONED = re.compile(r"/static/(.+)\.[0-9a-f]{12}(\.[a-z]+)$")
@@ -133,3 +137,81 @@ def test_versioned_names_keep_the_extension_last():
     assert static_files.versioned_name("vendor/bootstrap/bootstrap.min.css", digest) == \
         "vendor/bootstrap/bootstrap.min.0123456789ab.css"
     assert static_files.versioned_name("vendor/bootstrap/LICENSE", digest) == "vendor/bootstrap/LICENSE.0123456789ab"
+
+
+def refuse_to_write(error):
+    def refuse(*args, **kwargs):
+        raise error
+    return refuse
+
+
+@pytest.mark.parametrize("where, error", [
+    ("staging", OSError(errno.EROFS, "Read-only file system")),
+    ("copy", PermissionError(errno.EACCES, "Permission denied")),
+])
+def test_an_unwritable_build_folder_falls_back_to_the_unbuilt_files(tmp_path, monkeypatch, caplog, where, error):
+    """A cron job or `flask restore` run by a user who cannot write the build folder (or on a
+    read-only file system) must still start: the files are served as they are, unversioned."""
+    source = tmp_path / "static"
+    (source / "css").mkdir(parents=True)
+    (source / "css" / "site.css").write_text("body { color: black; }\n" * 50)
+    build_root = tmp_path / "build"
+    if where == "staging":
+        monkeypatch.setattr(static_files.tempfile, "mkdtemp", refuse_to_write(error))
+    else:
+        monkeypatch.setattr(static_files.shutil, "copyfile", refuse_to_write(error))
+
+    with caplog.at_level(logging.WARNING, logger=static_files.__name__):
+        app = bare_app(source, build_root)
+
+    assert "served unbuilt" in caplog.text
+    url = versioned_url(app, "css/site.css")
+    assert url == "/static/css/site.css"
+    response = app.test_client().get(url)
+    assert response.status_code == 200
+    assert response.data == (source / "css" / "site.css").read_bytes()
+    assert response.headers["Cache-Control"] == "max-age=60, public"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    response.close()
+    assert not any(build_root.glob(static_files.STAGING_PREFIX + "*"))  # nothing half-written left behind
+
+
+def test_a_stale_staging_folder_is_pruned_and_one_in_flight_is_not(tmp_path):
+    """A worker killed during a build leaves its staging folder; the next start removes it
+    once it is old enough not to be another worker's build still under way."""
+    source = tmp_path / "static"
+    source.mkdir()
+    (source / "site.css").write_text("body { margin: 0; }\n")
+    build_root = tmp_path / "build"
+    folder, _ = static_files.build(source, build_root)
+    stale = build_root / (static_files.STAGING_PREFIX + "killed")
+    (stale / "css").mkdir(parents=True)
+    (stale / "css" / "half.css").write_text("body {")
+    two_hours_ago = time.time() - 2 * 60 * 60
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    in_flight = build_root / (static_files.STAGING_PREFIX + "running")
+    in_flight.mkdir()
+
+    again, _ = static_files.build(source, build_root)  # the tree is unchanged: nothing to build
+
+    assert again == folder
+    assert not stale.exists()
+    assert in_flight.is_dir()
+
+
+def test_the_app_starts_and_links_plain_static_urls_when_its_build_folder_is_read_only(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(static_files.tempfile, "mkdtemp",
+                        refuse_to_write(OSError(errno.EROFS, "Read-only file system")))
+    settings = dict(app.config)
+    settings.update(STATIC_BUILD_FOLDER=str(tmp_path / "never-built"))
+    fallback = create_app(settings)
+
+    urls = static_urls_of(fallback.test_client().get("/").get_data(as_text=True))
+    assert "/static/css/irflow.css" in urls
+    for url in urls:
+        assert not VERSIONED.match(url), url
+        response = fallback.test_client().get(url)
+        assert response.status_code == 200, url
+        assert response.data == (STATIC / url.removeprefix("/static/")).read_bytes(), url
+        response.close()

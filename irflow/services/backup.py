@@ -13,6 +13,10 @@ lock; pg_dump runs in the snapshot the row counts were taken in). The uploads ar
 after it, so every file a row of the copy refers to is there (files are written before
 their row is committed); files uploaded meanwhile come along too, which does no harm.
 The manifest is written last: a directory without one is not a backup.
+
+Every file of a backup is its owner's only (0600, folders 0700), so that a copy made with
+`cp -rp` or `rsync -a` shows no one else the password hashes, personal data or documents.
+A restore gives the upload files the mode the upload folder gives new uploads.
 """
 import hashlib
 import json
@@ -36,6 +40,8 @@ FORMAT = 1
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.dump"}
 UPLOADS = "uploads"
 CHUNK = 1024 * 1024
+OWNER_ONLY_FILE = 0o600
+OWNER_ONLY_FOLDER = 0o700
 # Tables whose rows do not make a database "in use": a migrated, empty schema has them.
 BOOKKEEPING_TABLES = {"alembic_version"}
 
@@ -65,17 +71,24 @@ def create_backup(target):
     kind = _database_kind()
     pg_dump = _pg_tool("pg_dump") if kind == "postgresql" else None
     created = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
-    target.chmod(0o700)  # password hashes and personal data: for the backup's owner only
+    # Everything written from here on, by us or by pg_dump, is created for the owner only; the
+    # explicit chmods below hold even where a file system ignores the umask. A `flask backup`
+    # process runs nothing else, so changing its umask for a while touches no other writer.
+    umask = os.umask(0o077)
     try:
-        return _write_backup(target, kind, pg_dump, uploads_source)
-    except BaseException:
-        # Leave the directory as it was found (empty or absent) so that the next run may use it.
-        for path in target.iterdir():
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        if created:
-            target.rmdir()
-        raise
+        target.mkdir(parents=True, exist_ok=True)
+        target.chmod(OWNER_ONLY_FOLDER)
+        try:
+            return _write_backup(target, kind, pg_dump, uploads_source)
+        except BaseException:
+            # Leave the directory as it was found (empty or absent) so that the next run may use it.
+            for path in target.iterdir():
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            if created:
+                target.rmdir()
+            raise
+    finally:
+        os.umask(umask)
 
 
 def _write_backup(target, kind, pg_dump, uploads_source):
@@ -86,14 +99,15 @@ def _write_backup(target, kind, pg_dump, uploads_source):
         tables, revision = _counts_in_sqlite_file(database_file)
     else:
         dump_major, tables, revision = _backup_postgresql(database_file, pg_dump)
+    database_file.chmod(OWNER_ONLY_FILE)
 
     files = [_file_entry(target, database_file)]
     for source in _files_under(uploads_source):
         relative = source.relative_to(uploads_source)
         copy = target / UPLOADS / relative
-        copy.parent.mkdir(parents=True, exist_ok=True)
+        _make_owner_only_folders(target, copy.parent)
         try:
-            digest, size = _copy_and_hash(source, copy)
+            digest, size = _copy_and_hash(source, copy, mode=OWNER_ONLY_FILE)
         except FileNotFoundError:
             continue  # deleted since it was listed (with its row, after the database copy was taken)
         files.append({"path": (PurePosixPath(UPLOADS) / relative.as_posix()).as_posix(), "size": size,
@@ -109,8 +123,17 @@ def _write_backup(target, kind, pg_dump, uploads_source):
     }
     partial = target / (MANIFEST + ".partial")
     partial.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial.chmod(OWNER_ONLY_FILE)
     os.replace(partial, target / MANIFEST)
     return manifest
+
+
+def _make_owner_only_folders(root, folder):
+    """mkdir -p of `folder` under `root`, each folder made or found 0700."""
+    folder.mkdir(parents=True, exist_ok=True)
+    while folder != root:
+        folder.chmod(OWNER_ONLY_FOLDER)
+        folder = folder.parent
 
 
 def _check_backup_target(target, uploads_source):
@@ -406,15 +429,21 @@ def _files_under(folder):
                 yield path
 
 
-def _copy_and_hash(source, target):
+def _copy_and_hash(source, target, mode=None):
+    """Copy `source` to the new file `target`, keeping its times; `target` gets `mode`, or
+    without one the mode irflow/services/storage.py gives an upload (open(..., "xb"): 0o666
+    less the umask), never the source's."""
     digest = hashlib.sha256()
     size = 0
     with open(source, "rb") as reading, open(target, "xb") as writing:
+        if mode is not None:
+            os.fchmod(writing.fileno(), mode)  # before a byte is written
         while chunk := reading.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
             writing.write(chunk)
-    shutil.copystat(source, target)
+    times = os.stat(source)
+    os.utime(target, ns=(times.st_atime_ns, times.st_mtime_ns))
     return digest.hexdigest(), size
 
 

@@ -3,8 +3,9 @@
 The application locks a host's place row before it gives a place or lowers the number
 of places, and counts again under that lock. These triggers hold the same rule in the
 database itself, for any writer: an application cannot change into a state that holds a
-place at a host whose places are all held, and a host's places cannot drop below those held. The
-application trigger takes the same row lock, so two writers cannot both pass the count.
+place at a host whose places are all held, nor be written whole in one, nor move its place
+to such a host; and a host's places cannot drop below those held. The application
+triggers take the same row lock, so two writers cannot both pass the count.
 SQLite runs one write transaction at a time, and its tables are rebuilt by batch
 migrations (which would drop triggers), so the guard is PostgreSQL's only.
 
@@ -65,13 +66,22 @@ BEGIN
 END
 $$
 """)
-    # Taking a place is a change of state into the holding states (`select`); rows written
-    # whole in a holding state (imports, test fixtures) are not re-counted here.
+    # Counted whenever a row comes to hold a place: by a change of state into the holding
+    # states (`select`), by a move to another host's place, or written whole (an import).
+    # Moving on within the holding states at the same place needs no free place.
+    # Two triggers: an INSERT trigger's condition cannot read OLD.
     op.execute(f"""
 CREATE TRIGGER applications_hold_a_free_place
-    AFTER UPDATE OF state ON applications
+    AFTER UPDATE OF state, allocated_place_id ON applications
     FOR EACH ROW WHEN (NEW.allocated_place_id IS NOT NULL AND NEW.state IN ({HOLDING})
-                       AND OLD.state NOT IN ({HOLDING}))
+                       AND (OLD.state NOT IN ({HOLDING})
+                            OR OLD.allocated_place_id IS DISTINCT FROM NEW.allocated_place_id))
+    EXECUTE FUNCTION applications_hold_a_free_place()
+""")
+    op.execute(f"""
+CREATE TRIGGER applications_inserted_hold_a_free_place
+    AFTER INSERT ON applications
+    FOR EACH ROW WHEN (NEW.allocated_place_id IS NOT NULL AND NEW.state IN ({HOLDING}))
     EXECUTE FUNCTION applications_hold_a_free_place()
 """)
     op.execute("""
@@ -85,6 +95,7 @@ def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP TRIGGER IF EXISTS call_places_not_below_held ON call_places")
+    op.execute("DROP TRIGGER IF EXISTS applications_inserted_hold_a_free_place ON applications")
     op.execute("DROP TRIGGER IF EXISTS applications_hold_a_free_place ON applications")
     op.execute("DROP FUNCTION IF EXISTS call_places_not_below_held()")
     op.execute("DROP FUNCTION IF EXISTS applications_hold_a_free_place()")
