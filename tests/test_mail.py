@@ -616,13 +616,11 @@ def test_a_claimed_message_is_left_to_its_worker_until_the_claim_lapses(mail_con
     assert reload(notification).attempts == 2
 
 
-def test_three_workers_at_once_never_send_a_message_twice(app, mail_config, mailbox):
-    subjects = [f"Message {number}" for number in range(20)]
-    for subject in subjects:
-        queue(f"{subject.replace(' ', '')}@example.org", subject)
-    mailbox.delay = 0.005
+def delivery_runs_at_once(app, workers):
+    """`workers` delivery runs started together (a barrier), each in its own app context:
+    (their results, the exceptions they raised)."""
     results, errors = [], []
-    start = threading.Barrier(3)
+    start = threading.Barrier(workers)
 
     def worker():
         try:
@@ -632,11 +630,20 @@ def test_three_workers_at_once_never_send_a_message_twice(app, mail_config, mail
         except Exception as error:  # pragma: no cover - shown by the assertion below
             errors.append(error)
 
-    workers = [threading.Thread(target=worker) for _ in range(3)]
-    for thread in workers:
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
         thread.start()
-    for thread in workers:
+    for thread in threads:
         thread.join(10)
+    return results, errors
+
+
+def test_three_workers_at_once_never_send_a_message_twice(app, mail_config, mailbox):
+    subjects = [f"Message {number}" for number in range(20)]
+    for subject in subjects:
+        queue(f"{subject.replace(' ', '')}@example.org", subject)
+    mailbox.delay = 0.005
+    results, errors = delivery_runs_at_once(app, 3)
 
     assert not errors
     assert sum(result.sent for result in results) == 20 and sum(result.failed for result in results) == 0
@@ -657,22 +664,7 @@ def test_two_workers_at_recovery_deliver_each_message_exactly_once(app, mail_con
         assert deliver_pending().outage is not None
 
         monkeypatch.setitem(app.config, "MAIL_PORT", mailbox.port)
-        results, errors = [], []
-        start = threading.Barrier(2)
-
-        def worker():
-            try:
-                with app.app_context():
-                    start.wait(5)
-                    results.append(deliver_pending())
-            except Exception as error:  # pragma: no cover - shown by the assertion below
-                errors.append(error)
-
-        workers = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in workers:
-            thread.start()
-        for thread in workers:
-            thread.join(10)
+        results, errors = delivery_runs_at_once(app, 2)
 
         assert not errors and len(results) == 2
         assert sum(result.sent for result in results) == len(subjects)
