@@ -47,7 +47,7 @@ import sqlalchemy as sa  # noqa: E402
 import xlsxwriter  # noqa: E402
 
 from irflow import create_app  # noqa: E402
-from irflow.config import TestConfig, _database_url  # noqa: E402
+from irflow.config import TestConfig, database_url as sqlalchemy_url  # noqa: E402
 from irflow.exports.queries import export_scope, selected_participant_rows  # noqa: E402
 from irflow.extensions import db  # noqa: E402
 from irflow.models import Application, Call, CallPlace, Faculty, Partner, Program, User  # noqa: E402
@@ -76,7 +76,7 @@ COUNTRIES = ("DE", "FR", "IT", "ES", "PL", "LT", "LV", "TR", "KR", "CN", "JP", "
 
 def make_app(database_url, upload_folder):
     class BenchConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = _database_url(database_url)
+        SQLALCHEMY_DATABASE_URI = sqlalchemy_url(database_url)
         UPLOAD_FOLDER = upload_folder
 
     return create_app(BenchConfig)
@@ -358,7 +358,7 @@ def main():
         database_url = (os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
                         or f"sqlite:///{workdir}/bench.sqlite3")
         database = ("a temporary SQLite file" if database_url.endswith("/bench.sqlite3") else
-                    sa.engine.make_url(_database_url(database_url)).render_as_string(hide_password=True))
+                    sa.engine.make_url(sqlalchemy_url(database_url)).render_as_string(hide_password=True))
         print(f"Database: {database}", file=sys.stderr)
         app = make_app(database_url, os.path.join(workdir, "uploads"))
         migrate(app)

@@ -23,7 +23,7 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
-def _database_url(url):
+def database_url(url):
     """Let plain `postgresql://` URLs use psycopg 3, the driver irflow ships with."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
@@ -41,7 +41,7 @@ class Config:
     # Heads printed documents such as the selection protocol. Unset: Khujand State University's
     # name in the reader's language (irflow/selection/routes.py).
     UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME")
-    SQLALCHEMY_DATABASE_URI = _database_url(
+    SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'irflow.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -147,7 +147,7 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     KNOWN_DEVICE_COOKIE_NAME = "known_device"
     KNOWN_DEVICE_COOKIE_SECURE = False
-    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS = {}
     BABEL_DEFAULT_LOCALE = "en"
     MAIL_SERVER = None

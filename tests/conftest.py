@@ -16,10 +16,10 @@ import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, event, make_url, text
 
 from irflow import create_app
-from irflow.config import TestConfig
+from irflow.config import TestConfig, database_url
 from irflow.extensions import db
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -66,8 +66,10 @@ def _compile_catalogues():
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             with po_path.open("rb") as po_file:
                 catalogue = read_po(po_file)
-            with mo_path.open("wb") as mo_file:
+            partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+            with partial.open("wb") as mo_file:
                 write_mo(mo_file, catalogue)
+            os.replace(partial, mo_path)  # parallel workers may compile at the same time
 
 
 @pytest.fixture(scope="session")
@@ -75,22 +77,70 @@ def app(tmp_path_factory):
     _compile_catalogues()
     workdir = tmp_path_factory.mktemp("irflow")
 
+    server_url = given_url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if server_url and worker:
+        # Each parallel worker (pytest -n) empties its tables after every test: one database each.
+        server_url = _create_database(server_url, worker)
+        os.environ["TEST_DATABASE_URL"] = server_url  # what tests that make a second database read
+
     class SuiteConfig(TestConfig):
         UPLOAD_FOLDER = str(workdir / "uploads")
-        SQLALCHEMY_DATABASE_URI = (
-            TestConfig.SQLALCHEMY_DATABASE_URI
-            if os.environ.get("TEST_DATABASE_URL")
-            else f"sqlite:///{workdir / 'test.sqlite3'}"
-        )
+        SQLALCHEMY_DATABASE_URI = database_url(server_url) if server_url else f"sqlite:///{workdir / 'test.sqlite3'}"
 
     application = create_app(SuiteConfig)
     application.test_client_class = IsolatedClient
     with application.app_context():
+        _commit_without_disk_flush(db.engine)
         db.drop_all()
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
-    return application
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if server_url and worker:
+        _drop_database(given_url, make_url(server_url).database)
+
+
+def _server(url):
+    engine = create_engine(database_url(url), isolation_level="AUTOCOMMIT")
+    return engine, engine.url.database
+
+
+def _create_database(url, worker):
+    engine, name = _server(url)
+    worker_name = f"{name}_{worker}"
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{worker_name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{worker_name}"'))
+    engine.dispose()
+    return make_url(database_url(url)).set(database=worker_name).render_as_string(hide_password=False)
+
+
+def _drop_database(url, name):
+    """Drop database `name`, connected to the one `url` names."""
+    engine, _ = _server(url)
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _commit_without_disk_flush(engine):
+    """A test database need not survive a power cut: commits skip the flush to disk, which
+    is most of a test's time on this machine. Locks and visibility are unchanged."""
+    statement = "PRAGMA synchronous = OFF" if engine.dialect.name == "sqlite" else "SET synchronous_commit = off"
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        if engine.dialect.name != "sqlite":
+            dbapi_connection.commit()  # psycopg opened a transaction for the SET
+
+    engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
-import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -144,27 +143,6 @@ def no_thread_left_behind(app):
     yield
     assert wait_for_background_delivery(app, timeout=5), "a delivery thread was still running"
     assert not [thread for thread in threading.enumerate() if thread.name == "irflow-mail"]
-
-
-@pytest.fixture
-def commits_without_fsync(app):
-    """For tests that simulate days of cron runs: commits skip the disk flush, which is
-    what makes a thousand runs slow, and durability is not what they test."""
-    statement = ("PRAGMA synchronous = OFF" if db.engine.dialect.name == "sqlite"
-                 else "SET synchronous_commit = off")
-
-    def on_checkout(dbapi_connection, _record, _proxy):
-        cursor = dbapi_connection.cursor()
-        cursor.execute(statement)
-        cursor.close()
-
-    db.session.remove()
-    db.engine.dispose()
-    sa.event.listen(db.engine, "checkout", on_checkout)
-    yield
-    sa.event.remove(db.engine, "checkout", on_checkout)
-    db.session.remove()
-    db.engine.dispose()  # no connection keeps the setting
 
 
 def queue(recipient_email, subject, body="A message.\n", **values):
@@ -359,8 +337,7 @@ def test_a_sender_refused_for_good_is_a_setting_to_fix_and_spends_no_attempt(mai
     assert_untouched(first, second)
 
 
-def test_a_message_deferred_every_time_does_not_hold_back_newer_ones_nor_is_given_up(mail_config, mailbox,
-                                                                                      commits_without_fsync):
+def test_a_message_deferred_every_time_does_not_hold_back_newer_ones_nor_is_given_up(mail_config, mailbox):
     """The oldest message gets 451 to its DATA on every try; cron runs every 5 minutes for
     12 hours while new mail keeps being queued."""
     stuck = queue("stuck@example.org", "Stuck")
@@ -547,8 +524,7 @@ def test_a_four_day_outage_then_recovery_delivers_everything_exactly_once(app, m
         assert message.attempts == (2 if message.id == refused_once.id else 1)
 
 
-def test_four_days_of_451_to_every_recipient_then_recovery_deliver_everything_once(mail_config, mailbox, monkeypatch,
-                                                                                   commits_without_fsync):
+def test_four_days_of_451_to_every_recipient_then_recovery_deliver_everything_once(mail_config, mailbox, monkeypatch):
     """The server is up but answers every RCPT with 451 (its upstream is down) through 4
     days of cron runs while new mail keeps being queued; then it recovers. A deferral spends
     nothing, so how often cron runs changes nothing here but the test's time: a run every
