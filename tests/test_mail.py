@@ -481,6 +481,19 @@ def test_retries_back_off_and_give_up_after_the_last_attempt(app, mail_config, m
     assert mailbox.envelopes == []
 
 
+def cron_through_four_days(start, every, result, reason):
+    """send-mail every `every` minutes through 4 days of trouble, while someone does
+    something that sends mail every 4 hours: each run must give `result` (sent, failed,
+    deferred) and stop for `reason`. Returns the mail queued meanwhile and when it ended."""
+    queued, runs = [], 4 * 24 * 60 // every
+    for run in range(runs):
+        if run % (4 * 60 // every) == 0:
+            queued.append(queue(f"during{run}@example.org", f"During {run}"))
+        sent, failed, deferred, outage = deliver_pending(now=start + timedelta(minutes=every * run))
+        assert (sent, failed, deferred) == result and reason in outage.lower()
+    return queued, start + timedelta(minutes=every * runs)
+
+
 def test_a_four_day_outage_then_recovery_delivers_everything_exactly_once(app, mail_config, monkeypatch):
     """cron runs send-mail every 5 minutes through 4 days with the server down, while new
     mail keeps being queued; then the server comes back on its port."""
@@ -491,15 +504,7 @@ def test_a_four_day_outage_then_recovery_delivers_everything_exactly_once(app, m
     # Refused once shortly before the outage: waiting for its second attempt.
     refused_once = queue("once@example.org", "Refused once", attempts=1, error="550 No such user",
                          next_attempt_at=start + timedelta(minutes=1))
-    queued_during = []
-    every = 30  # minutes
-    runs = 4 * 24 * 60 // every
-    for run in range(runs):
-        now = start + timedelta(minutes=every * run)
-        if run % 8 == 0:  # every 4 hours someone does something that sends mail
-            queued_during.append(queue(f"during{run}@example.org", f"During {run}"))
-        sent, failed, deferred, outage = deliver_pending(now=now)
-        assert (sent, failed, deferred) == (0, 0, 0) and "refused" in outage.lower()
+    queued_during, recovered = cron_through_four_days(start, every=5, result=(0, 0, 0), reason="refused")
 
     messages = [*before, refused_once, *queued_during]
     assert {reload(message).attempts for message in messages if message is not refused_once} == {0}
@@ -510,7 +515,6 @@ def test_a_four_day_outage_then_recovery_delivers_everything_exactly_once(app, m
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, ready_timeout=5)
     controller.start()
     try:
-        recovered = start + timedelta(minutes=5 * runs)
         assert deliver_pending(now=recovered) == (len(messages), 0, 0, None)
         assert deliver_pending(now=recovered + timedelta(minutes=5)) == (0, 0, 0, None)
         assert deliver_pending(now=recovered + timedelta(days=30)) == (0, 0, 0, None)
@@ -535,15 +539,7 @@ def test_four_days_of_451_to_every_recipient_then_recovery_deliver_everything_on
     before = [queue(f"before{number}@example.org", f"Before {number}") for number in range(5)]
     refused_once = queue("once@example.org", "Refused once", attempts=1, error="550 No such user",
                          next_attempt_at=start + timedelta(minutes=1))
-    queued_during = []
-    every = 30  # minutes
-    runs = 4 * 24 * 60 // every
-    for run in range(runs):
-        now = start + timedelta(minutes=every * run)
-        if run % 8 == 0:  # every 4 hours someone does something that sends mail
-            queued_during.append(queue(f"during{run}@example.org", f"During {run}"))
-        sent, failed, deferred, outage = deliver_pending(now=now)
-        assert (sent, failed, deferred) == (0, 0, 1) and "451" in outage
+    queued_during, recovered = cron_through_four_days(start, every=30, result=(0, 0, 1), reason="451")
 
     messages = [*before, refused_once, *queued_during]
     db.session.expire_all()
@@ -555,7 +551,6 @@ def test_four_days_of_451_to_every_recipient_then_recovery_deliver_everything_on
     assert mailbox.envelopes == []
 
     mailbox.rcpt_reply = None
-    recovered = start + timedelta(minutes=every * runs)
     results = [deliver_pending(now=recovered + timedelta(minutes=5 * run)) for run in range(3)]
     assert sum(result.sent for result in results) == len(messages)
     assert {(result.failed, result.deferred, result.outage) for result in results} == {(0, 0, None)}
