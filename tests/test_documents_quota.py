@@ -19,6 +19,15 @@ def _current(application_id):
     return [document for document in documents_of(application_id) if document.deleted_at is None]
 
 
+def assert_refused_and_nothing_saved(app, owner, application_id, upload_args, message):
+    """The upload is refused with `message` next to the file field; no row, no file."""
+    rows, files = len(documents_of(application_id)), stored_files(app)
+    response = upload(owner, application_id, *upload_args)
+    assert response.status_code == 400
+    assert field_error(text_of(response), "file") == message
+    assert len(documents_of(application_id)) == rows and stored_files(app) == files
+
+
 def test_the_defaults_are_30_files_and_60_mb():
     assert Config.UPLOAD_MAX_FILES_PER_APPLICATION == 30
     assert Config.UPLOAD_MAX_BYTES_PER_APPLICATION == 60 * 1024 * 1024
@@ -29,13 +38,9 @@ def test_one_file_over_the_count_is_refused_and_nothing_saved(app, draft, monkey
     monkeypatch.setitem(app.config, "UPLOAD_MAX_FILES_PER_APPLICATION", 3)
     for number in range(3):
         assert upload(owner, application.id, "other", PDF, f"other-{number}.pdf").status_code == 302
-    rows, files = len(documents_of(application.id)), stored_files(app)
-    response = upload(owner, application.id, "other", PDF, "one-too-many.pdf")
-    assert response.status_code == 400
-    assert field_error(text_of(response), "file") == (
+    assert_refused_and_nothing_saved(app, owner, application.id, ("other", PDF, "one-too-many.pdf"), (
         "An application may hold at most 3 documents, and this one holds that many already. "
-        "Remove a document that is no longer needed first; nothing was saved.")
-    assert len(documents_of(application.id)) == rows and stored_files(app) == files
+        "Remove a document that is no longer needed first; nothing was saved."))
 
     # Replacing a single-file kind adds nothing to the count...
     first = _current(application.id)[0]
@@ -55,13 +60,9 @@ def test_a_file_over_the_total_size_is_refused_and_nothing_saved(app, draft, mon
     assert "This application holds 0 of at most 30 documents, 0 bytes of at most 2 MB." in page
     monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES_PER_APPLICATION", 1000)
     assert upload(owner, application.id, "other", big, "first.pdf").status_code == 302
-    rows, files = len(documents_of(application.id)), stored_files(app)
-    response = upload(owner, application.id, "other", big, "second.pdf")
-    assert response.status_code == 400
-    assert field_error(text_of(response), "file") == (
+    assert_refused_and_nothing_saved(app, owner, application.id, ("other", big, "second.pdf"), (
         "The documents of an application may take at most 1000 bytes together, and this file would take them "
-        "over that. Remove a document that is no longer needed first; nothing was saved.")
-    assert len(documents_of(application.id)) == rows and stored_files(app) == files
+        "over that. Remove a document that is no longer needed first; nothing was saved."))
 
     # A removed document's size no longer counts.
     (first,) = _current(application.id)
@@ -101,13 +102,9 @@ def test_removing_and_uploading_again_cannot_fill_the_disk(app, draft, monkeypat
         assert upload(owner, application.id, "cv", big, f"cv-{number}.pdf").status_code == 302  # replaces
         (current,) = _current(application.id)
         post(owner, f"/applications/{application.id}/documents/{current.id}/delete")
-    rows, files = len(documents_of(application.id)), stored_files(app)
-    response = upload(owner, application.id, "cv", big, "cv-again.pdf")
-    assert response.status_code == 400
-    assert field_error(text_of(response), "file") == (
+    assert_refused_and_nothing_saved(app, owner, application.id, ("cv", big, "cv-again.pdf"), (
         "Every earlier version of this application's documents is kept, and with this file they would take more "
-        "than 2.4 KB. Contact the office; nothing was saved.")
-    assert len(documents_of(application.id)) == rows and stored_files(app) == files
+        "than 2.4 KB. Contact the office; nothing was saved."))
 
 
 def test_the_kept_limit_defaults_to_three_times_the_quota():
