@@ -1,5 +1,6 @@
 # make run  — serve http://127.0.0.1:5000 on SQLite with demo data
 # make test — run the test suite (TEST_DATABASE_URL selects another database)
+# make lint — ruff: the lint rules and the formatting (pyproject.toml)
 # make translations — extract messages, update the ru and tg catalogues, compile them
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ CATALOGUES := irflow/translations
 BABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --ignore-dirs '.* __pycache__' \
 	--project irflow --copyright-holder irflow -o $(CATALOGUES)/messages.pot .
 
-.PHONY: run test db seed clean translations compile-translations
+.PHONY: run test lint db seed clean translations compile-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,10 @@ run: db
 
 test: $(VENV)/.dev compile-translations
 	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -23,6 +23,7 @@ allocations only; the prepared rows of the bare writers exist before tracing sta
 the growth of the peak resident set size (VmHWM) of a fresh child process over the same
 work, after a warm-up on a 50-row call.
 """
+
 import argparse
 import csv
 import gc
@@ -47,13 +48,16 @@ import sqlalchemy as sa  # noqa: E402
 import xlsxwriter  # noqa: E402
 
 from irflow import create_app  # noqa: E402
-from irflow.config import TestConfig, database_url as sqlalchemy_url  # noqa: E402
+from irflow.config import TestConfig  # noqa: E402
+from irflow.config import database_url as sqlalchemy_url  # noqa: E402
 from irflow.exports.queries import export_scope, selected_participant_rows  # noqa: E402
 from irflow.extensions import db  # noqa: E402
 from irflow.models import Application, Call, CallPlace, Faculty, Partner, Program, User  # noqa: E402
 from irflow.models.base import utcnow  # noqa: E402
 from irflow.services.spreadsheets import (  # noqa: E402
-    SELECTED_PARTICIPANT_COLUMNS, WORKBOOK_OPTIONS, headers,
+    SELECTED_PARTICIPANT_COLUMNS,
+    WORKBOOK_OPTIONS,
+    headers,
 )
 from irflow.workflow.states import HOLDING_STATES  # noqa: E402
 
@@ -61,18 +65,47 @@ MEASURES = ("irflow_xlsx", "bare_xlsx", "irflow_csv", "bare_csv")
 LABELS = {"irflow_xlsx": "irflow XLSX", "bare_xlsx": "bare XLSX", "irflow_csv": "irflow CSV", "bare_csv": "bare CSV"}
 WARM_UP_ROWS = 50
 NATIVE_NAMES = (
-    "Раҳимов Алишер Ҷамшедович", "Назарова Мадина Ҳасановна", "Каримов Фаридун Шодиевич",
-    "Шарипова Зарина Қодировна", "Ғафуров Бобоҷон Исмоилович", "Юсупова Нигина Ӯктамовна",
+    "Раҳимов Алишер Ҷамшедович",
+    "Назарова Мадина Ҳасановна",
+    "Каримов Фаридун Шодиевич",
+    "Шарипова Зарина Қодировна",
+    "Ғафуров Бобоҷон Исмоилович",
+    "Юсупова Нигина Ӯктамовна",
 )
 LATIN_NAMES = (
-    "RAKHIMOV ALISHER", "NAZAROVA MADINA", "KARIMOV FARIDUN", "SHARIPOVA ZARINA", "GAFUROV BOBOJON",
+    "RAKHIMOV ALISHER",
+    "NAZAROVA MADINA",
+    "KARIMOV FARIDUN",
+    "SHARIPOVA ZARINA",
+    "GAFUROV BOBOJON",
     "YUSUPOVA NIGINA",
 )
-COUNTRIES = ("DE", "FR", "IT", "ES", "PL", "LT", "LV", "TR", "KR", "CN", "JP", "KZ", "UZ", "KG", "AT", "CZ",
-             "HU", "PT", "NL", "GB")
+COUNTRIES = (
+    "DE",
+    "FR",
+    "IT",
+    "ES",
+    "PL",
+    "LT",
+    "LV",
+    "TR",
+    "KR",
+    "CN",
+    "JP",
+    "KZ",
+    "UZ",
+    "KG",
+    "AT",
+    "CZ",
+    "HU",
+    "PT",
+    "NL",
+    "GB",
+)
 
 
 # --- set-up ------------------------------------------------------------------------------
+
 
 def make_app(database_url, upload_folder):
     class BenchConfig(TestConfig):
@@ -97,18 +130,29 @@ def seed(app, tag, row_counts):
     now = utcnow()
     with app.app_context():
         session = db.session
-        faculty_ids = session.scalars(sa.insert(Faculty).returning(Faculty.id, sort_by_parameter_order=True), [
-            {"name": f"Bench {tag} факултет {n}", "code": f"B{tag[:8]}{n}"} for n in range(8)
-        ]).all()
-        program_id = session.scalar(sa.insert(Program).returning(Program.id), [
-            {"name": f"Bench {tag} Erasmus+ KA171", "kind": "erasmus_plus", "published": True}
-        ])
-        partner_ids = session.scalars(sa.insert(Partner).returning(Partner.id, sort_by_parameter_order=True), [
-            {"name": f"Bench {tag} University {n}", "country": country, "city": "City", "kind": "university"}
-            for n, country in enumerate(COUNTRIES)
-        ]).all()
-        head = User(email=f"bench-{tag}-head@example.org", password_hash="-", full_name_native="Сардор",
-                    full_name_latin="HEAD", category="staff", locale="en")
+        faculty_ids = session.scalars(
+            sa.insert(Faculty).returning(Faculty.id, sort_by_parameter_order=True),
+            [{"name": f"Bench {tag} факултет {n}", "code": f"B{tag[:8]}{n}"} for n in range(8)],
+        ).all()
+        program_id = session.scalar(
+            sa.insert(Program).returning(Program.id),
+            [{"name": f"Bench {tag} Erasmus+ KA171", "kind": "erasmus_plus", "published": True}],
+        )
+        partner_ids = session.scalars(
+            sa.insert(Partner).returning(Partner.id, sort_by_parameter_order=True),
+            [
+                {"name": f"Bench {tag} University {n}", "country": country, "city": "City", "kind": "university"}
+                for n, country in enumerate(COUNTRIES)
+            ],
+        ).all()
+        head = User(
+            email=f"bench-{tag}-head@example.org",
+            password_hash="-",
+            full_name_native="Сардор",
+            full_name_latin="HEAD",
+            category="staff",
+            locale="en",
+        )
         head.set_roles(["head"])
         session.add(head)
         session.flush()
@@ -117,40 +161,70 @@ def seed(app, tag, row_counts):
         states = sorted(HOLDING_STATES)
         calls = {}
         for count in sorted(set(row_counts) | {WARM_UP_ROWS}):
-            call_id = session.scalar(sa.insert(Call).returning(Call.id), [{
-                "program_id": program_id, "title": f"Bench {tag} call of {count} participants",
-                "mobility_type": "study", "eligible_categories": ["bachelor", "master"],
-                "required_document_kinds": [], "academic_year": "2099/2100",
-                "opens_at": now - timedelta(days=60), "closes_at": now - timedelta(days=30), "published": True,
-            }])
-            place_ids = session.scalars(sa.insert(CallPlace).returning(CallPlace.id, sort_by_parameter_order=True), [
-                {"call_id": call_id, "partner_id": partner_id, "places": count, "months": 3 + n % 7}
-                for n, partner_id in enumerate(partner_ids)
-            ]).all()
-            user_ids = session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), [
-                {
-                    "email": f"bench-{tag}-{count}-{n}@example.org", "password_hash": "-",
-                    "session_token": f"bench-{tag}-{count}-{n}",
-                    # Every 97th name tries a formula: the escaping is on the measured path.
-                    "full_name_native": ('=HYPERLINK("http://evil.example","x")' if n % 97 == 0
-                                         else NATIVE_NAMES[n % len(NATIVE_NAMES)]),
-                    "full_name_latin": f"{LATIN_NAMES[n % len(LATIN_NAMES)]} {n:06d}",
-                    "category": ("bachelor", "master", "phd", "teacher", "staff")[n % 5],
-                    "faculty_id": faculty_ids[n % len(faculty_ids)],
-                    "phone": f"+992 92 {n:07d}", "locale": "tg",
-                }
-                for n in range(count)
-            ]).all()
-            session.execute(sa.insert(Application), [
-                {
-                    "call_id": call_id, "applicant_id": user_id, "faculty_id": faculty_ids[n % len(faculty_ids)],
-                    "state": states[n % len(states)], "version": 1,
-                    "planned_start": date(2100, 2, 1), "planned_end": date(2100, 6, 30),
-                    "allocated_place_id": place_ids[n % len(place_ids)],
-                    "total_score": Decimal(10000 - n % 5000) / 100, "rank": n + 1, "submitted_at": now,
-                }
-                for n, user_id in enumerate(user_ids)
-            ])
+            call_id = session.scalar(
+                sa.insert(Call).returning(Call.id),
+                [
+                    {
+                        "program_id": program_id,
+                        "title": f"Bench {tag} call of {count} participants",
+                        "mobility_type": "study",
+                        "eligible_categories": ["bachelor", "master"],
+                        "required_document_kinds": [],
+                        "academic_year": "2099/2100",
+                        "opens_at": now - timedelta(days=60),
+                        "closes_at": now - timedelta(days=30),
+                        "published": True,
+                    }
+                ],
+            )
+            place_ids = session.scalars(
+                sa.insert(CallPlace).returning(CallPlace.id, sort_by_parameter_order=True),
+                [
+                    {"call_id": call_id, "partner_id": partner_id, "places": count, "months": 3 + n % 7}
+                    for n, partner_id in enumerate(partner_ids)
+                ],
+            ).all()
+            user_ids = session.scalars(
+                sa.insert(User).returning(User.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "email": f"bench-{tag}-{count}-{n}@example.org",
+                        "password_hash": "-",
+                        "session_token": f"bench-{tag}-{count}-{n}",
+                        # Every 97th name tries a formula: the escaping is on the measured path.
+                        "full_name_native": (
+                            '=HYPERLINK("http://evil.example","x")'
+                            if n % 97 == 0
+                            else NATIVE_NAMES[n % len(NATIVE_NAMES)]
+                        ),
+                        "full_name_latin": f"{LATIN_NAMES[n % len(LATIN_NAMES)]} {n:06d}",
+                        "category": ("bachelor", "master", "phd", "teacher", "staff")[n % 5],
+                        "faculty_id": faculty_ids[n % len(faculty_ids)],
+                        "phone": f"+992 92 {n:07d}",
+                        "locale": "tg",
+                    }
+                    for n in range(count)
+                ],
+            ).all()
+            session.execute(
+                sa.insert(Application),
+                [
+                    {
+                        "call_id": call_id,
+                        "applicant_id": user_id,
+                        "faculty_id": faculty_ids[n % len(faculty_ids)],
+                        "state": states[n % len(states)],
+                        "version": 1,
+                        "planned_start": date(2100, 2, 1),
+                        "planned_end": date(2100, 6, 30),
+                        "allocated_place_id": place_ids[n % len(place_ids)],
+                        "total_score": Decimal(10000 - n % 5000) / 100,
+                        "rank": n + 1,
+                        "submitted_at": now,
+                    }
+                    for n, user_id in enumerate(user_ids)
+                ],
+            )
             calls[count] = call_id
         session.commit()
     return calls, head_token
@@ -185,6 +259,7 @@ def prepared_rows(app, call_id, head_token):
 
 
 # --- the four measured pieces of work -----------------------------------------------------
+
 
 def run_route(client, path):
     response = client.get(path)
@@ -260,11 +335,23 @@ def maxrss_kib():
 def child_rss_growth(measure, database_url, call_id, warm_up_call_id, head_token):
     """(peak RSS before, after) in KiB of a fresh process doing `measure` once after a warm-up."""
     output = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps({
-            "measure": measure, "database_url": database_url, "call_id": call_id,
-            "warm_up_call_id": warm_up_call_id, "head_token": head_token,
-        })],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            json.dumps(
+                {
+                    "measure": measure,
+                    "database_url": database_url,
+                    "call_id": call_id,
+                    "warm_up_call_id": warm_up_call_id,
+                    "head_token": head_token,
+                }
+            ),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     before, after = output.strip().splitlines()[-1].split()
     return int(before), int(after)
@@ -286,6 +373,7 @@ def child(arguments):
 
 # --- report ------------------------------------------------------------------------------
 
+
 def measure_all(app, database_url, calls, counts, head_token, repeat, with_rss):
     """Per row count: the four measures' timed runs interleaved (a busy machine then slows
     them alike), the best run of each kept; then a traced run each; then the child processes."""
@@ -306,45 +394,65 @@ def measure_all(app, database_url, calls, counts, head_token, repeat, with_rss):
                 cpu_times[measure].append(time.process_time() - cpu_start)
         for measure, work in works.items():
             seconds, cpu_seconds, peak = min(times[measure]), min(cpu_times[measure]), traced_peak(work)
-            rss = (child_rss_growth(measure, database_url, calls[count], calls[WARM_UP_ROWS], head_token)
-                   if with_rss else None)
+            rss = (
+                child_rss_growth(measure, database_url, calls[count], calls[WARM_UP_ROWS], head_token)
+                if with_rss
+                else None
+            )
             results[count, measure] = (seconds, cpu_seconds, peak, rss)
-            print(f"  {count:>7,} rows  {LABELS[measure]:<12} {seconds:8.3f} s  (CPU {cpu_seconds:.3f} s)"
-                  f"   peak {peak / 1024:8.0f} KiB"
-                  + (f"   maxrss {rss[0]:,} -> {rss[1]:,} KiB" if rss is not None else ""), file=sys.stderr)
+            print(
+                f"  {count:>7,} rows  {LABELS[measure]:<12} {seconds:8.3f} s  (CPU {cpu_seconds:.3f} s)"
+                f"   peak {peak / 1024:8.0f} KiB"
+                + (f"   maxrss {rss[0]:,} -> {rss[1]:,} KiB" if rss is not None else ""),
+                file=sys.stderr,
+            )
         del works
     return results
 
 
 def print_table(results, database, repeat):
     counts = sorted({count for count, _ in results})
-    print(f"\nDatabase: {database}; time = best of {repeat}; tracemalloc peak = Python allocations during "
-          "the export; peak RSS = VmHWM of a fresh process after the export, its growth = over the "
-          "peak after a warm-up on a 50-row call\n")
-    print("| rows | writer | wall time (s) | CPU time (s) | rows/s | tracemalloc peak (KiB) | peak RSS (KiB) "
-          "| its growth (KiB) |")
+    print(
+        f"\nDatabase: {database}; time = best of {repeat}; tracemalloc peak = Python allocations during "
+        "the export; peak RSS = VmHWM of a fresh process after the export, its growth = over the "
+        "peak after a warm-up on a 50-row call\n"
+    )
+    print(
+        "| rows | writer | wall time (s) | CPU time (s) | rows/s | tracemalloc peak (KiB) | peak RSS (KiB) "
+        "| its growth (KiB) |"
+    )
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for count in counts:
         for measure in MEASURES:
             seconds, cpu_seconds, peak, rss = results[count, measure]
-            print(f"| {count:,} | {LABELS[measure]} | {seconds:.3f} | {cpu_seconds:.3f} | {count / seconds:,.0f} | "
-                  f"{peak / 1024:,.0f} | " + ("| |" if rss is None else f"{rss[1]:,} | {rss[1] - rss[0]:,} |"))
+            print(
+                f"| {count:,} | {LABELS[measure]} | {seconds:.3f} | {cpu_seconds:.3f} | {count / seconds:,.0f} | "
+                f"{peak / 1024:,.0f} | " + ("| |" if rss is None else f"{rss[1]:,} | {rss[1] - rss[0]:,} |")
+            )
     print("\n| rows | irflow XLSX / bare XLSX: wall time | CPU time | irflow CSV / bare CSV: wall time | CPU time |")
     print("| ---: | ---: | ---: | ---: | ---: |")
     for count in counts:
-        ratios = [results[count, irflow][index] / results[count, bare][index]
-                  for irflow, bare in (("irflow_xlsx", "bare_xlsx"), ("irflow_csv", "bare_csv")) for index in (0, 1)]
+        ratios = [
+            results[count, irflow][index] / results[count, bare][index]
+            for irflow, bare in (("irflow_xlsx", "bare_xlsx"), ("irflow_csv", "bare_csv"))
+            for index in (0, 1)
+        ]
         print(f"| {count:,} | " + " | ".join(f"{ratio:.2f}" for ratio in ratios) + " |")
     if len(counts) > 1:
         low, high = counts[0], counts[-1]
-        print(f"\nPeak memory at {high:,} rows / at {low:,} rows (tracemalloc): " + ", ".join(
-            f"{LABELS[measure]} {results[high, measure][2] / results[low, measure][2]:.2f}x" for measure in MEASURES))
+        print(
+            f"\nPeak memory at {high:,} rows / at {low:,} rows (tracemalloc): "
+            + ", ".join(
+                f"{LABELS[measure]} {results[high, measure][2] / results[low, measure][2]:.2f}x" for measure in MEASURES
+            )
+        )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, action="append",
-                        help="participants in the call (repeatable; default 2000 and 10000)")
+    parser.add_argument(
+        "--rows", type=int, action="append", help="participants in the call (repeatable; default 2000 and 10000)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (the best counts)")
     parser.add_argument("--no-rss", action="store_true", help="skip the child processes measuring peak RSS")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -355,10 +463,16 @@ def main():
     counts = sorted(set(arguments.rows or (2000, 10000)))
 
     with tempfile.TemporaryDirectory(prefix="irflow-bench-") as workdir:
-        database_url = (os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-                        or f"sqlite:///{workdir}/bench.sqlite3")
-        database = ("a temporary SQLite file" if database_url.endswith("/bench.sqlite3") else
-                    sa.engine.make_url(sqlalchemy_url(database_url)).render_as_string(hide_password=True))
+        database_url = (
+            os.environ.get("TEST_DATABASE_URL")
+            or os.environ.get("DATABASE_URL")
+            or f"sqlite:///{workdir}/bench.sqlite3"
+        )
+        database = (
+            "a temporary SQLite file"
+            if database_url.endswith("/bench.sqlite3")
+            else sa.engine.make_url(sqlalchemy_url(database_url)).render_as_string(hide_password=True)
+        )
         print(f"Database: {database}", file=sys.stderr)
         app = make_app(database_url, os.path.join(workdir, "uploads"))
         migrate(app)
@@ -367,8 +481,7 @@ def main():
         calls, head_token = seed(app, tag, counts)
         print(f"Inserted {sum(calls):,} participants in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         try:
-            results = measure_all(app, database_url, calls, counts, head_token, arguments.repeat,
-                                  not arguments.no_rss)
+            results = measure_all(app, database_url, calls, counts, head_token, arguments.repeat, not arguments.no_rss)
         finally:
             clean_up(app, tag, calls.values())
             with app.app_context():

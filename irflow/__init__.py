@@ -1,9 +1,11 @@
 """irflow: outgoing academic mobility for an International Relations Department."""
+
 import os
 from contextlib import contextmanager
 
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext as _, ngettext, refresh
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext, refresh
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -53,6 +55,7 @@ def create_app(config=None):
     _register_headers_and_static_files(app)
 
     from .cli import register_cli
+
     register_cli(app)
     return app
 
@@ -75,8 +78,9 @@ def _sqlite_connection_setup(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
         # Its own lower() folds ASCII only; searches must find Cyrillic and Tajik names too.
-        dbapi_connection.create_function("lower", 1, lambda value: value.lower() if isinstance(value, str) else value,
-                                         deterministic=True)
+        dbapi_connection.create_function(
+            "lower", 1, lambda value: value.lower() if isinstance(value, str) else value, deterministic=True
+        )
 
 
 def _init_extensions(app):
@@ -176,9 +180,14 @@ def _register_template_helpers(app):
     def labels():
         return {
             "current_locale_code": lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
-            "CATEGORIES": CATEGORIES, "DOCUMENT_KINDS": DOCUMENT_KINDS, "LOCALES": LOCALES,
-            "MOBILITY_TYPES": MOBILITY_TYPES, "PARTNER_KINDS": PARTNER_KINDS,
-            "PROGRAM_KINDS": PROGRAM_KINDS, "ROLES": ROLES, "STATE_LABELS": STATE_LABELS,
+            "CATEGORIES": CATEGORIES,
+            "DOCUMENT_KINDS": DOCUMENT_KINDS,
+            "LOCALES": LOCALES,
+            "MOBILITY_TYPES": MOBILITY_TYPES,
+            "PARTNER_KINDS": PARTNER_KINDS,
+            "PROGRAM_KINDS": PROGRAM_KINDS,
+            "ROLES": ROLES,
+            "STATE_LABELS": STATE_LABELS,
         }
 
 
@@ -218,14 +227,14 @@ def _register_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, _("The form has expired"),
-                            _("The form could not be accepted. Go back, reload the page and try again."))
+        return render_error(
+            400, _("The form has expired"), _("The form could not be accepted. Go back, reload the page and try again.")
+        )
 
     @app.errorhandler(StaleDataError)
     def stale(error):
         db.session.rollback()
-        flash(_("This record was changed by someone else. Nothing was saved; please check and try again."),
-              "warning")
+        flash(_("This record was changed by someone else. Nothing was saved; please check and try again."), "warning")
         return redirect(_safe_back_url())
 
     messages = {
@@ -233,13 +242,16 @@ def _register_error_handlers(app):
         403: (lambda: _("Not allowed"), lambda: _("You do not have permission to see this page.")),
         404: (lambda: _("Not found"), lambda: _("There is nothing here, or you may not see it.")),
         405: (lambda: _("Not allowed"), lambda: _("This address does not accept that kind of request.")),
-        413: (lambda: _("File too large"),
-              lambda: _("The upload is larger than the %(size)s MB allowed. Nothing was saved; "
-                        "choose a smaller file and try again.",
-                        size=format_decimal(round(app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), 1)))),
+        413: (
+            lambda: _("File too large"),
+            lambda: _(
+                "The upload is larger than the %(size)s MB allowed. Nothing was saved; "
+                "choose a smaller file and try again.",
+                size=format_decimal(round(app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), 1)),
+            ),
+        ),
         429: (lambda: _("Too many attempts"), lambda: _("Please wait a little and try again.")),
-        500: (lambda: _("Something went wrong"),
-              lambda: _("The error has been logged. Please try again later.")),
+        500: (lambda: _("Something went wrong"), lambda: _("The error has been logged. Please try again later.")),
     }
 
     def make_handler(code):
@@ -248,6 +260,7 @@ def _register_error_handlers(app):
                 db.session.rollback()
             title, message = messages[code]
             return render_error(code, title(), message())
+
         return handler
 
     for code in messages:

@@ -9,6 +9,7 @@
 - last resort: a DataError the database still raises (a value it cannot store or compare)
   is a 400, not a 500; the fixes above are meant to leave it nothing to catch.
 """
+
 import builtins
 
 from flask import current_app, request
@@ -27,8 +28,13 @@ class StorableIntegerConverter(IntegerConverter):
     """`int` in URL rules: 0 .. 2**31-1 (PostgreSQL `integer`)."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min,
-                         max=MAX_INTEGER if max is None else builtins.min(max, MAX_INTEGER), signed=signed)
+        super().__init__(
+            map,
+            fixed_digits=fixed_digits,
+            min=min,
+            max=MAX_INTEGER if max is None else builtins.min(max, MAX_INTEGER),
+            signed=signed,
+        )
 
 
 def page_number():

@@ -1,15 +1,16 @@
 """Commands: `flask --app wsgi seed-demo`, `flask --app wsgi create-user EMAIL --role ROLE`."""
+
 from datetime import timedelta
 
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from . import seed_data
 from .auth.passwords import hash_password, password_problems
 from .extensions import db
 from .models import Call, CallPlace, Criterion, Faculty, Partner, Program, User
 from .models.base import CATEGORIES, ROLES, utcnow
-from . import seed_data
 from .reports.reminders import send_reminders_command
 from .selection.cli import expire_offers_command
 from .services import backup_cli
@@ -52,21 +53,28 @@ def seed_demo(if_empty):
     else:
         created = _seed(with_demo_users=development)
         db.session.commit()
-        click.echo(f"Seeded demo data: {created} new rows." if created else "Demo data already present; nothing created.")
+        click.echo(
+            f"Seeded demo data: {created} new rows." if created else "Demo data already present; nothing created."
+        )
     if development:
         click.echo("\nDemo logins (development only):")
         for email, *_rest, roles in seed_data.DEMO_USERS:
             click.echo(f"  {email:<28} {_demo_password(email):<32} {', '.join(roles) or 'applicant'}")
         return
     # Outside development no account with a published e-mail and password may exist.
-    click.echo("No demo accounts outside development: create real ones with "
-               "`flask --app wsgi create-user EMAIL --role ROLE`.")
+    click.echo(
+        "No demo accounts outside development: create real ones with `flask --app wsgi create-user EMAIL --role ROLE`."
+    )
     active_demo_accounts = db.session.scalars(
         db.select(User.email).where(User.email.in_([row[0] for row in seed_data.DEMO_USERS]), User.active.is_(True))
     ).all()
     if active_demo_accounts:
-        click.echo("Warning: demo accounts are active: " + ", ".join(sorted(active_demo_accounts))
-                   + ". Deactivate them on the Users page (/admin/users).", err=True)
+        click.echo(
+            "Warning: demo accounts are active: "
+            + ", ".join(sorted(active_demo_accounts))
+            + ". Deactivate them on the Users page (/admin/users).",
+            err=True,
+        )
 
 
 def _seed(with_demo_users):
@@ -77,8 +85,9 @@ def _seed(with_demo_users):
         created += new
     partners = {}
     for name, country, city, kind, website in seed_data.PARTNERS:
-        partners[name], new = _get_or_create(Partner, {"name": name}, country=country, city=city, kind=kind,
-                                             website=website)
+        partners[name], new = _get_or_create(
+            Partner, {"name": name}, country=country, city=city, kind=kind, website=website
+        )
         created += new
     programs = {}
     for name, kind, funder in seed_data.PROGRAMS:
@@ -87,9 +96,14 @@ def _seed(with_demo_users):
     users = {}
     for email, native, latin, category, faculty_code, roles in seed_data.DEMO_USERS if with_demo_users else ():
         user, new = _get_or_create(
-            User, {"email": email}, password_hash=hash_password(_demo_password(email)),
-            full_name_native=native, full_name_latin=latin, category=category,
-            faculty=faculties.get(faculty_code), locale="en",
+            User,
+            {"email": email},
+            password_hash=hash_password(_demo_password(email)),
+            full_name_native=native,
+            full_name_latin=latin,
+            category=category,
+            faculty=faculties.get(faculty_code),
+            locale="en",
         )
         if new:
             user.set_roles(roles)
@@ -111,24 +125,39 @@ def _seed_calls(programs, partners, examiner):
             program=programs["Erasmus+ KA171 International Credit Mobility"],
             title=f"Erasmus+ KA171 semester exchange for students, {academic_year}",
             description="A semester of study at a European partner university with full recognition "
-                        "of credits. A grant covers travel and living costs.",
-            mobility_type="study", eligible_categories=["bachelor", "master"],
+            "of credits. A grant covers travel and living costs.",
+            mobility_type="study",
+            eligible_categories=["bachelor", "master"],
             required_document_kinds=["cv", "motivation_letter", "transcript", "passport"],
-            min_months=4, max_months=6, minimum_total_score=60, grade_scale=5,
-            hosts=(("Technische Universität Dresden", 2, 5), ("Humboldt University of Berlin", 1, 5),
-                   ("Adam Mickiewicz University, Poznań", 2, 5), ("Daugavpils University", 2, 5)),
+            min_months=4,
+            max_months=6,
+            minimum_total_score=60,
+            grade_scale=5,
+            hosts=(
+                ("Technische Universität Dresden", 2, 5),
+                ("Humboldt University of Berlin", 1, 5),
+                ("Adam Mickiewicz University, Poznań", 2, 5),
+                ("Daugavpils University", 2, 5),
+            ),
             criteria=(("English test", "test", 2), ("Interview", "test", 1), ("Average grade", "average_grade", 1)),
         ),
         dict(
             program=programs["Bilateral exchange with partner universities"],
             title=f"Teaching and research mobility to partner universities, {academic_year}",
             description="Short teaching or research visits of teachers, PhD candidates and staff to "
-                        "partner universities in Central Asia and Russia.",
-            mobility_type="teaching", eligible_categories=["teacher", "phd", "staff"],
+            "partner universities in Central Asia and Russia.",
+            mobility_type="teaching",
+            eligible_categories=["teacher", "phd", "staff"],
             required_document_kinds=["cv", "passport", "recommendation"],
-            min_months=1, max_months=2, minimum_total_score=50, grade_scale=5,
-            hosts=(("Osh State University", 2, 1), ("Al-Farabi Kazakh National University", 2, 1),
-                   ("Kazan Federal University", 1, 1)),
+            min_months=1,
+            max_months=2,
+            minimum_total_score=50,
+            grade_scale=5,
+            hosts=(
+                ("Osh State University", 2, 1),
+                ("Al-Farabi Kazakh National University", 2, 1),
+                ("Kazan Federal University", 1, 1),
+            ),
             criteria=(("Teaching plan", "test", 2), ("Interview", "test", 1)),
         ),
     )
@@ -136,16 +165,24 @@ def _seed_calls(programs, partners, examiner):
     for spec in calls:
         hosts, criteria = spec.pop("hosts"), spec.pop("criteria")
         call, new = _get_or_create(
-            Call, {"title": spec.pop("title")}, academic_year=academic_year,
-            opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=30),
-            test_at=now + timedelta(days=37), test_place="Main building, room 210",
-            published=True, **spec,
+            Call,
+            {"title": spec.pop("title")},
+            academic_year=academic_year,
+            opens_at=now - timedelta(days=10),
+            closes_at=now + timedelta(days=30),
+            test_at=now + timedelta(days=37),
+            test_place="Main building, room 210",
+            published=True,
+            **spec,
         )
         if new:
-            call.places = [CallPlace(partner=partners[name], places=places, months=months)
-                           for name, places, months in hosts]
-            call.criteria = [Criterion(name=name, source=source, weight=weight, position=index)
-                             for index, (name, source, weight) in enumerate(criteria)]
+            call.places = [
+                CallPlace(partner=partners[name], places=places, months=months) for name, places, months in hosts
+            ]
+            call.criteria = [
+                Criterion(name=name, source=source, weight=weight, position=index)
+                for index, (name, source, weight) in enumerate(criteria)
+            ]
             call.examiners = [examiner] if examiner is not None else []
             created += 1 + len(hosts) + len(criteria)
     return created
@@ -165,7 +202,7 @@ def create_user(email, roles, full_name_native, full_name_latin, category, facul
         # The check the registration form makes: notifications are sent to this address.
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
-        raise click.ClickException(f"{email} is not a valid e-mail address: {error}")
+        raise click.ClickException(f"{email} is not a valid e-mail address: {error}") from None
     if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
         raise click.ClickException(f"An account with the e-mail {email} already exists.")
     faculty = None
@@ -179,8 +216,14 @@ def create_user(email, roles, full_name_native, full_name_latin, category, facul
         if not problems:
             break
         click.echo(" ".join(problems), err=True)
-    user = User(email=email, password_hash=hash_password(password), full_name_native=full_name_native,
-                full_name_latin=full_name_latin, category=category, faculty=faculty)
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        full_name_native=full_name_native,
+        full_name_latin=full_name_latin,
+        category=category,
+        faculty=faculty,
+    )
     user.set_roles(roles)
     db.session.add(user)
     db.session.commit()

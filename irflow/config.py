@@ -3,6 +3,7 @@
 `IRFLOW_ENV` is `production` unless set; `make run` and the `.flaskenv` used by the
 `flask` command set `development`. Outside development a real SECRET_KEY is required.
 """
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -26,9 +27,9 @@ def _int(name, default):
 def database_url(url):
     """Let plain `postgresql://` URLs use psycopg 3, the driver irflow ships with."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -54,8 +55,9 @@ class Config:
     UPLOAD_MAX_BYTES_PER_APPLICATION = _int("UPLOAD_MAX_BYTES_PER_APPLICATION", 60 * 1024 * 1024)
     # Removed and replaced documents stay on disk for the office; this bounds all a participant
     # ever uploaded to one application, so upload-remove-upload cannot fill the disk.
-    UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION = _int("UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION",
-                                                 3 * UPLOAD_MAX_BYTES_PER_APPLICATION)
+    UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION = _int(
+        "UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION", 3 * UPLOAD_MAX_BYTES_PER_APPLICATION
+    )
 
     # `__Host-` cookies are refused by browsers unless Secure, Path=/ and without Domain:
     # nothing on another subdomain or path can set or shadow them.

@@ -7,6 +7,7 @@ validators, which may look the value up in the database): a NUL character, in te
 the name of an uploaded file, or a whole number beyond that range, stops the field's
 validation with an error.
 """
+
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
 from wtforms.validators import StopValidation

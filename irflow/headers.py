@@ -4,19 +4,33 @@ Pages get them from an after_request hook; static files are answered by WhiteNoi
 Flask sees the request (irflow/static_files.py), which calls `add_security_headers` too.
 """
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    # Bootstrap draws the select arrows, check marks and the menu icon as data: SVG images.
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
-))
-PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
-    "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
-    "magnetometer", "microphone", "midi", "payment", "usb",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        # Bootstrap draws the select arrows, check marks and the menu icon as data: SVG images.
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    )
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
 HSTS = "max-age=31536000; includeSubDomains"
 
 

@@ -7,6 +7,7 @@ translation at all. irflow's forms derive from `FlaskForm` and `Form` below: the
 those messages from irflow's own catalogues (the messages are listed at the end of this
 module for `pybabel extract`) and from WTForms' catalogue for any message not listed.
 """
+
 from flask_babel import get_translations, gettext, ngettext
 from flask_wtf import FlaskForm as _FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
@@ -48,11 +49,11 @@ def _wtforms_messages():  # pragma: no cover  (never called: read by `pybabel ex
     gettext("Not a valid choice.")
     gettext("Invalid Choice: could not coerce.")
     gettext("Invalid choice(s): one or more data inputs could not be coerced.")
-    ngettext("'%(value)s' is not a valid choice for this field.",
-             "'%(value)s' are not valid choices for this field.", 2)
+    ngettext(
+        "'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field.", 2
+    )
     gettext("Not a valid integer value.")
     gettext("Not a valid decimal value.")
     gettext("Not a valid date value.")
     gettext("Invalid input.")
-    ngettext("Field cannot be longer than %(max)d character.",
-             "Field cannot be longer than %(max)d characters.", 2)
+    ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 2)

@@ -2,6 +2,7 @@
 
 `lower()` folds Cyrillic on PostgreSQL, and on SQLite too because create_app replaces
 SQLite's ASCII-only lower() with Python's str.lower on every connection."""
+
 import sqlalchemy as sa
 
 

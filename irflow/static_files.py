@@ -12,6 +12,7 @@ When the build folder cannot be written (a cron or restore user without the righ
 it, a read-only file system), the files are served as they are from irflow/static, under
 their plain names and kept briefly: slower, but every `flask` command still starts.
 """
+
 import hashlib
 import logging
 import os
@@ -88,15 +89,18 @@ def _fill(staging, source, manifest):
         compressed = compressor.compress(str(plain)) if compressor.should_compress(name) else []
         shutil.copyfile(plain, staging / versioned)
         for compressed_path in compressed:
-            suffix = compressed_path[len(str(plain)):]
+            suffix = compressed_path[len(str(plain)) :]
             shutil.copyfile(compressed_path, str(staging / versioned) + suffix)
 
 
 def _prune(build_root, keep):
-    builds = [path for path in build_root.iterdir()
-              if path.is_dir() and not path.name.startswith(STAGING_PREFIX) and path != keep]
+    builds = [
+        path
+        for path in build_root.iterdir()
+        if path.is_dir() and not path.name.startswith(STAGING_PREFIX) and path != keep
+    ]
     builds.sort(key=lambda path: path.stat().st_mtime, reverse=True)
-    for old in builds[BUILDS_KEPT - 1:]:
+    for old in builds[BUILDS_KEPT - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -122,8 +126,13 @@ def init_app(app):
         folder, manifest = build(app.static_folder, app.config["STATIC_BUILD_FOLDER"])
     except OSError as error:
         # Never keep the app (and every `flask` command) from starting over a cache of copies.
-        logger.warning("Static files served unbuilt from %s (no gzip, no versioned URLs): the build folder %s "
-                       "cannot be written: %s", app.static_folder, app.config["STATIC_BUILD_FOLDER"], error)
+        logger.warning(
+            "Static files served unbuilt from %s (no gzip, no versioned URLs): the build folder %s "
+            "cannot be written: %s",
+            app.static_folder,
+            app.config["STATIC_BUILD_FOLDER"],
+            error,
+        )
         folder, manifest = app.static_folder, {}
     prefix = app.static_url_path.rstrip("/") + "/"
     versioned_urls = {prefix + versioned for versioned in manifest.values()}
@@ -133,8 +142,14 @@ def init_app(app):
         if url in versioned_urls:
             headers["Cache-Control"] = VERSIONED_CACHE_CONTROL
 
-    app.wsgi_app = WhiteNoise(app.wsgi_app, root=str(folder), prefix=prefix, max_age=UNVERSIONED_MAX_AGE,
-                              allow_all_origins=False, add_headers_function=add_headers)
+    app.wsgi_app = WhiteNoise(
+        app.wsgi_app,
+        root=str(folder),
+        prefix=prefix,
+        max_age=UNVERSIONED_MAX_AGE,
+        allow_all_origins=False,
+        add_headers_function=add_headers,
+    )
 
     @app.url_defaults
     def versioned_static_url(endpoint, values):

@@ -8,6 +8,7 @@ The test body has its own app context and session; each request made with `clien
 runs in a fresh app context of its own, as in production, and the test's session is
 expired afterwards so that it reads what the request committed.
 """
+
 import contextvars
 import os
 import re

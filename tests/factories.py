@@ -5,6 +5,7 @@ guards of that state's outgoing triggers ask for (fields, choices, documents, sc
 allocated place, dates, report). Setting `state` directly is for building fixtures only:
 the application code changes state through workflow.fire() alone.
 """
+
 import hashlib
 import os
 import uuid
@@ -18,8 +19,18 @@ from flask import current_app
 
 from irflow.extensions import db
 from irflow.models import (
-    Application, ApplicationChoice, Call, CallPlace, Criterion, Document, Faculty, Partner,
-    Program, ReturnReport, Score, User,
+    Application,
+    ApplicationChoice,
+    Call,
+    CallPlace,
+    Criterion,
+    Document,
+    Faculty,
+    Partner,
+    Program,
+    ReturnReport,
+    Score,
+    User,
 )
 from irflow.models.base import utcnow
 from irflow.workflow.states import HOLDING_STATES
@@ -161,8 +172,13 @@ def add_document(application, kind, uploader=None):
     as missing)."""
     content = f"%PDF-{kind}-{uuid.uuid4()}".encode()
     document = Document(
-        application=application, kind=kind, original_name=f"{kind}.pdf", stored_name=uuid.uuid4().hex,
-        content_type="application/pdf", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+        application=application,
+        kind=kind,
+        original_name=f"{kind}.pdf",
+        stored_name=uuid.uuid4().hex,
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=uploader or application.applicant,
     )
     folder = current_app.config["UPLOAD_FOLDER"]
@@ -200,8 +216,14 @@ def application_in(state, examiner=None, **overrides):
         application.actual_departure = date.today() - timedelta(days=60)
     if state in ("returned", "report_submitted", "completed"):
         application.actual_return = date.today() - timedelta(days=2)
-        db.session.add(ReturnReport(application=application, activities="Courses and a lab project.",
-                                    results="30 ECTS passed.", credits_recognised=Decimal(30)))
+        db.session.add(
+            ReturnReport(
+                application=application,
+                activities="Courses and a lab project.",
+                results="30 ECTS passed.",
+                credits_recognised=Decimal(30),
+            )
+        )
         add_document(application, "certificate_of_attendance")
         if application.call.mobility_type == "study":
             add_document(application, "transcript_of_records")
@@ -214,8 +236,13 @@ def application_in(state, examiner=None, **overrides):
 ALLOWED_KINDS = ("owner", "coordinator", "examiner", "head", "admin", "system")
 # People close to an application who must never act on it.
 OUTSIDER_KINDS = (
-    "other_applicant", "other_coordinator", "other_examiner",
-    "inactive_coordinator", "inactive_examiner", "inactive_head", "inactive_admin",
+    "other_applicant",
+    "other_coordinator",
+    "other_examiner",
+    "inactive_coordinator",
+    "inactive_examiner",
+    "inactive_head",
+    "inactive_admin",
 )
 
 

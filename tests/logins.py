@@ -1,4 +1,5 @@
 """Logins for tests that need a browser of their own, as a real login would make them."""
+
 from irflow.auth.sessions import start_session
 from irflow.extensions import db
 

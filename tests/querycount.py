@@ -1,4 +1,5 @@
 """Counting SQL statements, for the tests that prove a page's query count is constant."""
+
 from contextlib import contextmanager
 
 import sqlalchemy as sa

@@ -1,4 +1,5 @@
 """User administration over HTTP: who may reach it, search, roles, faculties, activation."""
+
 import re
 from html import unescape
 
@@ -92,9 +93,14 @@ def test_a_deactivated_admin_is_refused(app, client, login_as):
     assert client.get("/admin/users").status_code == 302
 
 
-@pytest.mark.parametrize("method, suffix, data", [
-    ("get", "", None), ("post", "", {"roles": ["head"]}), ("post", "/active", {"active": "0"}),
-])
+@pytest.mark.parametrize(
+    ("method", "suffix", "data"),
+    [
+        ("get", "", None),
+        ("post", "", {"roles": ["head"]}),
+        ("post", "/active", {"active": "0"}),
+    ],
+)
 def test_unknown_user_is_404(client, login_as, method, suffix, data):
     admin = UserFactory(roles=["admin"])
     login_as(admin)
@@ -112,20 +118,41 @@ def test_admin_link_in_navigation_only_for_admins(client, login_as):
 
 # --- the list -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def people():
     physics = FacultyFactory(name="Faculty of Physics and Engineering")
     return {
-        "admin": UserFactory(email="root@example.org", full_name_latin="SYSTEM ADMINISTRATOR",
-                             full_name_native="Администратор", roles=["admin"]),
-        "coordinator": UserFactory(email="karimov@ksu.tj", full_name_latin="KARIMOV FARRUKH",
-                                   full_name_native="Каримов Фаррух", roles=["coordinator"]),
-        "examiner": UserFactory(email="nazarova@ksu.tj", full_name_latin="NAZAROVA MALIKA",
-                                full_name_native="Назарова Малика", roles=["examiner", "coordinator"]),
-        "student": UserFactory(email="rahimov@student.ksu.tj", full_name_latin="RAHIMOV ALISHER",
-                               full_name_native="Раҳимов Алишер", faculty=physics),
-        "gone": UserFactory(email="old_user@student.ksu.tj", full_name_latin="SAIDOV ROSTAM",
-                            full_name_native="Саидов Рустам", active=False),
+        "admin": UserFactory(
+            email="root@example.org",
+            full_name_latin="SYSTEM ADMINISTRATOR",
+            full_name_native="Администратор",
+            roles=["admin"],
+        ),
+        "coordinator": UserFactory(
+            email="karimov@ksu.tj",
+            full_name_latin="KARIMOV FARRUKH",
+            full_name_native="Каримов Фаррух",
+            roles=["coordinator"],
+        ),
+        "examiner": UserFactory(
+            email="nazarova@ksu.tj",
+            full_name_latin="NAZAROVA MALIKA",
+            full_name_native="Назарова Малика",
+            roles=["examiner", "coordinator"],
+        ),
+        "student": UserFactory(
+            email="rahimov@student.ksu.tj",
+            full_name_latin="RAHIMOV ALISHER",
+            full_name_native="Раҳимов Алишер",
+            faculty=physics,
+        ),
+        "gone": UserFactory(
+            email="old_user@student.ksu.tj",
+            full_name_latin="SAIDOV ROSTAM",
+            full_name_native="Саидов Рустам",
+            active=False,
+        ),
     }
 
 
@@ -144,17 +171,17 @@ def test_list_shows_everyone_with_roles_and_status(client, login_as, people):
 
 
 SEARCHES = [
-    ("karimov", {"karimov@ksu.tj"}),               # Latin name, other case
+    ("karimov", {"karimov@ksu.tj"}),  # Latin name, other case
     ("Malika", {"nazarova@ksu.tj"}),
     ("STUDENT.KSU", {"rahimov@student.ksu.tj", "old_user@student.ksu.tj"}),  # e-mail, other case
     ("ksu.tj", {"karimov@ksu.tj", "nazarova@ksu.tj", "rahimov@student.ksu.tj", "old_user@student.ksu.tj"}),
-    ("  rahimov  ", {"rahimov@student.ksu.tj"}),   # spaces around
-    ("Раҳимов", {"rahimov@student.ksu.tj"}),        # native name as written
-    ("раҳимов", {"rahimov@student.ksu.tj"}),        # native name in lower case
-    ("КАРИМОВ", {"karimov@ksu.tj"}),                # native name in capitals
+    ("  rahimov  ", {"rahimov@student.ksu.tj"}),  # spaces around
+    ("Раҳимов", {"rahimov@student.ksu.tj"}),  # native name as written
+    ("раҳимов", {"rahimov@student.ksu.tj"}),  # native name in lower case
+    ("КАРИМОВ", {"karimov@ksu.tj"}),  # native name in capitals
     ("nobody", set()),
-    ("%", set()),                                  # not a wildcard
-    ("_", {"old_user@student.ksu.tj"}),            # not a wildcard either
+    ("%", set()),  # not a wildcard
+    ("_", {"old_user@student.ksu.tj"}),  # not a wildcard either
 ]
 
 
@@ -199,15 +226,22 @@ def test_list_is_paged(client, login_as):
 
 # --- roles and faculties --------------------------------------------------------------------
 
+
 def test_setting_roles_and_coordinated_faculties_persists(client, login_as, target):
     admin = UserFactory(roles=["admin"])
-    german, oriental, history = (FacultyFactory(name=name) for name in (
-        "Faculty of Germanic Languages", "Faculty of Oriental Languages", "Faculty of History and Law"))
+    german, oriental, history = (
+        FacultyFactory(name=name)
+        for name in ("Faculty of Germanic Languages", "Faculty of Oriental Languages", "Faculty of History and Law")
+    )
     login_as(admin)
 
-    response = client.post_form(f"/admin/users/{target.id}", {
-        "roles": ["coordinator", "examiner"], "coordinated_faculties": [str(german.id), str(history.id)],
-    })
+    response = client.post_form(
+        f"/admin/users/{target.id}",
+        {
+            "roles": ["coordinator", "examiner"],
+            "coordinated_faculties": [str(german.id), str(history.id)],
+        },
+    )
 
     assert response.status_code == 302
     assert roles_of(target.id) == {"coordinator", "examiner"}
@@ -221,8 +255,9 @@ def test_setting_roles_and_coordinated_faculties_persists(client, login_as, targ
     assert checked == {"coordinator", "examiner", str(german.id), str(history.id)}
 
     # Taking roles and faculties away persists too.
-    response = client.post_form(f"/admin/users/{target.id}", {"roles": ["examiner"],
-                                                               "coordinated_faculties": [str(oriental.id)]})
+    response = client.post_form(
+        f"/admin/users/{target.id}", {"roles": ["examiner"], "coordinated_faculties": [str(oriental.id)]}
+    )
     assert response.status_code == 302
     assert roles_of(target.id) == {"examiner"}
     db.session.refresh(target)
@@ -247,11 +282,14 @@ def test_new_roles_take_effect_in_the_users_open_session(app, client, login_as, 
     assert target_browser.get("/admin/users").status_code == 200
 
 
-@pytest.mark.parametrize("data", [
-    {"roles": ["wizard"]},
-    {"roles": ["coordinator"], "coordinated_faculties": ["999999"]},
-    {"roles": ["coordinator"], "coordinated_faculties": ["not-a-number"]},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"roles": ["wizard"]},
+        {"roles": ["coordinator"], "coordinated_faculties": ["999999"]},
+        {"roles": ["coordinator"], "coordinated_faculties": ["not-a-number"]},
+    ],
+)
 def test_unknown_roles_or_faculties_are_refused(client, login_as, target, data):
     login_as(UserFactory(roles=["admin"]))
     response = client.post_form(f"/admin/users/{target.id}", data)
@@ -286,6 +324,7 @@ def test_admin_may_remove_another_admins_role(client, login_as):
 
 
 # --- CSRF on the admin forms ----------------------------------------------------------------
+
 
 def test_role_form_without_csrf_token_is_refused(client, login_as, target):
     login_as(UserFactory(roles=["admin"]))

@@ -1,4 +1,5 @@
 """Every route that takes an id answers 404 to anyone who may not see the application."""
+
 import io
 
 import pytest
@@ -21,8 +22,12 @@ def _routes(application, document):
         ("download", "get", f"{base}/documents/{document.id}", None),
         ("delete", "post", f"{base}/documents/{document.id}/delete", {}),
         ("fire", "post", f"{base}/fire/withdraw", {"comment": "", "version": str(application.version)}),
-        ("fire staff", "post", f"{base}/fire/reject_eligibility",
-         {"comment": "No.", "version": str(application.version)}),
+        (
+            "fire staff",
+            "post",
+            f"{base}/fire/reject_eligibility",
+            {"comment": "No.", "version": str(application.version)},
+        ),
     ]
 
 

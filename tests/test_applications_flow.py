@@ -1,4 +1,5 @@
 """The applicant's way through irflow, and the coordinator's screening, over HTTP."""
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -9,27 +10,47 @@ from irflow.models import Application, Notification, TransitionLog, User
 from irflow.models.base import utcnow
 
 from .factories import (
-    PASSWORD, ApplicationFactory, CallFactory, FacultyFactory, UserFactory, add_document, application_in,
-    log_rows, stored_state,
+    PASSWORD,
+    ApplicationFactory,
+    CallFactory,
+    FacultyFactory,
+    UserFactory,
+    add_document,
+    application_in,
+    log_rows,
+    stored_state,
 )
 from .test_applications_helpers import (
-    PDF, PNG, client_for, edit_data, field_error, fire, follow, forget_csrf_token, post, text_of, upload,
+    PDF,
+    PNG,
+    client_for,
+    edit_data,
+    field_error,
+    fire,
+    follow,
+    forget_csrf_token,
+    post,
+    text_of,
+    upload,
 )
 
 
 def register(client, faculty, email="dilnoza@example.org", category="bachelor"):
-    response = client.post("/auth/register", data={
-        "csrf_token": client.csrf_token("/auth/register"),
-        "email": email,
-        "full_name_native": "Раҳимова Дилноза",
-        "full_name_latin": "RAHIMOVA DILNOZA",
-        "category": category,
-        "faculty_id": str(faculty.id),
-        "phone": "",
-        "locale": "en",
-        "password": PASSWORD,
-        "password_again": PASSWORD,
-    })
+    response = client.post(
+        "/auth/register",
+        data={
+            "csrf_token": client.csrf_token("/auth/register"),
+            "email": email,
+            "full_name_native": "Раҳимова Дилноза",
+            "full_name_latin": "RAHIMOVA DILNOZA",
+            "category": category,
+            "faculty_id": str(faculty.id),
+            "phone": "",
+            "locale": "en",
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+        },
+    )
     assert response.status_code == 302, text_of(response)
     forget_csrf_token(client)
     return db.session.scalar(db.select(User).where(User.email == email))
@@ -74,7 +95,7 @@ def test_register_apply_request_changes_resubmit_and_approve(app, client):
 
     staff = client_for(app, coordinator)
     page = text_of(staff.get(detail_url))
-    assert f'/applications/{application.id}/fire/request_changes' in page
+    assert f"/applications/{application.id}/fire/request_changes" in page
     assert "RAHIMOVA DILNOZA" in page
     response = fire(staff, application.id, "request_changes", comment="Add the grades of the last term.")
     assert response.status_code == 302
@@ -87,9 +108,12 @@ def test_register_apply_request_changes_resubmit_and_approve(app, client):
     assert "Add the grades of the last term." in page
     assert "Changes have been requested. Make them and resubmit by" in page
     form_page = text_of(client.get(f"{detail_url}/edit"))
-    assert "Add the grades of the last term." in form_page[form_page.index('id="change-request"'):]
-    response = post(client, f"{detail_url}/edit", edit_data(
-        application, motivation="Now with the grades of the last term.", average_grade="4.40"))
+    assert "Add the grades of the last term." in form_page[form_page.index('id="change-request"') :]
+    response = post(
+        client,
+        f"{detail_url}/edit",
+        edit_data(application, motivation="Now with the grades of the last term.", average_grade="4.40"),
+    )
     assert response.status_code == 302
     page = text_of(follow(client, fire(client, application.id, "resubmit")))
     assert "the application is now “Submitted”" in page
@@ -101,7 +125,9 @@ def test_register_apply_request_changes_resubmit_and_approve(app, client):
     assert application.motivation == "Now with the grades of the last term."
     rows = log_rows(application)
     assert [(row.trigger, row.actor_id) for row in rows] == [
-        ("submit", applicant.id), ("request_changes", coordinator.id), ("resubmit", applicant.id),
+        ("submit", applicant.id),
+        ("request_changes", coordinator.id),
+        ("resubmit", applicant.id),
         ("approve_eligibility", coordinator.id),
     ]
 
@@ -122,8 +148,12 @@ def test_reject_eligibility_needs_a_comment(app):
     assert stored_state(application) == before
     assert log_rows(application) == []
 
-    page = text_of(follow(coordinator, fire(coordinator, application.id, "reject_eligibility",
-                                            comment="Not enrolled in a degree programme.")))
+    page = text_of(
+        follow(
+            coordinator,
+            fire(coordinator, application.id, "reject_eligibility", comment="Not enrolled in a degree programme."),
+        )
+    )
     assert stored_state(application)[0] == "ineligible"
     assert "the application is now “Ineligible”" in page
     assert "Not enrolled in a degree programme." in page
@@ -133,13 +163,14 @@ def test_reject_eligibility_needs_a_comment(app):
 
 def test_the_comment_field_is_marked_required_where_the_transition_needs_one(app):
     application = application_in("submitted")
-    page = text_of(client_for(app, UserFactory(coordinates=[application.faculty])).get(
-        f"/applications/{application.id}"))
-    reject = page[page.index("fire/reject_eligibility"):]
-    reject = reject[:reject.index("</form>")]
-    assert "Comment (required)" in reject and "required" in reject[reject.index("<textarea"):]
-    approve = page[page.index("fire/approve_eligibility"):]
-    approve = approve[:approve.index("</form>")]
+    page = text_of(
+        client_for(app, UserFactory(coordinates=[application.faculty])).get(f"/applications/{application.id}")
+    )
+    reject = page[page.index("fire/reject_eligibility") :]
+    reject = reject[: reject.index("</form>")]
+    assert "Comment (required)" in reject and "required" in reject[reject.index("<textarea") :]
+    approve = page[page.index("fire/approve_eligibility") :]
+    approve = approve[: approve.index("</form>")]
     assert "Comment (optional)" in approve
     assert f'name="version" value="{application.version}"' in approve
 
@@ -162,17 +193,20 @@ def test_submit_with_a_missing_document_names_it(app):
     page = text_of(follow(owner, fire(owner, application.id, "submit")))
     assert "This cannot be done yet:" in page
     assert "Upload the required document: Passport." in page
-    missing = page[page.index('id="missing-documents"'):]
-    assert "Required documents still missing:" in missing and "Passport" in missing[:missing.index("</div>")]
+    missing = page[page.index('id="missing-documents"') :]
+    assert "Required documents still missing:" in missing and "Passport" in missing[: missing.index("</div>")]
     assert stored_state(application)[0] == "draft"
 
 
-@pytest.mark.parametrize("problem, message", [
-    ("closed", "This call is not open for applications."),
-    ("unpublished", "This call is not open for applications."),
-    ("not yet open", "This call is not open for applications."),
-    ("category", "This call is not open to your category."),
-])
+@pytest.mark.parametrize(
+    ("problem", "message"),
+    [
+        ("closed", "This call is not open for applications."),
+        ("unpublished", "This call is not open for applications."),
+        ("not yet open", "This call is not open for applications."),
+        ("category", "This call is not open to your category."),
+    ],
+)
 def test_starting_a_draft_is_refused(app, problem, message):
     call = CallFactory()
     if problem == "closed":
@@ -221,12 +255,16 @@ BAD_EDITS = [
 ]
 
 
-@pytest.mark.parametrize("overrides, field_id, error", BAD_EDITS,
-                         ids=[f"{case[1]}-{index}" for index, case in enumerate(BAD_EDITS)])
+@pytest.mark.parametrize(
+    ("overrides", "field_id", "error"), BAD_EDITS, ids=[f"{case[1]}-{index}" for index, case in enumerate(BAD_EDITS)]
+)
 def test_edit_errors_are_shown_next_to_the_field_and_nothing_is_saved(app, overrides, field_id, error):
     application = ApplicationFactory(motivation="The saved motivation.")
-    places = {"FIRST": application.call.places[0].id, "SECOND": application.call.places[1].id,
-              "THIRD": application.call.places[2].id}
+    places = {
+        "FIRST": application.call.places[0].id,
+        "SECOND": application.call.places[1].id,
+        "THIRD": application.call.places[2].id,
+    }
     if "OTHER_CALL" in overrides.values():
         places["OTHER_CALL"] = CallFactory(places=[1]).places[0].id
     overrides = {key: str(places.get(value, value)) for key, value in overrides.items()}
@@ -253,9 +291,19 @@ def test_edit_errors_are_shown_next_to_the_field_and_nothing_is_saved(app, overr
 def test_a_draft_may_be_saved_half_done_and_accepts_a_decimal_comma(app):
     application = ApplicationFactory(hosts=[], motivation=None, average_grade=None)
     owner = client_for(app, application.applicant)
-    response = post(owner, f"/applications/{application.id}/edit", edit_data(
-        application, first_choice="", second_choice="", average_grade="4,5", cefr_level="",
-        planned_start="", planned_end=""))
+    response = post(
+        owner,
+        f"/applications/{application.id}/edit",
+        edit_data(
+            application,
+            first_choice="",
+            second_choice="",
+            average_grade="4,5",
+            cefr_level="",
+            planned_start="",
+            planned_end="",
+        ),
+    )
     assert response.status_code == 302
     application = db.session.get(Application, application.id)
     assert application.average_grade == Decimal("4.50")
@@ -268,14 +316,20 @@ def test_host_choices_can_be_reordered_and_dropped(app):
     application = ApplicationFactory()
     first, second, third = application.call.places
     owner = client_for(app, application.applicant)
-    response = post(owner, f"/applications/{application.id}/edit", edit_data(
-        application, first_choice=str(second.id), second_choice=str(first.id), third_choice=str(third.id)))
+    response = post(
+        owner,
+        f"/applications/{application.id}/edit",
+        edit_data(application, first_choice=str(second.id), second_choice=str(first.id), third_choice=str(third.id)),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     application = db.session.get(Application, application.id)
     assert [choice.call_place_id for choice in application.choices] == [second.id, first.id, third.id]
-    response = post(owner, f"/applications/{application.id}/edit", edit_data(
-        application, first_choice=str(third.id), second_choice=""))
+    response = post(
+        owner,
+        f"/applications/{application.id}/edit",
+        edit_data(application, first_choice=str(third.id), second_choice=""),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     application = db.session.get(Application, application.id)
@@ -286,10 +340,16 @@ def test_saving_only_new_host_choices_still_moves_the_version(app):
     application = ApplicationFactory()
     first, second, _third = application.call.places
     data = edit_data(application)
-    data.update(motivation=application.motivation, average_grade=str(application.average_grade),
-                language=application.language, cefr_level=application.cefr_level,
-                planned_start=application.planned_start.isoformat(), planned_end=application.planned_end.isoformat(),
-                first_choice=str(second.id), second_choice=str(first.id))
+    data.update(
+        motivation=application.motivation,
+        average_grade=str(application.average_grade),
+        language=application.language,
+        cefr_level=application.cefr_level,
+        planned_start=application.planned_start.isoformat(),
+        planned_end=application.planned_end.isoformat(),
+        first_choice=str(second.id),
+        second_choice=str(first.id),
+    )
     before = stored_state(application)[1]
     owner = client_for(app, application.applicant)
     assert post(owner, f"/applications/{application.id}/edit", data).status_code == 302
@@ -367,7 +427,7 @@ def test_departure_and_return_take_a_date(app):
     application = application_in("host_accepted")
     owner = client_for(app, application.applicant)
     page = text_of(owner.get(f"/applications/{application.id}"))
-    assert 'name="date"' in page[page.index("fire/depart"):]
+    assert 'name="date"' in page[page.index("fire/depart") :]
 
     page = text_of(follow(owner, fire(owner, application.id, "depart")))
     assert "Give the departure date." in page
@@ -388,15 +448,28 @@ def test_departure_and_return_take_a_date(app):
 def test_the_timeline_names_the_actor_or_the_system(app):
     application = application_in("selected")
     coordinator = UserFactory(coordinates=[application.faculty], full_name_native="Каримов Фаррух")
-    db.session.add_all([
-        TransitionLog(application_id=application.id, trigger="select", from_state="waitlisted",
-                      to_state="selected", actor_id=None),
-        TransitionLog(application_id=application.id, trigger="nominate", from_state="confirmed", to_state="nominated",
-                      actor_id=coordinator.id, comment="Sent to the host."),
-    ])
+    db.session.add_all(
+        [
+            TransitionLog(
+                application_id=application.id,
+                trigger="select",
+                from_state="waitlisted",
+                to_state="selected",
+                actor_id=None,
+            ),
+            TransitionLog(
+                application_id=application.id,
+                trigger="nominate",
+                from_state="confirmed",
+                to_state="nominated",
+                actor_id=coordinator.id,
+                comment="Sent to the host.",
+            ),
+        ]
+    )
     db.session.commit()
     page = text_of(client_for(app, application.applicant).get(f"/applications/{application.id}"))
-    timeline = page[page.index('id="timeline"'):]
+    timeline = page[page.index('id="timeline"') :]
     assert "System" in timeline and "Waiting list → " in timeline
     assert "Каримов Фаррух" in timeline and "Sent to the host." in timeline
     assert "You have been offered a place. Confirm or decline it by" in page
@@ -404,8 +477,9 @@ def test_the_timeline_names_the_actor_or_the_system(app):
 
 def test_the_list_shows_only_my_applications_newest_first(app):
     me = UserFactory()
-    older = ApplicationFactory(applicant=me, call=CallFactory(title="Older call"),
-                               created_at=utcnow() - timedelta(days=3))
+    older = ApplicationFactory(
+        applicant=me, call=CallFactory(title="Older call"), created_at=utcnow() - timedelta(days=3)
+    )
     newer = ApplicationFactory(applicant=me, call=CallFactory(title="Newer call"))
     ApplicationFactory(call=CallFactory(title="Somebody else's call"))
     response = client_for(app, me).get("/applications/")
@@ -420,12 +494,21 @@ def test_the_list_shows_only_my_applications_newest_first(app):
 def test_messages_lists_my_notifications_only_newest_first(app):
     me, other = UserFactory(), UserFactory()
     application = application_in("submitted", applicant=me)
-    db.session.add_all([
-        Notification(recipient=me, recipient_email=me.email, application=application, subject="Older message",
-                     body="Body one", created_at=utcnow() - timedelta(days=1), sent_at=utcnow()),
-        Notification(recipient=me, recipient_email=me.email, subject="Newer message", body="Body two"),
-        Notification(recipient=other, recipient_email=other.email, subject="Not for me", body="Secret"),
-    ])
+    db.session.add_all(
+        [
+            Notification(
+                recipient=me,
+                recipient_email=me.email,
+                application=application,
+                subject="Older message",
+                body="Body one",
+                created_at=utcnow() - timedelta(days=1),
+                sent_at=utcnow(),
+            ),
+            Notification(recipient=me, recipient_email=me.email, subject="Newer message", body="Body two"),
+            Notification(recipient=other, recipient_email=other.email, subject="Not for me", body="Secret"),
+        ]
+    )
     db.session.commit()
     page = text_of(client_for(app, me).get("/applications/messages"))
     assert page.index("Newer message") < page.index("Older message")
@@ -436,12 +519,24 @@ def test_messages_lists_my_notifications_only_newest_first(app):
 def test_the_detail_page_shows_the_applicant_only_their_own_messages(app):
     application = application_in("submitted")
     coordinator = UserFactory(coordinates=[application.faculty])
-    db.session.add_all([
-        Notification(recipient=application.applicant, recipient_email=application.applicant.email,
-                     application=application, subject="For the applicant", body="..."),
-        Notification(recipient=coordinator, recipient_email=coordinator.email, application=application,
-                     subject="For the coordinator", body="..."),
-    ])
+    db.session.add_all(
+        [
+            Notification(
+                recipient=application.applicant,
+                recipient_email=application.applicant.email,
+                application=application,
+                subject="For the applicant",
+                body="...",
+            ),
+            Notification(
+                recipient=coordinator,
+                recipient_email=coordinator.email,
+                application=application,
+                subject="For the coordinator",
+                body="...",
+            ),
+        ]
+    )
     db.session.commit()
     owner_page = text_of(client_for(app, application.applicant).get(f"/applications/{application.id}"))
     assert "For the applicant" in owner_page and "For the coordinator" not in owner_page
@@ -449,8 +544,16 @@ def test_the_detail_page_shows_the_applicant_only_their_own_messages(app):
     assert "For the applicant" in staff_page and "For the coordinator" in staff_page
 
 
-@pytest.mark.parametrize("path", ["/applications/", "/applications/messages", "/applications/1",
-                                  "/applications/1/edit", "/applications/1/documents/1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/applications/",
+        "/applications/messages",
+        "/applications/1",
+        "/applications/1/edit",
+        "/applications/1/documents/1",
+    ],
+)
 def test_pages_need_a_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
@@ -471,11 +574,18 @@ def test_the_applicant_sees_score_and_rank_only_after_the_selection_is_confirmed
 def test_messages_come_fifty_to_a_page(app):
     me = UserFactory()
     start = utcnow() - timedelta(days=1)
-    db.session.add_all([
-        Notification(recipient=me, recipient_email=me.email, subject=f"Message number {number:02d}.",
-                     body="...", created_at=start + timedelta(minutes=number))
-        for number in range(51)
-    ])
+    db.session.add_all(
+        [
+            Notification(
+                recipient=me,
+                recipient_email=me.email,
+                subject=f"Message number {number:02d}.",
+                body="...",
+                created_at=start + timedelta(minutes=number),
+            )
+            for number in range(51)
+        ]
+    )
     db.session.commit()
     client = client_for(app, me)
     first = text_of(client.get("/applications/messages"))

@@ -3,6 +3,7 @@
 Everything goes through HTTP with the test client, as a browser would: CSRF tokens are
 read from rendered pages, files are posted as multipart forms.
 """
+
 import html
 import io
 import os
@@ -15,8 +16,10 @@ from .logins import login_token
 
 # Real file heads: storage recognises files by these bytes, not by their names.
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
 
 
@@ -55,15 +58,17 @@ def follow(client, response):
 
 
 def upload(client, application_id, kind, content=PDF, filename="document.pdf"):
-    return post(client, f"/applications/{application_id}/documents",
-                {"kind": kind, "file": (io.BytesIO(content), filename)})
+    return post(
+        client, f"/applications/{application_id}/documents", {"kind": kind, "file": (io.BytesIO(content), filename)}
+    )
 
 
 def fire(client, application_id, trigger, comment="", version=None, **extra):
     if version is None:
         version = current_version(application_id)
-    return post(client, f"/applications/{application_id}/fire/{trigger}",
-                {"comment": comment, "version": str(version), **extra})
+    return post(
+        client, f"/applications/{application_id}/fire/{trigger}", {"comment": comment, "version": str(version), **extra}
+    )
 
 
 def current_version(application_id):
@@ -107,6 +112,6 @@ def field_error(page_text, field_id):
     start = page_text.find(f'id="{field_id}"')
     assert start != -1, f"no field {field_id}"
     end = page_text.find('<div class="mb-3">', start)
-    block = page_text[start:end if end != -1 else None]
+    block = page_text[start : end if end != -1 else None]
     match = re.search(r'<div class="invalid-feedback">([^<]+)</div>', block)
     return match.group(1).strip() if match else None

@@ -7,6 +7,7 @@ the call and the score lines while the application is `eligible` or `tested`. Th
 open the application itself, its documents or its report, whatever its state.
 Coordinators do not open drafts: a draft is the applicant's own business until submitted.
 """
+
 import pytest
 
 from irflow.extensions import db

@@ -1,4 +1,5 @@
 """Uploading, downloading and deleting documents: what is stored, what is refused, who may."""
+
 import hashlib
 import os
 from datetime import date
@@ -11,14 +12,26 @@ from irflow.models import Document
 
 from .factories import ApplicationFactory, CallFactory, UserFactory, add_document, application_in
 from .test_applications_helpers import (
-    EXE, PDF, PNG, client_for, documents_of, field_error, fire, follow, post, stored_files, text_of, upload,
+    EXE,
+    PDF,
+    PNG,
+    client_for,
+    documents_of,
+    field_error,
+    fire,
+    follow,
+    post,
+    stored_files,
+    text_of,
+    upload,
 )
 
 
 @pytest.fixture
 def draft(app):
-    application = ApplicationFactory(call=CallFactory(
-        required_document_kinds=["cv", "passport", "motivation_letter", "recommendation"]))
+    application = ApplicationFactory(
+        call=CallFactory(required_document_kinds=["cv", "passport", "motivation_letter", "recommendation"])
+    )
     return application, client_for(app, application.applicant)
 
 
@@ -36,8 +49,11 @@ def test_an_upload_is_stored_with_its_details_and_downloads_as_an_attachment(app
     assert response.status_code == 302
     assert "CV uploaded: Curriculum vitae.pdf." in text_of(follow(owner, response))
     (document,) = documents_of(application.id)
-    assert (document.kind, document.original_name, document.content_type) == ("cv", "Curriculum vitae.pdf",
-                                                                              "application/pdf")
+    assert (document.kind, document.original_name, document.content_type) == (
+        "cv",
+        "Curriculum vitae.pdf",
+        "application/pdf",
+    )
     assert document.size == len(PDF)
     assert document.sha256 == hashlib.sha256(PDF).hexdigest()
     assert document.uploaded_by_id == application.applicant_id
@@ -63,12 +79,15 @@ def test_a_png_is_recognised_by_its_content(app, draft):
     assert owner.get(f"/applications/{application.id}/documents/{document.id}").data == PNG
 
 
-@pytest.mark.parametrize("content, filename, message", [
-    (EXE, "cv.pdf", "Only PDF, JPEG and PNG files are accepted."),
-    (b"", "cv.pdf", "The file is empty."),
-    (b"<script>alert(1)</script>", "cv.pdf", "Only PDF, JPEG and PNG files are accepted."),
-    (PDF, "", "Choose a file to upload."),
-])
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (EXE, "cv.pdf", "Only PDF, JPEG and PNG files are accepted."),
+        (b"", "cv.pdf", "The file is empty."),
+        (b"<script>alert(1)</script>", "cv.pdf", "Only PDF, JPEG and PNG files are accepted."),
+        (PDF, "", "Choose a file to upload."),
+    ],
+)
 def test_refused_files_leave_nothing_behind(app, draft, content, filename, message):
     application, owner = draft
     files_before = stored_files(app)
@@ -76,7 +95,7 @@ def test_refused_files_leave_nothing_behind(app, draft, content, filename, messa
     page = text_of(response)
     assert response.status_code == 400
     assert field_error(page, "file") == message
-    assert 'id="kind"' in page and "<option selected value=\"cv\">" in page  # the chosen kind is kept
+    assert 'id="kind"' in page and '<option selected value="cv">' in page  # the chosen kind is kept
     assert documents_of(application.id) == []
     assert stored_files(app) == files_before
 
@@ -101,7 +120,8 @@ def test_a_path_in_the_file_name_is_dropped(app, draft):
     assert document.original_name == "passwd.pdf"
     assert stored_files(app) - files_before == {document.stored_name}
     assert os.path.realpath(_upload_path(app, document.stored_name)).startswith(
-        os.path.realpath(app.config["UPLOAD_FOLDER"]) + os.sep)
+        os.path.realpath(app.config["UPLOAD_FOLDER"]) + os.sep
+    )
 
 
 def test_a_single_file_kind_replaces_the_previous_file(app, draft):
@@ -125,7 +145,11 @@ def test_several_motivation_letters_and_recommendations_are_kept(app, draft):
     upload(owner, application.id, "recommendation", PDF, "professor.pdf")
     upload(owner, application.id, "recommendation", PDF, "dean.pdf")
     assert sorted(d.original_name for d in documents_of(application.id)) == [
-        "dean.pdf", "letter-1.pdf", "letter-2.pdf", "professor.pdf"]
+        "dean.pdf",
+        "letter-1.pdf",
+        "letter-2.pdf",
+        "professor.pdf",
+    ]
 
 
 def test_the_owner_deletes_a_document_while_editing(app, draft):
@@ -156,8 +180,10 @@ def test_after_submission_the_owner_can_neither_upload_nor_delete(app):
     assert stored_files(app) == files_before
 
 
-@pytest.mark.parametrize("kind", ["host_acceptance", "certificate_of_attendance", "transcript_of_records",
-                                  "language_certificate", "no_such_kind"])
+@pytest.mark.parametrize(
+    "kind",
+    ["host_acceptance", "certificate_of_attendance", "transcript_of_records", "language_certificate", "no_such_kind"],
+)
 def test_the_owner_may_not_upload_other_kinds_while_editing(app, draft, kind):
     application, owner = draft
     files_before = stored_files(app)
@@ -223,10 +249,10 @@ def test_the_detail_page_lists_documents_and_what_is_missing(app, draft):
     application, owner = draft
     upload(owner, application.id, "cv", PDF, "cv.pdf")
     page = text_of(owner.get(f"/applications/{application.id}"))
-    missing = page[page.index('id="missing-documents"'):]
-    missing = missing[:missing.index("</div>")]
+    missing = page[page.index('id="missing-documents"') :]
+    missing = missing[: missing.index("</div>")]
     assert "Passport" in missing and "Motivation letter" in missing and "CV" not in missing
     assert "cv.pdf" in page
-    kinds = page[page.index('id="kind"'):]
-    kinds = kinds[:kinds.index("</select>")]
+    kinds = page[page.index('id="kind"') :]
+    kinds = kinds[: kinds.index("</select>")]
     assert 'value="host_acceptance"' not in kinds and 'value="cv"' in kinds

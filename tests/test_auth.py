@@ -1,4 +1,5 @@
 """Accounts over HTTP: registration, login, `next`, throttling, CSRF, cookies, deactivation."""
+
 import re
 import time
 from datetime import timedelta
@@ -30,8 +31,9 @@ def field_errors(response, name):
     groups = response.get_data(as_text=True).split('<div class="mb-3">')
     group = [chunk for chunk in groups[1:] if f'id="{name}"' in chunk]
     assert len(group) == 1, f"no form group for {name}"
-    return [unescape(error).strip()
-            for error in re.findall(r'<div class="invalid-feedback">(.*?)</div>', group[0], re.S)]
+    return [
+        unescape(error).strip() for error in re.findall(r'<div class="invalid-feedback">(.*?)</div>', group[0], re.S)
+    ]
 
 
 def input_value(response, name):
@@ -46,8 +48,9 @@ def selected_option(response, name):
     page = response.get_data(as_text=True)
     select = re.search(rf'<select[^>]*\bid="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
     assert select, f"no select {name}"
-    chosen = re.search(r'<option[^>]*\bselected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*\bselected',
-                       select.group(1))
+    chosen = re.search(
+        r'<option[^>]*\bselected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*\bselected', select.group(1)
+    )
     if chosen is None:
         return None
     return unescape(chosen.group(1) if chosen.group(1) is not None else chosen.group(2))
@@ -75,6 +78,7 @@ def new_client(app, address=None):
 
 
 # --- registration ----------------------------------------------------------------------
+
 
 @pytest.fixture
 def faculty():
@@ -148,19 +152,31 @@ def test_register_refuses_a_taken_email(client, faculty):
         assert not is_logged_in(client)
 
 
-@pytest.mark.parametrize("field, changes, message", [
-    ("password", {"password": "short1", "password_again": "short1"}, "Use at least 10 characters."),
-    ("password", {"password": "password123", "password_again": "password123"},
-     "This password is too common; choose another."),
-    ("password", {"password": "PASSWORD123", "password_again": "PASSWORD123"},
-     "This password is too common; choose another."),
-    ("password", {"password": "aaaaaaaaaaaa", "password_again": "aaaaaaaaaaaa"},
-     "This password is too easy to guess; choose another."),
-    ("password_again", {"password_again": NEW_PASSWORD + "!"}, "The two passwords differ."),
-    ("email", {"email": "not-an-email"}, "Enter a valid e-mail address."),
-    ("email", {"email": "alisher@"}, "Enter a valid e-mail address."),
-    ("full_name_latin", {"full_name_latin": "Раҳимов Алишер"}, "Use Latin letters only, as in your passport."),
-])
+@pytest.mark.parametrize(
+    ("field", "changes", "message"),
+    [
+        ("password", {"password": "short1", "password_again": "short1"}, "Use at least 10 characters."),
+        (
+            "password",
+            {"password": "password123", "password_again": "password123"},
+            "This password is too common; choose another.",
+        ),
+        (
+            "password",
+            {"password": "PASSWORD123", "password_again": "PASSWORD123"},
+            "This password is too common; choose another.",
+        ),
+        (
+            "password",
+            {"password": "aaaaaaaaaaaa", "password_again": "aaaaaaaaaaaa"},
+            "This password is too easy to guess; choose another.",
+        ),
+        ("password_again", {"password_again": NEW_PASSWORD + "!"}, "The two passwords differ."),
+        ("email", {"email": "not-an-email"}, "Enter a valid e-mail address."),
+        ("email", {"email": "alisher@"}, "Enter a valid e-mail address."),
+        ("full_name_latin", {"full_name_latin": "Раҳимов Алишер"}, "Use Latin letters only, as in your passport."),
+    ],
+)
 def test_register_explains_a_bad_field_and_keeps_what_was_typed(client, faculty, field, changes, message):
     data = registration(faculty, **changes)
 
@@ -236,6 +252,7 @@ def test_register_form_does_not_choose_faculty_or_category_for_the_user(client, 
 
 # --- login --------------------------------------------------------------------------------
 
+
 def test_login_redirects_home_and_records_the_time(client):
     user = UserFactory(email="teacher@example.org")
     assert user.last_login_at is None
@@ -248,10 +265,13 @@ def test_login_redirects_home_and_records_the_time(client):
     assert db.session.get(User, user.id).last_login_at is not None
 
 
-@pytest.mark.parametrize("email, password", [
-    ("teacher@example.org", "not the password at all"),
-    ("nobody@example.org", PASSWORD),
-])
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("teacher@example.org", "not the password at all"),
+        ("nobody@example.org", PASSWORD),
+    ],
+)
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, email, password):
     UserFactory(email="teacher@example.org")
 
@@ -352,6 +372,7 @@ def test_login_starts_a_fresh_session(client):
 
 # --- throttling ---------------------------------------------------------------------------
 
+
 def failures(email, address=None):
     query = sa.select(sa.func.count(LoginAttempt.id)).where(LoginAttempt.email == email)
     if address:
@@ -410,8 +431,11 @@ def test_throttle_counts_the_email_whatever_its_case(app):
 def campaign_from_many_addresses(app, email="teacher@example.org", per_address=None, addresses=40):
     """Failures of one account spread over many addresses, each under its own limit."""
     per_address = per_address or app.config["LOGIN_THROTTLE_FREE_ATTEMPTS"] - 1
-    db.session.add_all(LoginAttempt(email=email, address=f"198.51.100.{number + 10}")
-                       for number in range(addresses) for _ in range(per_address))
+    db.session.add_all(
+        LoginAttempt(email=email, address=f"198.51.100.{number + 10}")
+        for number in range(addresses)
+        for _ in range(per_address)
+    )
     db.session.commit()
 
 
@@ -453,8 +477,8 @@ def test_the_account_wide_wait_doubles_up_to_its_cap(app):
         db.session.add(LoginAttempt(email="teacher@example.org", address=f"198.51.100.{number + 10}"))
         db.session.commit()
         waits.append(throttle.seconds_to_wait("teacher@example.org", VICTIM))
-    assert waits[:free - 1] == [0] * (free - 1)
-    assert waits[free - 1:free + 3] == [2, 4, 8, 16]
+    assert waits[: free - 1] == [0] * (free - 1)
+    assert waits[free - 1 : free + 3] == [2, 4, 8, 16]
     assert waits[-1] == cap
     assert throttle.seconds_to_wait("teacher@example.org", VICTIM, known_device=True) == 0
 
@@ -510,8 +534,12 @@ def test_a_known_device_cookie_lifts_the_brake_only_for_its_user_and_password(ap
     owner_record = UserFactory(email="teacher@example.org")
     UserFactory(email="other@example.org")
     browser = new_client(app, VICTIM)
-    assert login(browser, "other@example.org" if cookie_from == "other user" else "teacher@example.org",
-                 PASSWORD).status_code == 302
+    assert (
+        login(
+            browser, "other@example.org" if cookie_from == "other user" else "teacher@example.org", PASSWORD
+        ).status_code
+        == 302
+    )
     cookie = known_device_cookie(browser)
     if cookie_from == "forged":
         cookie = signed_with_another_key(app, cookie)
@@ -526,8 +554,11 @@ def test_a_known_device_cookie_lifts_the_brake_only_for_its_user_and_password(ap
     campaign_from_many_addresses(app)
 
     try:
-        response = login(browser_holding(app, VICTIM, cookie), "teacher@example.org",
-                         NEW_PASSWORD if cookie_from == "old password" else PASSWORD)
+        response = login(
+            browser_holding(app, VICTIM, cookie),
+            "teacher@example.org",
+            NEW_PASSWORD if cookie_from == "old password" else PASSWORD,
+        )
     finally:
         if cookie_from == "expired":
             app.config["KNOWN_DEVICE_DAYS"] = days
@@ -559,8 +590,9 @@ def test_a_success_clears_the_failures_of_that_email_from_that_address(app):
 
 def test_many_accounts_from_one_address_are_braked(app):
     free_per_address = app.config["LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS"]
-    db.session.add_all(LoginAttempt(email=f"user{number}@example.org", address=ATTACKER)
-                       for number in range(free_per_address))
+    db.session.add_all(
+        LoginAttempt(email=f"user{number}@example.org", address=ATTACKER) for number in range(free_per_address)
+    )
     db.session.commit()
     UserFactory(email="teacher@example.org")
 
@@ -581,6 +613,7 @@ def test_old_failures_do_not_count(app):
 
 # --- CSRF -----------------------------------------------------------------------------------
 
+
 def test_login_without_csrf_token_is_refused(client):
     UserFactory(email="teacher@example.org")
     response = client.post("/auth/login", data={"email": "teacher@example.org", "password": PASSWORD})
@@ -592,8 +625,9 @@ def test_login_without_csrf_token_is_refused(client):
 
 def test_login_with_a_forged_csrf_token_is_refused(client):
     UserFactory(email="teacher@example.org")
-    response = client.post("/auth/login", data={"email": "teacher@example.org", "password": PASSWORD,
-                                               "csrf_token": "forged"})
+    response = client.post(
+        "/auth/login", data={"email": "teacher@example.org", "password": PASSWORD, "csrf_token": "forged"}
+    )
     assert response.status_code == 400
     assert not is_logged_in(client)
 
@@ -624,13 +658,15 @@ def test_logout_is_post_only(client, login_as):
 def test_csrf_token_of_another_session_is_refused(app, client):
     UserFactory(email="teacher@example.org")
     foreign_token = new_client(app).csrf_token()
-    response = client.post("/auth/login", data={"email": "teacher@example.org", "password": PASSWORD,
-                                               "csrf_token": foreign_token})
+    response = client.post(
+        "/auth/login", data={"email": "teacher@example.org", "password": PASSWORD, "csrf_token": foreign_token}
+    )
     assert response.status_code == 400
     assert not is_logged_in(client)
 
 
 # --- cookies and configuration --------------------------------------------------------------
+
 
 def cookie_header(response, name):
     for header in response.headers.getlist("Set-Cookie"):
@@ -642,8 +678,9 @@ def cookie_header(response, name):
 def test_session_cookie_is_httponly_and_samesite_lax(client):
     UserFactory(email="teacher@example.org")
 
-    response = client.post_form("/auth/login", {"email": "teacher@example.org", "password": PASSWORD,
-                                                "remember": "y"}, token_from="/auth/login")
+    response = client.post_form(
+        "/auth/login", {"email": "teacher@example.org", "password": PASSWORD, "remember": "y"}, token_from="/auth/login"
+    )
 
     assert response.status_code == 302
     for name in ("session", "remember_token"):
@@ -686,6 +723,7 @@ def test_missing_secret_key_stops_the_app(tmp_path, secret):
 
 
 # --- deactivation ---------------------------------------------------------------------------
+
 
 def test_deactivation_ends_the_users_sessions_at_once(app, client, login_as):
     admin = UserFactory(roles=["admin"])

@@ -4,6 +4,7 @@ backup directories are refused.
 
 On PostgreSQL (TEST_DATABASE_URL) the backup is a pg_dump of the test database, restored
 into a second database created here and dropped afterwards."""
+
 import hashlib
 import json
 import os
@@ -30,8 +31,10 @@ if ON_POSTGRESQL and not shutil.which("pg_dump"):
 
 def row_counts():
     with db.engine.connect() as connection:
-        return {name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
-                for name in sa.inspect(connection).get_table_names()}
+        return {
+            name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
+            for name in sa.inspect(connection).get_table_names()
+        }
 
 
 def sha256(path):
@@ -114,8 +117,9 @@ def target_app(app, tmp_path_factory):
     else:
         database_uri = f"sqlite:///{tmp_path_factory.mktemp('restored') / 'restored.sqlite3'}"
     settings = dict(app.config)
-    settings.update(SQLALCHEMY_DATABASE_URI=database_uri,
-                    UPLOAD_FOLDER=str(tmp_path_factory.mktemp("restored") / "uploads"))
+    settings.update(
+        SQLALCHEMY_DATABASE_URI=database_uri, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("restored") / "uploads")
+    )
     restored = create_app(settings)
     yield restored
     with restored.app_context():
@@ -293,8 +297,10 @@ def test_restore_exits_1_when_the_row_counts_differ_from_the_manifest(backup_dir
     result = restore_into(target, backup_dir)
 
     assert result.exit_code == 1
-    assert f"table users: {manifest['tables']['users'] - 1} rows, the backup has {manifest['tables']['users']}" \
+    assert (
+        f"table users: {manifest['tables']['users'] - 1} rows, the backup has {manifest['tables']['users']}"
         in result.output
+    )
 
 
 def test_libpq_url_drops_the_driver_and_passes_the_password_in_the_environment():

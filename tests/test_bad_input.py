@@ -6,6 +6,7 @@ SQLite stores either without a word: so these tests prove most on PostgreSQL
 URL, NUL characters and huge numbers in every query parameter the list pages read and in
 every field any form posts, as a user holding every role and as an anonymous visitor.
 """
+
 import re
 
 import pytest
@@ -29,8 +30,26 @@ HUGER = "9" * 30
 NOT_ALLOWED = "This field contains a character that is not allowed."
 
 # What the list pages read from the query string.
-QUERY_PARAMETERS = ("q", "page", "per_page", "country", "kind", "role", "status", "call", "faculty", "state",
-                    "program", "mobility_type", "year", "from", "to", "sort", "next", "category")
+QUERY_PARAMETERS = (
+    "q",
+    "page",
+    "per_page",
+    "country",
+    "kind",
+    "role",
+    "status",
+    "call",
+    "faculty",
+    "state",
+    "program",
+    "mobility_type",
+    "year",
+    "from",
+    "to",
+    "sort",
+    "next",
+    "category",
+)
 # Fields the routes read from the posted form without a form class.
 RAW_FIELDS = ("comment", "name", "next", "locale", "step", "application", "date", "version", "trigger")
 
@@ -54,9 +73,12 @@ def form_field_names():
 def test_every_form_of_the_app_derives_from_the_safe_bases():
     import irflow.i18n
 
-    offenders = [form_class for base in (irflow.i18n.FlaskForm, irflow.i18n.Form)
-                 for form_class in all_subclasses(base)
-                 if not issubclass(form_class, (base_forms.FlaskForm, base_forms.Form))]
+    offenders = [
+        form_class
+        for base in (irflow.i18n.FlaskForm, irflow.i18n.Form)
+        for form_class in all_subclasses(base)
+        if not issubclass(form_class, (base_forms.FlaskForm, base_forms.Form))
+    ]
     assert offenders == []
     assert {"email", "full_name_latin", "comment", "q", "name", "website"} <= form_field_names()
 
@@ -73,8 +95,10 @@ def world(app):
     """A user with every role, owner of applications in several states of calls it examines."""
     faculty = FacultyFactory()
     everyone = UserFactory(faculty=faculty, roles=["admin", "head", "examiner"], coordinates=[faculty])
-    applications = [application_in(state, examiner=everyone, applicant=everyone)
-                    for state in ("draft", "submitted", "eligible", "selected", "returned")]
+    applications = [
+        application_in(state, examiner=everyone, applicant=everyone)
+        for state in ("draft", "submitted", "eligible", "selected", "returned")
+    ]
     for application in applications:
         application.call.examiners = [everyone]
     partner = applications[0].call.places[0].partner
@@ -83,7 +107,9 @@ def world(app):
     db.session.commit()
     document = add_document(applications[0], "cv")
     return {
-        "user": everyone, "applications": applications, "calls": [a.call for a in applications],
+        "user": everyone,
+        "applications": applications,
+        "calls": [a.call for a in applications],
         "ids": {
             "id": [a.id for a in applications],
             "call_id": [applications[0].call_id, applications[2].call_id],
@@ -172,14 +198,23 @@ def test_the_largest_integer_still_routes(app, staff):
 
 def listing(response):
     """The page without what differs per request (form tokens, the address to come back to)."""
-    return [line for line in response.get_data(as_text=True).splitlines()
-            if 'name="csrf_token"' not in line and 'name="next"' not in line]
+    return [
+        line
+        for line in response.get_data(as_text=True).splitlines()
+        if 'name="csrf_token"' not in line and 'name="next"' not in line
+    ]
 
 
 def test_a_page_beyond_the_range_shows_the_first_page(app, staff):
     client = client_for(app, staff)
-    for path in ("/admin/users", "/manage/partners", "/manage/calls", "/partners", "/applications/messages",
-                 "/review/"):
+    for path in (
+        "/admin/users",
+        "/manage/partners",
+        "/manage/calls",
+        "/partners",
+        "/applications/messages",
+        "/review/",
+    ):
         first = client.get(path)
         assert first.status_code == 200, path
         for page in (HUGE, HUGER, str(MAX_PAGE + 1), "-3", "x"):
@@ -218,7 +253,7 @@ def test_a_nul_in_the_user_search_is_ignored_and_the_user_told(app, world):
 
 
 def posted(field_names, value, world):
-    data = {name: value for name in field_names}
+    data = dict.fromkeys(field_names, value)
     for application in world["applications"]:
         for prefix in ("version", "result", "place", "absent"):
             data[f"{prefix}-{application.id}"] = value
@@ -253,10 +288,16 @@ def test_nul_and_huge_numbers_in_every_posted_field(app, world):
 
 
 def test_a_nul_in_a_field_is_a_field_error(app, staff):
-    for path, field in [("/auth/login", "email"), ("/auth/login", "password"), ("/auth/register", "email"),
-                        ("/auth/register", "full_name_latin"), ("/auth/register", "full_name_native"),
-                        ("/manage/programs/new", "name"), ("/manage/partners/new", "name"),
-                        ("/manage/partners/new", "city")]:
+    for path, field in [
+        ("/auth/login", "email"),
+        ("/auth/login", "password"),
+        ("/auth/register", "email"),
+        ("/auth/register", "full_name_latin"),
+        ("/auth/register", "full_name_native"),
+        ("/manage/programs/new", "name"),
+        ("/manage/partners/new", "name"),
+        ("/manage/partners/new", "city"),
+    ]:
         visitor = app.test_client() if path.startswith("/auth/") else client_for(app, staff)
 
         response = visitor.post(path, data={field: NUL, "csrf_token": token_of(visitor)})
@@ -274,9 +315,11 @@ def test_a_nul_in_a_fired_comment_is_refused_and_changes_nothing(app, world):
             if application.state not in transition.sources:
                 continue
             state, version = application.state, application.version
-            response = client.post(f"/applications/{application.id}/fire/{transition.trigger}",
-                                   data={"csrf_token": token, "comment": NUL, "version": str(version)},
-                                   follow_redirects=True)
+            response = client.post(
+                f"/applications/{application.id}/fire/{transition.trigger}",
+                data={"csrf_token": token, "comment": NUL, "version": str(version)},
+                follow_redirects=True,
+            )
             assert_not_500(response, f"fire {transition.trigger}")
             assert NOT_ALLOWED in response.get_data(as_text=True)
             assert (application.state, application.version) == (state, version)
@@ -284,8 +327,9 @@ def test_a_nul_in_a_fired_comment_is_refused_and_changes_nothing(app, world):
     assert checked >= 8
     submitted = world["applications"][1]
     for bad in (HUGE, HUGER):
-        response = client.post(f"/applications/{submitted.id}/fire/approve_eligibility",
-                               data={"csrf_token": token, "version": bad})
+        response = client.post(
+            f"/applications/{submitted.id}/fire/approve_eligibility", data={"csrf_token": token, "version": bad}
+        )
         assert_not_500(response, f"fire with version {bad}")
         assert submitted.state == "submitted"
 

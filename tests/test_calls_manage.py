@@ -1,12 +1,13 @@
 """The head's pages under /manage/ over HTTP: who may open them, creating and editing
 programs, partners, agreements and calls, every refusal with its message, and the
 actions publish, unpublish and close."""
+
 import io
-from html.parser import HTMLParser
 import os
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -18,10 +19,17 @@ from irflow.models import Agreement, Application, Call, CallPlace, Criterion, Pa
 from irflow.models.base import utcnow
 
 from .factories import (
-    ApplicationFactory, CallFactory, FacultyFactory, PartnerFactory, ProgramFactory, UserFactory, one_commit,
+    ApplicationFactory,
+    CallFactory,
+    FacultyFactory,
+    PartnerFactory,
+    ProgramFactory,
+    UserFactory,
+    one_commit,
 )
-from .test_applications_helpers import EXE, PDF, PNG, client_for, post, text_of as raw_text_of
 from .querycount import counting_statements
+from .test_applications_helpers import EXE, PDF, PNG, client_for, post
+from .test_applications_helpers import text_of as raw_text_of
 
 
 def text_of(response):
@@ -56,25 +64,47 @@ def world():
 # --- who may open what ------------------------------------------------------------------------------
 
 GET_ROUTES = (
-    "/manage/", "/manage/programs", "/manage/programs/new", "/manage/programs/{program}/edit", "/manage/partners",
-    "/manage/partners/new", "/manage/partners/{partner}", "/manage/partners/{partner}/agreements/new",
-    "/manage/agreements/{agreement}", "/manage/agreements/{agreement}/signed-copy", "/manage/calls",
-    "/manage/calls/new", "/manage/calls/{call}/edit", "/manage/calls/{call}/close",
+    "/manage/",
+    "/manage/programs",
+    "/manage/programs/new",
+    "/manage/programs/{program}/edit",
+    "/manage/partners",
+    "/manage/partners/new",
+    "/manage/partners/{partner}",
+    "/manage/partners/{partner}/agreements/new",
+    "/manage/agreements/{agreement}",
+    "/manage/agreements/{agreement}/signed-copy",
+    "/manage/calls",
+    "/manage/calls/new",
+    "/manage/calls/{call}/edit",
+    "/manage/calls/{call}/close",
 )
 POST_ROUTES = (
-    "/manage/programs/{program}/publish", "/manage/programs/{program}/unpublish", "/manage/calls/{call}/publish",
-    "/manage/calls/{call}/unpublish", "/manage/calls/{call}/close", "/manage/agreements/{agreement}/delete",
+    "/manage/programs/{program}/publish",
+    "/manage/programs/{program}/unpublish",
+    "/manage/calls/{call}/publish",
+    "/manage/calls/{call}/unpublish",
+    "/manage/calls/{call}/close",
+    "/manage/agreements/{agreement}/delete",
 )
 # Forms that redisplay with 400 when posted empty (their checks refuse an empty form).
 FORM_ROUTES = (
-    "/manage/programs/new", "/manage/programs/{program}/edit", "/manage/partners/new", "/manage/partners/{partner}",
-    "/manage/calls/new", "/manage/calls/{call}/edit",
+    "/manage/programs/new",
+    "/manage/programs/{program}/edit",
+    "/manage/partners/new",
+    "/manage/partners/{partner}",
+    "/manage/calls/new",
+    "/manage/calls/{call}/edit",
 )
 
 
 def _ids(world):
-    return {"program": world["program"].id, "partner": world["partners"][0].id, "agreement": world["agreement"].id,
-            "call": world["call"].id}
+    return {
+        "program": world["program"].id,
+        "partner": world["partners"][0].id,
+        "agreement": world["agreement"].id,
+        "call": world["call"].id,
+    }
 
 
 def _with_signed_copy(app, world):
@@ -93,8 +123,11 @@ def test_every_manage_route_is_refused_to_everyone_but_the_head(app, world, kind
     if kind == "anonymous":
         client = app.test_client()
     else:
-        user = (UserFactory(coordinates=[FacultyFactory()]) if kind == "coordinator"
-                else UserFactory(roles=[] if kind == "applicant" else [kind]))
+        user = (
+            UserFactory(coordinates=[FacultyFactory()])
+            if kind == "coordinator"
+            else UserFactory(roles=[] if kind == "applicant" else [kind])
+        )
         client = client_for(app, user)
     expected = 302 if kind == "anonymous" else 403
     for route in GET_ROUTES + POST_ROUTES + FORM_ROUTES:
@@ -127,7 +160,7 @@ def test_the_head_and_admin_open_every_manage_route(app, world, role):
 
 
 def test_unknown_ids_are_not_found(head, world):
-    ids = {key: 987654 for key in _ids(world)}
+    ids = dict.fromkeys(_ids(world), 987654)
     for route in GET_ROUTES + POST_ROUTES:
         if "{" not in route:
             continue
@@ -147,25 +180,50 @@ def test_the_nav_offers_manage_to_the_head_only(app, head):
 
 # --- calls: creating ---------------------------------------------------------------------------------
 
+
 def call_form(world, **changes):
     """A complete, valid call form as the browser posts it; `changes` replace fields (None drops one)."""
     first, second = world["partners"]
     data = {
-        "program": str(world["program"].id), "title": "Erasmus+ study in Dresden 2030",
-        "description": "One semester at TU Dresden.", "mobility_type": "study", "academic_year": "2030/2031",
-        "opens_at": "2030-09-01T09:00", "closes_at": "2030-10-01T18:00", "test_at": "2030-10-10T10:30",
-        "test_place": "Main building, room 210", "min_months": "3", "max_months": "5",
-        "minimum_total_score": "60", "grade_scale": "5", "offer_reply_days": "6", "changes_reply_days": "4",
-        "eligible_categories": ["bachelor", "master"], "required_document_kinds": ["cv", "passport"],
+        "program": str(world["program"].id),
+        "title": "Erasmus+ study in Dresden 2030",
+        "description": "One semester at TU Dresden.",
+        "mobility_type": "study",
+        "academic_year": "2030/2031",
+        "opens_at": "2030-09-01T09:00",
+        "closes_at": "2030-10-01T18:00",
+        "test_at": "2030-10-10T10:30",
+        "test_place": "Main building, room 210",
+        "min_months": "3",
+        "max_months": "5",
+        "minimum_total_score": "60",
+        "grade_scale": "5",
+        "offer_reply_days": "6",
+        "changes_reply_days": "4",
+        "eligible_categories": ["bachelor", "master"],
+        "required_document_kinds": ["cv", "passport"],
         "examiners": [str(world["examiner"].id)],
-        "places-0-partner": str(first.id), "places-0-places": "2", "places-0-months": "5",
-        "places-1-partner": str(second.id), "places-1-places": "1", "places-1-months": "4",
-        "places-2-partner": "", "places-2-places": "", "places-2-months": "",
-        "criteria-0-criterion_id": "", "criteria-0-name": "English test", "criteria-0-source": "test",
+        "places-0-partner": str(first.id),
+        "places-0-places": "2",
+        "places-0-months": "5",
+        "places-1-partner": str(second.id),
+        "places-1-places": "1",
+        "places-1-months": "4",
+        "places-2-partner": "",
+        "places-2-places": "",
+        "places-2-months": "",
+        "criteria-0-criterion_id": "",
+        "criteria-0-name": "English test",
+        "criteria-0-source": "test",
         "criteria-0-weight": "2",
-        "criteria-1-criterion_id": "", "criteria-1-name": "Average grade", "criteria-1-source": "average_grade",
+        "criteria-1-criterion_id": "",
+        "criteria-1-name": "Average grade",
+        "criteria-1-source": "average_grade",
         "criteria-1-weight": "1,5",
-        "criteria-2-criterion_id": "", "criteria-2-name": "", "criteria-2-source": "test", "criteria-2-weight": "",
+        "criteria-2-criterion_id": "",
+        "criteria-2-name": "",
+        "criteria-2-source": "test",
+        "criteria-2-weight": "",
     }
     for key, value in changes.items():
         if value is None:
@@ -182,12 +240,15 @@ def test_creating_a_call_with_places_and_criteria(head, world):
     assert response.headers["Location"] == f"/manage/calls/{call.id}/edit"
     assert call.program_id == world["program"].id
     assert call.published is False
-    assert (call.mobility_type, call.academic_year, call.description) == ("study", "2030/2031",
-                                                                          "One semester at TU Dresden.")
+    assert (call.mobility_type, call.academic_year, call.description) == (
+        "study",
+        "2030/2031",
+        "One semester at TU Dresden.",
+    )
     # Typed in the head's zone (Asia/Dushanbe, UTC+5), stored as UTC.
-    assert call.opens_at == datetime(2030, 9, 1, 4, 0, tzinfo=timezone.utc)
-    assert call.closes_at == datetime(2030, 10, 1, 13, 0, tzinfo=timezone.utc)
-    assert call.test_at == datetime(2030, 10, 10, 5, 30, tzinfo=timezone.utc)
+    assert call.opens_at == datetime(2030, 9, 1, 4, 0, tzinfo=UTC)
+    assert call.closes_at == datetime(2030, 10, 1, 13, 0, tzinfo=UTC)
+    assert call.test_at == datetime(2030, 10, 10, 5, 30, tzinfo=UTC)
     assert call.test_place == "Main building, room 210"
     assert (call.min_months, call.max_months, call.offer_reply_days, call.changes_reply_days) == (3, 5, 6, 4)
     assert (Decimal(call.minimum_total_score), Decimal(call.grade_scale)) == (Decimal(60), Decimal(5))
@@ -195,10 +256,12 @@ def test_creating_a_call_with_places_and_criteria(head, world):
     assert call.required_document_kinds == ["cv", "passport"]
     assert [user.id for user in call.examiners] == [world["examiner"].id]
     assert [(place.partner.name, place.places, place.months) for place in call.places] == [
-        ("TU Dresden", 2, 5), ("Osh State University", 1, 4)]
-    assert [(criterion.name, criterion.source, Decimal(criterion.weight), criterion.position)
-            for criterion in call.criteria] == [("English test", "test", Decimal(2), 0),
-                                                ("Average grade", "average_grade", Decimal("1.5"), 1)]
+        ("TU Dresden", 2, 5),
+        ("Osh State University", 1, 4),
+    ]
+    assert [
+        (criterion.name, criterion.source, Decimal(criterion.weight), criterion.position) for criterion in call.criteria
+    ] == [("English test", "test", Decimal(2), 0), ("Average grade", "average_grade", Decimal("1.5"), 1)]
 
     # The edit page shows the times back in the head's zone.
     page = text_of(head.get(f"/manage/calls/{call.id}/edit"))
@@ -221,35 +284,66 @@ VALIDATION_CASES = {
     "zero months": ({"places-0-months": "0"}, "A stay lasts at least one month.", "places-0-months"),
     "places beyond any host": ({"places-0-places": "99999999999"}, "Enter at most 999 places.", "places-0-places"),
     "places that are no number": ({"places-0-places": "two"}, "Not a valid integer value.", "places-0-places"),
-    "a host listed twice": ({"places-2-partner": "{first}", "places-2-places": "1", "places-2-months": "2"},
-                            "This host is listed twice; give it one row.", "places-2-partner"),
+    "a host listed twice": (
+        {"places-2-partner": "{first}", "places-2-places": "1", "places-2-months": "2"},
+        "This host is listed twice; give it one row.",
+        "places-2-partner",
+    ),
     "a host without places": ({"places-1-places": ""}, "Enter the number of places.", "places-1-places"),
     "places without a host": ({"places-2-places": "3"}, "Choose the host.", "places-2-partner"),
     "a zero weight": ({"criteria-0-weight": "0"}, "The weight must be more than zero.", "criteria-0-weight"),
     "a negative weight": ({"criteria-1-weight": "-1"}, "The weight must be more than zero.", "criteria-1-weight"),
     "a weight that is no number": ({"criteria-0-weight": "two"}, "Not a valid decimal value.", "criteria-0-weight"),
-    "a criterion name twice": ({"criteria-2-name": "english TEST", "criteria-2-weight": "1"},
-                               "Another criterion has this name already.", "criteria-2-name"),
-    "the average grade twice": ({"criteria-2-name": "Grade again", "criteria-2-source": "average_grade",
-                                 "criteria-2-weight": "1"},
-                                "The average grade can be a criterion only once.", "criteria-2-source"),
-    "min months above max months": (dict(min_months="6", max_months="5"),
-                                    "The longest stay cannot be shorter than the shortest stay.", "max_months"),
+    "a criterion name twice": (
+        {"criteria-2-name": "english TEST", "criteria-2-weight": "1"},
+        "Another criterion has this name already.",
+        "criteria-2-name",
+    ),
+    "the average grade twice": (
+        {"criteria-2-name": "Grade again", "criteria-2-source": "average_grade", "criteria-2-weight": "1"},
+        "The average grade can be a criterion only once.",
+        "criteria-2-source",
+    ),
+    "min months above max months": (
+        dict(min_months="6", max_months="5"),
+        "The longest stay cannot be shorter than the shortest stay.",
+        "max_months",
+    ),
     "zero min months": (dict(min_months="0"), "Enter from 1 to 24 months.", "min_months"),
-    "a call with no place": ({"places-0-partner": "", "places-0-places": "", "places-0-months": "",
-                              "places-1-partner": "", "places-1-places": "", "places-1-months": ""},
-                             "Add at least one host with its places.", "places"),
-    "a call with no criterion": ({"criteria-0-name": "", "criteria-0-weight": "", "criteria-1-name": "",
-                                  "criteria-1-weight": ""},
-                                 "Add at least one selection criterion with its weight.", "criteria"),
-    "no eligible category": (dict(eligible_categories=None), "Tick at least one category of applicants.",
-                             "eligible_categories"),
-    "a minimum score above 100": (dict(minimum_total_score="101"), "Enter a score from 0 to 100.",
-                                  "minimum_total_score"),
+    "a call with no place": (
+        {
+            "places-0-partner": "",
+            "places-0-places": "",
+            "places-0-months": "",
+            "places-1-partner": "",
+            "places-1-places": "",
+            "places-1-months": "",
+        },
+        "Add at least one host with its places.",
+        "places",
+    ),
+    "a call with no criterion": (
+        {"criteria-0-name": "", "criteria-0-weight": "", "criteria-1-name": "", "criteria-1-weight": ""},
+        "Add at least one selection criterion with its weight.",
+        "criteria",
+    ),
+    "no eligible category": (
+        dict(eligible_categories=None),
+        "Tick at least one category of applicants.",
+        "eligible_categories",
+    ),
+    "a minimum score above 100": (
+        dict(minimum_total_score="101"),
+        "Enter a score from 0 to 100.",
+        "minimum_total_score",
+    ),
     "no program": (dict(program=""), "Choose the program.", "program"),
     "no title": (dict(title="  "), "Enter the title.", "title"),
-    "a wrong academic year": (dict(academic_year="2030/2032"), "Write the academic year as two following years",
-                              "academic_year"),
+    "a wrong academic year": (
+        dict(academic_year="2030/2032"),
+        "Write the academic year as two following years",
+        "academic_year",
+    ),
     "no deadline": (dict(closes_at=""), "Enter the deadline.", "closes_at"),
     "zero reply days": (dict(offer_reply_days="0"), "Enter from 1 to 90 days.", "offer_reply_days"),
     "a zero grade scale": (dict(grade_scale="0"), "Enter a number above 0 and up to 100.", "grade_scale"),
@@ -259,25 +353,30 @@ VALIDATION_CASES = {
 def _message_near(page, field_name, message):
     """The message is shown right after the field it is about (or above a list of rows)."""
     if field_name in ("places", "criteria"):
-        section = page[page.index(f'id="{field_name}"'):]
-        return message in section[:section.index("<table")]
+        section = page[page.index(f'id="{field_name}"') :]
+        return message in section[: section.index("<table")]
     if field_name in ("eligible_categories",):
         start = page.index(f'name="{field_name}"')
-        return message in page[start:start + 2000]
+        return message in page[start : start + 2000]
     match = re.search(rf'<(input|select|textarea)[^>]*name="{re.escape(field_name)}"[^>]*>', page)
     assert match, field_name
-    after = page[match.end():match.end() + 3000]
+    after = page[match.end() : match.end() + 3000]
     if match.group(1) == "select":
-        after = after[after.index("</select>"):]
-    return re.match(r'\s*(<div class="invalid-feedback">[^<]*</div>\s*)*', after) and message in after[:600] and \
-        "is-invalid" in match.group(0)
+        after = after[after.index("</select>") :]
+    return (
+        re.match(r'\s*(<div class="invalid-feedback">[^<]*</div>\s*)*', after)
+        and message in after[:600]
+        and "is-invalid" in match.group(0)
+    )
 
 
 @pytest.mark.parametrize("case", VALIDATION_CASES)
 def test_a_refused_call_is_shown_again_with_the_message_and_nothing_saved(head, world, case):
     changes, message, field_name = VALIDATION_CASES[case]
-    changes = {key: value.replace("{first}", str(world["partners"][0].id)) if isinstance(value, str) else value
-               for key, value in changes.items()}
+    changes = {
+        key: value.replace("{first}", str(world["partners"][0].id)) if isinstance(value, str) else value
+        for key, value in changes.items()
+    }
     calls_before = count(Call)
     response = post(head, "/manage/calls/new", call_form(world, **changes))
     assert response.status_code == 400
@@ -297,11 +396,15 @@ def test_the_refused_form_keeps_every_row_typed(head, world):
     assert re.search(r'<option selected value="%d">Osh State University' % world["partners"][1].id, page)
     assert 'name="places-1-places" type="number" value="-1"' in page
     assert 'name="criteria-1-weight" type="text" value="1,5"' in page
-    assert re.search(r'<input checked class="form-check-input" id="eligible_categories-1" '
-                     r'name="eligible_categories" type="checkbox" value="master">', page)
+    assert re.search(
+        r'<input checked class="form-check-input" id="eligible_categories-1" '
+        r'name="eligible_categories" type="checkbox" value="master">',
+        page,
+    )
 
 
 # --- calls: editing ----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def call_with_applications(world):
@@ -312,30 +415,55 @@ def call_with_applications(world):
         chose = ApplicationFactory(call=call, hosts=call.places[:2], state="eligible")
         holder = ApplicationFactory(call=call, hosts=call.places[:1], state="selected")
         holder.allocated_place = call.places[0]
-        db.session.add(Score(application=chose, criterion=call.criteria[0], value=Decimal(80),
-                             examiner=UserFactory(roles=["examiner"])))
+        db.session.add(
+            Score(
+                application=chose,
+                criterion=call.criteria[0],
+                value=Decimal(80),
+                examiner=UserFactory(roles=["examiner"]),
+            )
+        )
     return call
 
 
 def edit_form(call, **changes):
     """The edit form as the page posts it for `call`, unchanged unless `changes` say so."""
     data = {
-        "program": str(call.program_id), "title": call.title, "description": call.description or "",
-        "mobility_type": call.mobility_type, "academic_year": call.academic_year,
-        "opens_at": "2020-01-01T09:00", "closes_at": "2040-01-01T09:00", "test_at": "", "test_place": "",
-        "min_months": str(call.min_months), "max_months": str(call.max_months),
-        "minimum_total_score": str(call.minimum_total_score), "grade_scale": str(call.grade_scale),
-        "offer_reply_days": str(call.offer_reply_days), "changes_reply_days": str(call.changes_reply_days),
+        "program": str(call.program_id),
+        "title": call.title,
+        "description": call.description or "",
+        "mobility_type": call.mobility_type,
+        "academic_year": call.academic_year,
+        "opens_at": "2020-01-01T09:00",
+        "closes_at": "2040-01-01T09:00",
+        "test_at": "",
+        "test_place": "",
+        "min_months": str(call.min_months),
+        "max_months": str(call.max_months),
+        "minimum_total_score": str(call.minimum_total_score),
+        "grade_scale": str(call.grade_scale),
+        "offer_reply_days": str(call.offer_reply_days),
+        "changes_reply_days": str(call.changes_reply_days),
         "eligible_categories": list(call.eligible_categories),
         "required_document_kinds": list(call.required_document_kinds),
     }
     for index, place in enumerate(call.places):
-        data.update({f"places-{index}-partner": str(place.partner_id), f"places-{index}-places": str(place.places),
-                     f"places-{index}-months": str(place.months)})
+        data.update(
+            {
+                f"places-{index}-partner": str(place.partner_id),
+                f"places-{index}-places": str(place.places),
+                f"places-{index}-months": str(place.months),
+            }
+        )
     for index, criterion in enumerate(call.criteria):
-        data.update({f"criteria-{index}-criterion_id": str(criterion.id), f"criteria-{index}-name": criterion.name,
-                     f"criteria-{index}-source": criterion.source,
-                     f"criteria-{index}-weight": str(criterion.weight)})
+        data.update(
+            {
+                f"criteria-{index}-criterion_id": str(criterion.id),
+                f"criteria-{index}-name": criterion.name,
+                f"criteria-{index}-source": criterion.source,
+                f"criteria-{index}-weight": str(criterion.weight),
+            }
+        )
     for key, value in changes.items():
         if value is None:
             data.pop(key, None)
@@ -406,19 +534,33 @@ def test_saving_the_edit_page_unchanged_changes_nothing(head, call_with_applicat
     call.test_at, call.test_place, call.description = utcnow().replace(microsecond=0, second=0), "Room 5", "Text"
     db.session.commit()
     minute = dict(second=0, microsecond=0)
-    before = (call.title, call.opens_at.replace(**minute), call.closes_at.replace(**minute),
-              call.test_at, [(place.id, place.places, place.months) for place in call.places],
-              [(criterion.id, criterion.name, Decimal(criterion.weight)) for criterion in call.criteria],
-              call.eligible_categories, call.required_document_kinds, Decimal(call.grade_scale))
+    before = (
+        call.title,
+        call.opens_at.replace(**minute),
+        call.closes_at.replace(**minute),
+        call.test_at,
+        [(place.id, place.places, place.months) for place in call.places],
+        [(criterion.id, criterion.name, Decimal(criterion.weight)) for criterion in call.criteria],
+        call.eligible_categories,
+        call.required_document_kinds,
+        Decimal(call.grade_scale),
+    )
     data = posted_as_rendered(head.get(f"/manage/calls/{call.id}/edit").get_data(as_text=True))
     assert data["criteria-0-weight"] == "2.00" and data["places-3-partner"] == ""
     response = head.post(f"/manage/calls/{call.id}/edit", data=data)
     assert response.status_code == 302, text_of(response)
     db.session.expire_all()
-    after = (call.title, call.opens_at, call.closes_at, call.test_at,
-             [(place.id, place.places, place.months) for place in call.places],
-             [(criterion.id, criterion.name, Decimal(criterion.weight)) for criterion in call.criteria],
-             call.eligible_categories, call.required_document_kinds, Decimal(call.grade_scale))
+    after = (
+        call.title,
+        call.opens_at,
+        call.closes_at,
+        call.test_at,
+        [(place.id, place.places, place.months) for place in call.places],
+        [(criterion.id, criterion.name, Decimal(criterion.weight)) for criterion in call.criteria],
+        call.eligible_categories,
+        call.required_document_kinds,
+        Decimal(call.grade_scale),
+    )
     assert after == before
 
 
@@ -427,14 +569,17 @@ def test_editing_a_call_cannot_remove_a_host_applicants_chose(head, call_with_ap
     host_b = call.places[1]
     name_b = host_b.partner.name
     # Host B is replaced by an empty row.
-    response = post(head, f"/manage/calls/{call.id}/edit", edit_form(
-        call, **{"places-1-partner": "", "places-1-places": "", "places-1-months": "", "title": "Renamed"}))
+    response = post(
+        head,
+        f"/manage/calls/{call.id}/edit",
+        edit_form(call, **{"places-1-partner": "", "places-1-places": "", "places-1-months": "", "title": "Renamed"}),
+    )
     assert response.status_code == 400
     page = text_of(response)
     message = f"Applicants have chosen {name_b}: such a host cannot be removed from the call."
     assert message in page
-    places_section = page[page.index('id="places"'):]
-    assert message in places_section[:places_section.index("<table")]
+    places_section = page[page.index('id="places"') :]
+    assert message in places_section[: places_section.index("<table")]
     db.session.refresh(call)
     assert (call.title, len(call.places)) != ("Renamed", 2)
     assert db.session.get(CallPlace, host_b.id) is not None
@@ -443,9 +588,21 @@ def test_editing_a_call_cannot_remove_a_host_applicants_chose(head, call_with_ap
 def test_editing_a_call_changes_counts_and_removes_only_unchosen_hosts(head, call_with_applications):
     call = call_with_applications
     ids = [place.id for place in call.places]
-    response = post(head, f"/manage/calls/{call.id}/edit", edit_form(
-        call, **{"places-0-places": "5", "places-1-places": "0", "places-1-months": "3",
-                 "places-2-partner": "", "places-2-places": "", "places-2-months": ""}))
+    response = post(
+        head,
+        f"/manage/calls/{call.id}/edit",
+        edit_form(
+            call,
+            **{
+                "places-0-places": "5",
+                "places-1-places": "0",
+                "places-1-months": "3",
+                "places-2-partner": "",
+                "places-2-places": "",
+                "places-2-months": "",
+            },
+        ),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert [(place.id, place.places, place.months) for place in call.places] == [(ids[0], 5, 5), (ids[1], 0, 3)]
@@ -458,8 +615,11 @@ def test_a_host_chosen_while_the_head_edits_is_not_lost(head, call_with_applicat
     """The check ran before an applicant chose host B; the database still refuses to lose it."""
     call = call_with_applications
     monkeypatch.setattr("irflow.calls.manage.protected_partners", lambda call: {})
-    response = post(head, f"/manage/calls/{call.id}/edit", edit_form(
-        call, **{"places-1-partner": "", "places-1-places": "", "places-1-months": "", "title": "Renamed"}))
+    response = post(
+        head,
+        f"/manage/calls/{call.id}/edit",
+        edit_form(call, **{"places-1-partner": "", "places-1-places": "", "places-1-months": "", "title": "Renamed"}),
+    )
     assert response.status_code == 400
     assert "The call changed while you were editing it" in text_of(response)
     assert 'value="Renamed"' in text_of(response)
@@ -474,8 +634,7 @@ def test_places_cannot_drop_below_those_already_allocated(head, call_with_applic
     assert "1 places at this host are already allocated" in text_of(response)
 
 
-def test_a_place_given_while_the_head_edits_is_counted_again_before_saving(
-        head, call_with_applications, monkeypatch):
+def test_a_place_given_while_the_head_edits_is_counted_again_before_saving(head, call_with_applications, monkeypatch):
     """The form was checked before the place was given; the save counts again under the
     places' lock and refuses, next to the host, nothing saved."""
     call = call_with_applications
@@ -487,8 +646,9 @@ def test_a_place_given_while_the_head_edits_is_counted_again_before_saving(
         return {} if len(counts) == 1 else real(call)
 
     monkeypatch.setattr("irflow.calls.manage.held_places_by_partner", held_then_real)
-    response = post(head, f"/manage/calls/{call.id}/edit", edit_form(
-        call, **{"places-0-places": "0", "title": "Renamed"}))
+    response = post(
+        head, f"/manage/calls/{call.id}/edit", edit_form(call, **{"places-0-places": "0", "title": "Renamed"})
+    )
     assert len(counts) == 2
     assert response.status_code == 400
     assert "1 places at this host are already allocated" in text_of(response)
@@ -500,10 +660,23 @@ def test_editing_criteria_renames_reorders_and_keeps_scored_ones(head, call_with
     call = call_with_applications
     language, interview, _grade = call.criteria
     # Swap two names (uniqueness holds after each statement), drop the unscored grade, add one.
-    response = post(head, f"/manage/calls/{call.id}/edit", edit_form(
-        call, **{"criteria-0-name": "Interview", "criteria-1-name": "Language test",
-                 "criteria-2-criterion_id": "", "criteria-2-name": "Average grade", "criteria-2-weight": "3",
-                 "criteria-3-name": "Motivation", "criteria-3-source": "test", "criteria-3-weight": "1"}))
+    response = post(
+        head,
+        f"/manage/calls/{call.id}/edit",
+        edit_form(
+            call,
+            **{
+                "criteria-0-name": "Interview",
+                "criteria-1-name": "Language test",
+                "criteria-2-criterion_id": "",
+                "criteria-2-name": "Average grade",
+                "criteria-2-weight": "3",
+                "criteria-3-name": "Motivation",
+                "criteria-3-source": "test",
+                "criteria-3-weight": "1",
+            },
+        ),
+    )
     assert response.status_code == 302, text_of(response)
     db.session.expire_all()
     rows = [(criterion.id, criterion.name, Decimal(criterion.weight)) for criterion in call.criteria]
@@ -515,14 +688,18 @@ def test_editing_criteria_renames_reorders_and_keeps_scored_ones(head, call_with
 
 def test_a_scored_criterion_cannot_be_removed(head, call_with_applications):
     call = call_with_applications
-    response = post(head, f"/manage/calls/{call.id}/edit", edit_form(
-        call, **{"criteria-0-criterion_id": None, "criteria-0-name": "", "criteria-0-weight": ""}))
+    response = post(
+        head,
+        f"/manage/calls/{call.id}/edit",
+        edit_form(call, **{"criteria-0-criterion_id": None, "criteria-0-name": "", "criteria-0-weight": ""}),
+    )
     assert response.status_code == 400
     assert "Examiners have already scored Language test" in text_of(response)
     assert count(Score) == 1 and len(call.criteria) == 3
 
 
 # --- calls: publish, unpublish, close ----------------------------------------------------------------
+
 
 def test_publishing_and_unpublishing_a_call(app, head, world):
     call = world["call"]
@@ -576,14 +753,28 @@ def test_closing_a_call_that_is_not_open_changes_nothing(head, world, when):
 
 # --- programs ----------------------------------------------------------------------------------------
 
+
 def test_creating_editing_publishing_and_closing_a_program(app, head):
-    response = post(head, "/manage/programs/new", {
-        "name": "DAAD scholarships", "kind": "daad", "funder": "DAAD", "description": "Research stays in Germany.",
-        "website": "https://www.daad.de/"})
+    response = post(
+        head,
+        "/manage/programs/new",
+        {
+            "name": "DAAD scholarships",
+            "kind": "daad",
+            "funder": "DAAD",
+            "description": "Research stays in Germany.",
+            "website": "https://www.daad.de/",
+        },
+    )
     assert (response.status_code, response.headers["Location"]) == (302, "/manage/programs")
     program = db.session.scalar(sa.select(Program))
     assert (program.name, program.kind, program.funder, program.website, program.published) == (
-        "DAAD scholarships", "daad", "DAAD", "https://www.daad.de/", False)
+        "DAAD scholarships",
+        "daad",
+        "DAAD",
+        "https://www.daad.de/",
+        False,
+    )
     public = app.test_client()
     assert "DAAD scholarships" not in text_of(public.get("/programs"))
 
@@ -591,8 +782,11 @@ def test_creating_editing_publishing_and_closing_a_program(app, head):
     assert program.published is True
     assert "Research stays in Germany." in text_of(public.get("/programs"))
 
-    response = post(head, f"/manage/programs/{program.id}/edit", {
-        "name": "DAAD scholarships 2030", "kind": "daad", "funder": "", "description": "", "website": ""})
+    response = post(
+        head,
+        f"/manage/programs/{program.id}/edit",
+        {"name": "DAAD scholarships 2030", "kind": "daad", "funder": "", "description": "", "website": ""},
+    )
     assert response.status_code == 302
     assert (program.name, program.funder, program.website) == ("DAAD scholarships 2030", None, None)
 
@@ -601,12 +795,15 @@ def test_creating_editing_publishing_and_closing_a_program(app, head):
     assert "DAAD scholarships" not in text_of(public.get("/programs"))
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"name": "erasmus+ ka171"}, "A program with this name exists already."),
-    ({"name": ""}, "Enter the name."),
-    ({"website": "javascript:alert(1)"}, "Enter a web address starting with http:// or https://."),
-    ({"kind": "lottery"}, "Not a valid choice."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "erasmus+ ka171"}, "A program with this name exists already."),
+        ({"name": ""}, "Enter the name."),
+        ({"website": "javascript:alert(1)"}, "Enter a web address starting with http:// or https://."),
+        ({"kind": "lottery"}, "Not a valid choice."),
+    ],
+)
 def test_a_refused_program_is_shown_again(head, world, fields, message):
     data = {"name": "New program", "kind": "other", "funder": "A funder", "description": "", "website": ""}
     data.update(fields)
@@ -626,9 +823,16 @@ def test_a_program_keeps_its_own_name_when_edited(head, world):
 
 # --- partners ----------------------------------------------------------------------------------------
 
+
 def partner_form(**changes):
-    data = {"name": "Kazan Federal University", "country": "RU", "city": "Kazan", "kind": "university",
-            "website": "https://kpfu.ru/", "contact_email": "international@kpfu.ru"}
+    data = {
+        "name": "Kazan Federal University",
+        "country": "RU",
+        "city": "Kazan",
+        "kind": "university",
+        "website": "https://kpfu.ru/",
+        "contact_email": "international@kpfu.ru",
+    }
     data.update(changes)
     return data
 
@@ -638,7 +842,13 @@ def test_creating_and_editing_a_partner(head):
     partner = db.session.scalar(sa.select(Partner))
     assert (response.status_code, response.headers["Location"]) == (302, f"/manage/partners/{partner.id}")
     assert (partner.name, partner.country, partner.city, partner.kind, partner.website, partner.contact_email) == (
-        "Kazan Federal University", "RU", "Kazan", "university", "https://kpfu.ru/", "international@kpfu.ru")
+        "Kazan Federal University",
+        "RU",
+        "Kazan",
+        "university",
+        "https://kpfu.ru/",
+        "international@kpfu.ru",
+    )
     page = text_of(head.get(f"/manage/partners/{partner.id}"))
     assert '<option selected value="RU">Russia</option>' in page
 
@@ -647,16 +857,19 @@ def test_creating_and_editing_a_partner(head):
     assert (partner.country, partner.contact_email, partner.city) == ("KZ", None, None)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"country": "XX"}, "Choose a country from the list (an ISO 3166 two-letter code)."),
-    ({"country": "EU"}, "Choose a country from the list"),
-    ({"country": "DEU"}, "Choose a country from the list"),
-    ({"country": ""}, "Choose a country from the list"),
-    ({"kind": "castle"}, "Not a valid choice."),
-    ({"contact_email": "not an address"}, "Enter a valid e-mail address."),
-    ({"website": "www.example.org"}, "Enter a web address starting with http:// or https://."),
-    ({"name": "TU DRESDEN"}, "A partner with this name exists already."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"country": "XX"}, "Choose a country from the list (an ISO 3166 two-letter code)."),
+        ({"country": "EU"}, "Choose a country from the list"),
+        ({"country": "DEU"}, "Choose a country from the list"),
+        ({"country": ""}, "Choose a country from the list"),
+        ({"kind": "castle"}, "Not a valid choice."),
+        ({"contact_email": "not an address"}, "Enter a valid e-mail address."),
+        ({"website": "www.example.org"}, "Enter a web address starting with http:// or https://."),
+        ({"name": "TU DRESDEN"}, "A partner with this name exists already."),
+    ],
+)
 def test_a_refused_partner_is_shown_again(head, world, fields, message):
     partners_before = count(Partner)
     response = post(head, "/manage/partners/new", partner_form(**fields))
@@ -674,10 +887,17 @@ def test_partners_filter_in_the_head_list(head, world):
 
 # --- agreements --------------------------------------------------------------------------------------
 
+
 def agreement_form(of_program=None, **changes):
-    data = {"title": "IIA 2025–2029", "program": str(of_program.id) if of_program else "", "signed_on": "2025-01-10",
-            "valid_from": "2025-02-01", "valid_until": "2029-01-31", "places_per_year": "4",
-            "months_per_year": "20"}
+    data = {
+        "title": "IIA 2025–2029",
+        "program": str(of_program.id) if of_program else "",
+        "signed_on": "2025-01-10",
+        "valid_from": "2025-02-01",
+        "valid_until": "2029-01-31",
+        "places_per_year": "4",
+        "months_per_year": "20",
+    }
     data.update(changes)
     return data
 
@@ -685,13 +905,18 @@ def agreement_form(of_program=None, **changes):
 def test_an_agreement_with_a_signed_copy_is_stored_and_downloadable_by_the_head(app, head, world):
     partner = world["partners"][1]
     data = agreement_form(world["program"], signed_copy=(io.BytesIO(PDF), "IIA signed.pdf"))
-    response = post(head, f"/manage/partners/{partner.id}/agreements/new", data,
-                    content_type="multipart/form-data")
+    response = post(head, f"/manage/partners/{partner.id}/agreements/new", data, content_type="multipart/form-data")
     assert (response.status_code, response.headers["Location"]) == (302, f"/manage/partners/{partner.id}")
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.partner_id == partner.id))
-    assert (agreement.title, agreement.program_id, agreement.signed_on, agreement.valid_from, agreement.valid_until,
-            agreement.places_per_year, agreement.months_per_year) == (
-        "IIA 2025–2029", world["program"].id, date(2025, 1, 10), date(2025, 2, 1), date(2029, 1, 31), 4, 20)
+    assert (
+        agreement.title,
+        agreement.program_id,
+        agreement.signed_on,
+        agreement.valid_from,
+        agreement.valid_until,
+        agreement.places_per_year,
+        agreement.months_per_year,
+    ) == ("IIA 2025–2029", world["program"].id, date(2025, 1, 10), date(2025, 2, 1), date(2029, 1, 31), 4, 20)
     assert agreement.signed_copy_name == "IIA signed.pdf"
     stored = os.path.join(app.config["UPLOAD_FOLDER"], agreement.signed_copy_stored_name)
     with open(stored, "rb") as stored_file:
@@ -706,9 +931,12 @@ def test_an_agreement_with_a_signed_copy_is_stored_and_downloadable_by_the_head(
     assert coordinator.get(f"/manage/agreements/{agreement.id}/signed-copy").status_code == 403
 
     # Replacing the copy removes the old file; deleting the agreement removes the new one.
-    response = post(head, f"/manage/agreements/{agreement.id}",
-                    agreement_form(world["program"], signed_copy=(io.BytesIO(PNG), "scan.png")),
-                    content_type="multipart/form-data")
+    response = post(
+        head,
+        f"/manage/agreements/{agreement.id}",
+        agreement_form(world["program"], signed_copy=(io.BytesIO(PNG), "scan.png")),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert not os.path.exists(stored)
     assert agreement.signed_copy_name == "scan.png"
@@ -723,9 +951,12 @@ def test_an_agreement_with_a_signed_copy_is_stored_and_downloadable_by_the_head(
 def test_the_signed_copy_must_be_a_pdf_jpeg_or_png(app, head, world):
     partner = world["partners"][1]
     files_before = set(os.listdir(app.config["UPLOAD_FOLDER"])) if os.path.isdir(app.config["UPLOAD_FOLDER"]) else set()
-    response = post(head, f"/manage/partners/{partner.id}/agreements/new",
-                    agreement_form(signed_copy=(io.BytesIO(EXE), "agreement.pdf")),
-                    content_type="multipart/form-data")
+    response = post(
+        head,
+        f"/manage/partners/{partner.id}/agreements/new",
+        agreement_form(signed_copy=(io.BytesIO(EXE), "agreement.pdf")),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     page = text_of(response)
     assert "Only PDF, JPEG and PNG files are accepted." in page
@@ -745,13 +976,16 @@ def test_removing_the_signed_copy(app, head, world):
     assert not os.path.exists(stored)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"valid_until": "2024-01-01"}, "The end of validity cannot be before its start."),
-    ({"places_per_year": "-2"}, "The number of places cannot be negative."),
-    ({"months_per_year": "-1"}, "The number of months cannot be negative."),
-    ({"program": "987654"}, "Choose a program from the list."),
-    ({"signed_on": "tomorrow"}, "Not a valid date value."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"valid_until": "2024-01-01"}, "The end of validity cannot be before its start."),
+        ({"places_per_year": "-2"}, "The number of places cannot be negative."),
+        ({"months_per_year": "-1"}, "The number of months cannot be negative."),
+        ({"program": "987654"}, "Choose a program from the list."),
+        ({"signed_on": "tomorrow"}, "Not a valid date value."),
+    ],
+)
 def test_a_refused_agreement_is_shown_again(head, world, fields, message):
     response = post(head, f"/manage/partners/{world['partners'][1].id}/agreements/new", agreement_form(**fields))
     assert response.status_code == 400
@@ -763,15 +997,17 @@ def test_agreements_expiring_within_90_days_are_flagged(head, world):
     partner = world["partners"][1]
     today = date.today()
     with one_commit():
-        db.session.add_all([
-            Agreement(partner=partner, title="Ends in 30 days", valid_until=today + timedelta(days=30)),
-            Agreement(partner=partner, title="Ends in 200 days", valid_until=today + timedelta(days=200)),
-            Agreement(partner=partner, title="Ended last week", valid_until=today - timedelta(days=7)),
-        ])
+        db.session.add_all(
+            [
+                Agreement(partner=partner, title="Ends in 30 days", valid_until=today + timedelta(days=30)),
+                Agreement(partner=partner, title="Ends in 200 days", valid_until=today + timedelta(days=200)),
+                Agreement(partner=partner, title="Ended last week", valid_until=today - timedelta(days=7)),
+            ]
+        )
 
     def flagged(page, title):
-        line = page[page.index(title):]
-        return 'data-flag="expires-soon"' in line[:line.index("</div>")]
+        line = page[page.index(title) :]
+        return 'data-flag="expires-soon"' in line[: line.index("</div>")]
 
     for path in ("/manage/partners", f"/manage/partners/{partner.id}"):
         page = raw_text_of(head.get(path))
@@ -783,12 +1019,13 @@ def test_agreements_expiring_within_90_days_are_flagged(head, world):
     assert not flagged(page, "IIA 2024–2028")  # on the list: 400 days to go
 
     overview = text_of(head.get("/manage/"))
-    section = overview[overview.index('id="expiring-agreements"'):overview.index('id="current-calls"')]
+    section = overview[overview.index('id="expiring-agreements"') : overview.index('id="current-calls"')]
     assert "Ends in 30 days" in section and "Osh State University" in section
     assert "Ends in 200 days" not in section and "Ended last week" not in section
 
 
 # --- lists: a constant number of statements ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/manage/", "/manage/calls", "/manage/partners", "/manage/programs"])
 def test_manage_lists_run_a_constant_number_of_statements(head, path):
@@ -799,7 +1036,8 @@ def test_manage_lists_run_a_constant_number_of_statements(head, path):
                 CallFactory(program=call.program, published=False, places=[1])
                 ApplicationFactory(call=call)
                 call.places[0].partner.agreements.append(
-                    Agreement(title="IIA", valid_until=date.today() + timedelta(days=20), program=call.program))
+                    Agreement(title="IIA", valid_until=date.today() + timedelta(days=20), program=call.program)
+                )
 
     def statements():
         head.get(path)

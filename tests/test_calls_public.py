@@ -1,6 +1,7 @@
 """The public pages over HTTP: home, the calls list, a call, programs and partners.
 
 Fixtures are built in one transaction (factories.one_commit) to keep the suite fast."""
+
 import re
 from datetime import date, timedelta
 
@@ -11,8 +12,9 @@ from irflow.models import Agreement
 from irflow.models.base import utcnow
 
 from .factories import ApplicationFactory, CallFactory, PartnerFactory, ProgramFactory, UserFactory, one_commit
-from .test_applications_helpers import client_for, text_of as raw_text_of
 from .querycount import counting_statements
+from .test_applications_helpers import client_for
+from .test_applications_helpers import text_of as raw_text_of
 
 
 def text_of(response):
@@ -35,12 +37,27 @@ def calls_of_every_kind():
         erasmus = ProgramFactory(name="Erasmus+ KA171", kind="erasmus_plus")
         daad = ProgramFactory(name="DAAD scholarships", kind="daad")
         calls = {
-            "open": CallFactory(title="Semester in Dresden", program=erasmus, mobility_type="study", places=[3, 1],
-                                eligible_categories=["bachelor", "master"]),
-            "upcoming": CallFactory(title="Research stay in Bonn", program=daad, mobility_type="research",
-                                    opens_at=days(20), closes_at=days(50)),
-            "closed": CallFactory(title="Teaching week in Riga", program=erasmus, mobility_type="teaching",
-                                  opens_at=days(-60), closes_at=days(-10)),
+            "open": CallFactory(
+                title="Semester in Dresden",
+                program=erasmus,
+                mobility_type="study",
+                places=[3, 1],
+                eligible_categories=["bachelor", "master"],
+            ),
+            "upcoming": CallFactory(
+                title="Research stay in Bonn",
+                program=daad,
+                mobility_type="research",
+                opens_at=days(20),
+                closes_at=days(50),
+            ),
+            "closed": CallFactory(
+                title="Teaching week in Riga",
+                program=erasmus,
+                mobility_type="teaching",
+                opens_at=days(-60),
+                closes_at=days(-10),
+            ),
             "old": CallFactory(title="Call of long ago", program=erasmus, opens_at=days(-400), closes_at=days(-370)),
             "draft": CallFactory(title="Unpublished draft call", program=erasmus, published=False),
         }
@@ -50,6 +67,7 @@ def calls_of_every_kind():
 
 
 # --- home ------------------------------------------------------------------------------------
+
 
 def test_home_shows_open_calls_with_hosts_deadline_and_who_may_apply(client, calls_of_every_kind):
     page = text_of(client.get("/"))
@@ -66,12 +84,14 @@ def test_home_shows_open_calls_with_hosts_deadline_and_who_may_apply(client, cal
 
 # --- the calls list --------------------------------------------------------------------------
 
+
 def test_calls_list_shows_open_then_upcoming_then_recently_closed(client, calls_of_every_kind):
     response = client.get("/calls/")
     assert response.status_code == 200
     page = text_of(response)
-    positions = [page.index(title) for title in ("Semester in Dresden", "Research stay in Bonn",
-                                                  "Teaching week in Riga")]
+    positions = [
+        page.index(title) for title in ("Semester in Dresden", "Research stay in Bonn", "Teaching week in Riga")
+    ]
     assert positions == sorted(positions)
     assert page.index('id="calls-open"') < positions[0] < page.index('id="calls-upcoming"') < positions[1]
     assert page.index('id="calls-closed"') < positions[2]
@@ -79,15 +99,20 @@ def test_calls_list_shows_open_then_upcoming_then_recently_closed(client, calls_
     assert "Unpublished draft call" not in page
 
 
-@pytest.mark.parametrize("query, shown", [
-    ({"mobility_type": "research"}, {"Research stay in Bonn"}),
-    ({"mobility_type": "teaching"}, {"Teaching week in Riga"}),
-    ({"program": "erasmus"}, {"Semester in Dresden", "Teaching week in Riga"}),
-    ({"program": "erasmus", "mobility_type": "study"}, {"Semester in Dresden"}),
-    ({"program": "daad", "mobility_type": "study"}, set()),
-    ({"program": "abc", "mobility_type": "nonsense"},  # not offered: ignored, not an error
-     {"Semester in Dresden", "Research stay in Bonn", "Teaching week in Riga"}),
-])
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ({"mobility_type": "research"}, {"Research stay in Bonn"}),
+        ({"mobility_type": "teaching"}, {"Teaching week in Riga"}),
+        ({"program": "erasmus"}, {"Semester in Dresden", "Teaching week in Riga"}),
+        ({"program": "erasmus", "mobility_type": "study"}, {"Semester in Dresden"}),
+        ({"program": "daad", "mobility_type": "study"}, set()),
+        (
+            {"program": "abc", "mobility_type": "nonsense"},  # not offered: ignored, not an error
+            {"Semester in Dresden", "Research stay in Bonn", "Teaching week in Riga"},
+        ),
+    ],
+)
 def test_calls_list_filters_by_program_and_mobility_type(client, calls_of_every_kind, query, shown):
     programs = {"erasmus": calls_of_every_kind["open"].program_id, "daad": calls_of_every_kind["upcoming"].program_id}
     args = {key: programs.get(value, value) for key, value in query.items()}
@@ -107,24 +132,47 @@ def test_calls_list_offers_only_programs_with_published_calls(client, calls_of_e
 
 # --- a call -------------------------------------------------------------------------------------
 
+
 def test_call_page_shows_everything_an_applicant_needs(client):
     with one_commit():
         call = CallFactory(
-            title="Erasmus+ semester in Poznań", description="Study one semester at a partner university.",
-            places=[2], min_months=3, max_months=5, required_document_kinds=["cv", "transcript"],
-            eligible_categories=["master", "phd"], test_place="Main building, room 210", test_at=days(30),
-            minimum_total_score=60, offer_reply_days=6, changes_reply_days=4,
+            title="Erasmus+ semester in Poznań",
+            description="Study one semester at a partner university.",
+            places=[2],
+            min_months=3,
+            max_months=5,
+            required_document_kinds=["cv", "transcript"],
+            eligible_categories=["master", "phd"],
+            test_place="Main building, room 210",
+            test_at=days(30),
+            minimum_total_score=60,
+            offer_reply_days=6,
+            changes_reply_days=4,
             program=ProgramFactory(name="Erasmus+ KA171", funder="European Commission"),
         )
         call.places[0].partner.name = "Adam Mickiewicz University"
         call.places[0].partner.country = "PL"
         call.places[0].partner.city = "Poznań"
     page = text_of(client.get(f"/calls/{call.id}"))
-    for text in ("Erasmus+ semester in Poznań", "Study one semester at a partner university.", "Erasmus+ KA171",
-                 "European Commission", "Main building, room 210", "3 to 5 months", "Master candidate, PhD candidate",
-                 "CV", "Transcript", "Language test", "Interview", "Average grade", "Minimum to be selected: 60",
-                 "Adam Mickiewicz University, Poznań (Poland) — 2 places, 5 months", "within 6 days",
-                 "within 4 days", "Deadline"):
+    for text in (
+        "Erasmus+ semester in Poznań",
+        "Study one semester at a partner university.",
+        "Erasmus+ KA171",
+        "European Commission",
+        "Main building, room 210",
+        "3 to 5 months",
+        "Master candidate, PhD candidate",
+        "CV",
+        "Transcript",
+        "Language test",
+        "Interview",
+        "Average grade",
+        "Minimum to be selected: 60",
+        "Adam Mickiewicz University, Poznań (Poland) — 2 places, 5 months",
+        "within 6 days",
+        "within 4 days",
+        "Deadline",
+    ):
         assert text in page, text
     assert re.search(r"Language test</td><td>Test score</td><td class=\"text-end\">2</td>", page)
 
@@ -137,9 +185,17 @@ def test_call_page_in_russian_names_the_country_in_russian(app):
     assert "(Германия)" in page
 
 
-@pytest.mark.parametrize("roles, status", [
-    (None, 404), ([], 404), (["coordinator"], 404), (["examiner"], 404), (["head"], 200), (["admin"], 200),
-])
+@pytest.mark.parametrize(
+    ("roles", "status"),
+    [
+        (None, 404),
+        ([], 404),
+        (["coordinator"], 404),
+        (["examiner"], 404),
+        (["head"], 200),
+        (["admin"], 200),
+    ],
+)
 def test_an_unpublished_call_is_seen_by_the_head_and_admin_only(app, roles, status):
     call = CallFactory(title="Unpublished draft call", published=False)
     client = app.test_client() if roles is None else client_for(app, UserFactory(roles=roles))
@@ -180,6 +236,7 @@ def test_the_apply_button_is_offered_to_admitted_users_on_open_calls_only(app, c
 
 # --- programs -------------------------------------------------------------------------------------
 
+
 def test_programs_page_lists_published_programs_with_their_open_calls(client, calls_of_every_kind):
     erasmus = calls_of_every_kind["open"].program
     erasmus.funder = "European Commission"
@@ -194,14 +251,15 @@ def test_programs_page_lists_published_programs_with_their_open_calls(client, ca
     assert "Credit mobility with partner countries." in page
     assert 'href="https://erasmus-plus.ec.europa.eu/"' in page
     assert "Closed program" not in page
-    erasmus_section = page[page.index(f'id="program-{erasmus.id}"'):]
-    erasmus_section = erasmus_section[:erasmus_section.index("</section>")]
+    erasmus_section = page[page.index(f'id="program-{erasmus.id}"') :]
+    erasmus_section = erasmus_section[: erasmus_section.index("</section>")]
     assert "Semester in Dresden" in erasmus_section
     assert "Teaching week in Riga" not in erasmus_section  # closed
     assert "Unpublished draft call" not in erasmus_section
 
 
 # --- partners -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def partners():
@@ -212,33 +270,47 @@ def partners():
             "kaznu": PartnerFactory(name="Al-Farabi Kazakh National University", country="KZ", kind="university"),
             "embassy": PartnerFactory(name="Embassy of Japan", country="JP", kind="embassy"),
         }
-        db.session.add_all([
-            Agreement(partner=made["tu"], title="Inter-institutional agreement", valid_from=date(2024, 1, 1),
-                      valid_until=date.today() + timedelta(days=400), signed_copy_name="secret.pdf",
-                      signed_copy_stored_name="0" * 32 + ".pdf"),
-            Agreement(partner=made["kaznu"], title="Old memorandum", valid_from=date(2015, 1, 1),
-                      valid_until=date(2020, 12, 31)),
-        ])
+        db.session.add_all(
+            [
+                Agreement(
+                    partner=made["tu"],
+                    title="Inter-institutional agreement",
+                    valid_from=date(2024, 1, 1),
+                    valid_until=date.today() + timedelta(days=400),
+                    signed_copy_name="secret.pdf",
+                    signed_copy_stored_name="0" * 32 + ".pdf",
+                ),
+                Agreement(
+                    partner=made["kaznu"],
+                    title="Old memorandum",
+                    valid_from=date(2015, 1, 1),
+                    valid_until=date(2020, 12, 31),
+                ),
+            ]
+        )
     return made
 
 
 PARTNER_NAMES = ("TU Dresden", "DAAD office", "Al-Farabi Kazakh National University", "Embassy of Japan")
 
 
-@pytest.mark.parametrize("query, shown", [
-    ({}, set(PARTNER_NAMES)),
-    ({"country": "DE"}, {"TU Dresden", "DAAD office"}),
-    ({"country": "de"}, {"TU Dresden", "DAAD office"}),
-    ({"kind": "university"}, {"TU Dresden", "Al-Farabi Kazakh National University"}),
-    ({"country": "DE", "kind": "university"}, {"TU Dresden"}),
-    ({"country": "JP", "kind": "university"}, set()),
-    ({"country": "XX", "kind": "castle"}, set(PARTNER_NAMES)),  # not offered: ignored
-])
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ({}, set(PARTNER_NAMES)),
+        ({"country": "DE"}, {"TU Dresden", "DAAD office"}),
+        ({"country": "de"}, {"TU Dresden", "DAAD office"}),
+        ({"kind": "university"}, {"TU Dresden", "Al-Farabi Kazakh National University"}),
+        ({"country": "DE", "kind": "university"}, {"TU Dresden"}),
+        ({"country": "JP", "kind": "university"}, set()),
+        ({"country": "XX", "kind": "castle"}, set(PARTNER_NAMES)),  # not offered: ignored
+    ],
+)
 def test_partners_filter_by_country_and_kind(client, partners, query, shown):
     response = client.get("/partners", query_string=query)
     assert response.status_code == 200
     page = text_of(response)
-    table = page[page.index('id="partners"'):] if shown else page
+    table = page[page.index('id="partners"') :] if shown else page
     assert {name for name in PARTNER_NAMES if name in table} == shown
 
 
@@ -262,6 +334,7 @@ def test_partners_page_in_tajik_names_countries_in_tajik(app, partners):
 
 # --- constant number of statements --------------------------------------------------------------
 
+
 def _statements(client, path):
     client.get(path)  # warm up
     with counting_statements() as statements:
@@ -275,8 +348,9 @@ def test_public_lists_run_a_constant_number_of_statements(client, path):
         with one_commit():
             for _ in range(count):
                 call = CallFactory(places=[1, 2])
-                call.places[0].partner.agreements.append(Agreement(title="IIA", valid_until=date(2030, 1, 1),
-                                                                   program=call.program))
+                call.places[0].partner.agreements.append(
+                    Agreement(title="IIA", valid_until=date(2030, 1, 1), program=call.program)
+                )
                 CallFactory(program=call.program, opens_at=days(3), closes_at=days(9), places=[1])
                 CallFactory(program=call.program, opens_at=days(-30), closes_at=days(-3), places=[1])
 

@@ -1,4 +1,5 @@
 """The `flask` commands: seed-demo and create-user."""
+
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -35,11 +36,14 @@ def dev_cli(app, cli):
 
 def row_counts():
     with db.engine.connect() as connection:
-        return {table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
-                for table in db.metadata.sorted_tables}
+        return {
+            table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
 
 
 # --- seed-demo ------------------------------------------------------------------------------
+
 
 def test_seed_demo_creates_the_demo_data(dev_cli, client):
     result = dev_cli("seed-demo")
@@ -154,14 +158,16 @@ def test_seed_demo_keeps_an_existing_faculty(cli):
 
 # --- create-user ----------------------------------------------------------------------------
 
+
 def create_user(cli, email, *options, passwords=(GOOD_PASSWORD,)):
     typed = "".join(f"{password}\n{password}\n" for password in passwords)
     return cli("create-user", email, *options, input=typed)
 
 
 def test_create_user_with_a_role(cli):
-    result = create_user(cli, "Karimov@KSU.tj", "--role", "coordinator", "--name", "Каримов Фаррух",
-                         "--latin-name", "KARIMOV FARRUKH")
+    result = create_user(
+        cli, "Karimov@KSU.tj", "--role", "coordinator", "--name", "Каримов Фаррух", "--latin-name", "KARIMOV FARRUKH"
+    )
 
     assert result.exit_code == 0, result.output
     assert "Created karimov@ksu.tj" in result.output
@@ -169,41 +175,75 @@ def test_create_user_with_a_role(cli):
     user = db.session.scalar(sa.select(User).where(User.email == "karimov@ksu.tj"))
     assert user.roles == {"coordinator"}
     assert (user.full_name_native, user.full_name_latin, user.category) == (
-        "Каримов Фаррух", "KARIMOV FARRUKH", "staff")
+        "Каримов Фаррух",
+        "KARIMOV FARRUKH",
+        "staff",
+    )
     assert user.active
     assert user.password_hash.startswith("$argon2id$")
     assert PasswordHasher().verify(user.password_hash, GOOD_PASSWORD)
 
 
 def test_created_user_can_log_in(cli, client):
-    create_user(cli, "head@ksu.tj", "--role", "head", "--role", "admin", "--name", "Саидова Гулноза",
-                "--latin-name", "SAIDOVA GULNOZA")
-    response = client.post_form("/auth/login", {"email": "head@ksu.tj", "password": GOOD_PASSWORD},
-                                token_from="/auth/login")
+    create_user(
+        cli,
+        "head@ksu.tj",
+        "--role",
+        "head",
+        "--role",
+        "admin",
+        "--name",
+        "Саидова Гулноза",
+        "--latin-name",
+        "SAIDOVA GULNOZA",
+    )
+    response = client.post_form(
+        "/auth/login", {"email": "head@ksu.tj", "password": GOOD_PASSWORD}, token_from="/auth/login"
+    )
     assert response.status_code == 302
     assert client.get("/admin/users").status_code == 200
 
 
 def test_create_user_with_faculty_and_category(cli):
     faculty = FacultyFactory(code="GERM")
-    result = create_user(cli, "teacher@ksu.tj", "--name", "Назарова Малика", "--latin-name", "NAZAROVA MALIKA",
-                         "--category", "teacher", "--faculty", "GERM")
+    result = create_user(
+        cli,
+        "teacher@ksu.tj",
+        "--name",
+        "Назарова Малика",
+        "--latin-name",
+        "NAZAROVA MALIKA",
+        "--category",
+        "teacher",
+        "--faculty",
+        "GERM",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "teacher@ksu.tj"))
     assert (user.category, user.faculty_id, user.roles) == ("teacher", faculty.id, set())
 
 
 def test_create_user_asks_for_the_names_when_not_given(cli):
-    result = cli("create-user", "staff@ksu.tj",
-                 input=f"Раҳимов Алишер\nRAHIMOV ALISHER\n{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n")
+    result = cli(
+        "create-user", "staff@ksu.tj", input=f"Раҳимов Алишер\nRAHIMOV ALISHER\n{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "staff@ksu.tj"))
     assert (user.full_name_native, user.full_name_latin) == ("Раҳимов Алишер", "RAHIMOV ALISHER")
 
 
 def test_create_user_asks_again_for_a_weak_password(cli):
-    result = create_user(cli, "examiner@ksu.tj", "--role", "examiner", "--name", "Н", "--latin-name", "N",
-                         passwords=("short", "password123", GOOD_PASSWORD))
+    result = create_user(
+        cli,
+        "examiner@ksu.tj",
+        "--role",
+        "examiner",
+        "--name",
+        "Н",
+        "--latin-name",
+        "N",
+        passwords=("short", "password123", GOOD_PASSWORD),
+    )
 
     assert result.exit_code == 0, result.output
     assert "Use at least 10 characters." in result.output
@@ -214,8 +254,15 @@ def test_create_user_asks_again_for_a_weak_password(cli):
 
 
 def test_create_user_asks_again_when_the_passwords_differ(cli):
-    result = cli("create-user", "examiner@ksu.tj", "--name", "Н", "--latin-name", "N",
-                 input=f"{GOOD_PASSWORD}\n{GOOD_PASSWORD}x\n{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n")
+    result = cli(
+        "create-user",
+        "examiner@ksu.tj",
+        "--name",
+        "Н",
+        "--latin-name",
+        "N",
+        input=f"{GOOD_PASSWORD}\n{GOOD_PASSWORD}x\n{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output
     assert db.session.scalar(sa.select(User).where(User.email == "examiner@ksu.tj")) is not None

@@ -3,6 +3,7 @@
 The expected figures are computed here, in Python, from the list of applications the test
 built — never with the dashboard's own queries — and the participants are reconciled with
 the CSV exports of selected participants, read back with the csv module."""
+
 import csv
 import io
 import re
@@ -18,43 +19,63 @@ import sqlalchemy as sa
 from irflow.dashboard.charts import BAR_AREA
 from irflow.dashboard.queries import dashboard_scope, overdue_reports
 from irflow.extensions import db
-from irflow.models.base import utcnow
 from irflow.models import Agreement, Application, Call, CallPlace, Partner, User
+from irflow.models.base import utcnow
 
 from .factories import (
-    PASSWORD_HASH, ApplicationFactory, CallFactory, FacultyFactory, PartnerFactory, ProgramFactory, UserFactory,
+    PASSWORD_HASH,
+    ApplicationFactory,
+    CallFactory,
+    FacultyFactory,
+    PartnerFactory,
+    ProgramFactory,
+    UserFactory,
     one_commit,
 )
 from .querycount import counting_statements
 
 # Written out, not imported: the test states what a participant is (the exports' rows).
-PARTICIPANT_STATES = {"selected", "confirmed", "nominated", "host_accepted", "abroad", "returned",
-                      "report_submitted", "completed"}
+PARTICIPANT_STATES = {
+    "selected",
+    "confirmed",
+    "nominated",
+    "host_accepted",
+    "abroad",
+    "returned",
+    "report_submitted",
+    "completed",
+}
 BOM = b"\xef\xbb\xbf"
 COUNTRY_NAMES = {"DE": "Germany", "FR": "France", "PL": "Poland", "KZ": "Kazakhstan"}
-CATEGORY_LABELS = {"bachelor": "Bachelor student", "master": "Master candidate", "phd": "PhD candidate",
-                   "teacher": "Teacher", "staff": "Staff"}
+CATEGORY_LABELS = {
+    "bachelor": "Bachelor student",
+    "master": "Master candidate",
+    "phd": "PhD candidate",
+    "teacher": "Teacher",
+    "staff": "Staff",
+}
 MOBILITY_LABELS = {"study": "Study", "teaching": "Teaching", "research": "Research"}
 
 
 # --- reading the page ------------------------------------------------------------------
+
 
 class DashboardPage(HTMLParser):
     """The figures of a rendered dashboard, read from its markup."""
 
     def __init__(self, text):
         super().__init__(convert_charrefs=True)
-        self.per_call = {}               # call id -> {state: number}
-        self.call_totals = {}            # call id -> number (drafts excluded)
-        self.call_participants = {}      # call id -> number
-        self.review_links = {}           # (call id, state) -> href
-        self.groups = {}                 # grouping -> {key: number}
-        self.labels = {}                 # grouping -> {key: label text}
-        self.group_totals = {}           # grouping -> number
-        self.charts = {}                 # svg id -> {"attrs", "title", "bars": [(value, width)]}
+        self.per_call = {}  # call id -> {state: number}
+        self.call_totals = {}  # call id -> number (drafts excluded)
+        self.call_participants = {}  # call id -> number
+        self.review_links = {}  # (call id, state) -> href
+        self.groups = {}  # grouping -> {key: number}
+        self.labels = {}  # grouping -> {key: label text}
+        self.group_totals = {}  # grouping -> number
+        self.charts = {}  # svg id -> {"attrs", "title", "bars": [(value, width)]}
         self.participants_total = None
         self.agreements = []
-        self.overdue = {}                # application id -> days overdue
+        self.overdue = {}  # application id -> days overdue
         self.ignored = False
         self._call = self._group = self._key = self._svg = self._bar_value = None
         self._label_cell = False
@@ -137,7 +158,7 @@ def csv_rows(client, call_id):
     assert response.status_code == 200, response.status_code
     data = response.get_data()
     assert data.startswith(BOM)
-    rows = list(csv.reader(io.StringIO(data[len(BOM):].decode("utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"), newline="")))
     return rows[1:]  # without the header
 
 
@@ -148,21 +169,66 @@ def csv_rows(client, call_id):
 # categories, hosts cycle. Non-participants of every kind are mixed in, some of them
 # (declined, host rejected) still pointing at the place they held.
 CALLS = {
-    "c1": ("2025/2026", "study", ("leipzig", "sorbonne"),
-           ["selected", "confirmed", "completed", "completed", "submitted", "waitlisted", "declined", "draft",
-            "report_submitted", "cancelled"]),
-    "c2": ("2026/2027", "teaching", ("dresden", "warsaw"),
-           ["nominated", "host_accepted", "abroad", "host_rejected", "withdrawn", "eligible", "tested",
-            "selected", "changes_requested"]),
-    "c3": ("2026/2027", "research", ("leipzig", "warsaw", "almaty"),
-           ["returned", "abroad", "confirmed", "not_selected", "ineligible", "absent", "selected", "completed",
-            "selected", "draft", "submitted"]),
-    "c4": ("2027/2028", "study", ("sorbonne",),
-           ["selected", "waitlisted", "tested", "confirmed"]),
+    "c1": (
+        "2025/2026",
+        "study",
+        ("leipzig", "sorbonne"),
+        [
+            "selected",
+            "confirmed",
+            "completed",
+            "completed",
+            "submitted",
+            "waitlisted",
+            "declined",
+            "draft",
+            "report_submitted",
+            "cancelled",
+        ],
+    ),
+    "c2": (
+        "2026/2027",
+        "teaching",
+        ("dresden", "warsaw"),
+        [
+            "nominated",
+            "host_accepted",
+            "abroad",
+            "host_rejected",
+            "withdrawn",
+            "eligible",
+            "tested",
+            "selected",
+            "changes_requested",
+        ],
+    ),
+    "c3": (
+        "2026/2027",
+        "research",
+        ("leipzig", "warsaw", "almaty"),
+        [
+            "returned",
+            "abroad",
+            "confirmed",
+            "not_selected",
+            "ineligible",
+            "absent",
+            "selected",
+            "completed",
+            "selected",
+            "draft",
+            "submitted",
+        ],
+    ),
+    "c4": ("2027/2028", "study", ("sorbonne",), ["selected", "waitlisted", "tested", "confirmed"]),
 }
-PARTNERS = {"leipzig": ("Universität Leipzig", "DE"), "dresden": ("TU Dresden", "DE"),
-            "sorbonne": ("Sorbonne Université", "FR"), "warsaw": ("University of Warsaw", "PL"),
-            "almaty": ("Al-Farabi Kazakh National University", "KZ")}
+PARTNERS = {
+    "leipzig": ("Universität Leipzig", "DE"),
+    "dresden": ("TU Dresden", "DE"),
+    "sorbonne": ("Sorbonne Université", "FR"),
+    "warsaw": ("University of Warsaw", "PL"),
+    "almaty": ("Al-Farabi Kazakh National University", "KZ"),
+}
 CATEGORY_CYCLE = ("bachelor", "master", "phd", "teacher", "staff", "bachelor", "master")
 HOLDS_PLACE = PARTICIPANT_STATES | {"declined", "host_rejected"}
 
@@ -178,8 +244,9 @@ def mixed():
         program = ProgramFactory(name="Erasmus+ KA171")
         calls, facts = {}, []
         for call_key, (year, mobility, hosts, states) in CALLS.items():
-            call = CallFactory(program=program, title=f"Call {call_key}", academic_year=year,
-                               mobility_type=mobility, places=[])
+            call = CallFactory(
+                program=program, title=f"Call {call_key}", academic_year=year, mobility_type=mobility, places=[]
+            )
             call.places = [CallPlace(partner=partners[host], places=5, months=5) for host in hosts]
             db.session.flush()
             calls[call_key] = call
@@ -190,20 +257,37 @@ def mixed():
                 place = call.places[index % len(hosts)]
                 applicant = UserFactory(faculty=faculty, category=category)
                 application = ApplicationFactory(
-                    call=call, applicant=applicant, faculty=faculty, state=state, hosts=[place],
+                    call=call,
+                    applicant=applicant,
+                    faculty=faculty,
+                    state=state,
+                    hosts=[place],
                     allocated_place=place if state in HOLDS_PLACE else None,
                 )
-                facts.append({"application": application, "call": call_key, "year": year, "mobility": mobility,
-                              "state": state, "faculty": faculty, "category": category, "host": host,
-                              "country": PARTNERS[host][1]})
+                facts.append(
+                    {
+                        "application": application,
+                        "call": call_key,
+                        "year": year,
+                        "mobility": mobility,
+                        "state": state,
+                        "faculty": faculty,
+                        "category": category,
+                        "host": host,
+                        "country": PARTNERS[host][1],
+                    }
+                )
     return {"calls": calls, "facts": facts, "faculty_a": faculty_a, "faculty_b": faculty_b, "partners": partners}
 
 
 def expected(facts, faculty=None, years=None):
     """The dashboard's figures computed from the facts: per call per state (drafts left
     out) and the participants by every grouping."""
-    chosen = [fact for fact in facts
-              if (faculty is None or fact["faculty"] is faculty) and (years is None or fact["year"] in years)]
+    chosen = [
+        fact
+        for fact in facts
+        if (faculty is None or fact["faculty"] is faculty) and (years is None or fact["year"] in years)
+    ]
     per_call = {}
     for fact in chosen:
         if fact["state"] != "draft":
@@ -239,16 +323,26 @@ def shown(page, mixed):
 
 # --- who may see it ------------------------------------------------------------------------
 
+
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/dashboard/")
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/auth/login"
 
 
-@pytest.mark.parametrize("kind, status", [
-    ("applicant", 403), ("examiner", 403), ("coordinator", 200), ("coordinator_without_faculties", 200),
-    ("head", 200), ("admin", 200), ("inactive_head", 302), ("inactive_coordinator", 302),
-])
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("applicant", 403),
+        ("examiner", 403),
+        ("coordinator", 200),
+        ("coordinator_without_faculties", 200),
+        ("head", 200),
+        ("admin", 200),
+        ("inactive_head", 302),
+        ("inactive_coordinator", 302),
+    ],
+)
 def test_role_matrix(client, login_as, kind, status):
     with one_commit():
         faculty = FacultyFactory()
@@ -273,6 +367,7 @@ def test_role_matrix(client, login_as, kind, status):
 
 # --- the figures -------------------------------------------------------------------------------
 
+
 def test_head_sees_every_figure_as_computed_from_the_data(client, login_as, mixed):
     page = dashboard(login_as(UserFactory(roles=["head"])))
     want = expected(mixed["facts"])
@@ -280,8 +375,9 @@ def test_head_sees_every_figure_as_computed_from_the_data(client, login_as, mixe
     assert want["total"] == 17 and len(want["country"]) == 4  # the data set is as mixed as meant
 
     # Every grouping counts each participant once: the totals agree.
-    assert page.group_totals == {grouping: want["total"] for grouping in
-                                 ("year", "country", "partner", "category", "mobility_type")}
+    assert page.group_totals == dict.fromkeys(
+        ("year", "country", "partner", "category", "mobility_type"), want["total"]
+    )
     # Per call, the participants column is the holding states' part of that call's row.
     for call_key, call in mixed["calls"].items():
         counts = want["per_call"][call_key]
@@ -313,8 +409,14 @@ def test_coordinators_own_application_of_another_faculty_is_not_counted(client, 
     with one_commit():
         coordinator = UserFactory(faculty=faculty_b, coordinates=[faculty_a])
         place = mixed["calls"]["c4"].places[0]
-        ApplicationFactory(call=mixed["calls"]["c4"], applicant=coordinator, faculty=faculty_b, state="selected",
-                           hosts=[place], allocated_place=place)
+        ApplicationFactory(
+            call=mixed["calls"]["c4"],
+            applicant=coordinator,
+            faculty=faculty_b,
+            state="selected",
+            hosts=[place],
+            allocated_place=place,
+        )
     page = dashboard(login_as(coordinator))
     assert shown(page, mixed) == expected(mixed["facts"], faculty=faculty_a)
 
@@ -358,29 +460,36 @@ def test_country_names_in_the_users_language(client, login_as, mixed):
 
 # --- the period ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, years", [
-    ({"year_from": "2026/2027", "year_to": "2026/2027"}, {"2026/2027"}),
-    ({"year_from": "2026/2027"}, {"2026/2027", "2027/2028"}),
-    ({"year_to": "2026/2027"}, {"2025/2026", "2026/2027"}),
-    ({"year_from": "2025/2026", "year_to": "2027/2028"}, {"2025/2026", "2026/2027", "2027/2028"}),
-    # Well-formed years no call is in: kept (a bookmark stays valid), nothing matches.
-    ({"year_from": "2030/2031"}, set()),
-])
+
+@pytest.mark.parametrize(
+    ("args", "years"),
+    [
+        ({"year_from": "2026/2027", "year_to": "2026/2027"}, {"2026/2027"}),
+        ({"year_from": "2026/2027"}, {"2026/2027", "2027/2028"}),
+        ({"year_to": "2026/2027"}, {"2025/2026", "2026/2027"}),
+        ({"year_from": "2025/2026", "year_to": "2027/2028"}, {"2025/2026", "2026/2027", "2027/2028"}),
+        # Well-formed years no call is in: kept (a bookmark stays valid), nothing matches.
+        ({"year_from": "2030/2031"}, set()),
+    ],
+)
 def test_period_filter(client, login_as, mixed, args, years):
     page = dashboard(login_as(UserFactory(roles=["head"])), **args)
     assert not page.ignored
     assert shown(page, mixed) == expected(mixed["facts"], years=years)
 
 
-@pytest.mark.parametrize("args, years", [
-    ({"year_from": "abc"}, None),
-    ({"year_from": "2026/2028"}, None),
-    ({"year_from": "2026-2027"}, None),
-    ({"year_from": "2026/2027\x00"}, None),
-    ({"year_to": "9" * 5000}, None),
-    ({"year_from": "<script>", "year_to": "2025/2026"}, {"2025/2026"}),  # the valid end is kept
-    ({"year_from": "2027/2028", "year_to": "2025/2026"}, None),  # ends before it starts
-])
+@pytest.mark.parametrize(
+    ("args", "years"),
+    [
+        ({"year_from": "abc"}, None),
+        ({"year_from": "2026/2028"}, None),
+        ({"year_from": "2026-2027"}, None),
+        ({"year_from": "2026/2027\x00"}, None),
+        ({"year_to": "9" * 5000}, None),
+        ({"year_from": "<script>", "year_to": "2025/2026"}, {"2025/2026"}),  # the valid end is kept
+        ({"year_from": "2027/2028", "year_to": "2025/2026"}, None),  # ends before it starts
+    ],
+)
 def test_invalid_period_is_ignored_with_a_note(client, login_as, mixed, args, years):
     response = login_as(UserFactory(roles=["head"])).get("/dashboard/", query_string=args)
     assert response.status_code == 200
@@ -399,6 +508,7 @@ def test_unknown_arguments_are_harmless(client, login_as, mixed):
 
 # --- charts ---------------------------------------------------------------------------------
 
+
 def test_each_grouping_is_an_accessible_svg_bar_chart_with_proportional_bars(client, login_as, mixed):
     page = dashboard(login_as(UserFactory(roles=["head"])))
     assert set(page.charts) == {f"chart-{grouping}" for grouping in page.groups}
@@ -416,12 +526,13 @@ def test_each_grouping_is_an_accessible_svg_bar_chart_with_proportional_bars(cli
 
 def test_page_loads_no_script_and_nothing_from_outside(client, login_as, mixed):
     text = login_as(UserFactory(roles=["head"])).get("/dashboard/").get_data(as_text=True)
-    body = text[text.index("<main"):text.index("</main>")]
+    body = text[text.index("<main") : text.index("</main>")]
     assert "<script" not in body
     assert "http://" not in body.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in body
 
 
 # --- agreements and overdue reports --------------------------------------------------------
+
 
 def test_agreements_expiring_within_90_days(client, login_as):
     today = date.today()
@@ -455,9 +566,14 @@ def returns():
         def back(faculty, state, days_ago, latin):
             place = call.places[0]
             return ApplicationFactory(
-                call=call, applicant=UserFactory(faculty=faculty, full_name_latin=latin), faculty=faculty,
-                state=state, hosts=[place], allocated_place=place,
-                actual_departure=today - timedelta(days=days_ago + 100), actual_return=today - timedelta(days=days_ago),
+                call=call,
+                applicant=UserFactory(faculty=faculty, full_name_latin=latin),
+                faculty=faculty,
+                state=state,
+                hosts=[place],
+                allocated_place=place,
+                actual_departure=today - timedelta(days=days_ago + 100),
+                actual_return=today - timedelta(days=days_ago),
             )
 
         made = {
@@ -517,6 +633,7 @@ def test_report_due_days_comes_from_the_configuration(app, client, login_as, ret
 
 # --- cost ---------------------------------------------------------------------------------------
 
+
 def bulk_participants(count, call_count, partner_count, faculty):
     """`count` applications in a few statements, over new calls (every mobility type, two
     academic years), partners (several countries), categories and states."""
@@ -524,43 +641,78 @@ def bulk_participants(count, call_count, partner_count, faculty):
     program = ProgramFactory()
     now = utcnow()
     countries = ("DE", "FR", "PL", "KZ", "TR", "KR", "CN")
-    partner_ids = db.session.scalars(sa.insert(Partner).returning(Partner.id, sort_by_parameter_order=True), [
-        {"name": f"Bulk partner {tag} {n}", "country": countries[n % len(countries)], "kind": "university"}
-        for n in range(partner_count)
-    ]).all()
+    partner_ids = db.session.scalars(
+        sa.insert(Partner).returning(Partner.id, sort_by_parameter_order=True),
+        [
+            {"name": f"Bulk partner {tag} {n}", "country": countries[n % len(countries)], "kind": "university"}
+            for n in range(partner_count)
+        ],
+    ).all()
     mobility = ("study", "research", "training", "teaching", "conference")
-    call_ids = db.session.scalars(sa.insert(Call).returning(Call.id, sort_by_parameter_order=True), [
-        {"program_id": program.id, "title": f"Bulk call {tag} {n}", "mobility_type": mobility[n % 5],
-         "eligible_categories": ["bachelor"], "required_document_kinds": [],
-         "academic_year": ("2025/2026", "2026/2027")[n % 2], "opens_at": now - timedelta(days=40),
-         "closes_at": now + timedelta(days=20), "published": True}
-        for n in range(call_count)
-    ]).all()
-    place_ids = db.session.scalars(sa.insert(CallPlace).returning(CallPlace.id, sort_by_parameter_order=True), [
-        {"call_id": call_id, "partner_id": partner_ids[(n + k) % partner_count], "places": 50, "months": 5}
-        for n, call_id in enumerate(call_ids) for k in range(2)
-    ]).all()
+    call_ids = db.session.scalars(
+        sa.insert(Call).returning(Call.id, sort_by_parameter_order=True),
+        [
+            {
+                "program_id": program.id,
+                "title": f"Bulk call {tag} {n}",
+                "mobility_type": mobility[n % 5],
+                "eligible_categories": ["bachelor"],
+                "required_document_kinds": [],
+                "academic_year": ("2025/2026", "2026/2027")[n % 2],
+                "opens_at": now - timedelta(days=40),
+                "closes_at": now + timedelta(days=20),
+                "published": True,
+            }
+            for n in range(call_count)
+        ],
+    ).all()
+    place_ids = db.session.scalars(
+        sa.insert(CallPlace).returning(CallPlace.id, sort_by_parameter_order=True),
+        [
+            {"call_id": call_id, "partner_id": partner_ids[(n + k) % partner_count], "places": 50, "months": 5}
+            for n, call_id in enumerate(call_ids)
+            for k in range(2)
+        ],
+    ).all()
     categories = tuple(CATEGORY_LABELS)
-    applicant_ids = db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), [
-        {"email": f"bulk-{tag}-{n}@example.org", "password_hash": PASSWORD_HASH,
-         "full_name_native": f"Бахш {n}",
-         "full_name_latin": f"BULK {tag} {n:05d}", "category": categories[n % 5], "faculty_id": faculty.id,
-         "active": True}
-        for n in range(count)
-    ]).all()
+    applicant_ids = db.session.scalars(
+        sa.insert(User).returning(User.id, sort_by_parameter_order=True),
+        [
+            {
+                "email": f"bulk-{tag}-{n}@example.org",
+                "password_hash": PASSWORD_HASH,
+                "full_name_native": f"Бахш {n}",
+                "full_name_latin": f"BULK {tag} {n:05d}",
+                "category": categories[n % 5],
+                "faculty_id": faculty.id,
+                "active": True,
+            }
+            for n in range(count)
+        ],
+    ).all()
     states = ("selected", "confirmed", "abroad", "returned", "completed", "submitted", "waitlisted")
     today = date.today()
     rows = []
     for n, applicant_id in enumerate(applicant_ids):
         place_index = n % len(place_ids)
         state = states[n % len(states)]
-        rows.append({
-            "call_id": call_ids[place_index // 2], "applicant_id": applicant_id, "faculty_id": faculty.id,
-            "state": state, "version": 1, "created_at": now, "updated_at": now, "submitted_at": now,
-            "allocated_place_id": place_ids[place_index] if state in PARTICIPANT_STATES else None,
-            "actual_departure": today - timedelta(days=200) if state in ("abroad", "returned", "completed") else None,
-            "actual_return": today - timedelta(days=40 + n % 5) if state in ("returned", "completed") else None,
-        })
+        rows.append(
+            {
+                "call_id": call_ids[place_index // 2],
+                "applicant_id": applicant_id,
+                "faculty_id": faculty.id,
+                "state": state,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "submitted_at": now,
+                "allocated_place_id": place_ids[place_index] if state in PARTICIPANT_STATES else None,
+                "actual_departure": today - timedelta(days=200)
+                if state in ("abroad", "returned", "completed")
+                else None,
+                "actual_return": today - timedelta(days=40 + n % 5) if state in ("returned", "completed") else None,
+            }
+        )
     db.session.execute(sa.insert(Application.__table__), rows)
     db.session.add(Agreement(partner_id=partner_ids[0], valid_until=today + timedelta(days=10)))
     db.session.commit()

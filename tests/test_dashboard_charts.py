@@ -1,10 +1,20 @@
 """The geometry of the dashboard's bar charts (irflow/dashboard/charts.py) and the period's
 academic years (irflow/dashboard/forms.py), without a request."""
+
 import pytest
 from flask_babel import force_locale
 
 from irflow.dashboard.charts import (
-    BAR_AREA, BAR_HEIGHT, BAR_START, GAP, LABEL_MAX_CHARS, PADDING, ROW_HEIGHT, VALUE_WIDTH, WIDTH, bar_chart,
+    BAR_AREA,
+    BAR_HEIGHT,
+    BAR_START,
+    GAP,
+    LABEL_MAX_CHARS,
+    PADDING,
+    ROW_HEIGHT,
+    VALUE_WIDTH,
+    WIDTH,
+    bar_chart,
 )
 from irflow.dashboard.forms import is_academic_year
 
@@ -57,9 +67,20 @@ def test_values_are_formatted_in_the_users_language(app):
     assert chart.description == "Участники; Германия: 12\xa0345"
 
 
-@pytest.mark.parametrize("value, valid", [
-    ("2026/2027", True), ("1999/2000", True), ("2026/2028", False), ("2026/2026", False), ("2026-2027", False),
-    ("26/27", False), ("2026/2027 ", False), ("", False), (None, False), ("２０２６/２０２７", False),
-])
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("2026/2027", True),
+        ("1999/2000", True),
+        ("2026/2028", False),
+        ("2026/2026", False),
+        ("2026-2027", False),
+        ("26/27", False),
+        ("2026/2027 ", False),
+        ("", False),
+        (None, False),
+        ("２０２６/２０２７", False),
+    ],
+)
 def test_academic_years(value, valid):
     assert is_academic_year(value) is valid

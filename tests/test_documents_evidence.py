@@ -1,6 +1,7 @@
 """Evidence and history of documents: what the office uploaded stays out of the
 participant's reach, and a removed or replaced document is kept (who, when) and shown in
 the timeline. Removed documents no longer count, yet staff may still open them."""
+
 import os
 import re
 
@@ -11,13 +12,26 @@ from irflow.models import Document
 
 from .factories import UserFactory, application_in
 from .test_applications_helpers import (
-    PDF, PNG, client_for, documents_of, field_error, fire, follow, post, stored_files, text_of, upload,
+    PDF,
+    PNG,
+    client_for,
+    documents_of,
+    field_error,
+    fire,
+    follow,
+    post,
+    stored_files,
+    text_of,
+    upload,
 )
 
 
 def _current(application_id, kind=None):
-    return [document for document in documents_of(application_id)
-            if document.deleted_at is None and (kind is None or document.kind == kind)]
+    return [
+        document
+        for document in documents_of(application_id)
+        if document.deleted_at is None and (kind is None or document.kind == kind)
+    ]
 
 
 def _path(app, document):
@@ -26,12 +40,12 @@ def _path(app, document):
 
 def _timeline(page):
     start = page.index('id="timeline"')
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[start:page.index("</ol>", start)]))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[start : page.index("</ol>", start)]))
 
 
 def _document_rows(page):
     start = page.index('id="documents"')
-    return page[start:page.index("</section>", start)]
+    return page[start : page.index("</section>", start)]
 
 
 @pytest.fixture
@@ -66,7 +80,8 @@ def test_the_participant_cannot_replace_evidence_the_office_uploaded(app, return
     response = upload(owner, application.id, "certificate_of_attendance", PNG, "mine.png")
     assert response.status_code == 400
     assert field_error(text_of(response), "file") == (
-        "The office uploaded this document (Certificate of attendance): only the office may replace it.")
+        "The office uploaded this document (Certificate of attendance): only the office may replace it."
+    )
     assert len(documents_of(application.id)) == rows_before and stored_files(app) == files_before
     assert [document.id for document in _current(application.id, "certificate_of_attendance")] == [certificate.id]
     # What the participant uploaded themselves they still replace (the factory's transcript).
@@ -112,7 +127,7 @@ def test_a_replaced_document_is_kept_with_who_and_when_and_shown_in_the_timeline
     response = head.get(f"/applications/{application.id}/documents/{old.id}")
     assert response.status_code == 200 and response.data.startswith(b"%PDF-passport")
     head_page = text_of(head.get(f"/applications/{application.id}"))
-    removed = head_page[head_page.index('id="removed-documents"'):]
+    removed = head_page[head_page.index('id="removed-documents"') :]
     assert f"/applications/{application.id}/documents/{old.id}" in removed
 
 

@@ -1,6 +1,7 @@
 """The upload quota of an application: a number of files and a total size over its
 current documents (removed or replaced ones do not count). A refused upload says why next
 to the file field, and nothing is saved."""
+
 import pytest
 
 from irflow.config import Config
@@ -38,9 +39,16 @@ def test_one_file_over_the_count_is_refused_and_nothing_saved(app, draft, monkey
     monkeypatch.setitem(app.config, "UPLOAD_MAX_FILES_PER_APPLICATION", 3)
     for number in range(3):
         assert upload(owner, application.id, "other", PDF, f"other-{number}.pdf").status_code == 302
-    assert_refused_and_nothing_saved(app, owner, application.id, ("other", PDF, "one-too-many.pdf"), (
-        "An application may hold at most 3 documents, and this one holds that many already. "
-        "Remove a document that is no longer needed first; nothing was saved."))
+    assert_refused_and_nothing_saved(
+        app,
+        owner,
+        application.id,
+        ("other", PDF, "one-too-many.pdf"),
+        (
+            "An application may hold at most 3 documents, and this one holds that many already. "
+            "Remove a document that is no longer needed first; nothing was saved."
+        ),
+    )
 
     # Replacing a single-file kind adds nothing to the count...
     first = _current(application.id)[0]
@@ -60,9 +68,16 @@ def test_a_file_over_the_total_size_is_refused_and_nothing_saved(app, draft, mon
     assert "This application holds 0 of at most 30 documents, 0 bytes of at most 2 MB." in page
     monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES_PER_APPLICATION", 1000)
     assert upload(owner, application.id, "other", big, "first.pdf").status_code == 302
-    assert_refused_and_nothing_saved(app, owner, application.id, ("other", big, "second.pdf"), (
-        "The documents of an application may take at most 1000 bytes together, and this file would take them "
-        "over that. Remove a document that is no longer needed first; nothing was saved."))
+    assert_refused_and_nothing_saved(
+        app,
+        owner,
+        application.id,
+        ("other", big, "second.pdf"),
+        (
+            "The documents of an application may take at most 1000 bytes together, and this file would take them "
+            "over that. Remove a document that is no longer needed first; nothing was saved."
+        ),
+    )
 
     # A removed document's size no longer counts.
     (first,) = _current(application.id)
@@ -102,9 +117,16 @@ def test_removing_and_uploading_again_cannot_fill_the_disk(app, draft, monkeypat
         assert upload(owner, application.id, "cv", big, f"cv-{number}.pdf").status_code == 302  # replaces
         (current,) = _current(application.id)
         post(owner, f"/applications/{application.id}/documents/{current.id}/delete")
-    assert_refused_and_nothing_saved(app, owner, application.id, ("cv", big, "cv-again.pdf"), (
-        "Every earlier version of this application's documents is kept, and with this file they would take more "
-        "than 2.4 KB. Contact the office; nothing was saved."))
+    assert_refused_and_nothing_saved(
+        app,
+        owner,
+        application.id,
+        ("cv", big, "cv-again.pdf"),
+        (
+            "Every earlier version of this application's documents is kept, and with this file they would take more "
+            "than 2.4 KB. Contact the office; nothing was saved."
+        ),
+    )
 
 
 def test_the_kept_limit_defaults_to_three_times_the_quota():

@@ -2,6 +2,7 @@
 into place once their row exists; a full or unwritable disk is a message on the form;
 a file lost from the disk is shown as missing and no longer counts; `storage-check`
 finds files without rows and rows without files."""
+
 import errno
 import logging
 import os
@@ -16,13 +17,25 @@ from irflow.services import storage
 
 from .factories import UserFactory, application_in
 from .test_applications_helpers import (
-    PDF, client_for, documents_of, field_error, fire, follow, stored_files, text_of, upload,
+    PDF,
+    client_for,
+    documents_of,
+    field_error,
+    fire,
+    follow,
+    stored_files,
+    text_of,
+    upload,
 )
 
-FULL = ("The server's storage is full, so the document could not be saved. Nothing was saved; "
-        "try again later, and tell the office if it keeps happening.")
-READ_ONLY = ("The server's storage cannot be written to, so the document could not be saved. Nothing was "
-             "saved; try again later, and tell the office if it keeps happening.")
+FULL = (
+    "The server's storage is full, so the document could not be saved. Nothing was saved; "
+    "try again later, and tell the office if it keeps happening."
+)
+READ_ONLY = (
+    "The server's storage cannot be written to, so the document could not be saved. Nothing was "
+    "saved; try again later, and tell the office if it keeps happening."
+)
 
 
 @pytest.fixture
@@ -46,14 +59,18 @@ def _fail_writes(monkeypatch, error):
     monkeypatch.setattr(storage, "_write", write)
 
 
-@pytest.mark.parametrize("error, message", [
-    (OSError(errno.ENOSPC, "No space left on device"), FULL),
-    (OSError(errno.EDQUOT, "Disk quota exceeded"), FULL),
-    (PermissionError(errno.EACCES, "Permission denied"), READ_ONLY),
-    (OSError(errno.EROFS, "Read-only file system"), READ_ONLY),
-])
-def test_a_failing_disk_is_a_message_on_the_form_and_nothing_is_saved(app, draft, folder, monkeypatch, caplog,
-                                                                      error, message):
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), FULL),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), FULL),
+        (PermissionError(errno.EACCES, "Permission denied"), READ_ONLY),
+        (OSError(errno.EROFS, "Read-only file system"), READ_ONLY),
+    ],
+)
+def test_a_failing_disk_is_a_message_on_the_form_and_nothing_is_saved(
+    app, draft, folder, monkeypatch, caplog, error, message
+):
     application, owner = draft
     rows, files = len(documents_of(application.id)), stored_files(app)
     _fail_writes(monkeypatch, error)
@@ -125,6 +142,7 @@ def test_a_failed_commit_leaves_no_file(app, draft, folder, monkeypatch):
 
 # --- a file lost from the disk ------------------------------------------------------------
 
+
 def _lose(app, document):
     os.remove(os.path.join(app.config["UPLOAD_FOLDER"], document.stored_name))
 
@@ -137,12 +155,13 @@ def test_a_missing_file_is_marked_for_staff_and_no_longer_counts(app, folder, ca
     with caplog.at_level(logging.WARNING):
         page = text_of(coordinator.get(f"/applications/{application.id}"))
     download = f"/applications/{application.id}/documents/{passport.id}"
-    rows = page[page.index('id="documents"'):page.index("</table>", page.index('id="documents"'))]
+    rows = page[page.index('id="documents"') : page.index("</table>", page.index('id="documents"'))]
     assert 'href="' + download + '"' not in rows
     assert "passport.pdf" in rows and "File missing" in rows
-    assert "Passport" in page[page.index('id="missing-documents"'):]
-    assert any(str(passport.id) in record.getMessage() and "missing" in record.getMessage()
-               for record in caplog.records)
+    assert "Passport" in page[page.index('id="missing-documents"') :]
+    assert any(
+        str(passport.id) in record.getMessage() and "missing" in record.getMessage() for record in caplog.records
+    )
 
     with caplog.at_level(logging.ERROR):
         response = coordinator.get(download)
@@ -175,6 +194,7 @@ def test_a_missing_certificate_does_not_let_the_report_be_submitted(app, folder)
 
 
 # --- flask storage-check ------------------------------------------------------------------
+
 
 def _age(path, hours):
     past = time.time() - hours * 3600
@@ -219,7 +239,10 @@ def test_storage_check_fix_removes_old_stray_files_only(app, folder, messy):
     result = _check(app, "--fix")
     assert result.exit_code == 1, "a missing file cannot be fixed by removing anything"
     assert set(os.listdir(folder)) == {
-        messy["kept"].stored_name, "89abcdef.pdf", "fedcba98.pdf" + storage.TEMPORARY_SUFFIX}
+        messy["kept"].stored_name,
+        "89abcdef.pdf",
+        "fedcba98.pdf" + storage.TEMPORARY_SUFFIX,
+    }
     assert db.session.get(Document, messy["lost"].id) is not None
 
     (folder / messy["lost"].stored_name).write_bytes(PDF)

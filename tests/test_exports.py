@@ -3,6 +3,7 @@
 
 The files are read back the way the office reads them: the CSV with the csv module, the
 XLSX with openpyxl."""
+
 import csv
 import io
 from datetime import date, datetime, timedelta
@@ -19,9 +20,24 @@ from irflow.workflow.states import HOLDING_STATES, STATES
 from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
 
 HEADER = [
-    "No", "Full name", "Full name (Latin)", "Category", "Faculty", "E-mail", "Phone", "Program",
-    "Call", "Host institution", "Host country", "Mobility type", "Planned start", "Planned end",
-    "Months", "Total score", "Rank", "State",
+    "No",
+    "Full name",
+    "Full name (Latin)",
+    "Category",
+    "Faculty",
+    "E-mail",
+    "Phone",
+    "Program",
+    "Call",
+    "Host institution",
+    "Host country",
+    "Mobility type",
+    "Planned start",
+    "Planned end",
+    "Months",
+    "Total score",
+    "Rank",
+    "State",
 ]
 CYRILLIC_NAME = "Раҳимов Алишер Ҷамшедович"
 HYPERLINK = '=HYPERLINK("http://evil.example","x")'
@@ -34,16 +50,25 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- helpers ---------------------------------------------------------------------------
 
-def participant(call, state="selected", faculty=None, place=0, rank=None, score=None, application_fields=None,
-                **applicant_fields):
+
+def participant(
+    call, state="selected", faculty=None, place=0, rank=None, score=None, application_fields=None, **applicant_fields
+):
     """An application of `call` in `state`; in a holding state it holds the call's place
     number `place`. The applicant gets a faculty of their own unless one is given."""
     faculty = faculty or FacultyFactory()
     applicant = UserFactory(faculty=faculty, **applicant_fields)
     host = call.places[place]
     return ApplicationFactory(
-        call=call, applicant=applicant, faculty=faculty, state=state, hosts=[host], rank=rank,
-        total_score=score, allocated_place=host if state in HOLDING_STATES else None, **(application_fields or {}),
+        call=call,
+        applicant=applicant,
+        faculty=faculty,
+        state=state,
+        hosts=[host],
+        rank=rank,
+        total_score=score,
+        allocated_place=host if state in HOLDING_STATES else None,
+        **(application_fields or {}),
     )
 
 
@@ -53,7 +78,7 @@ def read_csv(response):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     data = response.get_data()
     assert data.startswith(BOM), "the BOM that makes Excel read UTF-8 is missing"
-    text = data[len(BOM):].decode("utf-8")
+    text = data[len(BOM) :].decode("utf-8")
     assert "\ufeff" not in text
     return list(csv.reader(io.StringIO(text, newline="")))
 
@@ -94,26 +119,50 @@ def rich_call():
         call.places[0].partner.name = "Universität Leipzig"
         faculty = FacultyFactory(name="Факултети филологияи рус")
         application = participant(
-            call, "confirmed", faculty=faculty, rank=1, score=Decimal("87.50"),
-            full_name_native=CYRILLIC_NAME, full_name_latin="RAHIMOV ALISHER", category="master",
-            email="rahimov@example.org", phone="992927770000",
+            call,
+            "confirmed",
+            faculty=faculty,
+            rank=1,
+            score=Decimal("87.50"),
+            full_name_native=CYRILLIC_NAME,
+            full_name_latin="RAHIMOV ALISHER",
+            category="master",
+            email="rahimov@example.org",
+            phone="992927770000",
         )
     return call, application
 
 
 # --- content -----------------------------------------------------------------------------
 
+
 def test_csv_has_bom_header_in_order_and_every_value(client, login_as, head, rich_call):
     call, application = rich_call
     rows = read_csv(login_as(head).get(f"/calls/{call.id}/export/selected.csv"))
 
     assert rows[0] == HEADER
-    assert rows[1:] == [[
-        "1", CYRILLIC_NAME, "RAHIMOV ALISHER", "Master candidate", "Факултети филологияи рус",
-        "rahimov@example.org", "992927770000", "Erasmus+ KA171", "Erasmus+ KA171 Spring 2027",
-        "Universität Leipzig", "Germany", "Research", "2027-02-01", "2027-06-30", "5", "87.50", "1",
-        "Place confirmed",
-    ]]
+    assert rows[1:] == [
+        [
+            "1",
+            CYRILLIC_NAME,
+            "RAHIMOV ALISHER",
+            "Master candidate",
+            "Факултети филологияи рус",
+            "rahimov@example.org",
+            "992927770000",
+            "Erasmus+ KA171",
+            "Erasmus+ KA171 Spring 2027",
+            "Universität Leipzig",
+            "Germany",
+            "Research",
+            "2027-02-01",
+            "2027-06-30",
+            "5",
+            "87.50",
+            "1",
+            "Place confirmed",
+        ]
+    ]
 
 
 def test_xlsx_has_bold_frozen_header_and_typed_values(client, login_as, head, rich_call):
@@ -129,11 +178,25 @@ def test_xlsx_has_bold_frozen_header_and_typed_values(client, login_as, head, ri
     # Widths were set (constant memory mode cannot autofit): names wide, numbers narrow.
     assert sheet.column_dimensions["B"].width > 30 > sheet.column_dimensions["A"].width > 0
 
-    row = [cell for cell in sheet[2]]
+    row = list(sheet[2])
     assert [cell.value for cell in row] == [
-        1, CYRILLIC_NAME, "RAHIMOV ALISHER", "Master candidate", "Факултети филологияи рус",
-        "rahimov@example.org", "992927770000", "Erasmus+ KA171", "Erasmus+ KA171 Spring 2027",
-        "Universität Leipzig", "Germany", "Research", datetime(2027, 2, 1), datetime(2027, 6, 30), 5, 87.5, 1,
+        1,
+        CYRILLIC_NAME,
+        "RAHIMOV ALISHER",
+        "Master candidate",
+        "Факултети филологияи рус",
+        "rahimov@example.org",
+        "992927770000",
+        "Erasmus+ KA171",
+        "Erasmus+ KA171 Spring 2027",
+        "Universität Leipzig",
+        "Germany",
+        "Research",
+        datetime(2027, 2, 1),
+        datetime(2027, 6, 30),
+        5,
+        87.5,
+        1,
         "Place confirmed",
     ]
     # The phone looks like a number but is text; numbers are numbers; dates are dates.
@@ -228,18 +291,24 @@ def test_months_come_from_the_place_or_else_from_the_planned_dates(client, login
     with one_commit():
         call = CallFactory()
         placed = participant(call, full_name_latin="A PLACED", rank=1)
-        unplaced = participant(call, full_name_latin="B UNPLACED", rank=2, application_fields={
-            "planned_start": date(2027, 2, 1), "planned_end": date(2027, 4, 1)})
+        unplaced = participant(
+            call,
+            full_name_latin="B UNPLACED",
+            rank=2,
+            application_fields={"planned_start": date(2027, 2, 1), "planned_end": date(2027, 4, 1)},
+        )
         unplaced.allocated_place = None
         call.places[0].months = 4
     login_as(head)
     rows = read_csv(client.get(f"/calls/{call.id}/export/selected.csv"))
     assert [(row[2], row[9], row[14]) for row in rows[1:]] == [
-        ("A PLACED", placed.allocated_place.partner.name, "4"), ("B UNPLACED", "", "2"),
+        ("A PLACED", placed.allocated_place.partner.name, "4"),
+        ("B UNPLACED", "", "2"),
     ]
 
 
 # --- who may export what ---------------------------------------------------------------
+
 
 def test_coordinator_exports_only_the_faculties_they_coordinate(client, login_as, head):
     with one_commit():
@@ -253,13 +322,24 @@ def test_coordinator_exports_only_the_faculties_they_coordinate(client, login_as
         one_faculty = UserFactory(coordinates=[germanic])
         # A coordinator selected themselves (from a faculty they do not coordinate): their
         # own application is theirs to see, but it is not on their faculty's list.
-        ApplicationFactory(call=call, applicant=one_faculty, faculty=physics, state="selected", rank=4,
-                           hosts=[call.places[0]], allocated_place=call.places[0])
+        ApplicationFactory(
+            call=call,
+            applicant=one_faculty,
+            faculty=physics,
+            state="selected",
+            rank=4,
+            hosts=[call.places[0]],
+            allocated_place=call.places[0],
+        )
         two_faculties = UserFactory(coordinates=[germanic, oriental])
         no_faculty = UserFactory(roles=["coordinator"])
 
-    expectations = ((one_faculty, ["GERMANIC"]), (two_faculties, ["GERMANIC", "ORIENTAL"]),
-                    (no_faculty, []), (head, ["GERMANIC", "ORIENTAL", "PHYSICS", one_faculty.full_name_latin]))
+    expectations = (
+        (one_faculty, ["GERMANIC"]),
+        (two_faculties, ["GERMANIC", "ORIENTAL"]),
+        (no_faculty, []),
+        (head, ["GERMANIC", "ORIENTAL", "PHYSICS", one_faculty.full_name_latin]),
+    )
     for user, expected in expectations:
         login_as(user)
         for url in (call_urls(call.id)[0], year_urls("2026-2027")[0]):
@@ -268,10 +348,18 @@ def test_coordinator_exports_only_the_faculties_they_coordinate(client, login_as
         assert [row[2] for row in xlsx_values(sheet)[1:]] == expected
 
 
-@pytest.mark.parametrize("role, status", [
-    ("anonymous", 302), ("applicant", 403), ("examiner", 403), ("inactive_head", 302),
-    ("coordinator", 200), ("head", 200), ("admin", 200),
-])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("anonymous", 302),
+        ("applicant", 403),
+        ("examiner", 403),
+        ("inactive_head", 302),
+        ("coordinator", 200),
+        ("head", 200),
+        ("admin", 200),
+    ],
+)
 def test_role_matrix(client, login_as, role, status):
     with one_commit():
         call = CallFactory()
@@ -303,8 +391,7 @@ def test_role_matrix(client, login_as, role, status):
 def test_file_names_are_safe(client, login_as, head):
     call = CallFactory(title='Call "with" / strange; names')
     login_as(head)
-    names = [client.get(url).headers["Content-Disposition"]
-             for url in call_urls(call.id) + year_urls("2026-2027")]
+    names = [client.get(url).headers["Content-Disposition"] for url in call_urls(call.id) + year_urls("2026-2027")]
     assert names == [
         f'attachment; filename="selected-call-{call.id}.csv"',
         f'attachment; filename="selected-call-{call.id}.xlsx"',
@@ -314,6 +401,7 @@ def test_file_names_are_safe(client, login_as, head):
 
 
 # --- academic year, not found -----------------------------------------------------------
+
 
 def test_year_export_has_every_call_of_that_year_and_no_other(client, login_as, head):
     with one_commit():
@@ -339,16 +427,25 @@ def test_year_export_has_every_call_of_that_year_and_no_other(client, login_as, 
     assert latin_names(read_csv(client.get(call_urls(spring.id)[0]))) == ["SPRING ONE"]
 
 
-@pytest.mark.parametrize("path", [
-    *call_urls(987654),
-    *year_urls("2026"), *year_urls("2026-2028"), *year_urls("2026_2027"), *year_urls("2026-27"),
-    *year_urls("abcd-efgh"), *year_urls("2026%2F2027"), *year_urls("02026-2027"),
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        *call_urls(987654),
+        *year_urls("2026"),
+        *year_urls("2026-2028"),
+        *year_urls("2026_2027"),
+        *year_urls("2026-27"),
+        *year_urls("abcd-efgh"),
+        *year_urls("2026%2F2027"),
+        *year_urls("02026-2027"),
+    ],
+)
 def test_unknown_call_and_bad_year_are_404(client, login_as, head, path):
     assert login_as(head).get(path).status_code == 404
 
 
 # --- streaming ---------------------------------------------------------------------------
+
 
 def dispatch(app, path, user):
     """The view's own Response object (the test client wraps every body in an iterator,

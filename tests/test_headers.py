@@ -1,6 +1,7 @@
 """Security headers on every response: every GET route anonymously and signed in, redirects,
 error pages and static files; HSTS outside development and tests; no inline script or style
 anywhere, so that the Content-Security-Policy blocks nothing the pages need."""
+
 import re
 from datetime import date
 from pathlib import Path
@@ -17,8 +18,10 @@ from .factories import ApplicationFactory, UserFactory, application_in
 from .test_applications_helpers import PDF, client_for, upload
 from .test_selection_page import form_of, head, selection, url  # noqa: F401  (fixtures)
 
-CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"\sstyle\s*=", re.IGNORECASE)
@@ -53,13 +56,20 @@ def rows(app):
     """Real rows for every kind of id the routes take."""
     application = application_in("nominated")
     document = application.documents[0]
-    agreement = Agreement(partner=application.call.places[0].partner, title="Framework agreement",
-                          valid_from=date(2025, 1, 1))
+    agreement = Agreement(
+        partner=application.call.places[0].partner, title="Framework agreement", valid_from=date(2025, 1, 1)
+    )
     db.session.add(agreement)
     db.session.commit()
-    return {"call_id": application.call_id, "id": application.id, "document_id": document.id,
-            "agreement_id": agreement.id, "year": application.call.academic_year.replace("/", "-"),
-            "filename": "css/irflow.css", "application": application}
+    return {
+        "call_id": application.call_id,
+        "id": application.id,
+        "document_id": document.id,
+        "agreement_id": agreement.id,
+        "year": application.call.academic_year.replace("/", "-"),
+        "filename": "css/irflow.css",
+        "application": application,
+    }
 
 
 def get_urls(app, rows):
@@ -97,8 +107,9 @@ def test_every_get_route_sends_the_headers_anonymously_and_signed_in(app, rows):
     assert {200, 302} <= statuses
 
 
-@pytest.mark.parametrize("path", ["/no-such-page", "/calls/999999", "/static/no-such-file.css",
-                                  "/static/css/irflow.css"])
+@pytest.mark.parametrize(
+    "path", ["/no-such-page", "/calls/999999", "/static/no-such-file.css", "/static/css/irflow.css"]
+)
 def test_not_found_and_unversioned_static_files_carry_the_headers(client, path):
     response = client.get(path)
     assert_security_headers(response, path)
@@ -119,8 +130,12 @@ def test_pages_and_downloads_of_a_signed_in_user_are_not_stored(app):
     owner = client_for(app, application.applicant)
     assert upload(owner, application.id, "cv", PDF, "cv.pdf").status_code == 302
     document = application.documents[-1]
-    for path in (f"/applications/{application.id}", "/applications/", "/",
-                 f"/applications/{application.id}/documents/{document.id}"):
+    for path in (
+        f"/applications/{application.id}",
+        "/applications/",
+        "/",
+        f"/applications/{application.id}/documents/{document.id}",
+    ):
         response = owner.get(path)
         assert response.status_code == 200, path
         assert "no-store" in response.headers["Cache-Control"], path
@@ -154,8 +169,14 @@ def test_production_sends_hsts_on_pages_redirects_errors_and_static_files(tmp_pa
     client = app.test_client()
     with app.test_request_context():
         static_url = url_for("static", filename="css/irflow.css")
-    for path, status in (("/", 200), ("/applications/", 302), ("/nowhere", 404), ("/fails", 500),
-                         (static_url, 200), ("/static/css/irflow.css", 200)):
+    for path, status in (
+        ("/", 200),
+        ("/applications/", 302),
+        ("/nowhere", 404),
+        ("/fails", 500),
+        (static_url, 200),
+        ("/static/css/irflow.css", 200),
+    ):
         response = client.get(path)
         assert response.status_code == status, path
         assert_security_headers(response, path, hsts=True)

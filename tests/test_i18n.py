@@ -6,10 +6,11 @@ The catalogue tests extract the messages from the sources as `make translations`
 so a string added to the code without a translation fails here, not in front of a user.
 Until the catalogues are complete these tests fail, listing what is missing.
 """
+
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -51,12 +52,23 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 
 # --- the catalogues ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
     """The messages of the sources now, as `make translations` would extract them."""
     pot = tmp_path_factory.mktemp("extract") / "messages.pot"
-    arguments = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "--ignore-dirs", EXTRACT_IGNORE_DIRS,
-                 "--no-location", "-o", str(pot)]
+    arguments = [
+        "pybabel",
+        "-q",
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "--ignore-dirs",
+        EXTRACT_IGNORE_DIRS,
+        "--no-location",
+        "-o",
+        str(pot),
+    ]
     for keyword in EXTRACT_KEYWORDS:
         arguments += ["-k", keyword]
     CommandLineInterface().run(arguments + [str(ROOT)])
@@ -108,8 +120,10 @@ def test_make_translations_extracts_the_templates_in_underscore_folders():
     command = re.search(r"^BABEL_EXTRACT\s*:?=((?:.*\\\n)*.*)$", makefile, re.MULTILINE)
     assert command, "no BABEL_EXTRACT in the Makefile"
     ignore = re.search(r"--ignore-dirs[= ](?:\"([^\"]*)\"|'([^']*)'|(\S+))", command.group(1))
-    assert ignore, (f"`make translations` skips templates/{' and templates/'.join(UNDERSCORE_TEMPLATE_DIRS)}: "
-                    f"add --ignore-dirs '{EXTRACT_IGNORE_DIRS}' to BABEL_EXTRACT in the Makefile")
+    assert ignore, (
+        f"`make translations` skips templates/{' and templates/'.join(UNDERSCORE_TEMPLATE_DIRS)}: "
+        f"add --ignore-dirs '{EXTRACT_IGNORE_DIRS}' to BABEL_EXTRACT in the Makefile"
+    )
     patterns = next(group for group in ignore.groups() if group is not None).split()
     skipped = [folder for folder in UNDERSCORE_TEMPLATE_DIRS if any(fnmatch(folder, pattern) for pattern in patterns)]
     assert not skipped, f"--ignore-dirs in the Makefile skips templates/{skipped}"
@@ -152,16 +166,23 @@ def test_translations_keep_the_placeholders(language):
         for form in msgstrs(message):
             if form and placeholders(form) != expected:
                 wrong.append(f"{label(message)!r}: {form!r} has {placeholders(form)}, expected {expected}")
-    assert not wrong, f"{len(wrong)} translation(s) in {language} with other placeholders than the msgid:\n  " + \
-        "\n  ".join(wrong[:SHOWN])
+    assert not wrong, (
+        f"{len(wrong)} translation(s) in {language} with other placeholders than the msgid:\n  "
+        + "\n  ".join(wrong[:SHOWN])
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_translations_are_not_the_english_text(language):
-    same = [message for message in catalogue(language)
-            if message.id and not message.fuzzy and any(form and form in msgids(message) for form in msgstrs(message))
-            and msgids(message)[0] not in SAME_IN_EVERY_LANGUAGE
-            and LATIN_WORD.search(PLACEHOLDER.sub("", msgids(message)[0]))]
+    same = [
+        message
+        for message in catalogue(language)
+        if message.id
+        and not message.fuzzy
+        and any(form and form in msgids(message) for form in msgstrs(message))
+        and msgids(message)[0] not in SAME_IN_EVERY_LANGUAGE
+        and LATIN_WORD.search(PLACEHOLDER.sub("", msgids(message)[0]))
+    ]
     assert not same, f"left in English in {language}: {listed(same)}"
 
 
@@ -173,13 +194,20 @@ def test_the_tajik_catalogue_is_written_in_tajik():
     assert with_tajik_letters, "no translation uses ғ ӣ қ ӯ ҳ or ҷ: is this Russian rather than Tajik?"
     # Not the Russian catalogue copied: a sentence of several words reads differently in Tajik.
     russian = catalogue("ru")
-    copied = [message for message in translations
-              if message.id and message.string and len(WORD.findall(PLACEHOLDER.sub("", msgstrs(message)[0]))) >= 4
-              and (ru := russian.get(message.id, message.context)) is not None and ru.string == message.string]
+    copied = [
+        message
+        for message in translations
+        if message.id
+        and message.string
+        and len(WORD.findall(PLACEHOLDER.sub("", msgstrs(message)[0]))) >= 4
+        and (ru := russian.get(message.id, message.context)) is not None
+        and ru.string == message.string
+    ]
     assert not copied, f"the Tajik text is the Russian one: {listed(copied)}"
 
 
 # --- how the language is chosen --------------------------------------------------------------
+
 
 def html_lang(response):
     match = re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True))
@@ -193,12 +221,15 @@ def test_without_any_choice_the_default_language_is_english(client):
     assert "Open calls" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("tg,ru;q=0.8", "tg"),
-    ("ru-RU,ru;q=0.9,en;q=0.5", "ru"),
-    ("en-GB,en;q=0.9,ru;q=0.5", "en"),
-    ("de-DE,fr;q=0.7", "en"),  # none of ours: the default
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("tg,ru;q=0.8", "tg"),
+        ("ru-RU,ru;q=0.9,en;q=0.5", "ru"),
+        ("en-GB,en;q=0.9,ru;q=0.5", "en"),
+        ("de-DE,fr;q=0.7", "en"),  # none of ours: the default
+    ],
+)
 def test_an_anonymous_visitor_gets_the_browser_language(client, header, expected):
     assert html_lang(client.get("/", headers={"Accept-Language": header})) == expected
 
@@ -244,25 +275,36 @@ def test_the_switcher_of_a_logged_in_user_saves_the_language(client, login_as):
 
 def test_the_registration_form_saves_the_chosen_language(client):
     faculty = FacultyFactory(name="Факултети филологияи тоҷик")
-    response = client.post_form("/auth/register", {
-        "email": "zarina@example.org", "full_name_native": "Каримова Зарина", "full_name_latin": "KARIMOVA ZARINA",
-        "category": "master", "faculty_id": str(faculty.id), "phone": "", "locale": "tg",
-        "password": "the river runs past the old fortress", "password_again": "the river runs past the old fortress",
-    }, token_from="/auth/register")
+    response = client.post_form(
+        "/auth/register",
+        {
+            "email": "zarina@example.org",
+            "full_name_native": "Каримова Зарина",
+            "full_name_latin": "KARIMOVA ZARINA",
+            "category": "master",
+            "faculty_id": str(faculty.id),
+            "phone": "",
+            "locale": "tg",
+            "password": "the river runs past the old fortress",
+            "password_again": "the river runs past the old fortress",
+        },
+        token_from="/auth/register",
+    )
     assert response.status_code == 302
     assert html_lang(client.get("/")) == "tg"
 
 
 # --- dates and times -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def deadline_call():
     """A published call whose deadline is 10:00 UTC on 15 December next year."""
-    deadline = datetime(utcnow().year + 1, 12, 15, 10, 0, tzinfo=timezone.utc)
+    deadline = datetime(utcnow().year + 1, 12, 15, 10, 0, tzinfo=UTC)
     return CallFactory(title="Семестр дар Дрезден", closes_at=deadline), deadline
 
 
-@pytest.mark.parametrize("language, month", [("en", "Dec 15"), ("ru", "15 дек."), ("tg", "15 Дек")])
+@pytest.mark.parametrize(("language", "month"), [("en", "Dec 15"), ("ru", "15 дек."), ("tg", "15 Дек")])
 def test_a_deadline_shows_the_month_in_the_language(client, deadline_call, language, month):
     call, deadline = deadline_call
     with client.session_transaction() as session:
@@ -275,7 +317,7 @@ def test_a_deadline_shows_the_month_in_the_language(client, deadline_call, langu
         assert "Dec" not in page
 
 
-@pytest.mark.parametrize("language, shown", [("en", "3:00:00"), ("ru", "15:00:00"), ("tg", "15:00:00")])
+@pytest.mark.parametrize(("language", "shown"), [("en", "3:00:00"), ("ru", "15:00:00"), ("tg", "15:00:00")])
 def test_times_are_shown_in_dushanbe_by_default(client, deadline_call, language, shown):
     call, deadline = deadline_call  # 10:00 UTC is 15:00 in Dushanbe (UTC+5)
     with client.session_transaction() as session:
@@ -311,6 +353,7 @@ def test_file_sizes_are_written_in_the_language():
 
 # --- exports --------------------------------------------------------------------------------
 
+
 def english_headers():
     with force_locale("en"):
         return headers(SELECTED_PARTICIPANT_COLUMNS)
@@ -325,8 +368,11 @@ def headers_in(language):
 def export_call():
     with one_commit():
         call = CallFactory(title="Мубодилаи Эразмус+")
-        application_in("selected", call=call,
-                       applicant=UserFactory(full_name_native="Раҳимов Алишер", full_name_latin="RAHIMOV ALISHER"))
+        application_in(
+            "selected",
+            call=call,
+            applicant=UserFactory(full_name_native="Раҳимов Алишер", full_name_latin="RAHIMOV ALISHER"),
+        )
     return call
 
 
@@ -334,17 +380,17 @@ def read_csv(response):
     assert response.status_code == 200, response.status
     data = response.get_data()
     assert data.startswith(BOM)
-    return list(csv.reader(io.StringIO(data[len(BOM):].decode("utf-8"), newline="")))
+    return list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"), newline="")))
 
 
 def read_xlsx(response):
     assert response.status_code == 200, response.status
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True).active
-    return [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("read, suffix", [(read_csv, "csv"), (read_xlsx, "xlsx")])
+@pytest.mark.parametrize(("read", "suffix"), [(read_csv, "csv"), (read_xlsx, "xlsx")])
 def test_export_headers_are_in_the_requesters_language(client, login_as, export_call, language, read, suffix):
     login_as(UserFactory(roles=["head"], locale=language))
 
@@ -377,13 +423,18 @@ ENGLISH_MAIL_WORDS = ("Dear", "Your application", "International Relations Depar
 
 @pytest.mark.parametrize("language", ["ru", "tg"])
 def test_a_state_change_mails_the_applicant_in_their_own_language(client, login_as, language):
-    application = application_in("submitted", call=CallFactory(title="Семестри баҳорӣ дар Дрезден"),
-                                 applicant=UserFactory(locale=language, full_name_native="Назаров Умед"))
+    application = application_in(
+        "submitted",
+        call=CallFactory(title="Семестри баҳорӣ дар Дрезден"),
+        applicant=UserFactory(locale=language, full_name_native="Назаров Умед"),
+    )
     coordinator = UserFactory(coordinates=[application.faculty], locale="en")  # acts in English
     login_as(coordinator)
 
-    response = client.post_form(f"/applications/{application.id}/fire/request_changes",
-                                {"comment": "Паспортро дубора бор кунед.", "version": application.version})
+    response = client.post_form(
+        f"/applications/{application.id}/fire/request_changes",
+        {"comment": "Паспортро дубора бор кунед.", "version": application.version},
+    )
 
     assert response.status_code == 302
     notice = db.session.scalar(db.select(Notification).where(Notification.recipient_id == application.applicant_id))
@@ -403,8 +454,10 @@ def test_a_state_change_mails_the_applicant_in_their_own_language(client, login_
 def test_the_mail_follows_the_recipient_not_the_actor(client, login_as):
     application = application_in("submitted", applicant=UserFactory(locale="en"))
     login_as(UserFactory(coordinates=[application.faculty], locale="tg"))
-    client.post_form(f"/applications/{application.id}/fire/request_changes",
-                     {"comment": "Please upload the passport again.", "version": application.version})
+    client.post_form(
+        f"/applications/{application.id}/fire/request_changes",
+        {"comment": "Please upload the passport again.", "version": application.version},
+    )
     notice = db.session.scalar(db.select(Notification).where(Notification.recipient_id == application.applicant_id))
     assert notice.subject.startswith(f"Application {application.id}: Changes requested")
     assert "Dear " in notice.body
@@ -414,8 +467,10 @@ def test_times_in_a_mail_are_in_the_recipients_time_zone(client, login_as):
     application = application_in("submitted", applicant=UserFactory(locale="ru", timezone="Europe/Moscow"))
     login_as(UserFactory(coordinates=[application.faculty], timezone="Asia/Dushanbe"))
 
-    client.post_form(f"/applications/{application.id}/fire/request_changes",
-                     {"comment": "Исправьте, пожалуйста.", "version": application.version})
+    client.post_form(
+        f"/applications/{application.id}/fire/request_changes",
+        {"comment": "Исправьте, пожалуйста.", "version": application.version},
+    )
 
     db.session.refresh(application)
     notice = db.session.scalar(db.select(Notification).where(Notification.recipient_id == application.applicant_id))
@@ -427,12 +482,14 @@ def test_times_in_a_mail_are_in_the_recipients_time_zone(client, login_as):
 
 def test_reminders_are_written_in_the_recipients_language(app):
     with one_commit():
-        returned = application_in("returned", call=CallFactory(title="Тадқиқот дар Дрезден"),
-                                  applicant=UserFactory(locale="tg"))
+        returned = application_in(
+            "returned", call=CallFactory(title="Тадқиқот дар Дрезден"), applicant=UserFactory(locale="tg")
+        )
         returned.actual_return = date.today() - timedelta(days=app.config["REPORT_DUE_DAYS"] + 3)
         returned.actual_departure = returned.actual_return - timedelta(days=90)
-        offered = application_in("selected", call=CallFactory(title="Семестр в Лионе"),
-                                 applicant=UserFactory(locale="ru"))
+        offered = application_in(
+            "selected", call=CallFactory(title="Семестр в Лионе"), applicant=UserFactory(locale="ru")
+        )
         offered.offer_deadline = utcnow() + timedelta(days=1)
 
     send_reminders()
@@ -446,4 +503,3 @@ def test_reminders_are_written_in_the_recipients_language(app):
             text = text.replace(name, " ")
         assert not LATIN_WORD.findall(text), f"English in a reminder: {notice.subject}\n{notice.body}"
     assert TAJIK_LETTERS & set(notices[0].body)
-

@@ -10,6 +10,7 @@ The data is Cyrillic where a field allows it, with some Latin proper names (a Ge
 passport names, a funder, an English return report) to prove the stripping works; and the
 English pages must show their English text, so the check can fail the other way too.
 """
+
 import io
 import re
 from dataclasses import dataclass, field
@@ -34,8 +35,23 @@ LANGUAGES = ("en", "ru", "tg")
 
 # Names and abbreviations that stay as they are in every language.
 ALLOWED_WORDS = {
-    "irflow", "erasmus", "mundus", "daad", "tempus", "cefr", "ects", "gpa", "phd", "csv", "xlsx", "pdf", "jpeg",
-    "png", "svg", "iso", "utf",
+    "irflow",
+    "erasmus",
+    "mundus",
+    "daad",
+    "tempus",
+    "cefr",
+    "ects",
+    "gpa",
+    "phd",
+    "csv",
+    "xlsx",
+    "pdf",
+    "jpeg",
+    "png",
+    "svg",
+    "iso",
+    "utf",
     "english",  # the language switcher names each language in itself: English, Русский, Тоҷикӣ
 }
 # Latin the translations keep on purpose: the ECTS document's own name, the passport-style
@@ -63,6 +79,7 @@ DATA_COLUMNS = {
 
 
 # --- visible text --------------------------------------------------------------------------
+
 
 class VisibleText(HTMLParser):
     """The text a reader sees or hears (screen readers read aria-label and alt)."""
@@ -131,11 +148,18 @@ def test_the_text_check_sees_what_a_reader_sees_and_skips_the_data():
     <span data-x="attribute text">office@tu-dresden.de</span><script>var english = "words";</script></body></html>"""
     text = visible_text(html)
     assert "hidden value" not in text and "attribute text" not in text and "words" not in text
-    assert english_words(text, ["Technische Universität Dresden"]) == ["Chart", "Close", "Deadline", "Save",
-                                                                        "Search", "here"]
+    assert english_words(text, ["Technische Universität Dresden"]) == [
+        "Chart",
+        "Close",
+        "Deadline",
+        "Save",
+        "Search",
+        "here",
+    ]
 
 
 # --- the data ------------------------------------------------------------------------------
+
 
 @dataclass
 class World:
@@ -151,10 +175,13 @@ CRITERIA = (("Тести забони англисӣ", "test", 2), ("Мусоҳ�
 
 def _call(world, key, title, program, hosts, **fields):
     call = CallFactory(title=title, program=program, places=(), **fields)
-    call.places = [CallPlace(partner=world.partners[host], places=places, months=months)
-                   for host, places, months in hosts]
-    call.criteria = [Criterion(name=name, source=source, weight=Decimal(weight), position=position)
-                     for position, (name, source, weight) in enumerate(CRITERIA)]
+    call.places = [
+        CallPlace(partner=world.partners[host], places=places, months=months) for host, places, months in hosts
+    ]
+    call.criteria = [
+        Criterion(name=name, source=source, weight=Decimal(weight), position=position)
+        for position, (name, source, weight) in enumerate(CRITERIA)
+    ]
     db.session.commit()
     world.calls[key] = call
     return call
@@ -172,89 +199,199 @@ def build_world():
         faculty = FacultyFactory(name="Факултети муносибатҳои байналмилалӣ", code="ФМБ")
         other_faculty = FacultyFactory(name="Факультет физики", code="ФФ")
         users = world.users
-        users["applicant"] = _person("Раҳимова Нигина Алиевна", "RAHIMOVA NIGINA", "nigina@example.org",
-                                     faculty=faculty, phone="+992 92 777 00 00", category="master")
-        users["coordinator"] = _person("Сафаров Бахтиёр", "SAFAROV BAKHTIYOR", "safarov@example.org",
-                                       faculty=faculty, category="staff", coordinates=[faculty])
-        users["examiner"] = _person("Юсупова Мадина", "YUSUPOVA MADINA", "yusupova@example.org",
-                                    faculty=faculty, category="teacher", roles=["examiner"])
-        users["head"] = _person("Ҳакимов Фаррух", "HAKIMOV FARRUKH", "hakimov@example.org",
-                                faculty=faculty, category="staff", roles=["head"])
-        users["admin"] = _person("Каримов Далер", "KARIMOV DALER", "karimov@example.org",
-                                 faculty=other_faculty, category="staff", roles=["admin"])
-        others = [_person(native, latin, f"student{number}@example.org", faculty=faculty)
-                  for number, (native, latin) in enumerate([
-                      ("Алиев Сино", "ALIEV SINO"), ("Назарова Зарина", "NAZAROVA ZARINA"),
-                      ("Каримов Умед", "KARIMOV UMED"), ("Шарипова Малика", "SHARIPOVA MALIKA"),
-                      ("Турсунов Фирдавс", "TURSUNOV FIRDAVS"), ("Ёдгорова Шаҳло", "YODGOROVA SHAHLO"),
-                      ("Бобоев Ҷамшед", "BOBOEV JAMSHED"),
-                  ])]
+        users["applicant"] = _person(
+            "Раҳимова Нигина Алиевна",
+            "RAHIMOVA NIGINA",
+            "nigina@example.org",
+            faculty=faculty,
+            phone="+992 92 777 00 00",
+            category="master",
+        )
+        users["coordinator"] = _person(
+            "Сафаров Бахтиёр",
+            "SAFAROV BAKHTIYOR",
+            "safarov@example.org",
+            faculty=faculty,
+            category="staff",
+            coordinates=[faculty],
+        )
+        users["examiner"] = _person(
+            "Юсупова Мадина",
+            "YUSUPOVA MADINA",
+            "yusupova@example.org",
+            faculty=faculty,
+            category="teacher",
+            roles=["examiner"],
+        )
+        users["head"] = _person(
+            "Ҳакимов Фаррух",
+            "HAKIMOV FARRUKH",
+            "hakimov@example.org",
+            faculty=faculty,
+            category="staff",
+            roles=["head"],
+        )
+        users["admin"] = _person(
+            "Каримов Далер",
+            "KARIMOV DALER",
+            "karimov@example.org",
+            faculty=other_faculty,
+            category="staff",
+            roles=["admin"],
+        )
+        others = [
+            _person(native, latin, f"student{number}@example.org", faculty=faculty)
+            for number, (native, latin) in enumerate(
+                [
+                    ("Алиев Сино", "ALIEV SINO"),
+                    ("Назарова Зарина", "NAZAROVA ZARINA"),
+                    ("Каримов Умед", "KARIMOV UMED"),
+                    ("Шарипова Малика", "SHARIPOVA MALIKA"),
+                    ("Турсунов Фирдавс", "TURSUNOV FIRDAVS"),
+                    ("Ёдгорова Шаҳло", "YODGOROVA SHAHLO"),
+                    ("Бобоев Ҷамшед", "BOBOEV JAMSHED"),
+                ]
+            )
+        ]
 
         world.programs["erasmus"] = ProgramFactory(
-            name="Erasmus+ KA171 — мубодилаи кредитӣ", kind="erasmus_plus", funder="European Commission",
+            name="Erasmus+ KA171 — мубодилаи кредитӣ",
+            kind="erasmus_plus",
+            funder="European Commission",
             description="Мубодилаи донишҷӯён ва омӯзгорон бо донишгоҳҳои Аврупо.",
-            website="https://erasmus-plus.ec.europa.eu")
+            website="https://erasmus-plus.ec.europa.eu",
+        )
         world.programs["daad"] = ProgramFactory(name="Стипендияи DAAD", kind="daad", funder="DAAD")
-        world.programs["draft"] = ProgramFactory(name="Барномаи дуҷониба бо Донишгоҳи Ош", kind="bilateral",
-                                                 published=False)
+        world.programs["draft"] = ProgramFactory(
+            name="Барномаи дуҷониба бо Донишгоҳи Ош", kind="bilateral", published=False
+        )
         partners = world.partners
-        partners["dresden"] = Partner(name="Technische Universität Dresden", country="DE", city="Dresden",
-                                      kind="university", website="https://tu-dresden.de",
-                                      contact_email="international@tu-dresden.de")
-        partners["osh"] = Partner(name="Ошский государственный университет", country="KG", city="Ош",
-                                  kind="university")
+        partners["dresden"] = Partner(
+            name="Technische Universität Dresden",
+            country="DE",
+            city="Dresden",
+            kind="university",
+            website="https://tu-dresden.de",
+            contact_email="international@tu-dresden.de",
+        )
+        partners["osh"] = Partner(name="Ошский государственный университет", country="KG", city="Ош", kind="university")
         partners["lyon"] = Partner(name="Université Lumière Lyon 2", country="FR", city="Lyon", kind="university")
         partners["embassy"] = Partner(name="Посольство Японии", country="JP", city="Душанбе", kind="embassy")
         db.session.add_all(partners.values())
-        db.session.add_all([
-            Agreement(partner=partners["dresden"], program=world.programs["erasmus"],
-                      title="Созишномаи байнидонишгоҳӣ 2025–2029", signed_on=date(2025, 1, 20),
-                      valid_from=date(2025, 2, 1), valid_until=date.today() + timedelta(days=40),
-                      places_per_year=4, months_per_year=20),
-            Agreement(partner=partners["osh"], title="Договор о сотрудничестве", valid_from=date(2024, 9, 1),
-                      valid_until=date(2030, 8, 31)),
-        ])
+        db.session.add_all(
+            [
+                Agreement(
+                    partner=partners["dresden"],
+                    program=world.programs["erasmus"],
+                    title="Созишномаи байнидонишгоҳӣ 2025–2029",
+                    signed_on=date(2025, 1, 20),
+                    valid_from=date(2025, 2, 1),
+                    valid_until=date.today() + timedelta(days=40),
+                    places_per_year=4,
+                    months_per_year=20,
+                ),
+                Agreement(
+                    partner=partners["osh"],
+                    title="Договор о сотрудничестве",
+                    valid_from=date(2024, 9, 1),
+                    valid_until=date(2030, 8, 31),
+                ),
+            ]
+        )
         db.session.commit()
 
         erasmus, daad = world.programs["erasmus"], world.programs["daad"]
-        open_call = _call(world, "open", "Семестри баҳорӣ дар Дрезден", erasmus,
-                          [("dresden", 2, 5), ("osh", 1, 5), ("lyon", 1, 4)],
-                          description="Як семестри таҳсил бо эътирофи пурраи кредитҳо.",
-                          test_at=now + timedelta(days=30), test_place="Бинои асосӣ, ҳуҷраи 204",
-                          examiners=[users["examiner"]],
-                          required_document_kinds=["cv", "passport", "language_certificate"])
+        open_call = _call(
+            world,
+            "open",
+            "Семестри баҳорӣ дар Дрезден",
+            erasmus,
+            [("dresden", 2, 5), ("osh", 1, 5), ("lyon", 1, 4)],
+            description="Як семестри таҳсил бо эътирофи пурраи кредитҳо.",
+            test_at=now + timedelta(days=30),
+            test_place="Бинои асосӣ, ҳуҷраи 204",
+            examiners=[users["examiner"]],
+            required_document_kinds=["cv", "passport", "language_certificate"],
+        )
         _call(world, "changes", "Таҷрибаомӯзӣ дар Ош", daad, [("osh", 2, 2)], mobility_type="training")
-        _call(world, "selected", "Конференсия дар Лион", erasmus, [("lyon", 2, 1), ("dresden", 1, 1)],
-              mobility_type="conference", selection_confirmed_at=now - timedelta(days=2))
-        _call(world, "returned", "Тадқиқот дар Дрезден", daad, [("dresden", 2, 3)], mobility_type="research",
-              opens_at=now - timedelta(days=300), closes_at=now - timedelta(days=250),
-              selection_confirmed_at=now - timedelta(days=240))
-        selection = _call(world, "selection", "Семестри тирамоҳӣ дар Аврупо", erasmus,
-                          [("dresden", 1, 5), ("lyon", 1, 5)], opens_at=now - timedelta(days=40),
-                          closes_at=now - timedelta(days=5), examiners=[users["examiner"]])
-        _call(world, "upcoming", "Озмуни оянда: стипендияи DAAD", daad, [("dresden", 3, 10)],
-              opens_at=now + timedelta(days=10), closes_at=now + timedelta(days=40), mobility_type="teaching")
+        _call(
+            world,
+            "selected",
+            "Конференсия дар Лион",
+            erasmus,
+            [("lyon", 2, 1), ("dresden", 1, 1)],
+            mobility_type="conference",
+            selection_confirmed_at=now - timedelta(days=2),
+        )
+        _call(
+            world,
+            "returned",
+            "Тадқиқот дар Дрезден",
+            daad,
+            [("dresden", 2, 3)],
+            mobility_type="research",
+            opens_at=now - timedelta(days=300),
+            closes_at=now - timedelta(days=250),
+            selection_confirmed_at=now - timedelta(days=240),
+        )
+        selection = _call(
+            world,
+            "selection",
+            "Семестри тирамоҳӣ дар Аврупо",
+            erasmus,
+            [("dresden", 1, 5), ("lyon", 1, 5)],
+            opens_at=now - timedelta(days=40),
+            closes_at=now - timedelta(days=5),
+            examiners=[users["examiner"]],
+        )
+        _call(
+            world,
+            "upcoming",
+            "Озмуни оянда: стипендияи DAAD",
+            daad,
+            [("dresden", 3, 10)],
+            opens_at=now + timedelta(days=10),
+            closes_at=now + timedelta(days=40),
+            mobility_type="teaching",
+        )
         _call(world, "unpublished", "Лоиҳаи даъват ба Япония", erasmus, [("embassy", 1, 1)], published=False)
 
         applicant, calls, applications = users["applicant"], world.calls, world.applications
         applications["draft"] = application_in(
-            "draft", call=open_call, applicant=applicant, language="Deutsch", cefr_level="B1",
-            motivation="Мехоҳам дар Дрезден забони олмониро омӯзам ва таҷрибаро ба ватан орам.")
+            "draft",
+            call=open_call,
+            applicant=applicant,
+            language="Deutsch",
+            cefr_level="B1",
+            motivation="Мехоҳам дар Дрезден забони олмониро омӯзам ва таҷрибаро ба ватан орам.",
+        )
         applications["submitted"] = application_in("submitted", call=calls["changes"], applicant=applicant)
-        applications["selected"] = application_in("selected", call=calls["selected"], applicant=applicant,
-                                                  examiner=users["examiner"], rank=1, total_score=Decimal("87.5"))
+        applications["selected"] = application_in(
+            "selected",
+            call=calls["selected"],
+            applicant=applicant,
+            examiner=users["examiner"],
+            rank=1,
+            total_score=Decimal("87.5"),
+        )
         applications["returned"] = application_in("returned", call=calls["returned"], applicant=applicant)
         # What the coordinator, the examiner and the head work on.
         applications["to_review"] = application_in("submitted", call=open_call, applicant=others[0])
-        applications["to_score"] = application_in("eligible", call=open_call, applicant=others[1],
-                                                  examiner=users["examiner"])
-        applications["confirmed"] = application_in("confirmed", call=calls["selected"], applicant=others[2],
-                                                   examiner=users["examiner"])
+        applications["to_score"] = application_in(
+            "eligible", call=open_call, applicant=others[1], examiner=users["examiner"]
+        )
+        applications["confirmed"] = application_in(
+            "confirmed", call=calls["selected"], applicant=others[2], examiner=users["examiner"]
+        )
         applications["abroad"] = application_in("abroad", call=calls["returned"], applicant=others[3])
         for number, applicant_of_selection in enumerate(others[4:]):
-            tested = application_in("tested", call=selection, applicant=applicant_of_selection,
-                                    examiner=users["examiner"],
-                                    hosts=selection.places[:2] if number % 2 else selection.places[::-1])
+            tested = application_in(
+                "tested",
+                call=selection,
+                applicant=applicant_of_selection,
+                examiner=users["examiner"],
+                hosts=selection.places[:2] if number % 2 else selection.places[::-1],
+            )
             for score in tested.scores:
                 score.value = Decimal(95 - 30 * number)  # the last one is below the minimum
             tested.total_score = total_score(tested, tested.scores)
@@ -262,17 +399,28 @@ def build_world():
 
     # Through the workflow, for the timeline, the coordinator's comment and the applicant's messages.
     users["applicant"].locale = "ru"
-    fire(applications["submitted"], "request_changes", users["coordinator"],
-         comment="Лутфан, нусхаи шиносномаро дубора бор кунед.")
+    fire(
+        applications["submitted"],
+        "request_changes",
+        users["coordinator"],
+        comment="Лутфан, нусхаи шиносномаро дубора бор кунед.",
+    )
     db.session.commit()
     users["applicant"].locale = "en"
-    db.session.add(Notification(recipient=users["applicant"], recipient_email=users["applicant"].email,
-                                subject="Хабарнома аз шӯъба", body="Ҷаласаи иттилоотӣ рӯзи душанбе."))
+    db.session.add(
+        Notification(
+            recipient=users["applicant"],
+            recipient_email=users["applicant"].email,
+            subject="Хабарнома аз шӯъба",
+            body="Ҷаласаи иттилоотӣ рӯзи душанбе.",
+        )
+    )
     db.session.commit()
     return world
 
 
 # --- rendering -------------------------------------------------------------------------------
+
 
 @dataclass
 class Page:
@@ -334,6 +482,7 @@ def world():
 
 # --- the pages, role by role -------------------------------------------------------------------
 
+
 def test_public_pages(client, subtests, world):
     call = world.calls["open"]
     pages = [
@@ -348,12 +497,30 @@ def test_public_pages(client, subtests, world):
         Page("log in", "/auth/login", "Log in"),
         Page("register", "/auth/register", "Create an account"),
         Page("not found", "/no/such/page", "Not found", status=404),
-        Page("log in, wrong", "/auth/login", "Wrong e-mail or password.",
-             form={"email": "nigina@example.org", "password": "not the password"}, status=401),
+        Page(
+            "log in, wrong",
+            "/auth/login",
+            "Wrong e-mail or password.",
+            form={"email": "nigina@example.org", "password": "not the password"},
+            status=401,
+        ),
         Page("log in, empty", "/auth/login", "Log in", form={"email": "", "password": ""}, status=400),
-        Page("register, empty", "/auth/register", "Create an account", status=400,
-             form={"email": "", "full_name_native": "", "full_name_latin": "", "category": "pilot",
-                   "faculty_id": "abc", "locale": "xx", "password": "", "password_again": ""}),
+        Page(
+            "register, empty",
+            "/auth/register",
+            "Create an account",
+            status=400,
+            form={
+                "email": "",
+                "full_name_native": "",
+                "full_name_latin": "",
+                "category": "pilot",
+                "faculty_id": "abc",
+                "locale": "xx",
+                "password": "",
+                "password_again": "",
+            },
+        ),
     ]
     check_pages(client, subtests, None, pages)
 
@@ -371,17 +538,39 @@ def test_applicant_pages(client, login_as, subtests, world):
         Page("returned: the report", f"/applications/{returned.id}", "Return report"),
         Page("edit", f"/applications/{draft.id}/edit", "First choice of host"),
         Page("edit after a change request", f"/applications/{changes.id}/edit", "First choice of host"),
-        Page("edit, wrong values", f"/applications/{draft.id}/edit", "Not a valid", status=400,
-             form={"version": draft.version, "first_choice": "999999", "second_choice": "abc",
-                   "average_grade": "four", "planned_start": "next spring", "planned_end": "2027-13-45",
-                   "cefr_level": "D9", "language": "x" * 41}),
-        Page("upload, not a PDF", f"/applications/{draft.id}/documents", "Documents", status=400,
-             form=lambda: {"kind": "cv", "file": (io.BytesIO(b"MZ\x90\x00 a program"), "резюме.exe")}),
+        Page(
+            "edit, wrong values",
+            f"/applications/{draft.id}/edit",
+            "Not a valid",
+            status=400,
+            form={
+                "version": draft.version,
+                "first_choice": "999999",
+                "second_choice": "abc",
+                "average_grade": "four",
+                "planned_start": "next spring",
+                "planned_end": "2027-13-45",
+                "cefr_level": "D9",
+                "language": "x" * 41,
+            },
+        ),
+        Page(
+            "upload, not a PDF",
+            f"/applications/{draft.id}/documents",
+            "Documents",
+            status=400,
+            form=lambda: {"kind": "cv", "file": (io.BytesIO(b"MZ\x90\x00 a program"), "резюме.exe")},
+        ),
         Page("report", f"/applications/{returned.id}/report", "Return report"),
         Page("messages", "/applications/messages", "My messages"),
         Page("call, logged in", f"/calls/{world.calls['open'].id}", "Hosts and places"),
-        Page("a refused action", f"/applications/{draft.id}/fire/confirm_place", "Draft", follow=True,
-             form={"version": draft.version}),
+        Page(
+            "a refused action",
+            f"/applications/{draft.id}/fire/confirm_place",
+            "Draft",
+            follow=True,
+            form={"version": draft.version},
+        ),
     ]
     check_pages(client, subtests, applicant, pages)
 
@@ -392,8 +581,11 @@ def test_coordinator_pages(client, login_as, subtests, world):
     login_as(coordinator)
     pages = [
         Page("review queue", "/review/", "Review queue"),
-        Page("review queue, filtered", f"/review/?state=submitted&call={world.calls['open'].id}&sort=name",
-             "Review queue"),
+        Page(
+            "review queue, filtered",
+            f"/review/?state=submitted&call={world.calls['open'].id}&sort=name",
+            "Review queue",
+        ),
         Page("review queue, bad filters", "/review/?state=flying&page=-3&call=abc", "Review queue"),
         Page("nominations", "/nominations", "Nominations and mobility"),
         Page("nominations of a call", f"/nominations?call={world.calls['selected'].id}", "Nominations and mobility"),
@@ -401,8 +593,13 @@ def test_coordinator_pages(client, login_as, subtests, world):
         Page("dashboard, a period", "/dashboard/?year_from=2026/2027&year_to=2027", "Dashboard"),
         Page("application to review", f"/applications/{to_review.id}", "Approve eligibility"),
         Page("application abroad", f"/applications/{world.applications['abroad'].id}", "Record return"),
-        Page("comment missing", f"/applications/{to_review.id}/fire/reject_eligibility", "comment", follow=True,
-             form={"version": to_review.version, "comment": ""}),
+        Page(
+            "comment missing",
+            f"/applications/{to_review.id}/fire/reject_eligibility",
+            "comment",
+            follow=True,
+            form={"version": to_review.version, "comment": ""},
+        ),
     ]
     check_pages(client, subtests, coordinator, pages)
 
@@ -412,21 +609,35 @@ def test_examiner_pages(client, login_as, subtests, world):
     call = world.calls["open"]
     to_score = world.applications["to_score"]
     language_test, interview = call.test_criteria
-    sheet_row = {f"version-{to_score.id}": to_score.version,
-                 f"score-{to_score.id}-{language_test.id}": "сто", f"score-{to_score.id}-{interview.id}": "101"}
-    rows = (f"application;{language_test.name};{interview.name};absent\r\n"
-            f"{to_score.id};сто;80;\r\n999999;50;50;\r\n{to_score.id};60;150;шояд\r\n")
+    sheet_row = {
+        f"version-{to_score.id}": to_score.version,
+        f"score-{to_score.id}-{language_test.id}": "сто",
+        f"score-{to_score.id}-{interview.id}": "101",
+    }
+    rows = (
+        f"application;{language_test.name};{interview.name};absent\r\n"
+        f"{to_score.id};сто;80;\r\n999999;50;50;\r\n{to_score.id};60;150;шояд\r\n"
+    )
     login_as(examiner)
     pages = [
         Page("score sheets", "/scores/", "Score sheets"),
         Page("score sheet", f"/calls/{call.id}/scores", "Score sheet"),
         Page("score sheet, wrong values", f"/calls/{call.id}/scores", "Not a number.", status=400, form=sheet_row),
-        Page("score import, wrong rows", f"/calls/{call.id}/scores/import", "rows have errors", status=400,
-             form=lambda: {"file": (io.BytesIO(rows.encode()), "натиҷаҳо.csv")},
-             allowed=("application", "email", "absent", "yes")),
+        Page(
+            "score import, wrong rows",
+            f"/calls/{call.id}/scores/import",
+            "rows have errors",
+            status=400,
+            form=lambda: {"file": (io.BytesIO(rows.encode()), "натиҷаҳо.csv")},
+            allowed=("application", "email", "absent", "yes"),
+        ),
         # The file's column names and the word for absent are typed as they are, in any language.
-        Page("score import", f"/calls/{call.id}/scores/import", "Import scores from a CSV file",
-             allowed=("application", "email", "absent", "yes")),
+        Page(
+            "score import",
+            f"/calls/{call.id}/scores/import",
+            "Import scores from a CSV file",
+            allowed=("application", "email", "absent", "yes"),
+        ),
     ]
     check_pages(client, subtests, examiner, pages)
 
@@ -443,42 +654,82 @@ def test_head_pages(client, login_as, subtests, world):
         Page("manage partners", "/manage/partners", "Partners and agreements"),
         Page("partner", f"/manage/partners/{world.partners['dresden'].id}", "Agreements"),
         Page("new partner", "/manage/partners/new", "New partner"),
-        Page("new partner, wrong values", "/manage/partners/new", "Enter the name.", status=400,
-             form={"name": "", "country": "XX", "kind": "castle", "website": "ftp://files", "contact_email": "нет"}),
+        Page(
+            "new partner, wrong values",
+            "/manage/partners/new",
+            "Enter the name.",
+            status=400,
+            form={"name": "", "country": "XX", "kind": "castle", "website": "ftp://files", "contact_email": "нет"},
+        ),
         Page("new agreement", f"/manage/partners/{world.partners['osh'].id}/agreements/new", "New agreement"),
         Page("agreement", f"/manage/agreements/{world.partners['dresden'].agreements[0].id}", "Edit agreement"),
-        Page("new agreement, wrong values", f"/manage/partners/{world.partners['osh'].id}/agreements/new",
-             "New agreement", status=400,
-             form={"program": "abc", "signed_on": "вчера", "valid_from": "2026-02-30", "valid_until": "2020-01-01",
-                   "places_per_year": "бисёр", "months_per_year": "-3"}),
+        Page(
+            "new agreement, wrong values",
+            f"/manage/partners/{world.partners['osh'].id}/agreements/new",
+            "New agreement",
+            status=400,
+            form={
+                "program": "abc",
+                "signed_on": "вчера",
+                "valid_from": "2026-02-30",
+                "valid_until": "2020-01-01",
+                "places_per_year": "бисёр",
+                "months_per_year": "-3",
+            },
+        ),
         Page("manage calls", "/manage/calls", "Calls"),
         Page("new call", "/manage/calls/new", "New call"),
-        Page("new call, wrong values", "/manage/calls/new", "Not a valid", status=400, form={
-            "program": "", "title": "", "mobility_type": "flying", "academic_year": "2026-27",
-            "opens_at": "soon", "closes_at": "", "min_months": "two", "max_months": "99",
-            "minimum_total_score": "high", "grade_scale": "0", "offer_reply_days": "", "changes_reply_days": "x",
-            "eligible_categories": "pilot", "examiners": "abc",
-            "places-0-partner": str(world.partners["dresden"].id), "places-0-places": "many", "places-0-months": "",
-            "criteria-0-name": "Мусоҳиба", "criteria-0-source": "guess", "criteria-0-weight": "heavy",
-        }),
+        Page(
+            "new call, wrong values",
+            "/manage/calls/new",
+            "Not a valid",
+            status=400,
+            form={
+                "program": "",
+                "title": "",
+                "mobility_type": "flying",
+                "academic_year": "2026-27",
+                "opens_at": "soon",
+                "closes_at": "",
+                "min_months": "two",
+                "max_months": "99",
+                "minimum_total_score": "high",
+                "grade_scale": "0",
+                "offer_reply_days": "",
+                "changes_reply_days": "x",
+                "eligible_categories": "pilot",
+                "examiners": "abc",
+                "places-0-partner": str(world.partners["dresden"].id),
+                "places-0-places": "many",
+                "places-0-months": "",
+                "criteria-0-name": "Мусоҳиба",
+                "criteria-0-source": "guess",
+                "criteria-0-weight": "heavy",
+            },
+        ),
         Page("edit call", f"/manage/calls/{open_call.id}/edit", "Hosts and places"),
         Page("close call", f"/manage/calls/{open_call.id}/close", "Close the call now?"),
         Page("call, as the head", f"/calls/{open_call.id}", "Edit the call"),
         Page("selection", f"/calls/{selection.id}/selection", "Selection"),
-        Page("protocol before", f"/calls/{selection.id}/selection/protocol", "Protocol of the selection",
-             status=409),
+        Page("protocol before", f"/calls/{selection.id}/selection/protocol", "Protocol of the selection", status=409),
     ]
     check_pages(client, subtests, head, pages)
 
     head.locale = "en"
     db.session.commit()
-    response = client.post(f"/calls/{selection.id}/selection", data=form_of(client.get(
-        f"/calls/{selection.id}/selection")))
+    response = client.post(
+        f"/calls/{selection.id}/selection", data=form_of(client.get(f"/calls/{selection.id}/selection"))
+    )
     assert response.status_code == 302, "the selection could not be confirmed"
-    check_pages(client, subtests, head, [
-        Page("selection confirmed", f"/calls/{selection.id}/selection", "The selection was confirmed on"),
-        Page("protocol", f"/calls/{selection.id}/selection/protocol", "Protocol of the selection"),
-    ])
+    check_pages(
+        client,
+        subtests,
+        head,
+        [
+            Page("selection confirmed", f"/calls/{selection.id}/selection", "The selection was confirmed on"),
+            Page("protocol", f"/calls/{selection.id}/selection/protocol", "Protocol of the selection"),
+        ],
+    )
 
 
 def test_admin_pages(client, login_as, subtests, world):
@@ -488,7 +739,12 @@ def test_admin_pages(client, login_as, subtests, world):
         Page("users", "/admin/users", "Users"),
         Page("users, searched", "/admin/users?q=example&role=coordinator&status=active", "Users"),
         Page("user", f"/admin/users/{world.users['applicant'].id}", "Roles"),
-        Page("user, wrong roles", f"/admin/users/{world.users['applicant'].id}", "Roles", status=400,
-             form={"roles": "pilot", "coordinated_faculties": "abc"}),
+        Page(
+            "user, wrong roles",
+            f"/admin/users/{world.users['applicant'].id}",
+            "Roles",
+            status=400,
+            form={"roles": "pilot", "coordinated_faculties": "abc"},
+        ),
     ]
     check_pages(client, subtests, admin, pages)

@@ -1,4 +1,5 @@
 """Client addresses behind proxies: X-Forwarded-For counts only through TRUSTED_PROXIES hops."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -22,8 +23,9 @@ def proxied_app(app):
 def login(client, password, forwarded_for=None):
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     token = client.csrf_token("/auth/login")
-    return client.post("/auth/login", headers=headers, data={
-        "csrf_token": token, "email": "teacher@example.org", "password": password})
+    return client.post(
+        "/auth/login", headers=headers, data={"csrf_token": token, "email": "teacher@example.org", "password": password}
+    )
 
 
 def browser(app, address=PROXY):

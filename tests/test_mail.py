@@ -4,6 +4,7 @@ Covers deliver_pending() (UTF-8 intact, one connection per batch, reconnect, ref
 outages recorded and retried with back-off, claims against a second worker), the
 `send-mail` command, and the delivery a request starts after its response.
 """
+
 import asyncio
 import email
 import email.policy
@@ -24,8 +25,14 @@ from irflow.extensions import db
 from irflow.models import Notification
 from irflow.models.base import utcnow
 from irflow.services import delivery, mail
-from irflow.services.delivery import (CLAIM_SECONDS, DEFER_DELAY, DEFERRALS_TO_STOP, MAX_ATTEMPTS, deliver_pending,
-                                      wait_for_background_delivery)
+from irflow.services.delivery import (
+    CLAIM_SECONDS,
+    DEFER_DELAY,
+    DEFERRALS_TO_STOP,
+    MAX_ATTEMPTS,
+    deliver_pending,
+    wait_for_background_delivery,
+)
 
 from .factories import UserFactory, application_in, notifications_for
 from .querycount import counting_statements
@@ -33,8 +40,10 @@ from .test_applications_helpers import client_for, fire
 
 SENDER = "IR Department <ir@ksu.example>"
 TAJIK_SUBJECT = "Ариза қабул шуд"
-TAJIK_BODY = ("Ҳурматли Раҳимова Дилноза,\n\nАризаи шумо ба барномаи Erasmus+ қабул шуд. "
-              "Ҳарфҳо: ғ, ӣ, қ, ӯ, ҳ, ҷ.\nЗаявка принята.\n")
+TAJIK_BODY = (
+    "Ҳурматли Раҳимова Дилноза,\n\nАризаи шумо ба барномаи Erasmus+ қабул шуд. "
+    "Ҳарфҳо: ғ, ӣ, қ, ӯ, ҳ, ҷ.\nЗаявка принята.\n"
+)
 
 
 class Mailbox:
@@ -95,8 +104,7 @@ class Mailbox:
 
     @property
     def messages(self):
-        return [email.message_from_bytes(envelope.content, policy=email.policy.default)
-                for envelope in self.envelopes]
+        return [email.message_from_bytes(envelope.content, policy=email.policy.default) for envelope in self.envelopes]
 
     def subjects(self):
         return [message["Subject"] for message in self.messages]
@@ -109,8 +117,14 @@ def unused_port():
 
 
 def start_server(handler, **smtp_parameters):
-    controller = Controller(handler, hostname="127.0.0.1", port=unused_port(), server_hostname="smtp.test",
-                            ready_timeout=5, **smtp_parameters)
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=unused_port(),
+        server_hostname="smtp.test",
+        ready_timeout=5,
+        **smtp_parameters,
+    )
     controller.start()
     handler.port = controller.port
     return controller
@@ -130,9 +144,15 @@ def mailbox():
 def mail_config(app, mailbox, monkeypatch):
     """The app sends to `mailbox`; after-request delivery off unless a test turns it on."""
     for key, value in {
-        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port, "MAIL_DEFAULT_SENDER": SENDER,
-        "MAIL_TIMEOUT": 5, "MAIL_USERNAME": None, "MAIL_PASSWORD": None,
-        "MAIL_USE_TLS": False, "MAIL_USE_SSL": False, "MAIL_DELIVER_AFTER_REQUEST": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,
+        "MAIL_DEFAULT_SENDER": SENDER,
+        "MAIL_TIMEOUT": 5,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_DELIVER_AFTER_REQUEST": False,
     }.items():
         monkeypatch.setitem(app.config, key, value)
     return app.config
@@ -164,14 +184,17 @@ def close_to(value, expected, seconds=30):
 
 # --- deliver_pending ------------------------------------------------------------------------
 
+
 def test_queued_messages_are_delivered_with_utf8_intact(mail_config, mailbox):
     tajik = queue("dilnoza@example.org", TAJIK_SUBJECT, TAJIK_BODY)
     other = queue("host.office@partner.example", "Nomination: RAHIMOVA DILNOZA")
 
     assert deliver_pending() == (2, 0, 0, None)
 
-    assert [envelope.rcpt_tos for envelope in mailbox.envelopes] == [["dilnoza@example.org"],
-                                                                      ["host.office@partner.example"]]
+    assert [envelope.rcpt_tos for envelope in mailbox.envelopes] == [
+        ["dilnoza@example.org"],
+        ["host.office@partner.example"],
+    ]
     assert {envelope.mail_from for envelope in mailbox.envelopes} == {"ir@ksu.example"}
     message = mailbox.messages[0]
     assert message["Subject"] == TAJIK_SUBJECT
@@ -219,7 +242,11 @@ def test_without_mail_server_messages_stay_in_the_outbox(app, mail_config, mailb
 
     notification = reload(notification)
     assert (notification.sent_at, notification.attempts, notification.error, notification.next_attempt_at) == (
-        None, 0, None, None)
+        None,
+        0,
+        None,
+        None,
+    )
     assert mailbox.envelopes == []
 
 
@@ -295,9 +322,14 @@ def assert_deferred(notification, now, reply_code):
     assert reply_code in notification.error
 
 
-@pytest.mark.parametrize("reply", ["421 4.3.2 Shutting down for maintenance",
-                                   "451 4.3.0 Local error in processing",
-                                   "452 4.3.1 Insufficient system storage"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "421 4.3.2 Shutting down for maintenance",
+        "451 4.3.0 Local error in processing",
+        "452 4.3.1 Insufficient system storage",
+    ],
+)
 def test_a_temporary_refusal_of_the_data_defers_the_message_without_spending_an_attempt(mail_config, mailbox, reply):
     first, second = queue("a@example.org", "One"), queue("b@example.org", "Two")
     mailbox.data_reply = reply
@@ -457,8 +489,14 @@ def test_a_server_that_drops_every_session_stops_the_batch_and_spends_no_attempt
 def test_retries_back_off_and_give_up_after_the_last_attempt(app, mail_config, mailbox):
     mailbox.refused = {"gone@example.org"}
     notification = queue("gone@example.org", "Unlucky")
-    expected = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
-                timedelta(hours=12), timedelta(hours=12)]
+    expected = [
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+        timedelta(hours=12),
+        timedelta(hours=12),
+    ]
     now = utcnow()
     for attempt, delay in enumerate(expected, 1):
         assert deliver_pending(now=now) == (0, 1, 0, None)
@@ -502,8 +540,13 @@ def test_a_four_day_outage_then_recovery_delivers_everything_exactly_once(app, m
     start = utcnow()
     before = [queue(f"before{number}@example.org", f"Before {number}") for number in range(3)]
     # Refused once shortly before the outage: waiting for its second attempt.
-    refused_once = queue("once@example.org", "Refused once", attempts=1, error="550 No such user",
-                         next_attempt_at=start + timedelta(minutes=1))
+    refused_once = queue(
+        "once@example.org",
+        "Refused once",
+        attempts=1,
+        error="550 No such user",
+        next_attempt_at=start + timedelta(minutes=1),
+    )
     queued_during, recovered = cron_through_four_days(start, every=5, result=(0, 0, 0), reason="refused")
 
     messages = [*before, refused_once, *queued_during]
@@ -537,8 +580,13 @@ def test_four_days_of_451_to_every_recipient_then_recovery_deliver_everything_on
     mailbox.rcpt_reply = "451 4.3.0 Upstream unavailable, try again later"
     start = utcnow()
     before = [queue(f"before{number}@example.org", f"Before {number}") for number in range(5)]
-    refused_once = queue("once@example.org", "Refused once", attempts=1, error="550 No such user",
-                         next_attempt_at=start + timedelta(minutes=1))
+    refused_once = queue(
+        "once@example.org",
+        "Refused once",
+        attempts=1,
+        error="550 No such user",
+        next_attempt_at=start + timedelta(minutes=1),
+    )
     queued_during, recovered = cron_through_four_days(start, every=30, result=(0, 0, 1), reason="451")
 
     messages = [*before, refused_once, *queued_during]
@@ -622,8 +670,10 @@ def test_three_workers_at_once_never_send_a_message_twice(app, mail_config, mail
     assert db.session.scalar(db.select(db.func.count()).where(Notification.sent_at.is_(None))) == 0
 
 
-@pytest.mark.skipif("postgresql" not in os.environ.get("TEST_DATABASE_URL", ""),
-                    reason="row locks (FOR UPDATE SKIP LOCKED) are PostgreSQL's")
+@pytest.mark.skipif(
+    "postgresql" not in os.environ.get("TEST_DATABASE_URL", ""),
+    reason="row locks (FOR UPDATE SKIP LOCKED) are PostgreSQL's",
+)
 def test_two_workers_at_recovery_deliver_each_message_exactly_once(app, mail_config, mailbox, monkeypatch):
     closed_port = unused_port()
     for repetition in range(20):
@@ -659,8 +709,7 @@ def test_a_dropped_connection_is_reopened(mail_config, mailbox):
 
 def test_login_with_mail_username(app, mail_config, monkeypatch):
     def authenticate(server, session, envelope, mechanism, auth_data):
-        return AuthResult(success=(auth_data.login, auth_data.password) == (b"irflow", b"s3cret pass"),
-                          handled=False)
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"irflow", b"s3cret pass"), handled=False)
 
     handler = Mailbox()
     controller = start_server(handler, authenticator=authenticate, auth_require_tls=False)
@@ -683,8 +732,13 @@ def test_login_with_mail_username(app, mail_config, monkeypatch):
 
 
 def test_message_headers_cannot_be_broken_by_a_subject():
-    notification = Notification(id=7, recipient_email="a@example.org", subject="Line one\r\nBcc: x@evil.example",
-                                body="Body", created_at=utcnow())
+    notification = Notification(
+        id=7,
+        recipient_email="a@example.org",
+        subject="Line one\r\nBcc: x@evil.example",
+        body="Body",
+        created_at=utcnow(),
+    )
 
     message = delivery.build_message(notification, "irflow@localhost")
 
@@ -694,6 +748,7 @@ def test_message_headers_cannot_be_broken_by_a_subject():
 
 
 # --- the send-mail command ------------------------------------------------------------------
+
 
 def test_send_mail_command(app, mail_config, mailbox, monkeypatch):
     runner = app.test_cli_runner()
@@ -735,6 +790,7 @@ def test_send_mail_command(app, mail_config, mailbox, monkeypatch):
 
 
 # --- delivery after a request ---------------------------------------------------------------
+
 
 def submit_as_owner(app, application):
     client = client_for(app, application.applicant)

@@ -1,4 +1,5 @@
 """Who sees and does what after selection: the nominations page and the return report."""
+
 import re
 
 import pytest
@@ -22,8 +23,13 @@ def row_ids(page):
 
 
 def report_form(application):
-    return {"version": str(current_version(application.id)), "activities": "Forged.", "results": "Forged.",
-            "credits_recognised": "", "recommendation": ""}
+    return {
+        "version": str(current_version(application.id)),
+        "activities": "Forged.",
+        "results": "Forged.",
+        "credits_recognised": "",
+        "recommendation": "",
+    }
 
 
 @pytest.fixture
@@ -38,8 +44,13 @@ def two_faculties(app):
         confirmed_b = application_in("confirmed", call=call, applicant=UserFactory(faculty=faculty_b))
         coordinator_a = UserFactory(coordinates=[faculty_a])
         coordinator_b = UserFactory(coordinates=[faculty_b])
-    return {"returned": returned, "confirmed_a": confirmed_a, "confirmed_b": confirmed_b,
-            "coordinator_a": coordinator_a, "coordinator_b": coordinator_b}
+    return {
+        "returned": returned,
+        "confirmed_a": confirmed_a,
+        "confirmed_b": confirmed_b,
+        "coordinator_a": coordinator_a,
+        "coordinator_b": coordinator_b,
+    }
 
 
 def test_a_coordinator_of_another_faculty_gets_404_on_the_report(app, two_faculties):
@@ -63,8 +74,7 @@ def test_a_coordinator_sees_and_nominates_only_their_faculties_participants(app,
     for data in (nominate_data(theirs), nominate_data(mine, theirs)):
         response = post(coordinator, "/nominations", data)
         assert response.status_code == 400
-        assert (f"Application {theirs.id} is not among the participants you may nominate."
-                in text_of(response))
+        assert f"Application {theirs.id} is not among the participants you may nominate." in text_of(response)
         assert theirs.applicant.full_name_latin not in text_of(response)
     assert stored_state(theirs)[0] == stored_state(mine)[0] == "confirmed"
     assert db.session.scalar(db.select(db.func.count(TransitionLog.id))) == 0
@@ -88,8 +98,11 @@ def test_the_coordinator_of_the_faculty_reads_the_report_but_may_not_write_it(ap
 def test_the_head_views_both_pages_and_nominates_nobody(app, two_faculties):
     head = client_for(app, UserFactory(roles=["head"]))
     page = text_of(head.get("/nominations"))
-    assert row_ids(page) >= {two_faculties["confirmed_a"].id, two_faculties["confirmed_b"].id,
-                             two_faculties["returned"].id}
+    assert row_ids(page) >= {
+        two_faculties["confirmed_a"].id,
+        two_faculties["confirmed_b"].id,
+        two_faculties["returned"].id,
+    }
     assert 'name="application"' not in page and "Nominate the selected participants" not in page
     response = post(head, "/nominations", nominate_data(two_faculties["confirmed_a"]))
     assert response.status_code == 400

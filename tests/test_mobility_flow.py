@@ -1,5 +1,6 @@
 """After selection, over HTTP: nomination (in bulk), the host's answer, departure, return,
 the return report, its review and completion."""
+
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,14 +11,29 @@ from irflow.extensions import db
 from irflow.models import Application, Notification, ReturnReport, TransitionLog
 
 from .factories import (
-    CallFactory, FacultyFactory, UserFactory, application_in, log_rows, one_commit, stored_state,
+    CallFactory,
+    FacultyFactory,
+    UserFactory,
+    application_in,
+    log_rows,
+    one_commit,
+    stored_state,
 )
 from .test_applications_helpers import (
-    PDF, PNG, client_for, current_version, field_error, fire, follow, post, text_of, upload,
+    PDF,
+    PNG,
+    client_for,
+    current_version,
+    field_error,
+    fire,
+    follow,
+    post,
+    text_of,
+    upload,
 )
 
-
 # --- helpers ------------------------------------------------------------------------------
+
 
 def nominate(client, applications, versions=None, **extra):
     """POST the nominations form with `applications` ticked, each with its version."""
@@ -31,7 +47,7 @@ def nominate(client, applications, versions=None, **extra):
 def section(page, section_id):
     """The HTML of the page's <section id=...>."""
     start = page.index(f'<section class="mb-5" id="{section_id}"')
-    return page[start:page.index("</section>", start)]
+    return page[start : page.index("</section>", start)]
 
 
 def listed_ids(page, section_id):
@@ -64,15 +80,18 @@ def report_data(application_id, **overrides):
 
 def action_form_html(page, trigger):
     start = page.index(f'id="action-{trigger}"')
-    return page[start:page.index("</form>", start)]
+    return page[start : page.index("</form>", start)]
 
 
 def participants(faculty, count, call, host):
-    return [application_in("confirmed", call=call, hosts=[host], applicant=UserFactory(faculty=faculty))
-            for _ in range(count)]
+    return [
+        application_in("confirmed", call=call, hosts=[host], applicant=UserFactory(faculty=faculty))
+        for _ in range(count)
+    ]
 
 
 # --- the whole way ------------------------------------------------------------------------
+
 
 def test_from_confirmed_to_completed(app):
     with one_commit():
@@ -95,8 +114,9 @@ def test_from_confirmed_to_completed(app):
     assert "2 participants nominated" in page
     assert stored_state(first)[0] == stored_state(second)[0] == "nominated"
     assert [(row.trigger, row.actor_id) for row in log_rows(first)] == [("nominate", coordinator.id)]
-    to_host = db.session.scalars(db.select(Notification).where(
-        Notification.recipient_email == "incoming@host.example")).all()
+    to_host = db.session.scalars(
+        db.select(Notification).where(Notification.recipient_email == "incoming@host.example")
+    ).all()
     assert sorted(notice.application_id for notice in to_host) == sorted([first.id, second.id])
     # Both now await the host's answer, with a link to their application pages.
     assert set(listed_ids(page, "awaiting-host")) == {first.id, second.id}
@@ -139,7 +159,10 @@ def test_from_confirmed_to_completed(app):
     page = text_of(owner.get(report_url))
     assert 'id="report-form"' in page and 'id="submit-report"' not in page
     assert re.findall(r'data-item="(\w+)" data-done="(\w+)"', page) == [
-        ("report", "no"), ("certificate_of_attendance", "no"), ("transcript_of_records", "no")]
+        ("report", "no"),
+        ("certificate_of_attendance", "no"),
+        ("transcript_of_records", "no"),
+    ]
     assert f'href="/applications/{first.id}#documents"' in page  # where the documents are uploaded
     version_before = current_version(first.id)
     response = post(owner, report_url, report_data(first.id))
@@ -177,8 +200,11 @@ def test_from_confirmed_to_completed(app):
     page = text_of(owner.get(report_url))
     assert "Name the three courses, please." in page.split('id="report-returned"')[1]
     assert "river hydrology" in page  # the saved text is in the form again
-    response = post(owner, report_url, report_data(
-        first.id, activities="Hydrology I, GIS and Data Science in Practice; a lab project."))
+    response = post(
+        owner,
+        report_url,
+        report_data(first.id, activities="Hydrology I, GIS and Data Science in Practice; a lab project."),
+    )
     assert response.status_code == 302
     fire(owner, first.id, "submit_report")
     assert stored_state(first)[0] == "report_submitted"
@@ -189,8 +215,15 @@ def test_from_confirmed_to_completed(app):
     page = text_of(owner.get(report_url))
     assert 'id="report-form"' not in page and "Hydrology I, GIS" in page
     assert [row.trigger for row in log_rows(first)] == [
-        "nominate", "host_accept", "depart", "return_home", "submit_report", "return_report",
-        "submit_report", "approve_report"]
+        "nominate",
+        "host_accept",
+        "depart",
+        "return_home",
+        "submit_report",
+        "return_report",
+        "submit_report",
+        "approve_report",
+    ]
     assert stored_state(second)[0] == "nominated"
 
 
@@ -211,7 +244,9 @@ def test_the_coordinator_records_departure_and_return_with_dates(app):
     fire(staff, application.id, "return_home", date=date.today().isoformat())
     assert stored_state(application)[0] == "returned"
     assert [(row.trigger, row.actor_id) for row in log_rows(application)] == [
-        ("depart", coordinator.id), ("return_home", coordinator.id)]
+        ("depart", coordinator.id),
+        ("return_home", coordinator.id),
+    ]
     page = text_of(staff.get("/nominations"))
     assert listed_ids(page, "returned") == [application.id]
 
@@ -238,6 +273,7 @@ def test_host_reject_with_a_comment_frees_the_place_for_the_waiting_list(app):
 
 # --- bulk nomination refused --------------------------------------------------------------
 
+
 def test_bulk_nomination_with_a_stale_row_nominates_nobody(app):
     with one_commit():
         faculty = FacultyFactory()
@@ -259,17 +295,20 @@ def test_bulk_nomination_with_a_stale_row_nominates_nobody(app):
     response = nominate(staff, [kept, withdrawn, touched], versions=versions)
     assert response.status_code == 409
     page = text_of(response)
-    refusals = page[page.index('id="refusals"'):page.index("</div>", page.index('id="refusals"'))]
+    refusals = page[page.index('id="refusals"') : page.index("</div>", page.index('id="refusals"'))]
     assert "Nobody was nominated" in refusals
     assert f"Application {withdrawn.id}" in refusals and "it is now “Withdrawn”" in refusals
     assert f"Application {touched.id}" in refusals and "changed by someone else" in refusals
     assert f"Application {kept.id}" not in refusals
     assert checked_ids(page) == {kept.id, touched.id}  # the choice is kept (the withdrawn one is gone)
     assert [stored_state(a)[0] for a in (kept, withdrawn, touched)] == ["confirmed", "withdrawn", "confirmed"]
-    assert db.session.scalar(db.select(db.func.count(TransitionLog.id)).where(
-        TransitionLog.trigger == "nominate")) == 0
-    assert db.session.scalar(db.select(db.func.count(Notification.id)).where(
-        Notification.recipient_email == "incoming@host.example")) == 0
+    assert db.session.scalar(db.select(db.func.count(TransitionLog.id)).where(TransitionLog.trigger == "nominate")) == 0
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(Notification.id)).where(Notification.recipient_email == "incoming@host.example")
+        )
+        == 0
+    )
 
     # Having looked, the coordinator nominates again from the page as shown now.
     response = nominate(staff, [kept, touched], versions={a.id: shown_version(page, a) for a in (kept, touched)})
@@ -299,14 +338,18 @@ def test_the_nominations_page_filters_by_call(app):
     assert listed_ids(page, "to-nominate") == [in_one.id]
     assert f'action="/nominations?call={one.id}"' in page
     # The filter is kept after nominating.
-    response = post(staff, f"/nominations?call={one.id}",
-                    {"application": [str(in_one.id)], f"version-{in_one.id}": str(current_version(in_one.id))})
+    response = post(
+        staff,
+        f"/nominations?call={one.id}",
+        {"application": [str(in_one.id)], f"version-{in_one.id}": str(current_version(in_one.id))},
+    )
     assert response.headers["Location"].endswith(f"/nominations?call={one.id}")
     # An unknown call id is ignored rather than failing the page.
     assert staff.get("/nominations?call=999999").status_code == 200
 
 
 # --- the report form ------------------------------------------------------------------------
+
 
 @pytest.fixture
 def returned(app):
@@ -320,17 +363,21 @@ def returned(app):
     return application, client_for(app, application.applicant)
 
 
-@pytest.mark.parametrize(("credits", "message"), [
-    ("-1", "Enter a number of credits of 0 or more."),
-    ("abc", "Not a valid decimal value."),
-    ("2.25", "Give the credits with at most one decimal place."),
-    ("1000000", "That is more credits than any mobility gives."),
-])
+@pytest.mark.parametrize(
+    ("credits", "message"),
+    [
+        ("-1", "Enter a number of credits of 0 or more."),
+        ("abc", "Not a valid decimal value."),
+        ("2.25", "Give the credits with at most one decimal place."),
+        ("1000000", "That is more credits than any mobility gives."),
+    ],
+)
 def test_report_errors_are_shown_next_to_the_field_and_nothing_is_saved(returned, credits, message):
     application, owner = returned
     version = current_version(application.id)
-    response = post(owner, f"/applications/{application.id}/report",
-                    report_data(application.id, credits_recognised=credits))
+    response = post(
+        owner, f"/applications/{application.id}/report", report_data(application.id, credits_recognised=credits)
+    )
     assert response.status_code == 400
     page = text_of(response)
     assert field_error(page, "credits_recognised") == message

@@ -1,6 +1,7 @@
 """Offers: the selected applicant's panel, confirming and declining over HTTP, the deadline,
 `flask --app wsgi expire-offers` and the waiting list it moves, and what each applicant
 sees of their result after the confirmation."""
+
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
@@ -14,7 +15,13 @@ from irflow.models.base import utcnow
 from irflow.selection import offers
 
 from .factories import (
-    CallFactory, UserFactory, application_in, log_rows, notifications_for, one_commit, stored_state,
+    CallFactory,
+    UserFactory,
+    application_in,
+    log_rows,
+    notifications_for,
+    one_commit,
+    stored_state,
 )
 from .test_selection_page import form_of
 from .test_selection_proposal import scored
@@ -42,6 +49,7 @@ def lapse(application, hours=1):
 
 # --- the offer panel ----------------------------------------------------------------------
 
+
 def test_the_selected_applicant_sees_the_offer_with_host_and_deadline(app, client, login_as):
     application = application_in("selected")
     place = application.allocated_place
@@ -51,12 +59,12 @@ def test_the_selected_applicant_sees_the_offer_with_host_and_deadline(app, clien
 
     page = text_of(client.get(f"/applications/{application.id}"))
 
-    panel = page[page.index('id="offer"'):page.index("</section>", page.index('id="offer"'))]
+    panel = page[page.index('id="offer"') : page.index("</section>", page.index('id="offer"'))]
     assert "Technische Universität Dresden, Dresden" in panel and "Germany" in panel
     assert "5 months" in panel
     with app.test_request_context():  # shown in the user's zone, Asia/Dushanbe by default
         deadline = format_datetime(application.offer_deadline)
-    assert deadline in panel[panel.index('id="offer-deadline"'):]
+    assert deadline in panel[panel.index('id="offer-deadline"') :]
     assert f"/applications/{application.id}/fire/confirm_place" in panel
     assert f"/applications/{application.id}/fire/decline_place" in panel
     # The two buttons are in the panel only, not again among the other actions.
@@ -76,8 +84,10 @@ def test_confirming_the_offer_over_http(client, login_as):
     login_as(application.applicant)
     form = form_of(client.get(f"/applications/{application.id}"))
 
-    response = client.post(f"/applications/{application.id}/fire/confirm_place",
-                           data={"csrf_token": form["csrf_token"], "version": application.version})
+    response = client.post(
+        f"/applications/{application.id}/fire/confirm_place",
+        data={"csrf_token": form["csrf_token"], "version": application.version},
+    )
 
     assert response.status_code == 302
     assert stored_state(application)[0] == "confirmed"
@@ -95,8 +105,10 @@ def test_declining_the_offer_over_http_gives_the_place_to_the_waiting_list(clien
     login_as(holder.applicant)
     token = form_of(client.get(f"/applications/{holder.id}"))["csrf_token"]
 
-    response = client.post(f"/applications/{holder.id}/fire/decline_place",
-                           data={"csrf_token": token, "version": holder.version, "comment": "I got a job."})
+    response = client.post(
+        f"/applications/{holder.id}/fire/decline_place",
+        data={"csrf_token": token, "version": holder.version, "comment": "I got a job."},
+    )
 
     assert response.status_code == 302
     assert stored_state(holder)[0] == "declined"
@@ -113,8 +125,11 @@ def test_confirming_after_the_deadline_is_refused(client, login_as):
     assert "the offer has lapsed" in page and "fire/confirm_place" not in page
     token = form_of(client.get("/applications/"))["csrf_token"]
 
-    response = client.post(f"/applications/{application.id}/fire/confirm_place",
-                           data={"csrf_token": token, "version": application.version}, follow_redirects=True)
+    response = client.post(
+        f"/applications/{application.id}/fire/confirm_place",
+        data={"csrf_token": token, "version": application.version},
+        follow_redirects=True,
+    )
 
     assert "The offer has lapsed" in text_of(response)
     assert stored_state(application)[0] == "selected"
@@ -122,6 +137,7 @@ def test_confirming_after_the_deadline_is_refused(client, login_as):
 
 
 # --- expire-offers ------------------------------------------------------------------------
+
 
 def test_expire_offers_declines_lapsed_offers_and_promotes_the_next_who_chose_that_host(cli):
     with one_commit():
@@ -177,7 +193,8 @@ def test_three_freed_places_promote_three_waitlisted_applicants_in_rank_order(cl
     assert "3 lapsed offers declined." in result.output and "3 waitlisted applicants promoted." in result.output
     assert [stored_state(holder)[0] for holder in holders] == ["declined"] * 3
     promotions = db.session.scalars(
-        db.select(TransitionLog).where(TransitionLog.trigger == "select").order_by(TransitionLog.id)).all()
+        db.select(TransitionLog).where(TransitionLog.trigger == "select").order_by(TransitionLog.id)
+    ).all()
     assert [log.application_id for log in promotions] == [first.id, second.id, third.id]
     assert {log.actor_id for log in promotions} == {None}
     assert stored_state(fourth)[0] == "waitlisted"
@@ -216,6 +233,7 @@ def test_one_failure_does_not_undo_the_other_lapsed_offers(cli, monkeypatch):
 
 # --- the result the applicant sees -------------------------------------------------------
 
+
 def _confirmed_selection(client, login_as):
     with one_commit():
         call = CallFactory(places=(1,), minimum_total_score=Decimal(50), closes_at=utcnow() - timedelta(days=1))
@@ -240,7 +258,7 @@ def test_after_confirmation_the_applicant_sees_their_own_total_breakdown_and_ran
 
     assert "Total score:" in page and "67.5" in page
     assert "Rank:</strong> 2" in page
-    breakdown = page[page.index('id="result-breakdown"'):page.index("</table>", page.index('id="result-breakdown"'))]
+    breakdown = page[page.index('id="result-breakdown"') : page.index("</table>", page.index('id="result-breakdown"'))]
     for expected in ("Language test", "70", "Interview", "60", "Average grade", "3.5 of 5", ">2<", ">1<"):
         assert expected in breakdown
     assert "97.5" not in page and winner.applicant.full_name_latin not in page  # never another's

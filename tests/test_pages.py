@@ -1,4 +1,5 @@
 """Pages over HTTP: the home page, error pages, the language switcher, static assets."""
+
 import io
 import os
 import re
@@ -16,8 +17,16 @@ from irflow.models.base import utcnow
 from .factories import CallFactory, UserFactory
 from .logins import login_token
 
-INTERNALS = ("Traceback", "werkzeug", "sqlalchemy", "File \"", "Exception", "NotFound", "MethodNotAllowed",
-             "RuntimeError")
+INTERNALS = (
+    "Traceback",
+    "werkzeug",
+    "sqlalchemy",
+    'File "',
+    "Exception",
+    "NotFound",
+    "MethodNotAllowed",
+    "RuntimeError",
+)
 
 
 def text_of(response):
@@ -32,17 +41,18 @@ def assert_no_internals(response):
 
 # --- home page ------------------------------------------------------------------------------
 
+
 def test_home_lists_open_published_calls_only(client):
     now = utcnow()
     open_call = CallFactory(title="Erasmus+ semester in Dresden", places=[3])
     open_call.places[0].partner.name = "Osh State University"
     open_call.places[0].partner.country = "KG"
     db.session.commit()
-    CallFactory(title="Closed call of last spring", opens_at=now - timedelta(days=60),
-                closes_at=now - timedelta(days=1))
+    CallFactory(
+        title="Closed call of last spring", opens_at=now - timedelta(days=60), closes_at=now - timedelta(days=1)
+    )
     CallFactory(title="Unpublished draft call", published=False)
-    CallFactory(title="Call opening next month", opens_at=now + timedelta(days=30),
-                closes_at=now + timedelta(days=60))
+    CallFactory(title="Call opening next month", opens_at=now + timedelta(days=30), closes_at=now + timedelta(days=60))
 
     response = client.get("/")
 
@@ -73,6 +83,7 @@ def test_home_orders_calls_by_deadline(client):
 
 
 # --- error pages ----------------------------------------------------------------------------
+
 
 def test_404_page(client):
     response = client.get("/no/such/page")
@@ -160,8 +171,9 @@ def test_413_page_for_a_body_over_the_limit(bare_app):
     client = bare_app.test_client()
     limit = bare_app.config["MAX_CONTENT_LENGTH"]
 
-    response = client.post("/test-only/upload", data={"file": (_bytes(limit + 1), "scan.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/test-only/upload", data={"file": (_bytes(limit + 1), "scan.pdf")}, content_type="multipart/form-data"
+    )
 
     assert response.status_code == 413
     page = text_of(response)
@@ -173,8 +185,11 @@ def test_413_page_for_a_body_over_the_limit(bare_app):
 def test_a_body_under_the_limit_is_accepted(bare_app):
     client = bare_app.test_client()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
-    response = client.post("/test-only/upload", data={"csrf_token": token, "file": (_bytes(1000), "scan.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/test-only/upload",
+        data={"csrf_token": token, "file": (_bytes(1000), "scan.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
 
 
@@ -183,6 +198,7 @@ def _bytes(count):
 
 
 # --- the language switcher ------------------------------------------------------------------
+
 
 def html_lang(response):
     return re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True)).group(1)
@@ -266,6 +282,7 @@ def test_every_page_offers_the_switch_back_to_itself(client):
 
 # --- static assets, offline -----------------------------------------------------------------
 
+
 def pages_to_check(client, login_as):
     admin = UserFactory(roles=["admin"])
     CallFactory()
@@ -279,8 +296,12 @@ def pages_to_check(client, login_as):
 def test_bootstrap_is_served_by_the_app(client, login_as):
     for response in pages_to_check(client, login_as):
         page = response.get_data(as_text=True)
-        assert re.search(r'<link rel="stylesheet" href="/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]{12}\.css">', page)
-        assert re.search(r'<script src="/static/vendor/bootstrap/bootstrap\.bundle\.min\.[0-9a-f]{12}\.js"></script>', page)
+        assert re.search(
+            r'<link rel="stylesheet" href="/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]{12}\.css">', page
+        )
+        assert re.search(
+            r'<script src="/static/vendor/bootstrap/bootstrap\.bundle\.min\.[0-9a-f]{12}\.js"></script>', page
+        )
     css = client.get("/static/vendor/bootstrap/bootstrap.min.css")
     assert css.status_code == 200
     assert css.mimetype == "text/css"

@@ -7,6 +7,7 @@ time on a call of its own; PARALLEL of those calls race at once (they share no r
 the race is about), which keeps the suite fast while the database waits. SQLite writes
 one transaction at a time, so there is no race to test there.
 """
+
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -23,7 +24,13 @@ from irflow.workflow.allocation import total_score
 from irflow.workflow.states import HOLDING_STATES
 
 from .factories import (
-    ApplicationFactory, add_scores, CallFactory, FacultyFactory, ProgramFactory, UserFactory, one_commit,
+    ApplicationFactory,
+    CallFactory,
+    FacultyFactory,
+    ProgramFactory,
+    UserFactory,
+    add_scores,
+    one_commit,
 )
 from .test_applications_helpers import client_for, post
 from .test_calls_manage import edit_form
@@ -74,12 +81,12 @@ def races(app, worlds, sides):
     """Yield (slot, world, outcomes) for every world: `sides(slot, world)` gives the actions
     racing in that world; PARALLEL worlds race at a time, `slot` numbering them 0, 1, ..."""
     for start in range(0, len(worlds), PARALLEL):
-        batch = worlds[start:start + PARALLEL]
+        batch = worlds[start : start + PARALLEL]
         actions = [sides(slot, world) for slot, world in enumerate(batch)]
         outcomes = run_together(app, [action for racing in actions for action in racing])
         position = 0
         for slot, (world, racing) in enumerate(zip(batch, actions)):
-            yield slot, world, outcomes[position:position + len(racing)]
+            yield slot, world, outcomes[position : position + len(racing)]
             position += len(racing)
 
 
@@ -101,8 +108,9 @@ def firing(application, trigger, actor_id):
 def holding(call, state, host, applicant):
     """An application of `call` in `state` that chose only `host` (and holds it if the state
     holds a place), without the documents and scores that the triggers raced here ignore."""
-    application = ApplicationFactory(call=call, state=state, hosts=[host], applicant=applicant,
-                                     submitted_at=utcnow() - timedelta(days=3))
+    application = ApplicationFactory(
+        call=call, state=state, hosts=[host], applicant=applicant, submitted_at=utcnow() - timedelta(days=3)
+    )
     if state in HOLDING_STATES:
         application.allocated_place = host
         application.offer_deadline = utcnow() + timedelta(days=5)
@@ -120,8 +128,9 @@ def calls_and_people(people, count=REPETITIONS, **call_fields):
 
 def holders(place_id):
     return db.session.scalars(
-        sa.select(Application.id).where(Application.allocated_place_id == place_id,
-                                        Application.state.in_(HOLDING_STATES)).order_by(Application.id)
+        sa.select(Application.id)
+        .where(Application.allocated_place_id == place_id, Application.state.in_(HOLDING_STATES))
+        .order_by(Application.id)
     ).all()
 
 
@@ -164,6 +173,7 @@ def lowered(response, place_id, wanted):
 
 # --- 13: lowering the places while one is given ------------------------------------------
 
+
 def test_lowering_places_while_the_head_selects_never_overbooks(app):
     """Two places, one held, one tested applicant: either the places go down to one and the
     selection is refused, or the applicant is selected and the lowering is refused."""
@@ -176,9 +186,11 @@ def test_lowering_places_while_the_head_selects_never_overbooks(app):
             holding(call, "confirmed", host, holder)
             worlds.append((call, host, holding(call, "tested", host, candidate)))
 
-    for slot, (call, host, tested), outcomes in races(app, worlds, lambda slot, world: (
-            lower_places(clients[slot], world[0], 1),
-            firing(world[2], "select", users[slot].id))):
+    for slot, (call, host, tested), outcomes in races(
+        app,
+        worlds,
+        lambda slot, world: (lower_places(clients[slot], world[0], 1), firing(world[2], "select", users[slot].id)),
+    ):
         (response, lowering_error), (_, select_error) = outcomes
         assert lowering_error is None
         assert select_error is None or isinstance(select_error, WorkflowError), repr(select_error)
@@ -197,14 +209,21 @@ def test_lowering_places_while_a_freed_place_goes_to_the_waiting_list_never_over
         worlds = []
         for call in calls:
             [host] = call.places
-            holder, second, first = (holding(call, state, host, person)
-                                     for state, person in zip(("selected", "waitlisted", "waitlisted"), people))
+            holder, second, first = (
+                holding(call, state, host, person)
+                for state, person in zip(("selected", "waitlisted", "waitlisted"), people)
+            )
             first.rank, second.rank = 1, 2
             worlds.append((call, host, holder, first, second))
 
-    for _, (call, host, holder, first, second), outcomes in races(app, worlds, lambda slot, world: (
+    for _, (call, host, holder, first, second), outcomes in races(
+        app,
+        worlds,
+        lambda slot, world: (
             lower_places(clients[slot], world[0], 1),
-            firing(world[2], "decline_place", world[2].applicant_id))):
+            firing(world[2], "decline_place", world[2].applicant_id),
+        ),
+    ):
         (response, lowering_error), (state, decline_error) = outcomes
         assert (lowering_error, decline_error, state) == (None, None, "declined")
         was_lowered = lowered(response, host.id, 1)
@@ -220,8 +239,12 @@ def test_lowering_places_while_the_selection_is_confirmed_never_overbooks(app):
     _, clients = heads(app)
     _, confirming = heads(app)
     with one_commit():
-        calls, people = calls_and_people(2, minimum_total_score=Decimal(0), opens_at=utcnow() - timedelta(days=30),
-                                         closes_at=utcnow() - timedelta(days=1))
+        calls, people = calls_and_people(
+            2,
+            minimum_total_score=Decimal(0),
+            opens_at=utcnow() - timedelta(days=30),
+            closes_at=utcnow() - timedelta(days=1),
+        )
         examiner = UserFactory(roles=["examiner"])
         worlds = []
         for call in calls:
@@ -252,6 +275,7 @@ def test_lowering_places_while_the_selection_is_confirmed_never_overbooks(app):
 
 # --- 14: places freed at once at the same host -------------------------------------------
 
+
 def two_holders_and_three_waiting(second_states=("selected",)):
     """REPETITIONS calls, each with one host of two places held by two applications and
     three waitlisted applicants who chose it, created out of rank order."""
@@ -261,8 +285,9 @@ def two_holders_and_three_waiting(second_states=("selected",)):
         for index, call in enumerate(calls):
             [host] = call.places
             states = ("selected", second_states[index % len(second_states)], "waitlisted", "waitlisted", "waitlisted")
-            one, other, third, first, second = (holding(call, state, host, person)
-                                                for state, person in zip(states, people))
+            one, other, third, first, second = (
+                holding(call, state, host, person) for state, person in zip(states, people)
+            )
             first.rank, second.rank, third.rank = 1, 2, 3
             worlds.append((host, one, other, (first, second, third)))
     return worlds
@@ -274,8 +299,10 @@ def assert_first_two_promoted_in_rank_order(host, waiting):
     assert set(holders(host.id)) == {first.id, second.id}
     promotions = db.session.scalars(
         sa.select(TransitionLog.application_id)
-        .where(TransitionLog.trigger == "select",
-               TransitionLog.application_id.in_([application.id for application in waiting]))
+        .where(
+            TransitionLog.trigger == "select",
+            TransitionLog.application_id.in_([application.id for application in waiting]),
+        )
         .order_by(TransitionLog.id)
     ).all()
     assert promotions == [first.id, second.id]
@@ -339,6 +366,7 @@ def test_a_decline_and_expire_offers_at_once_both_succeed(app):
 
 # --- the guard in the database ---------------------------------------------------------
 
+
 def test_the_database_refuses_a_holder_beyond_the_places():
     """Any writer, not only fire(): a place given without a free one is refused."""
     with one_commit():
@@ -348,14 +376,18 @@ def test_the_database_refuses_a_holder_beyond_the_places():
         held = [holding(call, "confirmed", host, person) for person in (holder, other)]
         waiting = holding(call, "waitlisted", host, third)
     with pytest.raises(sa.exc.IntegrityError, match="places_not_overbooked|would be held 3 times"):
-        db.session.execute(sa.update(Application).where(Application.id == waiting.id)
-                           .values(state="selected", allocated_place_id=host.id))
+        db.session.execute(
+            sa.update(Application)
+            .where(Application.id == waiting.id)
+            .values(state="selected", allocated_place_id=host.id)
+        )
     db.session.rollback()
     # Moving on within the holding states, or leaving them, needs no free place.
     db.session.execute(sa.update(Application).where(Application.id == held[0].id).values(state="nominated"))
     db.session.execute(sa.update(Application).where(Application.id == held[1].id).values(state="withdrawn"))
-    db.session.execute(sa.update(Application).where(Application.id == waiting.id)
-                       .values(state="selected", allocated_place_id=host.id))
+    db.session.execute(
+        sa.update(Application).where(Application.id == waiting.id).values(state="selected", allocated_place_id=host.id)
+    )
     db.session.commit()
     assert len(holders(host.id)) == 2
 
@@ -382,13 +414,25 @@ def test_the_database_refuses_a_holder_inserted_into_a_full_host():
         for person in (first, second):
             holding(call, "confirmed", host, person)
     with pytest.raises(sa.exc.IntegrityError, match="places_not_overbooked|would be held 3 times"):
-        ApplicationFactory(call=call, state="selected", hosts=[host], applicant=third, allocated_place=host,
-                           submitted_at=utcnow() - timedelta(days=3))
+        ApplicationFactory(
+            call=call,
+            state="selected",
+            hosts=[host],
+            applicant=third,
+            allocated_place=host,
+            submitted_at=utcnow() - timedelta(days=3),
+        )
     db.session.rollback()
     assert len(holders(host.id)) == 2
     # Written whole without a place, or in a state that holds none, it needs no free place.
-    ApplicationFactory(call=call, state="waitlisted", hosts=[host], applicant=third, allocated_place=host,
-                       submitted_at=utcnow() - timedelta(days=3))
+    ApplicationFactory(
+        call=call,
+        state="waitlisted",
+        hosts=[host],
+        applicant=third,
+        allocated_place=host,
+        submitted_at=utcnow() - timedelta(days=3),
+    )
     assert len(holders(host.id)) == 2
 
 
@@ -402,8 +446,7 @@ def test_the_database_refuses_a_holder_moved_to_a_full_host():
             holding(call, "confirmed", full, person)
         moving = holding(call, "nominated", free, people[2])
     with pytest.raises(sa.exc.IntegrityError, match="places_not_overbooked|would be held 3 times"):
-        db.session.execute(sa.update(Application).where(Application.id == moving.id)
-                           .values(allocated_place_id=full.id))
+        db.session.execute(sa.update(Application).where(Application.id == moving.id).values(allocated_place_id=full.id))
     db.session.rollback()
     assert holders(free.id) == [moving.id]
     # Once a place there is given up, the move is allowed.

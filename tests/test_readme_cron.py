@@ -1,5 +1,6 @@
 """The README's cron lines run the `flask` command in production mode on the real database,
 not in the development mode `.flaskenv` gives it."""
+
 import os
 import re
 import subprocess
@@ -29,15 +30,20 @@ def test_every_cron_line_loads_the_production_settings():
 def test_a_cron_line_runs_in_production_mode_on_the_configured_database(tmp_path):
     database = tmp_path / "real.sqlite3"
     env_file = tmp_path / "irflow.env"
-    env_file.write_text(f"IRFLOW_ENV=production\nSECRET_KEY={'s' * 64}\nDATABASE_URL=sqlite:///{database}\n"
-                        f"UPLOAD_FOLDER={tmp_path / 'uploads'}\n")
+    env_file.write_text(
+        f"IRFLOW_ENV=production\nSECRET_KEY={'s' * 64}\nDATABASE_URL=sqlite:///{database}\n"
+        f"UPLOAD_FOLDER={tmp_path / 'uploads'}\n"
+    )
     line = cron_lines()[0].split(None, 5)[5]  # the command after the five time fields
     command = line.replace("/srv/irflow", str(ROOT)).replace(ENV_FILE, str(env_file))
     command = re.sub(r"flask --app wsgi [\w-]+.*$", "flask --app wsgi shell", command)
-    probe = "from flask import current_app as a; print('MODE', a.config['ENV_NAME'], a.config['SQLALCHEMY_DATABASE_URI'])"
+    probe = (
+        "from flask import current_app as a; print('MODE', a.config['ENV_NAME'], a.config['SQLALCHEMY_DATABASE_URI'])"
+    )
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}  # as bare as cron's
 
-    result = subprocess.run(["/bin/sh", "-c", command], input=probe, env=environment, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        ["/bin/sh", "-c", command], input=probe, env=environment, capture_output=True, text=True, timeout=120
+    )
 
     assert f"MODE production sqlite:///{database}" in result.stdout, result.stdout + result.stderr

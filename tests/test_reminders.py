@@ -1,4 +1,5 @@
 """`flask --app wsgi send-reminders`: overdue return reports and offers about to lapse."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -50,6 +51,7 @@ def offered_until(deadline, **overrides):
 
 
 # --- overdue reports --------------------------------------------------------------------------
+
 
 def test_an_overdue_report_is_reminded_once(app, cli):
     with one_commit():
@@ -111,6 +113,7 @@ def test_inactive_accounts_are_not_reminded(app):
 
 
 # --- offers about to lapse --------------------------------------------------------------------
+
 
 def test_an_offer_about_to_lapse_is_reminded_once(app, cli):
     now = utcnow()

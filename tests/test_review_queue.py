@@ -1,4 +1,5 @@
 """The coordinator's review queue: GET /review/."""
+
 import html
 import re
 import uuid
@@ -15,7 +16,12 @@ from irflow.models.base import utcnow
 from irflow.review.queries import review_queries
 
 from .factories import (
-    PASSWORD_HASH, ApplicationFactory, CallFactory, FacultyFactory, ProgramFactory, UserFactory,
+    PASSWORD_HASH,
+    ApplicationFactory,
+    CallFactory,
+    FacultyFactory,
+    ProgramFactory,
+    UserFactory,
 )
 from .querycount import counting_statements
 
@@ -44,18 +50,25 @@ def _detail_link(app):
 
 # --- helpers ---------------------------------------------------------------------------
 
-def make_application(call, faculty, state="submitted", minutes=0, latin=None, native=None, email=None,
-                     category=None, **fields):
+
+def make_application(
+    call, faculty, state="submitted", minutes=0, latin=None, native=None, email=None, category=None, **fields
+):
     """An application in `state`, submitted `minutes` after BASE_TIME (drafts: never)."""
     applicant_fields = {"faculty": faculty}
-    for key, value in (("full_name_latin", latin), ("full_name_native", native), ("email", email),
-                       ("category", category)):
+    for key, value in (
+        ("full_name_latin", latin),
+        ("full_name_native", native),
+        ("email", email),
+        ("category", category),
+    ):
         if value is not None:
             applicant_fields[key] = value
     applicant = UserFactory(**applicant_fields)
     submitted_at = None if state == "draft" else BASE_TIME + timedelta(minutes=minutes)
-    return ApplicationFactory(call=call, applicant=applicant, faculty=faculty, state=state,
-                              submitted_at=submitted_at, hosts=[], **fields)
+    return ApplicationFactory(
+        call=call, applicant=applicant, faculty=faculty, state=state, submitted_at=submitted_at, hosts=[], **fields
+    )
 
 
 def bulk_queue(count, faculty_count=1, call_count=1, state="submitted", faculties=None, calls=None):
@@ -65,30 +78,60 @@ def bulk_queue(count, faculty_count=1, call_count=1, state="submitted", facultie
     tag = uuid.uuid4().hex[:8]
     now = utcnow()
     if faculties is None:
-        faculties = db.session.scalars(sa.insert(Faculty).returning(Faculty.id, sort_by_parameter_order=True), [
-            {"name": f"Bulk faculty {tag} {n}", "code": f"B{tag}{n}"} for n in range(faculty_count)
-        ]).all()
+        faculties = db.session.scalars(
+            sa.insert(Faculty).returning(Faculty.id, sort_by_parameter_order=True),
+            [{"name": f"Bulk faculty {tag} {n}", "code": f"B{tag}{n}"} for n in range(faculty_count)],
+        ).all()
     if calls is None:
         program = ProgramFactory()
-        calls = db.session.scalars(sa.insert(Call).returning(Call.id, sort_by_parameter_order=True), [
-            {"program_id": program.id, "title": f"Bulk call {tag} {n}", "mobility_type": "study",
-             "eligible_categories": ["bachelor"], "required_document_kinds": [], "academic_year": "2026/2027",
-             "opens_at": now - timedelta(days=40), "closes_at": now + timedelta(days=20), "published": True}
-            for n in range(call_count)
-        ]).all()
-    applicant_ids = db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), [
-        {"email": f"bulk-{tag}-{n}@example.org", "password_hash": PASSWORD_HASH,
-         "full_name_native": f"Бахш {tag} {n:04d}",
-         "full_name_latin": f"BULK {tag} {n:04d}", "category": "bachelor",
-         "faculty_id": faculties[n % len(faculties)], "active": True}
-        for n in range(count)
-    ]).all()
-    db.session.execute(sa.insert(Application.__table__), [
-        {"call_id": calls[n % len(calls)], "applicant_id": applicant_id, "faculty_id": faculties[n % len(faculties)],
-         "state": state, "version": 1, "created_at": now, "updated_at": now,
-         "submitted_at": BASE_TIME + timedelta(minutes=n)}
-        for n, applicant_id in enumerate(applicant_ids)
-    ])
+        calls = db.session.scalars(
+            sa.insert(Call).returning(Call.id, sort_by_parameter_order=True),
+            [
+                {
+                    "program_id": program.id,
+                    "title": f"Bulk call {tag} {n}",
+                    "mobility_type": "study",
+                    "eligible_categories": ["bachelor"],
+                    "required_document_kinds": [],
+                    "academic_year": "2026/2027",
+                    "opens_at": now - timedelta(days=40),
+                    "closes_at": now + timedelta(days=20),
+                    "published": True,
+                }
+                for n in range(call_count)
+            ],
+        ).all()
+    applicant_ids = db.session.scalars(
+        sa.insert(User).returning(User.id, sort_by_parameter_order=True),
+        [
+            {
+                "email": f"bulk-{tag}-{n}@example.org",
+                "password_hash": PASSWORD_HASH,
+                "full_name_native": f"Бахш {tag} {n:04d}",
+                "full_name_latin": f"BULK {tag} {n:04d}",
+                "category": "bachelor",
+                "faculty_id": faculties[n % len(faculties)],
+                "active": True,
+            }
+            for n in range(count)
+        ],
+    ).all()
+    db.session.execute(
+        sa.insert(Application.__table__),
+        [
+            {
+                "call_id": calls[n % len(calls)],
+                "applicant_id": applicant_id,
+                "faculty_id": faculties[n % len(faculties)],
+                "state": state,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "submitted_at": BASE_TIME + timedelta(minutes=n),
+            }
+            for n, applicant_id in enumerate(applicant_ids)
+        ],
+    )
     db.session.commit()
     return list(faculties), list(calls)
 
@@ -133,6 +176,7 @@ def ids(rows, *names):
 
 # --- who may see the queue, and what ----------------------------------------------------
 
+
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/review/")
     assert response.status_code == 302
@@ -173,8 +217,9 @@ def test_coordinator_sees_only_their_faculties_and_no_drafts(client, login_as, t
 def test_coordinator_does_not_review_their_own_application_of_another_faculty(client, login_as, two_faculties):
     faculty_a, faculty_b, call, rows = two_faculties
     coordinator = UserFactory(faculty=faculty_b, coordinates=[faculty_a])
-    own = ApplicationFactory(call=call, applicant=coordinator, faculty=faculty_b, state="submitted",
-                             submitted_at=BASE_TIME, hosts=[])
+    own = ApplicationFactory(
+        call=call, applicant=coordinator, faculty=faculty_b, state="submitted", submitted_at=BASE_TIME, hosts=[]
+    )
     login_as(coordinator)
     assert own.id not in row_ids(queue(client))
 
@@ -198,35 +243,49 @@ def test_head_and_admin_see_all_but_drafts(client, login_as, two_faculties, role
     without_faculty = make_application(call, None, "tested", minutes=5)
     login_as(UserFactory(roles=[role]))
     assert row_ids(queue(client)) == ids(rows, "a_submitted", "a_eligible", "b_submitted", "b_eligible") + [
-        without_faculty.id]
+        without_faculty.id
+    ]
 
 
 def test_a_row_shows_the_application(client, login_as):
     call = CallFactory(places=[1], title="Erasmus+ KA171 Bochum")
     faculty = FacultyFactory(name="Faculty of Physics")
-    application = make_application(call, faculty, "changes_requested", latin="KARIMOV ALISHER",
-                                   native="Каримов Алишер", category="master",
-                                   changes_due_at=utcnow() + timedelta(days=3))
-    late = make_application(call, faculty, "changes_requested", minutes=1,
-                            changes_due_at=utcnow() - timedelta(hours=1))
+    application = make_application(
+        call,
+        faculty,
+        "changes_requested",
+        latin="KARIMOV ALISHER",
+        native="Каримов Алишер",
+        category="master",
+        changes_due_at=utcnow() + timedelta(days=3),
+    )
+    late = make_application(call, faculty, "changes_requested", minutes=1, changes_due_at=utcnow() - timedelta(hours=1))
     login_as(UserFactory(coordinates=[faculty]))
 
     page = queue(client).get_data(as_text=True)
 
     def row_of(shown):
-        row = page[page.index(f'<tr data-application="{shown.id}"'):]
-        return row[:row.index("</tr>")]
+        row = page[page.index(f'<tr data-application="{shown.id}"') :]
+        return row[: row.index("</tr>")]
 
     row = row_of(application)
     assert f'href="/applications/{application.id}"' in row
-    for text in ("KARIMOV ALISHER", "Каримов Алишер", "Master candidate", "Faculty of Physics",
-                 "Erasmus+ KA171 Bochum", "Changes requested", "due "):
+    for text in (
+        "KARIMOV ALISHER",
+        "Каримов Алишер",
+        "Master candidate",
+        "Faculty of Physics",
+        "Erasmus+ KA171 Bochum",
+        "Changes requested",
+        "due ",
+    ):
         assert html.escape(text, quote=False) in row, text
     assert "overdue" not in row
     assert "overdue since" in row_of(late)
 
 
 # --- filters, search, sorting, pages, counts ---------------------------------------------
+
 
 def test_filter_by_call(client, login_as, two_faculties):
     faculty_a, _, _, rows = two_faculties
@@ -235,7 +294,8 @@ def test_filter_by_call(client, login_as, two_faculties):
     login_as(UserFactory(roles=["head"]))
     assert row_ids(queue(client, call=other_call.id)) == [other.id]
     assert row_ids(queue(client, call=rows["a_submitted"].call_id)) == ids(
-        rows, "a_submitted", "a_eligible", "b_submitted", "b_eligible")
+        rows, "a_submitted", "a_eligible", "b_submitted", "b_eligible"
+    )
 
 
 def test_filter_by_state(client, login_as, two_faculties):
@@ -259,30 +319,33 @@ def test_filters_combine(client, login_as, two_faculties):
 
 
 SEARCHES = [
-    ("karimov", ["karimov", "karimova"]),          # Latin name, any case
+    ("karimov", ["karimov", "karimova"]),  # Latin name, any case
     ("Alisher", ["karimov"]),
-    ("ALISHER KARIMOV", []),                       # a substring, not words in any order
-    ("каримова", ["karimova"]),                    # native name typed in lower case
-    ("КАРИМОВ АЛИШЕР", ["karimov"]),               # ... and in upper case
-    ("раҳимов", ["rahimov"]),                      # Tajik letters
-    ("nodira@KHUJAND", ["karimova"]),              # e-mail
-    ("  dilshod  ", ["rahimov"]),                  # surrounding spaces
-    ("%", []),                                     # LIKE wildcards are literal
+    ("ALISHER KARIMOV", []),  # a substring, not words in any order
+    ("каримова", ["karimova"]),  # native name typed in lower case
+    ("КАРИМОВ АЛИШЕР", ["karimov"]),  # ... and in upper case
+    ("раҳимов", ["rahimov"]),  # Tajik letters
+    ("nodira@KHUJAND", ["karimova"]),  # e-mail
+    ("  dilshod  ", ["rahimov"]),  # surrounding spaces
+    ("%", []),  # LIKE wildcards are literal
     ("_", []),
     ("nobody", []),
-    ("12345678901234567890", []),                  # a number beyond any id
+    ("12345678901234567890", []),  # a number beyond any id
 ]
 
 
 def test_search_by_name_or_email(client, login_as, subtests):
     call, faculty = CallFactory(places=[1]), FacultyFactory()
     rows = {
-        "karimov": make_application(call, faculty, latin="KARIMOV ALISHER", native="Каримов Алишер",
-                                    email="alisher@example.org", minutes=1),
-        "karimova": make_application(call, faculty, latin="KARIMOVA NODIRA", native="Каримова Нодира",
-                                     email="nodira@khujand.tj", minutes=2),
-        "rahimov": make_application(call, faculty, latin="RAHIMOV DILSHOD", native="Раҳимов Дилшод",
-                                    email="dilshod@example.org", minutes=3),
+        "karimov": make_application(
+            call, faculty, latin="KARIMOV ALISHER", native="Каримов Алишер", email="alisher@example.org", minutes=1
+        ),
+        "karimova": make_application(
+            call, faculty, latin="KARIMOVA NODIRA", native="Каримова Нодира", email="nodira@khujand.tj", minutes=2
+        ),
+        "rahimov": make_application(
+            call, faculty, latin="RAHIMOV DILSHOD", native="Раҳимов Дилшод", email="dilshod@example.org", minutes=3
+        ),
     }
     login_as(UserFactory(coordinates=[faculty]))
     for text, expected in SEARCHES:
@@ -315,11 +378,11 @@ def sortable():
 
 
 SORTS = [
-    ({}, ["first", "second", "third", "fourth"]),                       # the queue: oldest first
+    ({}, ["first", "second", "third", "fourth"]),  # the queue: oldest first
     ({"sort": "submitted", "direction": "desc"}, ["fourth", "third", "second", "first"]),
     ({"sort": "name"}, ["second", "third", "first", "fourth"]),
     ({"sort": "name", "direction": "desc"}, ["fourth", "first", "third", "second"]),
-    ({"sort": "state"}, ["second", "third", "first", "fourth"]),        # workflow order, then queue order
+    ({"sort": "state"}, ["second", "third", "first", "fourth"]),  # workflow order, then queue order
     ({"sort": "state", "direction": "desc"}, ["first", "fourth", "third", "second"]),
     ({"sort": "call"}, ["second", "third", "first", "fourth"]),
     ({"sort": "call", "direction": "desc"}, ["first", "fourth", "second", "third"]),
@@ -340,8 +403,10 @@ def test_sort_headers_toggle_the_direction_and_keep_the_filters(client, login_as
     faculty, _ = sortable
     login_as(UserFactory(coordinates=[faculty]))
     page = queue(client, sort="name", state="tested").get_data(as_text=True)
-    links = {tuple(sorted((key, tuple(value)) for key, value in parse_qs(urlsplit(html.unescape(href)).query).items()))
-             for href in re.findall(r'href="(/review/\?[^"]*sort=[^"]*)"', page)}
+    links = {
+        tuple(sorted((key, tuple(value)) for key, value in parse_qs(urlsplit(html.unescape(href)).query).items()))
+        for href in re.findall(r'href="(/review/\?[^"]*sort=[^"]*)"', page)
+    }
     assert (("direction", ("desc",)), ("sort", ("name",)), ("state", ("tested",))) in links
     assert (("direction", ("asc",)), ("sort", ("call",)), ("state", ("tested",))) in links
 
@@ -401,14 +466,14 @@ def test_coordinator_counts_stay_in_scope(client, login_as, two_faculties):
 
 # --- scope cannot be widened; bad input is not an error ----------------------------------
 
+
 def test_coordinator_cannot_widen_the_scope_with_another_faculty(client, login_as, two_faculties):
     faculty_a, faculty_b, call, rows = two_faculties
     login_as(UserFactory(coordinates=[faculty_a]))
     response = queue(client, faculty=faculty_b.id)
     assert not set(row_ids(response)) & set(ids(rows, "b_submitted", "b_eligible"))
     assert "were ignored" in response.get_data(as_text=True)
-    assert not set(row_ids(queue(client, faculty=faculty_b.id, q="USER"))) & set(ids(rows, "b_submitted",
-                                                                                          "b_eligible"))
+    assert not set(row_ids(queue(client, faculty=faculty_b.id, q="USER"))) & set(ids(rows, "b_submitted", "b_eligible"))
 
 
 def test_coordinator_cannot_pick_a_call_outside_their_scope(client, login_as, two_faculties):
@@ -427,7 +492,8 @@ def test_queries_keep_the_scope_whatever_the_filters(two_faculties):
     assert db.session.execute(counts_query).all() == []
     page_query, _ = review_queries(coordinator, faculty_id=faculty_a.id)
     assert [application.id for application in db.session.scalars(page_query).unique()] == ids(
-        rows, "a_submitted", "a_eligible")
+        rows, "a_submitted", "a_eligible"
+    )
     with pytest.raises(ValueError):
         review_queries(coordinator, state="draft")
     with pytest.raises(ValueError):
@@ -466,17 +532,20 @@ def test_invalid_filter_values_are_ignored(client, login_as, two_faculties, subt
 
 # --- a constant number of queries ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["head", "coordinator"])
 def test_query_count_does_not_grow_with_the_rows(client, login_as, role):
     """Each row has its own applicant, and rows spread over many faculties and calls, so a
     relationship loaded row by row would show as more statements for more rows."""
+
     def statements_for(count, spread):
         faculty_ids, _ = bulk_queue(count, faculty_count=spread, call_count=spread)
         if role == "head":
             reviewer = UserFactory(roles=["head"])
         else:
-            reviewer = UserFactory(coordinates=db.session.scalars(
-                sa.select(Faculty).where(Faculty.id.in_(faculty_ids))).all())
+            reviewer = UserFactory(
+                coordinates=db.session.scalars(sa.select(Faculty).where(Faculty.id.in_(faculty_ids))).all()
+            )
         login_as(reviewer)
         queue(client)  # warm up: first-request work is not what is measured
         with counting_statements() as statements:

@@ -1,6 +1,7 @@
 """`next` targets: only paths on this site, never one a browser reads as another host.
 
 One helper (irflow/auth/safety.py) serves the login, the language switch and the manage pages."""
+
 import pytest
 
 from irflow.auth.safety import MAX_TARGET_LENGTH, local_path_or_none
@@ -27,14 +28,17 @@ def test_helper_refuses_targets_off_the_site(app, target):
         assert local_path_or_none(target) is None
 
 
-@pytest.mark.parametrize("target, path", [
-    ("/applications/", "/applications/"),
-    ("/calls/3?tab=hosts", "/calls/3?tab=hosts"),
-    ("/x/../applications/", "/applications/"),
-    ("/./..//evil.example", "/evil.example"),
-    ("/%2e%2e//evil.example", "/%2e%2e//evil.example"),
-    ("http://localhost/admin/users", "/admin/users"),
-])
+@pytest.mark.parametrize(
+    ("target", "path"),
+    [
+        ("/applications/", "/applications/"),
+        ("/calls/3?tab=hosts", "/calls/3?tab=hosts"),
+        ("/x/../applications/", "/applications/"),
+        ("/./..//evil.example", "/evil.example"),
+        ("/%2e%2e//evil.example", "/%2e%2e//evil.example"),
+        ("http://localhost/admin/users", "/admin/users"),
+    ],
+)
 def test_helper_keeps_local_targets(app, target, path):
     with app.test_request_context("/"):
         assert local_path_or_none(target) == path
@@ -44,8 +48,9 @@ def test_helper_keeps_local_targets(app, target, path):
 def test_login_never_redirects_off_the_site(client, target):
     UserFactory(email="student@example.org")
 
-    response = client.post_form("/auth/login", {"email": "student@example.org", "password": PASSWORD,
-                                                "next": target}, token_from="/auth/login")
+    response = client.post_form(
+        "/auth/login", {"email": "student@example.org", "password": PASSWORD, "next": target}, token_from="/auth/login"
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"

@@ -1,4 +1,5 @@
 """The migrated database matches the models, and the database enforces what the models declare."""
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -18,8 +19,7 @@ def test_migrations_match_the_models():
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
-    assert differences == [], "models and migrations differ; add a revision:\n" + "\n".join(
-        map(str, differences))
+    assert differences == [], "models and migrations differ; add a revision:\n" + "\n".join(map(str, differences))
 
 
 def test_database_is_at_the_single_head_revision():
@@ -32,12 +32,20 @@ def test_database_is_at_the_single_head_revision():
 
 def test_foreign_keys_are_enforced():
     with pytest.raises(IntegrityError):
-        db.session.execute(sa.insert(User).values(
-            email="orphan@example.org", password_hash=PASSWORD_HASH,
-            full_name_native="Ятим", full_name_latin="ORPHAN", category="bachelor",
-            faculty_id=987654, locale="en", timezone="Asia/Dushanbe", active=True,
-            created_at=sa.func.now(),
-        ))
+        db.session.execute(
+            sa.insert(User).values(
+                email="orphan@example.org",
+                password_hash=PASSWORD_HASH,
+                full_name_native="Ятим",
+                full_name_latin="ORPHAN",
+                category="bachelor",
+                faculty_id=987654,
+                locale="en",
+                timezone="Asia/Dushanbe",
+                active=True,
+                created_at=sa.func.now(),
+            )
+        )
         db.session.flush()
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0

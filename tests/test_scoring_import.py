@@ -1,4 +1,5 @@
 """Scores from a CSV file: /calls/<id>/scores/import and /calls/<id>/scores/template.csv."""
+
 import csv
 import io
 from decimal import Decimal
@@ -11,7 +12,16 @@ from irflow.scoring import csv_import
 
 from .factories import UserFactory, one_commit
 from .test_scoring_sheet import (  # noqa: F401  (world: the fixture, shared with the sheet's tests)
-    CHANGED, form_fields, log_of, make_applicant, make_tested, reload, sheet_form, sheet_url, stored_scores, world,
+    CHANGED,
+    form_fields,
+    log_of,
+    make_applicant,
+    make_tested,
+    reload,
+    sheet_form,
+    sheet_url,
+    stored_scores,
+    world,
 )
 
 
@@ -22,10 +32,15 @@ def import_url(call):
 def upload(client, call, content, filename="scores.csv"):
     """Upload `content` (str: UTF-8 without BOM; bytes: as given) for the preview."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    return client.post(import_url(call), data={
-        "csrf_token": client.csrf_token(import_url(call)), "step": "preview",
-        "file": (io.BytesIO(data), filename),
-    }, content_type="multipart/form-data")
+    return client.post(
+        import_url(call),
+        data={
+            "csrf_token": client.csrf_token(import_url(call)),
+            "step": "preview",
+            "file": (io.BytesIO(data), filename),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def confirm_fields(response):
@@ -39,7 +54,7 @@ def confirm(client, call, fields):
 
 def problems_of(page, line):
     start = page.index(f'data-line="{line}"')
-    return page[start:page.index("</tr>", start)]
+    return page[start : page.index("</tr>", start)]
 
 
 @pytest.fixture
@@ -49,6 +64,7 @@ def examiner_in(client, login_as, world):
 
 
 # --- a good file -----------------------------------------------------------------------------
+
 
 def test_a_good_file_previews_then_saves(client, examiner_in):
     world = examiner_in
@@ -90,7 +106,7 @@ def test_a_good_file_previews_then_saves(client, examiner_in):
 def test_a_bom_semicolons_and_decimal_commas_are_accepted(client, examiner_in):
     world = examiner_in
     call, karimov = world["call"], world["rows"]["karimov"]
-    content = "\ufeff APPLICATION ; language TEST;interview\r\n" f"{karimov.id};72,5;\"80,25\"\r\n"
+    content = f'\ufeff APPLICATION ; language TEST;interview\r\n{karimov.id};72,5;"80,25"\r\n'
     response = upload(client, call, content.encode("utf-8"))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert 'data-plan="record"' in response.get_data(as_text=True)
@@ -118,8 +134,7 @@ def test_the_template_lists_the_eligible_applicants_and_comes_back(client, exami
     eligible = [*world["rows"].values(), tricky]
     assert set(listed) == {application.id for application in eligible}
     assert tested.id not in listed and submitted.id not in listed
-    assert listed[world["rows"]["aliev"].id][1:] == [
-        world["rows"]["aliev"].applicant.email, "ALIEV BAHROM", "", "", ""]
+    assert listed[world["rows"]["aliev"].id][1:] == [world["rows"]["aliev"].applicant.email, "ALIEV BAHROM", "", "", ""]
     # Nothing a spreadsheet would run as a formula.
     assert listed[tricky.id][1:3] == ["'-tricky@example.org", "'=HYPERLINK(1)"]
 
@@ -135,6 +150,7 @@ def test_the_template_lists_the_eligible_applicants_and_comes_back(client, exami
 
 # --- bad rows, bad files -------------------------------------------------------------------
 
+
 def test_every_bad_row_is_listed_and_nothing_is_saved(client, examiner_in):
     world = examiner_in
     call = world["call"]
@@ -143,18 +159,18 @@ def test_every_bad_row_is_listed_and_nothing_is_saved(client, examiner_in):
     good = make_applicant(call, "ZOIROV FARRUH")
     content = (
         "application,email,Language test,Interview,absent\n"
-        "999999,,50,50,\n"                                     # 2 unknown number
-        ",nobody@example.org,50,50,\n"                         # 3 unknown e-mail
-        f"{karimov.id},,101,50,\n"                             # 4 above 100
-        f"{aliev.id},,50,-1,\n"                                # 5 below 0
-        f"{saidova.id},,abc,50,\n"                             # 6 not a number
-        f"{good.id},,50,50,\n"                                 # 7 good
-        f",{good.applicant.email},60,60,\n"                    # 8 the same applicant again
-        f"{submitted.id},,50,50,\n"                            # 9 not eligible
-        f"{karimov.id}x,,50,50,\n"                             # 10 not a number of an application
-        f"{aliev.id},{saidova.applicant.email},50,50,\n"       # 11 two different applicants
-        ",,50,50,\n"                                           # 12 nobody named
-        f"{karimov.id},,50,50,maybe\n"                         # 13 absent not yes/no (and a duplicate)
+        "999999,,50,50,\n"  # 2 unknown number
+        ",nobody@example.org,50,50,\n"  # 3 unknown e-mail
+        f"{karimov.id},,101,50,\n"  # 4 above 100
+        f"{aliev.id},,50,-1,\n"  # 5 below 0
+        f"{saidova.id},,abc,50,\n"  # 6 not a number
+        f"{good.id},,50,50,\n"  # 7 good
+        f",{good.applicant.email},60,60,\n"  # 8 the same applicant again
+        f"{submitted.id},,50,50,\n"  # 9 not eligible
+        f"{karimov.id}x,,50,50,\n"  # 10 not a number of an application
+        f"{aliev.id},{saidova.applicant.email},50,50,\n"  # 11 two different applicants
+        ",,50,50,\n"  # 12 nobody named
+        f"{karimov.id},,50,50,maybe\n"  # 13 absent not yes/no (and a duplicate)
     )
     response = upload(client, call, content)
     assert response.status_code == 400
@@ -215,12 +231,15 @@ def test_a_confirmation_without_a_file_checked_by_this_user_is_refused(client, l
     assert reload(karimov).state == "eligible"
 
 
-@pytest.mark.parametrize("header, message", [
-    ("application,Language test", "The column for the criterion “Interview” is missing."),
-    ("application,Language test,Interview,Essay", "Unknown column “Essay”"),
-    ("Language test,Interview", "needs a column “application”"),
-    ("application,Language test,Interview,interview", "The column “interview” appears twice."),
-])
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("application,Language test", "The column for the criterion “Interview” is missing."),
+        ("application,Language test,Interview,Essay", "Unknown column “Essay”"),
+        ("Language test,Interview", "needs a column “application”"),
+        ("application,Language test,Interview,interview", "The column “interview” appears twice."),
+    ],
+)
 def test_file_level_errors(client, examiner_in, header, message):
     world = examiner_in
     call, karimov = world["call"], world["rows"]["karimov"]
@@ -232,15 +251,20 @@ def test_file_level_errors(client, examiner_in, header, message):
     assert stored_scores(karimov) == {}
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "The file is empty."),
-    (b"\r\n \r\n", "The file is empty."),
-    ("application,Language test,Interview\n1,50,50\n".encode("cp1251") + "Иванов".encode("cp1251"),
-     "The file is not UTF-8 text."),
-    (b"application,Language test,Interview\n", "no rows of scores"),
-    (b"x" * (1024 * 1024 + 1), "larger than 1 MB"),
-    (b"PK\x03\x04\x00\x00", "This is not a CSV text file."),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"\r\n \r\n", "The file is empty."),
+        (
+            "application,Language test,Interview\n1,50,50\n".encode("cp1251") + "Иванов".encode("cp1251"),
+            "The file is not UTF-8 text.",
+        ),
+        (b"application,Language test,Interview\n", "no rows of scores"),
+        (b"x" * (1024 * 1024 + 1), "larger than 1 MB"),
+        (b"PK\x03\x04\x00\x00", "This is not a CSV text file."),
+    ],
+)
 def test_unreadable_files(client, examiner_in, content, message):
     response = upload(client, examiner_in["call"], content)
     assert response.status_code == 400
@@ -249,8 +273,11 @@ def test_unreadable_files(client, examiner_in, content, message):
 
 def test_no_file_chosen(client, examiner_in):
     call = examiner_in["call"]
-    response = client.post(import_url(call), data={"csrf_token": client.csrf_token(import_url(call)),
-                                                   "step": "preview"}, content_type="multipart/form-data")
+    response = client.post(
+        import_url(call),
+        data={"csrf_token": client.csrf_token(import_url(call)), "step": "preview"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "Choose a CSV file to upload." in response.get_data(as_text=True)
 
@@ -265,11 +292,11 @@ def test_at_most_5000_rows(client, examiner_in):
 
 # --- tested applicants, changes meanwhile, the confirmed selection ------------------------------
 
+
 def test_a_tested_applicant_is_corrected_before_the_selection(client, examiner_in):
     world = examiner_in
     call, examiner, language = world["call"], world["examiner"], world["language"]
-    tested = make_tested(call, "BOBOEV DAVRON", UserFactory(roles=["examiner"]),
-                         {"Language test": 60, "Interview": 70})
+    tested = make_tested(call, "BOBOEV DAVRON", UserFactory(roles=["examiner"]), {"Language test": 60, "Interview": 70})
     response = upload(client, call, f"application,Language test,Interview\n{tested.id},80,\n")
     assert response.status_code == 200
     assert 'data-plan="correct"' in response.get_data(as_text=True)
@@ -288,8 +315,7 @@ def test_changes_between_preview_and_confirmation_are_not_overwritten(client, ex
     world = examiner_in
     call, examiner, interview = world["call"], world["examiner"], world["interview"]
     karimov, aliev = world["rows"]["karimov"], world["rows"]["aliev"]
-    response = upload(client, call, "application,Language test,Interview\n"
-                                     f"{karimov.id},70,80\n{aliev.id},50,50\n")
+    response = upload(client, call, f"application,Language test,Interview\n{karimov.id},70,80\n{aliev.id},50,50\n")
     fields = confirm_fields(response)
     # Meanwhile the examiner scores Karimov on the sheet (or another examiner does).
     sheet = sheet_form(client, call)

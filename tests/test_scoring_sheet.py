@@ -1,4 +1,5 @@
 """The examiner's score sheet: GET/POST /calls/<id>/scores."""
+
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -20,6 +21,7 @@ CHANGED = "changed by someone else"
 
 # --- helpers shared with test_scoring_import -----------------------------------------------
 
+
 def sheet_url(call):
     return f"/calls/{call.id}/scores"
 
@@ -27,10 +29,20 @@ def sheet_url(call):
 def make_applicant(call, latin, state="eligible", email=None, grade=Decimal("4.50"), faculty=None):
     """An application of `call` in `state` with no scores (the factories' application_in
     would score every test criterion)."""
-    applicant = UserFactory(full_name_latin=latin, full_name_native=f"Номи {latin}",
-                            faculty=faculty or FacultyFactory(), **({"email": email} if email else {}))
-    return ApplicationFactory(call=call, applicant=applicant, state=state, average_grade=grade, hosts=[],
-                              submitted_at=None if state == "draft" else utcnow() - timedelta(days=3))
+    applicant = UserFactory(
+        full_name_latin=latin,
+        full_name_native=f"Номи {latin}",
+        faculty=faculty or FacultyFactory(),
+        **({"email": email} if email else {}),
+    )
+    return ApplicationFactory(
+        call=call,
+        applicant=applicant,
+        state=state,
+        average_grade=grade,
+        hosts=[],
+        submitted_at=None if state == "draft" else utcnow() - timedelta(days=3),
+    )
 
 
 def score(application, criterion, value, examiner):
@@ -131,21 +143,31 @@ def world():
             "saidova": make_applicant(call, "SAIDOVA MADINA", grade=Decimal("5.00")),
         }
     language, interview = call.test_criteria
-    return {"call": call, "examiner": examiner, "other_examiner": other_examiner, "rows": rows,
-            "language": language, "interview": interview}
+    return {
+        "call": call,
+        "examiner": examiner,
+        "other_examiner": other_examiner,
+        "rows": rows,
+        "language": language,
+        "interview": interview,
+    }
 
 
 # --- who may see and save ----------------------------------------------------------------
 
-@pytest.mark.parametrize("who, get_status, post_status", [
-    ("examiner", 200, 302),
-    ("other_examiner", 403, 403),
-    ("head", 200, 403),
-    ("admin", 200, 403),
-    ("applicant", 403, 403),
-    ("coordinator", 403, 403),
-    ("examiner_role_only_assigned_elsewhere", 403, 403),
-])
+
+@pytest.mark.parametrize(
+    ("who", "get_status", "post_status"),
+    [
+        ("examiner", 200, 302),
+        ("other_examiner", 403, 403),
+        ("head", 200, 403),
+        ("admin", 200, 403),
+        ("applicant", 403, 403),
+        ("coordinator", 403, 403),
+        ("examiner_role_only_assigned_elsewhere", 403, 403),
+    ],
+)
 def test_role_matrix(client, login_as, world, who, get_status, post_status):
     call = world["call"]
     people = {
@@ -169,10 +191,15 @@ def test_role_matrix(client, login_as, world, who, get_status, post_status):
         assert (f'name="{cell(world["rows"]["aliev"], world["language"])}"' in page) is editable
     token = client.csrf_token("/")
     target = world["rows"]["aliev"]
-    response = client.post(sheet_url(call), data={
-        "csrf_token": token, f"version-{target.id}": target.version,
-        cell(target, world["language"]): "70", cell(target, world["interview"]): "80",
-    })
+    response = client.post(
+        sheet_url(call),
+        data={
+            "csrf_token": token,
+            f"version-{target.id}": target.version,
+            cell(target, world["language"]): "70",
+            cell(target, world["interview"]): "80",
+        },
+    )
     assert response.status_code == post_status
     assert reload(target).state == ("tested" if post_status == 302 else "eligible")
 
@@ -224,10 +251,11 @@ def test_rows_are_eligible_and_tested_by_latin_name(client, login_as, world):
 
 def row_html(page, application):
     start = page.index(f'data-application="{application.id}"')
-    return page[start:page.index("</tr>", start)]
+    return page[start : page.index("</tr>", start)]
 
 
 # --- saving ------------------------------------------------------------------------------
+
 
 def post_sheet(client, call, fields):
     return client.post(sheet_url(call), data=fields)
@@ -249,11 +277,16 @@ def test_a_fully_scored_row_fires_record_score(client, login_as, world):
     # Σ weight·score / Σ weight with the grade 4.50 of 5 normalised to 90: (2·70 + 85.5 + 90) / 4.
     assert application.total_score == Decimal("78.88")
     assert stored_scores(application) == {
-        language.id: (Decimal("70.00"), examiner.id), interview.id: (Decimal("85.50"), examiner.id),
+        language.id: (Decimal("70.00"), examiner.id),
+        interview.id: (Decimal("85.50"), examiner.id),
     }
     (entry,) = log_of(application)
     assert (entry.trigger, entry.from_state, entry.to_state, entry.actor_id) == (
-        "record_score", "eligible", "tested", examiner.id)
+        "record_score",
+        "eligible",
+        "tested",
+        examiner.id,
+    )
     # The others were left alone.
     for name in ("aliev", "saidova"):
         assert reload(world["rows"][name]).state == "eligible"
@@ -312,11 +345,16 @@ def test_one_save_records_marks_and_keeps_together(client, login_as, world):
     karimov, aliev, saidova = (world["rows"][name] for name in ("karimov", "aliev", "saidova"))
     login_as(examiner)
     fields = sheet_form(client, call)
-    fields.update({cell(karimov, language): "90", cell(karimov, interview): "90",
-                   cell(aliev, interview): "55", absent(saidova): "y"})
+    fields.update(
+        {
+            cell(karimov, language): "90",
+            cell(karimov, interview): "90",
+            cell(aliev, interview): "55",
+            absent(saidova): "y",
+        }
+    )
     assert post_sheet(client, call, fields).status_code == 302
-    assert [reload(application).state for application in (karimov, aliev, saidova)] == [
-        "tested", "eligible", "absent"]
+    assert [reload(application).state for application in (karimov, aliev, saidova)] == ["tested", "eligible", "absent"]
     page = client.get(sheet_url(call)).get_data(as_text=True)
     assert "Recorded as tested: 1; marked absent: 1; corrected: 0; partly scored: 1." in page
 
@@ -331,20 +369,30 @@ def test_saving_an_unchanged_sheet_changes_nothing(client, login_as, world):
     assert {name: reload(application).version for name, application in world["rows"].items()} == versions
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("abc", "Not a number."),
-    ("101", "A score must be from 0 to 100."),
-    ("-1", "A score must be from 0 to 100."),
-    ("99.999", "Use at most two decimals."),
-    ("NaN", "Not a number."),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("abc", "Not a number."),
+        ("101", "A score must be from 0 to 100."),
+        ("-1", "A score must be from 0 to 100."),
+        ("99.999", "Use at most two decimals."),
+        ("NaN", "Not a number."),
+    ],
+)
 def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(client, login_as, world, typed, message):
     call, language, interview = world["call"], world["language"], world["interview"]
     karimov, aliev, saidova = (world["rows"][name] for name in ("karimov", "aliev", "saidova"))
     login_as(world["examiner"])
     fields = sheet_form(client, call)
-    fields.update({cell(karimov, language): "70", cell(karimov, interview): "80",
-                   cell(aliev, language): typed, cell(aliev, interview): "66", absent(saidova): "y"})
+    fields.update(
+        {
+            cell(karimov, language): "70",
+            cell(karimov, interview): "80",
+            cell(aliev, language): typed,
+            cell(aliev, interview): "66",
+            absent(saidova): "y",
+        }
+    )
     response = post_sheet(client, call, fields)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -402,8 +450,14 @@ def test_a_stale_row_saves_nothing(client, login_as, world):
     theirs[cell(karimov, interview)] = "40"
     assert post_sheet(other_client, call, theirs).status_code == 302
 
-    fields.update({cell(karimov, language): "70", cell(karimov, interview): "95",
-                   cell(aliev, language): "60", cell(aliev, interview): "60"})
+    fields.update(
+        {
+            cell(karimov, language): "70",
+            cell(karimov, interview): "95",
+            cell(aliev, language): "60",
+            cell(aliev, interview): "60",
+        }
+    )
     response = post_sheet(client, call, fields)
     assert response.status_code == 409
     page = response.get_data(as_text=True)
@@ -441,11 +495,20 @@ def test_a_row_that_left_the_sheet_is_stale(client, login_as, world):
     login_as(world["examiner"])
     fields = sheet_form(client, call)
     # The applicant withdraws while the examiner types.
-    db.session.execute(sa.update(Application).where(Application.id == aliev.id)
-                       .values(state="withdrawn", version=Application.version + 1))
+    db.session.execute(
+        sa.update(Application)
+        .where(Application.id == aliev.id)
+        .values(state="withdrawn", version=Application.version + 1)
+    )
     db.session.commit()
-    fields.update({cell(aliev, language): "60", cell(aliev, interview): "60",
-                   cell(karimov, language): "60", cell(karimov, interview): "60"})
+    fields.update(
+        {
+            cell(aliev, language): "60",
+            cell(aliev, interview): "60",
+            cell(karimov, language): "60",
+            cell(karimov, interview): "60",
+        }
+    )
     response = post_sheet(client, call, fields)
     assert response.status_code == 409
     page = response.get_data(as_text=True)
@@ -484,6 +547,7 @@ def test_a_workflow_refusal_rolls_back_the_whole_sheet(client, login_as, world, 
 
 # --- tested rows: corrections --------------------------------------------------------------
 
+
 def test_correcting_a_tested_row_recomputes_its_total(client, login_as, world):
     call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
     first = UserFactory(roles=["examiner"])
@@ -499,7 +563,8 @@ def test_correcting_a_tested_row_recomputes_its_total(client, login_as, world):
     assert application.total_score == Decimal("80.00")  # (2·80 + 70 + 90) / 4
     # Only the changed score names the correcting examiner; no new state change is logged.
     assert stored_scores(application) == {
-        language.id: (Decimal("80.00"), examiner.id), interview.id: (Decimal("70.00"), first.id),
+        language.id: (Decimal("80.00"), examiner.id),
+        interview.id: (Decimal("70.00"), first.id),
     }
     assert log_of(application) == []
     assert "corrected: 1;" in client.get(sheet_url(call)).get_data(as_text=True)
@@ -589,9 +654,11 @@ def test_an_examiner_does_not_score_their_own_application(client, login_as, worl
 
 # --- a constant number of queries ------------------------------------------------------------
 
+
 def test_the_sheet_query_count_does_not_grow_with_the_rows(client, login_as):
     """Each applicant has a faculty of their own and some have scores, so anything loaded
     row by row would show as more statements for more rows."""
+
     def statements_for(count):
         with one_commit():
             examiner = UserFactory(roles=["examiner"])
@@ -619,7 +686,7 @@ def test_the_examiner_finds_their_calls(client, login_as, world):
     login_as(examiner)
     page = client.get("/scores/").get_data(as_text=True)
     assert page.count('data-call="') == 1
-    row = page[page.index(f'data-call="{call.id}"'):]
+    row = page[page.index(f'data-call="{call.id}"') :]
     assert f'href="{sheet_url(call)}"' in row
     assert '<td class="text-end">3</td>\n    <td class="text-end">1</td>' in row
     login_as(UserFactory(roles=["head"]))

@@ -1,6 +1,7 @@
 """The selection page over HTTP: who may see it, the proposal, the head's changes, the
 confirmation in one transaction (refused when anything changed since the page was shown),
 the read-only decision afterwards and the printable protocol."""
+
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
@@ -71,8 +72,13 @@ def selection():
     ann 95 (A, B) → A; ben 90 (A, C) → A; cid 85 (A, B) → B; dan 80 (B, A) → waiting list;
     eve 25 (A) → below the minimum of 50, not selected."""
     with one_commit():
-        call = CallFactory(places=(2, 1, 1), minimum_total_score=Decimal(50), title="Erasmus+ KA171 to Dresden",
-                           opens_at=utcnow() - timedelta(days=40), closes_at=utcnow() - timedelta(days=10))
+        call = CallFactory(
+            places=(2, 1, 1),
+            minimum_total_score=Decimal(50),
+            title="Erasmus+ KA171 to Dresden",
+            opens_at=utcnow() - timedelta(days=40),
+            closes_at=utcnow() - timedelta(days=10),
+        )
         a, b, c = call.places
         examiner = UserFactory(roles=["examiner"])
         people = {
@@ -87,8 +93,10 @@ def selection():
 
 
 def states(people):
-    return {name: db.session.scalar(db.select(Application.state).where(Application.id == application.id))
-            for name, application in people.items()}
+    return {
+        name: db.session.scalar(db.select(Application.state).where(Application.id == application.id))
+        for name, application in people.items()
+    }
 
 
 def assert_nothing_done(call, people):
@@ -101,6 +109,7 @@ def assert_nothing_done(call, people):
 
 
 # --- who may ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["anonymous", "applicant", "coordinator", "examiner", "inactive_head"])
 def test_only_the_head_and_admin_reach_the_selection(kind, client, login_as, selection):
@@ -118,8 +127,11 @@ def test_only_the_head_and_admin_reach_the_selection(kind, client, login_as, sel
         login_as(users[kind])
     token = client.csrf_token("/")
 
-    responses = [client.get(url(call)), client.post(url(call), data={"csrf_token": token}),
-                 client.get(url(call, "/protocol"))]
+    responses = [
+        client.get(url(call)),
+        client.post(url(call), data={"csrf_token": token}),
+        client.get(url(call, "/protocol")),
+    ]
 
     for response in responses:
         if kind in ("anonymous", "inactive_head"):
@@ -143,6 +155,7 @@ def test_head_and_admin_see_the_page_and_unknown_calls_are_404(role, client, log
 
 # --- the proposal -------------------------------------------------------------------------
 
+
 def test_the_page_shows_ranking_breakdown_allocation_places_and_waiting_list(client, login_as, head, selection):
     call, people = selection
     login_as(head)
@@ -161,18 +174,27 @@ def test_the_page_shows_ranking_breakdown_allocation_places_and_waiting_list(cli
     form = form_of(response)
     a, b, c = call.places
     assert [form[f"result-{people[name].id}"] for name in ("ann", "ben", "cid", "dan", "eve")] == [
-        "select", "select", "select", "waitlist", "not_select"]
+        "select",
+        "select",
+        "select",
+        "waitlist",
+        "not_select",
+    ]
     assert [form[f"place-{people[name].id}"] for name in ("ann", "ben", "cid", "dan")] == [
-        str(a.id), str(a.id), str(b.id), ""]
+        str(a.id),
+        str(a.id),
+        str(b.id),
+        "",
+    ]
     assert len(form["fingerprint"]) == 64
     # A host select offers only the applicant's own choices.
-    row = page[page.index(f'name="place-{people["ben"].id}"'):]
-    row = row[:row.index("</select>")]
+    row = page[page.index(f'name="place-{people["ben"].id}"') :]
+    row = row[: row.index("</select>")]
     assert c.partner.name in row and b.partner.name not in row
     assert "below the minimum" in page
-    waitlist = page[page.index('id="waitlist"'):]
-    assert people["dan"].applicant.full_name_latin in waitlist[:waitlist.index("</ol>")]
-    hosts = page[page.index('id="hosts"'):page.index("</table>", page.index('id="hosts"'))]
+    waitlist = page[page.index('id="waitlist"') :]
+    assert people["dan"].applicant.full_name_latin in waitlist[: waitlist.index("</ol>")]
+    hosts = page[page.index('id="hosts"') : page.index("</table>", page.index('id="hosts"'))]
     assert 'data-free="0"' in hosts and 'data-free="1"' in hosts  # c is left free
 
 
@@ -185,8 +207,13 @@ def test_confirming_the_proposal_fires_every_decision_as_the_head(client, login_
 
     assert response.status_code == 302 and response.headers["Location"].endswith(url(call))
     a, b, _c = call.places
-    assert states(people) == {"ann": "selected", "ben": "selected", "cid": "selected", "dan": "waitlisted",
-                              "eve": "not_selected"}
+    assert states(people) == {
+        "ann": "selected",
+        "ben": "selected",
+        "cid": "selected",
+        "dan": "waitlisted",
+        "eve": "not_selected",
+    }
     assert [people[name].rank for name in ("ann", "ben", "cid", "dan", "eve")] == [1, 2, 3, 4, 5]
     assert people["ann"].total_score == Decimal("95.00")
     assert [people[name].allocated_place_id for name in ("ann", "ben", "cid")] == [a.id, a.id, b.id]
@@ -202,7 +229,7 @@ def test_confirming_the_proposal_fires_every_decision_as_the_head(client, login_
     assert "The selection was confirmed on" in page
     assert 'name="fingerprint"' not in page  # read-only now
     assert "3 selected, 1 on the waiting list, 1 not selected." in page
-    assert people["dan"].applicant.full_name_latin in page[page.index('id="waitlist"'):]
+    assert people["dan"].applicant.full_name_latin in page[page.index('id="waitlist"') :]
 
     # A second confirmation (another tab) changes nothing.
     again = client.post(url(call), data=form)
@@ -225,8 +252,13 @@ def test_the_head_may_change_a_host_and_a_result(client, login_as, head, selecti
     response = client.post(url(call), data=form)
 
     assert response.status_code == 302
-    assert states(people) == {"ann": "selected", "ben": "selected", "cid": "not_selected", "dan": "selected",
-                              "eve": "not_selected"}
+    assert states(people) == {
+        "ann": "selected",
+        "ben": "selected",
+        "cid": "not_selected",
+        "dan": "selected",
+        "eve": "not_selected",
+    }
     assert [people[name].allocated_place_id for name in ("ann", "ben", "dan")] == [a.id, c.id, a.id]
     assert people["cid"].allocated_place_id is None and people["cid"].rank == 3
 
@@ -251,9 +283,9 @@ def test_a_change_that_breaks_the_rule_is_refused_next_to_its_row(change, client
     assert response.status_code == 400
     page = text_of(response)
     assert "Nothing was confirmed." in page
-    row = page[page.index(f'id="row-{people[target].id}"'):]
-    assert message in row[:row.index("</tr>")]
-    assert 'table-danger' in page[page.rindex("<tr", 0, page.index(f'id="row-{people[target].id}"')):][:200]
+    row = page[page.index(f'id="row-{people[target].id}"') :]
+    assert message in row[: row.index("</tr>")]
+    assert "table-danger" in page[page.rindex("<tr", 0, page.index(f'id="row-{people[target].id}"')) :][:200]
     if change != "below_minimum":
         # What the head chose is kept.
         kept = form_of(response)
@@ -284,10 +316,12 @@ def _change_places(call, people):
     call.places[2].places = 2
 
 
-@pytest.mark.parametrize("change", [_change_score, _change_state, _edit_application, _new_tested_application,
-                                    _change_places])
+@pytest.mark.parametrize(
+    "change", [_change_score, _change_state, _edit_application, _new_tested_application, _change_places]
+)
 def test_a_confirmation_is_refused_when_anything_changed_since_the_page_was_shown(
-        change, client, login_as, head, selection):
+    change, client, login_as, head, selection
+):
     call, people = selection
     login_as(head)
     form = form_of(client.get(url(call)))
@@ -359,6 +393,7 @@ def test_a_call_without_tested_applications_cannot_be_confirmed(client, login_as
 
 # --- the call must have closed -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("published", [True, False])
 def test_the_selection_cannot_be_confirmed_while_the_call_is_open(client, login_as, head, selection, published):
     """Applications approved after the decision would have nobody to decide on them: the head
@@ -373,8 +408,8 @@ def test_the_selection_cannot_be_confirmed_while_the_call_is_open(client, login_
     page = client.get(url(call))
     html = text_of(page)
     assert 'id="still-open"' in html and "once the call has closed" in html
-    assert ('Close the call now' in html) == published
-    form_html = html[html.index('id="ranking"'):html.index("</form>", html.index('id="ranking"'))]
+    assert ("Close the call now" in html) == published
+    form_html = html[html.index('id="ranking"') : html.index("</form>", html.index('id="ranking"'))]
     assert 'type="submit"' not in form_html
     assert 'disabled aria-describedby="confirm-unavailable"' in form_html
 
@@ -416,7 +451,7 @@ def test_applications_tested_after_the_confirmation_are_decided_from_their_pages
     free_elsewhere, full_host, unwanted = (_late(call, hosts, examiner) for hosts in ([a, c], [a], [b]))
 
     page = text_of(client.get(url(call)))
-    listed = page[page.index('id="tested-since"'):]
+    listed = page[page.index('id="tested-since"') :]
     assert "3 applications were tested after the confirmation" in listed
     for application in (free_elsewhere, full_host, unwanted):
         assert f'data-application="{application.id}"' in listed
@@ -426,8 +461,9 @@ def test_applications_tested_after_the_confirmation_are_decided_from_their_pages
         assert f"/applications/{free_elsewhere.id}/fire/{trigger}" in detail
 
     def decide(application, trigger):
-        return client.post_form(f"/applications/{application.id}/fire/{trigger}",
-                                {"version": application.version}, token_from=url(call))
+        return client.post_form(
+            f"/applications/{application.id}/fire/{trigger}", {"version": application.version}, token_from=url(call)
+        )
 
     assert decide(free_elsewhere, "select").status_code == 302
     assert decide(full_host, "select").status_code == 302  # refused: a is full
@@ -451,6 +487,7 @@ def test_applications_tested_after_the_confirmation_are_decided_from_their_pages
 
 # --- the protocol -------------------------------------------------------------------------
 
+
 def test_the_protocol_prints_the_decision_with_signatures(client, login_as, head, selection):
     call, people = selection
     login_as(head)
@@ -468,15 +505,15 @@ def test_the_protocol_prints_the_decision_with_signatures(client, login_as, head
     assert "2026/2027" in page and "International Relations Department" in page
     assert "/static/css/protocol." in page and "no-print" in page
     assert 'class="navbar' not in page
-    table = page[page.index('id="decision"'):page.index("</table>", page.index('id="decision"'))]
+    table = page[page.index('id="decision"') : page.index("</table>", page.index('id="decision"'))]
     ann = people["ann"].applicant
     assert ann.full_name_latin in table and ann.full_name_native in table
     positions = [table.index(people[name].applicant.full_name_latin) for name in ("ann", "ben", "cid", "dan", "eve")]
     assert positions == sorted(positions)
     assert table.count("Select") == 3 and "Waiting list" in table and "Not selected" in table
     assert call.places[0].partner.name in table
-    waitlist = page[page.index('id="waitlist"'):]
-    assert people["dan"].applicant.full_name_latin in waitlist[:waitlist.index("</ol>")]
-    signatures = page[page.index('id="signatures"'):]
+    waitlist = page[page.index('id="waitlist"') :]
+    assert people["dan"].applicant.full_name_latin in waitlist[: waitlist.index("</ol>")]
+    signatures = page[page.index('id="signatures"') :]
     assert "Head of the International Relations Department" in signatures
     assert "Members of the selection commission" in signatures

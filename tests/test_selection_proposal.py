@@ -1,5 +1,6 @@
 """The selection rule (irflow/selection/proposal.py): ranking, minimum, allocation by
 preference, the waiting list, the checks on the head's changes and the fingerprint."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,8 +21,9 @@ def scored(call, hosts=None, language=80, interview=80, grade="4.50", submitted_
     """A tested application of `call` with these scores, submitted that many days ago."""
     application = ApplicationFactory(call=call, state="tested", hosts=hosts, average_grade=Decimal(grade))
     application.submitted_at = utcnow() - timedelta(days=submitted_days_ago)
-    add_scores(application, examiner or UserFactory(roles=["examiner"]),
-               {"Language test": language, "Interview": interview})
+    add_scores(
+        application, examiner or UserFactory(roles=["examiner"]), {"Language test": language, "Interview": interview}
+    )
     application.total_score = total_score(application, application.scores)  # as record_score does
     db.session.commit()
     return application
@@ -44,8 +46,12 @@ def test_ranking_by_total_with_ties_to_the_earlier_submission():
 
     assert [row.id for row in proposal.ranked] == [best.id, early.id, late.id, low.id]
     assert [row.rank for row in proposal.ranked] == [1, 2, 3, 4]
-    assert [row.total for row in proposal.ranked] == [Decimal("92.50"), Decimal("82.50"), Decimal("82.50"),
-                                                      Decimal("72.50")]
+    assert [row.total for row in proposal.ranked] == [
+        Decimal("92.50"),
+        Decimal("82.50"),
+        Decimal("82.50"),
+        Decimal("72.50"),
+    ]
 
 
 def test_equal_totals_and_submission_times_fall_back_to_the_id():
@@ -99,7 +105,10 @@ def test_each_gets_the_highest_choice_with_a_free_place_and_the_rest_wait():
     assert rows[fifth.id].decision == Decision("waitlist", None)
     assert [row.id for row in proposal.waitlist] == [third.id, fifth.id]  # in rank order
     assert [(line.places, line.held, line.proposed, line.free) for line in proposal.hosts] == [
-        (1, 0, 1, 0), (1, 0, 1, 0), (1, 0, 1, 0)]
+        (1, 0, 1, 0),
+        (1, 0, 1, 0),
+        (1, 0, 1, 0),
+    ]
 
 
 def test_places_already_held_in_the_call_are_not_offered_again():
@@ -188,8 +197,11 @@ def test_the_fingerprint_moves_with_every_input_and_only_then():
     assert len(before) == 64 and before == proposal_for(call).fingerprint
 
     changes = [
-        lambda: setattr(db.session.scalars(db.select(Score).where(Score.application_id == application.id)).first(),
-                        "value", Decimal(55)),
+        lambda: setattr(
+            db.session.scalars(db.select(Score).where(Score.application_id == application.id)).first(),
+            "value",
+            Decimal(55),
+        ),
         lambda: setattr(application, "motivation", "Changed after the page was shown."),
         lambda: setattr(other, "state", "withdrawn"),
         lambda: setattr(call.places[0], "places", 3),

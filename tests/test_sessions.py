@@ -1,5 +1,6 @@
 """Logins kept on the server: logout, password change and deactivation end them; idle and
 absolute limits; staff get no remember-me; `__Host-` cookies outside development."""
+
 from datetime import timedelta
 
 import pytest
@@ -53,11 +54,13 @@ def set_cookie_headers(response, name):
 
 
 def logins_of(user):
-    return db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id)
-                              .order_by(UserSession.id)).all()
+    return db.session.scalars(
+        sa.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)
+    ).all()
 
 
 # --- logout ------------------------------------------------------------------------------------
+
 
 def test_logout_with_keep_me_signed_in_logs_out(client):
     UserFactory(email="student@example.org")
@@ -68,7 +71,9 @@ def test_logout_with_keep_me_signed_in_logs_out(client):
 
     assert response.status_code == 302
     # The logout deletes the remember cookie, and the next request is anonymous.
-    assert any("expires=thu, 01 jan 1970" in header.lower() for header in set_cookie_headers(response, "remember_token"))
+    assert any(
+        "expires=thu, 01 jan 1970" in header.lower() for header in set_cookie_headers(response, "remember_token")
+    )
     assert cookie_value(client, "remember_token") is None
     assert not is_logged_in(client)
 
@@ -109,11 +114,16 @@ def test_a_login_is_recorded_with_its_browser_and_address(app):
 
     (record,) = logins_of(user)
     assert (record.user_agent, record.address, record.remember, record.ended_at) == (
-        "Firefox/140.0", "203.0.113.20", True, None)
+        "Firefox/140.0",
+        "203.0.113.20",
+        True,
+        None,
+    )
     assert utcnow() - record.created_at < timedelta(minutes=1)
     # The cookie carries a random token, not the user's id, and the table keeps only its hash.
     token = browser.application.session_interface.get_signing_serializer(browser.application).loads(
-        cookie_value(browser, "session"))["_user_id"]
+        cookie_value(browser, "session")
+    )["_user_id"]
     assert len(token) >= 40 and token != str(user.id)
     assert record.token_hash != token
 
@@ -166,6 +176,7 @@ def test_login_as_fixture_makes_a_recorded_login(client, login_as):
 
 # --- time limits -----------------------------------------------------------------------------
 
+
 def age_login(user, idle=timedelta(0), age=None):
     """Make the user's login look `age` old, its last request `idle` ago."""
     now = utcnow()
@@ -175,11 +186,14 @@ def age_login(user, idle=timedelta(0), age=None):
     db.session.commit()
 
 
-@pytest.mark.parametrize("roles, idle_minutes", [([], 12 * 60), (["coordinator"], 30), (["examiner"], 30),
-                                                 (["head"], 30), (["admin"], 30)])
+@pytest.mark.parametrize(
+    ("roles", "idle_minutes"),
+    [([], 12 * 60), (["coordinator"], 30), (["examiner"], 30), (["head"], 30), (["admin"], 30)],
+)
 def test_a_login_ends_after_its_idle_time(app, client, login_as, roles, idle_minutes):
-    assert (app.config["STAFF_SESSION_IDLE_MINUTES"] if roles else app.config["APPLICANT_SESSION_IDLE_MINUTES"]) \
-        == idle_minutes
+    assert (
+        app.config["STAFF_SESSION_IDLE_MINUTES"] if roles else app.config["APPLICANT_SESSION_IDLE_MINUTES"]
+    ) == idle_minutes
     user = UserFactory(roles=roles)
     login_as(user)
 
@@ -192,7 +206,7 @@ def test_a_login_ends_after_its_idle_time(app, client, login_as, roles, idle_min
     assert response.headers["Location"].startswith("/auth/login")
 
 
-@pytest.mark.parametrize("roles, max_hours", [([], 30 * 24), (["coordinator"], 12), (["admin"], 12)])
+@pytest.mark.parametrize(("roles", "max_hours"), [([], 30 * 24), (["coordinator"], 12), (["admin"], 12)])
 def test_a_login_ends_after_its_absolute_lifetime_however_busy(app, client, login_as, roles, max_hours):
     user = UserFactory(roles=roles)
     login_as(user)
@@ -259,6 +273,7 @@ def test_a_forged_or_overlong_token_loads_nobody(app):
 
 # --- cookies outside development --------------------------------------------------------------
 
+
 def test_production_cookies_use_the_host_prefix(app, tmp_path):
     if Config.DEVELOPMENT:
         pytest.skip("IRFLOW_ENV=development is set for this run: Config is the development one")
@@ -279,8 +294,12 @@ def test_production_cookies_use_the_host_prefix(app, tmp_path):
     page = browser.get("/auth/login", base_url=site).get_data(as_text=True)
     token = CSRF_INPUT.search(page).group(1)
 
-    response = browser.post("/auth/login", base_url=site, headers={"Referer": f"{site}/auth/login"}, data={
-        "csrf_token": token, "email": "student@example.org", "password": PASSWORD, "remember": "y"})
+    response = browser.post(
+        "/auth/login",
+        base_url=site,
+        headers={"Referer": f"{site}/auth/login"},
+        data={"csrf_token": token, "email": "student@example.org", "password": PASSWORD, "remember": "y"},
+    )
 
     assert response.status_code == 302
     for name in ("__Host-session", "__Host-remember_token", "__Host-known_device"):
@@ -293,13 +312,16 @@ def test_production_cookies_use_the_host_prefix(app, tmp_path):
     # The prefixed cookies log the browser in, the remember cookie on its own too.
     assert browser.get("/applications/", base_url=site).status_code == 200
     remembered = production.test_client()
-    remembered.set_cookie("__Host-remember_token",
-                          browser.get_cookie("__Host-remember_token", domain="irflow.example").value,
-                          domain="irflow.example")
+    remembered.set_cookie(
+        "__Host-remember_token",
+        browser.get_cookie("__Host-remember_token", domain="irflow.example").value,
+        domain="irflow.example",
+    )
     assert remembered.get("/applications/", base_url=site).status_code == 200
 
 
 # --- idle time of a login restored from the remember cookie ------------------------------------
+
 
 def test_a_remembered_login_ends_after_its_idle_time(app):
     user = UserFactory(email="student@example.org")
@@ -319,6 +341,7 @@ def test_a_remembered_login_ends_after_its_idle_time(app):
 
 # --- the browser's User-Agent -------------------------------------------------------------------
 
+
 def test_a_hostile_user_agent_is_stored_clean_and_short(app):
     user = UserFactory(email="student@example.org")
     browser = app.test_client()
@@ -335,6 +358,7 @@ def test_a_hostile_user_agent_is_stored_clean_and_short(app):
 
 
 # --- last_seen_at is written beside the request, never by committing its work -----------------
+
 
 def stale_login(user):
     """A login of `user` whose last request is five minutes old; returns its token."""
@@ -379,14 +403,14 @@ def test_loading_the_user_keeps_the_requests_row_locks(app):
 
     assert load_user(token) is not None
 
-    with db.engine.connect() as other:
-        with pytest.raises(sa.exc.OperationalError):
-            other.execute(sa.select(User.id).where(User.id == user.id).with_for_update(nowait=True))
+    with db.engine.connect() as other, pytest.raises(sa.exc.OperationalError):
+        other.execute(sa.select(User.id).where(User.id == user.id).with_for_update(nowait=True))
     assert last_seen_in_database(record_id) > seen_before
     db.session.rollback()
 
 
 # --- equality of users --------------------------------------------------------------------------
+
 
 def test_users_are_equal_only_to_themselves(app):
     first, second = UserFactory(), UserFactory()

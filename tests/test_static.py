@@ -1,5 +1,6 @@
 """Static files: gzip for browsers that take it, a year's cache under URLs that carry the
 content's hash, a new URL for a changed file, and no manual build step."""
+
 import errno
 import gzip
 import logging
@@ -44,8 +45,15 @@ def test_unversioned_names_still_work_but_are_not_kept_long(client):
     assert response.headers["Cache-Control"] == "max-age=60, public"
 
 
-@pytest.mark.parametrize("name", ["vendor/bootstrap/bootstrap.min.css", "vendor/bootstrap/bootstrap.bundle.min.js",
-                                  "css/irflow.css", "js/irflow.js"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "vendor/bootstrap/bootstrap.min.css",
+        "vendor/bootstrap/bootstrap.bundle.min.js",
+        "css/irflow.css",
+        "js/irflow.js",
+    ],
+)
 def test_gzip_is_sent_to_browsers_that_accept_it(app, client, name):
     with app.test_request_context():
         url = url_for("static", filename=name)
@@ -134,21 +142,27 @@ def test_an_unchanged_tree_is_built_once_and_old_builds_are_pruned(tmp_path):
 
 def test_versioned_names_keep_the_extension_last():
     digest = "0123456789abcdef" * 4
-    assert static_files.versioned_name("vendor/bootstrap/bootstrap.min.css", digest) == \
-        "vendor/bootstrap/bootstrap.min.0123456789ab.css"
+    assert (
+        static_files.versioned_name("vendor/bootstrap/bootstrap.min.css", digest)
+        == "vendor/bootstrap/bootstrap.min.0123456789ab.css"
+    )
     assert static_files.versioned_name("vendor/bootstrap/LICENSE", digest) == "vendor/bootstrap/LICENSE.0123456789ab"
 
 
 def refuse_to_write(error):
     def refuse(*args, **kwargs):
         raise error
+
     return refuse
 
 
-@pytest.mark.parametrize("where, error", [
-    ("staging", OSError(errno.EROFS, "Read-only file system")),
-    ("copy", PermissionError(errno.EACCES, "Permission denied")),
-])
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [
+        ("staging", OSError(errno.EROFS, "Read-only file system")),
+        ("copy", PermissionError(errno.EACCES, "Permission denied")),
+    ],
+)
 def test_an_unwritable_build_folder_falls_back_to_the_unbuilt_files(tmp_path, monkeypatch, caplog, where, error):
     """A cron job or `flask restore` run by a user who cannot write the build folder (or on a
     read-only file system) must still start: the files are served as they are, unversioned."""
@@ -201,8 +215,9 @@ def test_a_stale_staging_folder_is_pruned_and_one_in_flight_is_not(tmp_path):
 
 
 def test_the_app_starts_and_links_plain_static_urls_when_its_build_folder_is_read_only(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(static_files.tempfile, "mkdtemp",
-                        refuse_to_write(OSError(errno.EROFS, "Read-only file system")))
+    monkeypatch.setattr(
+        static_files.tempfile, "mkdtemp", refuse_to_write(OSError(errno.EROFS, "Read-only file system"))
+    )
     settings = dict(app.config)
     settings.update(STATIC_BUILD_FOLDER=str(tmp_path / "never-built"))
     fallback = create_app(settings)

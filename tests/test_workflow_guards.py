@@ -1,5 +1,6 @@
 """Guards (each refusal says what is missing), the computed score, and lost-update protection."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,14 @@ from irflow.workflow.engine import FireContext
 from irflow.workflow.guards import guard_depart
 
 from .factories import (
-    CallFactory, actors_for, add_document, application_in, log_rows, notifications_for, one_commit, stored_state,
+    CallFactory,
+    actors_for,
+    add_document,
+    application_in,
+    log_rows,
+    notifications_for,
+    one_commit,
+    stored_state,
 )
 
 TODAY = date.today()
@@ -47,6 +55,7 @@ def draft(**overrides):
 
 
 # --- submit and resubmit ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("when", ["closed", "not_open_yet", "unpublished"])
 def test_submit_refused_when_the_call_is_not_open(when):
@@ -87,8 +96,7 @@ def test_submit_refused_while_a_required_document_is_missing():
 
 def test_submit_refused_without_host_choices():
     application = draft(hosts=[])
-    assert refused(application, "submit", application.applicant) == [
-        "Choose between one and three host institutions."]
+    assert refused(application, "submit", application.applicant) == ["Choose between one and three host institutions."]
 
 
 def test_submit_refused_with_four_host_choices_and_allowed_with_three():
@@ -111,21 +119,26 @@ def test_submit_refused_with_four_host_choices_and_allowed_with_three():
     fires(application, "submit", application.applicant)
 
 
-@pytest.mark.parametrize(("start", "end", "ok"), [
-    (date(2027, 2, 1), date(2027, 6, 30), False),   # 5 months
-    (date(2027, 2, 1), date(2027, 2, 20), False),   # 1 month
-    (date(2027, 2, 15), date(2027, 4, 10), True),   # 2 months, started months counted whole
-    (date(2027, 2, 1), date(2027, 5, 31), True),    # 4 months
-])
+@pytest.mark.parametrize(
+    ("start", "end", "ok"),
+    [
+        (date(2027, 2, 1), date(2027, 6, 30), False),  # 5 months
+        (date(2027, 2, 1), date(2027, 2, 20), False),  # 1 month
+        (date(2027, 2, 15), date(2027, 4, 10), True),  # 2 months, started months counted whole
+        (date(2027, 2, 1), date(2027, 5, 31), True),  # 4 months
+    ],
+)
 def test_submit_keeps_planned_dates_within_the_calls_month_limits(start, end, ok):
     with one_commit():
-        application = application_in("draft", call=CallFactory(min_months=2, max_months=4),
-                                     planned_start=start, planned_end=end)
+        application = application_in(
+            "draft", call=CallFactory(min_months=2, max_months=4), planned_start=start, planned_end=end
+        )
     if ok:
         fires(application, "submit", application.applicant)
     else:
         assert refused(application, "submit", application.applicant) == [
-            "The planned stay must last between 2 and 4 months."]
+            "The planned stay must last between 2 and 4 months."
+        ]
 
 
 def test_submit_refused_for_a_category_the_call_does_not_admit():
@@ -141,8 +154,12 @@ def test_submit_refused_for_a_category_the_call_does_not_admit():
 def test_submit_lists_every_missing_field():
     application = draft(motivation="  ", average_grade=None, language=None, cefr_level=None)
     problems = refused(application, "submit", application.applicant)
-    assert problems == ["Write your motivation.", "Enter your average grade.",
-                        "Name the language of the mobility.", "Give your language level (CEFR)."]
+    assert problems == [
+        "Write your motivation.",
+        "Enter your average grade.",
+        "Name the language of the mobility.",
+        "Give your language level (CEFR).",
+    ]
 
 
 def test_resubmit_refused_after_the_changes_were_due():
@@ -152,8 +169,7 @@ def test_resubmit_refused_after_the_changes_were_due():
         application.call.opens_at = utcnow() - timedelta(days=40)
         application.call.closes_at = utcnow() - timedelta(days=1)
         application.changes_due_at = utcnow() - timedelta(minutes=1)
-    assert refused(application, "resubmit", application.applicant) == [
-        "The time given for the changes has run out."]
+    assert refused(application, "resubmit", application.applicant) == ["The time given for the changes has run out."]
 
     application.changes_due_at = utcnow() + timedelta(hours=1)
     fires(application, "resubmit", application.applicant)
@@ -164,7 +180,8 @@ def test_resubmit_checks_the_application_again():
     with one_commit():
         application = application_in("changes_requested", hosts=[])
     assert refused(application, "resubmit", application.applicant) == [
-        "Choose between one and three host institutions."]
+        "Choose between one and three host institutions."
+    ]
 
 
 def test_request_changes_gives_the_calls_reply_days_and_submit_keeps_the_first_submission_time():
@@ -181,6 +198,7 @@ def test_request_changes_gives_the_calls_reply_days_and_submit_keeps_the_first_s
 
 # --- scores ---------------------------------------------------------------------------------
 
+
 def test_record_score_refused_while_a_test_criterion_is_unscored():
     with one_commit():
         application = application_in("eligible")
@@ -193,17 +211,22 @@ def test_record_score_refused_while_a_test_criterion_is_unscored():
     application.scores.clear()
     db.session.commit()
     assert refused(application, "record_score", examiner) == [
-        "Score Language test from 0 to 100.", "Score Interview from 0 to 100."]
+        "Score Language test from 0 to 100.",
+        "Score Interview from 0 to 100.",
+    ]
 
 
-@pytest.mark.parametrize(("scale", "grade", "language", "interview", "total"), [
-    # (2·70 + 1·85 + 1·(3.60 / 4 · 100)) / 4 = (140 + 85 + 90) / 4
-    (Decimal(4), Decimal("3.60"), 70, 85, Decimal("78.75")),
-    # (2·91 + 1·68 + 1·(4.37 / 5 · 100)) / 4 = (182 + 68 + 87.4) / 4
-    (Decimal(5), Decimal("4.37"), 91, 68, Decimal("84.35")),
-    # (2·60 + 1·100 + 1·(72.5 / 100 · 100)) / 4 = (120 + 100 + 72.5) / 4 = 73.125, rounded half up
-    (Decimal(100), Decimal("72.50"), 60, 100, Decimal("73.13")),
-])
+@pytest.mark.parametrize(
+    ("scale", "grade", "language", "interview", "total"),
+    [
+        # (2·70 + 1·85 + 1·(3.60 / 4 · 100)) / 4 = (140 + 85 + 90) / 4
+        (Decimal(4), Decimal("3.60"), 70, 85, Decimal("78.75")),
+        # (2·91 + 1·68 + 1·(4.37 / 5 · 100)) / 4 = (182 + 68 + 87.4) / 4
+        (Decimal(5), Decimal("4.37"), 91, 68, Decimal("84.35")),
+        # (2·60 + 1·100 + 1·(72.5 / 100 · 100)) / 4 = (120 + 100 + 72.5) / 4 = 73.125, rounded half up
+        (Decimal(100), Decimal("72.50"), 60, 100, Decimal("73.13")),
+    ],
+)
 def test_record_score_computes_the_weighted_total(scale, grade, language, interview, total):
     with one_commit():
         application = application_in("eligible", call=CallFactory(grade_scale=scale), average_grade=grade)
@@ -219,6 +242,7 @@ def test_record_score_computes_the_weighted_total(scale, grade, language, interv
 
 
 # --- select, confirm ------------------------------------------------------------------------
+
 
 def _full_call():
     """A tested application whose two chosen hosts are full, while a third host is free."""
@@ -236,8 +260,7 @@ def test_select_refused_when_no_chosen_host_has_a_free_place():
     tested, head, (first, _second, unchosen) = _full_call()
     assert refused(tested, "select", head) == ["None of the applicant's chosen hosts has a free place."]
     assert refused(tested, "select", head, place=unchosen) == ["The applicant did not choose this host."]
-    assert refused(tested, "select", head, place=first) == [
-        f"There is no free place left at {first.partner.name}."]
+    assert refused(tested, "select", head, place=first) == [f"There is no free place left at {first.partner.name}."]
 
 
 def test_select_refused_for_a_place_the_applicant_did_not_choose():
@@ -257,12 +280,14 @@ def test_confirm_place_refused_after_the_offer_deadline():
         application = application_in("selected")
         application.offer_deadline = utcnow() - timedelta(minutes=1)
     assert refused(application, "confirm_place", application.applicant) == [
-        "The offer has lapsed: the deadline to confirm has passed."]
+        "The offer has lapsed: the deadline to confirm has passed."
+    ]
     # Declining stays possible.
     fires(application, "decline_place", application.applicant)
 
 
 # --- host, departure and return -----------------------------------------------------------
+
 
 def test_host_accept_refused_without_the_host_acceptance_document():
     with one_commit():
@@ -286,7 +311,8 @@ def test_nominate_tells_a_host_that_has_an_address():
     fires(application, "nominate", coordinator)
     notices = notifications_for(application)
     assert sorted(notice.recipient_email for notice in notices) == sorted(
-        [application.applicant.email, "incoming@partner.example"])
+        [application.applicant.email, "incoming@partner.example"]
+    )
     [to_host] = [notice for notice in notices if notice.recipient_id is None]
     assert application.applicant.full_name_latin in to_host.subject
 
@@ -300,7 +326,8 @@ def test_depart_needs_a_departure_date_not_in_the_future(kind):
     assert refused(application, "depart", actor, departure_date=None) == ["Give the departure date."]
     assert refused(application, "depart", actor, departure_date="2026-01-01") == ["Give the departure date."]
     assert refused(application, "depart", actor, departure_date=TODAY + timedelta(days=2)) == [
-        "The departure date cannot be in the future."]
+        "The departure date cannot be in the future."
+    ]
     fires(application, "depart", actor, departure_date=TODAY - timedelta(days=1))
     db.session.commit()
     assert application.actual_departure == TODAY - timedelta(days=1)
@@ -314,9 +341,11 @@ def test_return_home_needs_a_return_date_not_before_departure(kind):
     departed = application.actual_departure
     assert refused(application, "return_home", actor) == ["Give the return date."]
     assert refused(application, "return_home", actor, return_date=departed - timedelta(days=1)) == [
-        "The return date cannot be before the departure date."]
+        "The return date cannot be before the departure date."
+    ]
     assert refused(application, "return_home", actor, return_date=TODAY + timedelta(days=2)) == [
-        "The return date cannot be in the future."]
+        "The return date cannot be in the future."
+    ]
     fires(application, "return_home", actor, return_date=departed)  # a one-day conference
     db.session.commit()
     assert application.actual_return == departed
@@ -326,13 +355,14 @@ def test_today_for_dates_is_today_where_the_user_is():
     """At 01:30 in Dushanbe (20:30 UTC the day before) a departure that day is not in the future."""
     with one_commit():
         application = application_in("host_accepted")
-    evening_utc = datetime(2026, 3, 9, 20, 30, tzinfo=timezone.utc)
+    evening_utc = datetime(2026, 3, 9, 20, 30, tzinfo=UTC)
     local_today = evening_utc.astimezone(get_timezone()).date()
     assert str(get_timezone()) != "Asia/Dushanbe" or local_today == date(2026, 3, 10)
 
     def problems(departure_date):
-        ctx = FireContext(actor=application.applicant, comment=None, data={"departure_date": departure_date},
-                          now=evening_utc)
+        ctx = FireContext(
+            actor=application.applicant, comment=None, data={"departure_date": departure_date}, now=evening_utc
+        )
         return guard_depart(application, ctx)
 
     assert problems(local_today) == []
@@ -341,14 +371,14 @@ def test_today_for_dates_is_today_where_the_user_is():
 
 # --- the return report ----------------------------------------------------------------------
 
+
 def test_submit_report_refused_without_the_certificate_of_attendance():
     with one_commit():
         application = application_in("returned")
     certificate = next(d for d in application.documents if d.kind == "certificate_of_attendance")
     application.documents.remove(certificate)
     db.session.commit()
-    assert refused(application, "submit_report", application.applicant) == [
-        "Upload the certificate of attendance."]
+    assert refused(application, "submit_report", application.applicant) == ["Upload the certificate of attendance."]
 
 
 @pytest.mark.parametrize("gap", ["no_report", "no_activities", "blank_results"])
@@ -363,7 +393,8 @@ def test_submit_report_refused_without_the_report_filled_in(gap):
         application.report.results = " \n "
     db.session.commit()
     assert refused(application, "submit_report", application.applicant) == [
-        "Fill in the activities and results of your report."]
+        "Fill in the activities and results of your report."
+    ]
 
 
 def test_submit_report_lists_both_gaps():
@@ -373,10 +404,13 @@ def test_submit_report_lists_both_gaps():
     application.documents = [d for d in application.documents if d.kind != "certificate_of_attendance"]
     db.session.commit()
     assert refused(application, "submit_report", application.applicant) == [
-        "Fill in the activities and results of your report.", "Upload the certificate of attendance."]
+        "Fill in the activities and results of your report.",
+        "Upload the certificate of attendance.",
+    ]
 
 
 # --- no lost updates --------------------------------------------------------------------------
+
 
 def test_a_stale_version_is_refused_and_nothing_is_saved():
     with one_commit():

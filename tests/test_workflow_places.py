@@ -1,5 +1,6 @@
 """Places: `select` takes a free place at a chosen host, and a freed place goes at once to
 the best-ranked waitlisted applicant who chose that host (trigger `select`, actor the system)."""
+
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,13 @@ from irflow.workflow import WorkflowError, fire
 from irflow.workflow.allocation import free_places
 
 from .factories import (
-    CallFactory, actors_for, application_in, log_rows, notifications_for, one_commit, stored_state,
+    CallFactory,
+    actors_for,
+    application_in,
+    log_rows,
+    notifications_for,
+    one_commit,
+    stored_state,
 )
 
 OFFER_DAYS = 3  # distinct from the factory's default, so the call's own value is seen to be used
@@ -46,8 +53,10 @@ FREEING = [
     ("decline_place", "selected", "system"),
     *[("withdraw", state, "owner") for state in ("selected", "confirmed", "nominated", "host_accepted")],
     ("host_reject", "nominated", "coordinator"),
-    *[("cancel", state, "head") for state in
-      ("selected", "confirmed", "nominated", "host_accepted", "abroad", "returned", "report_submitted")],
+    *[
+        ("cancel", state, "head")
+        for state in ("selected", "confirmed", "nominated", "host_accepted", "abroad", "returned", "report_submitted")
+    ],
 ]
 
 
@@ -144,8 +153,13 @@ def test_every_free_place_of_the_host_is_filled():
     _assert_still_waiting(third)
 
 
-NOT_HOLDING = [("withdraw", "tested", "owner"), ("withdraw", "waitlisted", "owner"),
-               ("withdraw", "eligible", "owner"), ("cancel", "tested", "head"), ("cancel", "submitted", "head")]
+NOT_HOLDING = [
+    ("withdraw", "tested", "owner"),
+    ("withdraw", "waitlisted", "owner"),
+    ("withdraw", "eligible", "owner"),
+    ("cancel", "tested", "head"),
+    ("cancel", "submitted", "head"),
+]
 
 
 @pytest.mark.parametrize(("trigger", "state", "kind"), NOT_HOLDING, ids=["-".join(case) for case in NOT_HOLDING])
@@ -183,6 +197,7 @@ def test_a_place_held_by_a_final_application_is_free_again():
 
 
 # --- select by the head ------------------------------------------------------------------
+
 
 def test_select_takes_the_highest_chosen_host_with_a_free_place():
     with one_commit():

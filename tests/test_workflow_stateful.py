@@ -13,14 +13,20 @@ What each step should do is worked out here from the table of tests/test_workflo
 and from how the people were built, not from the engine's own data. derandomize makes every
 run (and both databases) go through the same examples.
 """
+
 import collections
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
 )
 
 from irflow.extensions import db
@@ -33,14 +39,27 @@ from .factories import CallFactory, FacultyFactory, UserFactory, add_document, a
 from .test_workflow_table import FINAL, TABLE
 
 # DESIGN.md: the states that occupy the allocated place, and the triggers that free it.
-HOLDING = {"selected", "confirmed", "nominated", "host_accepted", "abroad", "returned", "report_submitted",
-           "completed"}
+HOLDING = {"selected", "confirmed", "nominated", "host_accepted", "abroad", "returned", "report_submitted", "completed"}
 FREES_PLACE = {"decline_place", "withdraw", "host_reject", "cancel"}
 # Where the applications start; the states around the waiting list come more often.
 START_STATES = (
-    "draft", "submitted", "changes_requested", "eligible", "tested", "tested",
-    "waitlisted", "waitlisted", "waitlisted", "selected", "selected", "selected",
-    "confirmed", "nominated", "host_accepted", "abroad", "returned",
+    "draft",
+    "submitted",
+    "changes_requested",
+    "eligible",
+    "tested",
+    "tested",
+    "waitlisted",
+    "waitlisted",
+    "waitlisted",
+    "selected",
+    "selected",
+    "selected",
+    "confirmed",
+    "nominated",
+    "host_accepted",
+    "abroad",
+    "returned",
 )
 # Drawn less often than the triggers that lead on, or most applications would end at once.
 ENDINGS = {"withdraw", "cancel", "not_select", "reject_eligibility", "mark_absent"}
@@ -52,14 +71,14 @@ FRESH_VERSION = ("none", "current")
 STEP_KINDS = ("allowed",) * 6 + ("anything",) * 2 + ("lapse",)
 # Days from today; "datetime" is a date and time where a date is wanted.
 DATES = (None, "datetime", 3, -60, -30, -3, -3, 0, 0)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # What the examples reached, so that the test fails when they stop reaching it.
 REACHED = collections.Counter()
 
 
 def _aware(moment):
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _waiting_key(row):
@@ -67,9 +86,12 @@ def _waiting_key(row):
     then the earlier submission; a missing value last."""
     submitted = _aware(row["submitted_at"])
     return (
-        row["rank"] is None, row["rank"] or 0,
-        row["total_score"] is None, -(row["total_score"] or 0),
-        submitted is None, (submitted or EPOCH) - EPOCH,
+        row["rank"] is None,
+        row["rank"] or 0,
+        row["total_score"] is None,
+        -(row["total_score"] or 0),
+        submitted is None,
+        (submitted or EPOCH) - EPOCH,
         row["id"],
     )
 
@@ -84,8 +106,14 @@ def _equip(application, examiner):
     if state in ("eligible", "tested", "waitlisted", "selected", "confirmed"):
         add_document(application, "host_acceptance", uploader=examiner)
     if state in ("selected", "confirmed", "nominated", "host_accepted", "abroad"):
-        db.session.add(ReturnReport(application=application, activities="Courses and a lab project.",
-                                    results="30 ECTS passed.", credits_recognised=Decimal(30)))
+        db.session.add(
+            ReturnReport(
+                application=application,
+                activities="Courses and a lab project.",
+                results="30 ECTS passed.",
+                credits_recognised=Decimal(30),
+            )
+        )
         add_document(application, "certificate_of_attendance")
 
 
@@ -103,13 +131,14 @@ class WorkflowMachine(RuleBasedStateMachine):
     def build(self, places, holding, others, data):
         # The first host starts full with two applicants waiting for it, so that places are
         # freed with a waiting list behind in most examples; the others start anywhere.
-        starts = [*holding[:places[0]], "waitlisted", "waitlisted", *others]
+        starts = [*holding[: places[0]], "waitlisted", "waitlisted", *others]
         with one_commit():
             faculty_a, faculty_b, faculty_other = FacultyFactory(), FacultyFactory(), FacultyFactory()
             examiner = UserFactory(roles=["examiner"])
             # No required documents and no transcript (not a study stay): fewer rows to write.
-            call = CallFactory(places=tuple(places), examiners=[examiner], required_document_kinds=[],
-                               mobility_type="training")
+            call = CallFactory(
+                places=tuple(places), examiners=[examiner], required_document_kinds=[], mobility_type="training"
+            )
             people = {
                 "coordinator_a": UserFactory(coordinates=[faculty_a]),
                 "coordinator_b": UserFactory(coordinates=[faculty_b]),
@@ -123,9 +152,12 @@ class WorkflowMachine(RuleBasedStateMachine):
             holders = {place.id: 0 for place in hosts}
             applications = []
             for number, state in enumerate(starts):
-                chosen = data.draw(st.permutations(hosts).flatmap(
-                    lambda order: st.integers(1, len(order)).map(lambda count, order=order: order[:count])),
-                    label=f"hosts of {number}")
+                chosen = data.draw(
+                    st.permutations(hosts).flatmap(
+                        lambda order: st.integers(1, len(order)).map(lambda count, order=order: order[:count])
+                    ),
+                    label=f"hosts of {number}",
+                )
                 if number < places[0] + 2 and hosts[0] not in chosen:
                     chosen = [hosts[0], *chosen][:2]
                 if state in HOLDING:
@@ -138,8 +170,9 @@ class WorkflowMachine(RuleBasedStateMachine):
                         state = "waitlisted"
                 rank = data.draw(st.one_of(st.none(), st.integers(1, 8)), label=f"rank of {number}")
                 applicant = UserFactory(faculty=faculty_a if number % 2 == 0 else faculty_b)
-                application = application_in(state, examiner=examiner, applicant=applicant, call=call,
-                                             hosts=chosen, rank=rank)
+                application = application_in(
+                    state, examiner=examiner, applicant=applicant, call=call, hosts=chosen, rank=rank
+                )
                 _equip(application, examiner)
                 people[f"applicant_{number}"] = applicant
                 applications.append(application)
@@ -147,15 +180,17 @@ class WorkflowMachine(RuleBasedStateMachine):
             self.place_ids = [place.id for place in hosts]
             self.places = {place.id: place.places for place in hosts}
             self.application_ids = [application.id for application in applications]
-            self.choices = {application.id: [choice.call_place_id for choice in application.choices]
-                            for application in applications}
+            self.choices = {
+                application.id: [choice.call_place_id for choice in application.choices] for application in applications
+            }
             self.start_states = {application.id: application.state for application in applications}
             self.actor_ids = {name: user.id for name, user in people.items()}
         self.actor_ids["system"] = None
         self.actor_names = sorted(self.actor_ids)
         self.kinds = {
             (name, application_id): self._kinds(name, number)
-            for number, application_id in enumerate(self.application_ids) for name in self.actor_names
+            for number, application_id in enumerate(self.application_ids)
+            for name in self.actor_names
         }
         # (trigger, from, to, actor id) of every change: as fired here, or promoted by the system.
         self.expected_log = {application_id: [] for application_id in self.application_ids}
@@ -184,17 +219,36 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     def _snapshot(self):
         """(rows, log, notifications per application) as the database holds them now."""
-        rows = db.session.execute(
-            db.select(
-                Application.id, Application.state, Application.version, Application.allocated_place_id,
-                Application.offer_deadline, Application.changes_due_at, Application.submitted_at,
-                Application.total_score, Application.rank, Application.actual_departure,
-                Application.actual_return,
-            ).where(Application.id.in_(self.application_ids)).order_by(Application.id)
-        ).mappings().all()
+        rows = (
+            db.session.execute(
+                db.select(
+                    Application.id,
+                    Application.state,
+                    Application.version,
+                    Application.allocated_place_id,
+                    Application.offer_deadline,
+                    Application.changes_due_at,
+                    Application.submitted_at,
+                    Application.total_score,
+                    Application.rank,
+                    Application.actual_departure,
+                    Application.actual_return,
+                )
+                .where(Application.id.in_(self.application_ids))
+                .order_by(Application.id)
+            )
+            .mappings()
+            .all()
+        )
         entries = db.session.execute(
-            db.select(TransitionLog.application_id, TransitionLog.trigger, TransitionLog.from_state,
-                      TransitionLog.to_state, TransitionLog.actor_id, TransitionLog.id)
+            db.select(
+                TransitionLog.application_id,
+                TransitionLog.trigger,
+                TransitionLog.from_state,
+                TransitionLog.to_state,
+                TransitionLog.actor_id,
+                TransitionLog.id,
+            )
             .where(TransitionLog.application_id.in_(self.application_ids))
             .order_by(TransitionLog.id)
         ).all()
@@ -202,11 +256,13 @@ class WorkflowMachine(RuleBasedStateMachine):
         for application_id, *entry in entries:
             log[application_id].append(tuple(entry))
         notices = dict.fromkeys(self.application_ids, 0)
-        notices.update(db.session.execute(
-            db.select(Notification.application_id, db.func.count(Notification.id))
-            .where(Notification.application_id.in_(self.application_ids))
-            .group_by(Notification.application_id)
-        ).all())
+        notices.update(
+            db.session.execute(
+                db.select(Notification.application_id, db.func.count(Notification.id))
+                .where(Notification.application_id.in_(self.application_ids))
+                .group_by(Notification.application_id)
+            ).all()
+        )
         return {row["id"]: dict(row) for row in rows}, log, notices
 
     def _read(self):
@@ -223,14 +279,16 @@ class WorkflowMachine(RuleBasedStateMachine):
         return holders
 
     def _waiting_for(self, rows, place_id):
-        return [row for row in rows.values()
-                if row["state"] == "waitlisted" and place_id in self.choices[row["id"]]]
+        return [row for row in rows.values() if row["state"] == "waitlisted" and place_id in self.choices[row["id"]]]
 
     def _owed(self, rows):
         """Hosts with a free place while someone who chose them waits."""
         holders = self._holders(rows)
-        return {place_id for place_id in self.place_ids
-                if len(holders[place_id]) < self.places[place_id] and self._waiting_for(rows, place_id)}
+        return {
+            place_id
+            for place_id in self.place_ids
+            if len(holders[place_id]) < self.places[place_id] and self._waiting_for(rows, place_id)
+        }
 
     # --- one request ----------------------------------------------------------------------
 
@@ -267,8 +325,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         actor = db.session.get(User, actor_id) if actor_id is not None else None
         version = {"none": None, "current": before["version"], "stale": before["version"] - 1}[version_mode]
         row = TABLE.get(trigger)
-        permitted = (row is not None and before["state"] in row[0]
-                     and bool(self.kinds[(actor_name, application_id)] & set(row[2])))
+        permitted = (
+            row is not None
+            and before["state"] in row[0]
+            and bool(self.kinds[(actor_name, application_id)] & set(row[2]))
+        )
         try:
             fire(application, trigger, actor, comment=comment, version=version, **extra)
         except WorkflowError as refusal:
@@ -298,13 +359,17 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.expected_log[application_id].append((trigger, before["state"], row[1], actor_id))
 
         freed = before["allocated_place_id"] if trigger in FREES_PLACE and before["state"] in HOLDING else None
-        changed = [other for other in self.application_ids
-                   if other != application_id and after_rows[other] != before_rows[other]]
+        changed = [
+            other
+            for other in self.application_ids
+            if other != application_id and after_rows[other] != before_rows[other]
+        ]
         if freed is None:
             assert changed == [], f"{trigger} from {before['state']} changed other applications"
         else:
-            self._check_promotion(freed, changed, (before_rows, before_log, before_notices),
-                                  (after_rows, after_log, after_notices))
+            self._check_promotion(
+                freed, changed, (before_rows, before_log, before_notices), (after_rows, after_log, after_notices)
+            )
         new_owed = self._owed(after_rows) - self._owed(before_rows)
         if trigger != "waitlist":
             # Only the head putting someone on the waiting list may leave a free place behind
@@ -320,7 +385,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert now["version"] == was["version"] + 1
             assert now["offer_deadline"] is not None and _aware(now["offer_deadline"]) > utcnow()
             assert after_notices[other] > before_notices[other], "the promoted applicant is not told"
-            [entry] = after_log[other][len(before_log[other]):]
+            [entry] = after_log[other][len(before_log[other]) :]
             assert entry[:4] == ("select", "waitlisted", "selected", None)  # by the system
             self.expected_log[other].append(entry[:4])
             REACHED["promoted"] += 1
@@ -331,10 +396,12 @@ class WorkflowMachine(RuleBasedStateMachine):
         left = self._waiting_for(after_rows, freed)
         for other in promoted:
             assert all(_waiting_key(before_rows[other]) < _waiting_key(row) for row in left), (
-                f"{[row['id'] for row in left]} waited ahead of {other} for host {freed}")
+                f"{[row['id'] for row in left]} waited ahead of {other} for host {freed}"
+            )
         held = len(self._holders(after_rows)[freed])
         assert held == self.places[freed] or not left, (
-            f"host {freed}: {held} of {self.places[freed]} places held while {len(left)} wait")
+            f"host {freed}: {held} of {self.places[freed]} places held while {len(left)} wait"
+        )
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -353,8 +420,9 @@ class WorkflowMachine(RuleBasedStateMachine):
     def _fire_allowed(self, data):
         """A trigger the state allows, by someone the table allows, on a fresh form."""
         rows = self._read()[0]
-        open_ids = [application_id for application_id in self.application_ids
-                    if rows[application_id]["state"] not in FINAL]
+        open_ids = [
+            application_id for application_id in self.application_ids if rows[application_id]["state"] not in FINAL
+        ]
         if not open_ids:
             return self._fire_anything(data)
         application_id = data.draw(st.sampled_from(open_ids), label="application")
@@ -362,9 +430,12 @@ class WorkflowMachine(RuleBasedStateMachine):
         triggers = [trigger for trigger, (sources, _dest, _kinds) in TABLE.items() if state in sources]
         weighted = [trigger for trigger in triggers for _ in range(1 if trigger in ENDINGS else 3)]
         trigger = data.draw(st.sampled_from(weighted), label="trigger")
-        actor_name = data.draw(st.sampled_from([
-            name for name in self.actor_names if self.kinds[(name, application_id)] & set(TABLE[trigger][2])
-        ]), label="actor")
+        actor_name = data.draw(
+            st.sampled_from(
+                [name for name in self.actor_names if self.kinds[(name, application_id)] & set(TABLE[trigger][2])]
+            ),
+            label="actor",
+        )
         return self._fire(data, application_id, trigger, actor_name, MOSTLY_A_COMMENT, FRESH_VERSION)
 
     def _fire_anything(self, data):
@@ -416,14 +487,17 @@ class WorkflowMachine(RuleBasedStateMachine):
 @pytest.mark.usefixtures("app")
 def test_random_use_of_fire_keeps_the_invariants():
     REACHED.clear()
-    run_state_machine_as_test(WorkflowMachine, settings=settings(
-        max_examples=15,
-        stateful_step_count=20,
-        deadline=None,
-        derandomize=True,  # the same examples in every run and on every database
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    ))
+    run_state_machine_as_test(
+        WorkflowMachine,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=20,
+            deadline=None,
+            derandomize=True,  # the same examples in every run and on every database
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
+    )
     # The examples went where the invariants matter: successes, both kinds of refusal, promotions.
     assert REACHED["fired"] >= 50, REACHED
     assert REACHED["refused by a guard"] >= 20, REACHED

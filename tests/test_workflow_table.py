@@ -3,6 +3,7 @@
 The table is written out here again on purpose: the tests check the engine against the
 contract, not against the engine's own data.
 """
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,19 +15,45 @@ from irflow.models.base import utcnow
 from irflow.workflow import FINAL_STATES, STATES, TRANSITIONS, WorkflowError, available_actions, fire
 
 from .factories import (
-    ALLOWED_KINDS, OUTSIDER_KINDS, actors_for, application_in, log_rows, notifications_for, one_commit,
-    outsiders_for, staff_applicant, stored_state,
+    ALLOWED_KINDS,
+    OUTSIDER_KINDS,
+    actors_for,
+    application_in,
+    log_rows,
+    notifications_for,
+    one_commit,
+    outsiders_for,
+    staff_applicant,
+    stored_state,
 )
 
-FINAL = {"ineligible", "absent", "not_selected", "declined", "withdrawn", "host_rejected", "completed",
-         "cancelled"}
+FINAL = {"ineligible", "absent", "not_selected", "declined", "withdrawn", "host_rejected", "completed", "cancelled"}
 NOT_FINAL = [
-    "draft", "submitted", "changes_requested", "eligible", "tested", "selected", "waitlisted", "confirmed",
-    "nominated", "host_accepted", "abroad", "returned", "report_submitted",
+    "draft",
+    "submitted",
+    "changes_requested",
+    "eligible",
+    "tested",
+    "selected",
+    "waitlisted",
+    "confirmed",
+    "nominated",
+    "host_accepted",
+    "abroad",
+    "returned",
+    "report_submitted",
 ]
 BEFORE_ABROAD = [
-    "draft", "submitted", "changes_requested", "eligible", "tested", "waitlisted", "selected", "confirmed",
-    "nominated", "host_accepted",
+    "draft",
+    "submitted",
+    "changes_requested",
+    "eligible",
+    "tested",
+    "waitlisted",
+    "selected",
+    "confirmed",
+    "nominated",
+    "host_accepted",
 ]
 HEAD = ("head", "admin")  # admin may do all that head may
 
@@ -82,11 +109,15 @@ def allowed(trigger, state, kind):
 
 
 def test_the_engine_table_is_the_design_table():
-    who_to_kinds = {"owner": ("owner",), "coordinator": ("coordinator",), "examiner": ("examiner",),
-                    "head": HEAD, "system": ("system",)}
+    who_to_kinds = {
+        "owner": ("owner",),
+        "coordinator": ("coordinator",),
+        "examiner": ("examiner",),
+        "head": HEAD,
+        "system": ("system",),
+    }
     engine = {
-        t.trigger: (set(t.sources), t.dest, {kind for who in t.who for kind in who_to_kinds[who]})
-        for t in TRANSITIONS
+        t.trigger: (set(t.sources), t.dest, {kind for who in t.who for kind in who_to_kinds[who]}) for t in TRANSITIONS
     }
     design = {trigger: (set(sources), dest, set(kinds)) for trigger, (sources, dest, kinds) in TABLE.items()}
     assert engine == design
@@ -98,6 +129,7 @@ def test_the_engine_table_is_the_design_table():
 
 
 # --- every row fires -------------------------------------------------------------------
+
 
 def _prepare(trigger, application):
     """Make the effect of `trigger` visible: start from values it must change."""
@@ -147,7 +179,11 @@ def test_row_fires_for_its_actor(trigger, source, kind):
     assert stored_state(application) == (TABLE[trigger][1], before["version"] + 1)
     [log] = log_rows(application)
     assert (log.trigger, log.from_state, log.to_state, log.comment) == (
-        trigger, source, TABLE[trigger][1], data["comment"])
+        trigger,
+        source,
+        TABLE[trigger][1],
+        data["comment"],
+    )
     assert log.actor_id == (actor.id if actor is not None else None)
     assert started <= log.created_at <= utcnow()
     [notice] = notifications_for(application)
@@ -171,6 +207,7 @@ def test_fire_without_comment_logs_none():
 
 
 # --- everything else is refused --------------------------------------------------------
+
 
 def _assert_refused(application, trigger, actor, state, **data):
     with pytest.raises(WorkflowError) as refused:
@@ -204,15 +241,15 @@ def test_every_other_actor_and_state_is_refused(state):
     # The buttons offered are exactly the triggers the table allows.
     for kind, user in people.items():
         if user is not None:
-            assert _actions(application, user) == [
-                trigger for trigger in TABLE if allowed(trigger, state, kind)], kind
+            assert _actions(application, user) == [trigger for trigger in TABLE if allowed(trigger, state, kind)], kind
 
     # Staff roles never act on their own application; only what an owner may do is left.
     for trigger in TABLE:
         if not allowed(trigger, state, "owner"):
             _assert_refused(own, trigger, staff, state, **valid_data(trigger))
     assert {t.trigger for t in available_actions(own, staff)} == {
-        trigger for trigger in TABLE if allowed(trigger, state, "owner")}
+        trigger for trigger in TABLE if allowed(trigger, state, "owner")
+    }
 
     # A deactivated owner may do nothing either.
     application.applicant.active = False
@@ -254,6 +291,7 @@ def test_comment_is_required(trigger):
 
 # --- available_actions ------------------------------------------------------------------
 
+
 def _actions(application, user):
     return [transition.trigger for transition in available_actions(application, user)]
 
@@ -261,10 +299,13 @@ def _actions(application, user):
 def test_available_actions_for_representative_cases():
     with one_commit():
         draft, submitted, eligible, tested, accepted, completed = (
-            application_in(state) for state in
-            ("draft", "submitted", "eligible", "tested", "host_accepted", "completed"))
-        people = {application: {**actors_for(application), **outsiders_for(application)}
-                  for application in (draft, submitted, eligible, tested, accepted, completed)}
+            application_in(state)
+            for state in ("draft", "submitted", "eligible", "tested", "host_accepted", "completed")
+        )
+        people = {
+            application: {**actors_for(application), **outsiders_for(application)}
+            for application in (draft, submitted, eligible, tested, accepted, completed)
+        }
 
     assert _actions(draft, people[draft]["owner"]) == ["submit", "withdraw"]
     assert _actions(draft, people[draft]["coordinator"]) == []
@@ -272,7 +313,10 @@ def test_available_actions_for_representative_cases():
     assert _actions(draft, people[draft]["other_applicant"]) == []
 
     assert _actions(submitted, people[submitted]["coordinator"]) == [
-        "request_changes", "approve_eligibility", "reject_eligibility"]
+        "request_changes",
+        "approve_eligibility",
+        "reject_eligibility",
+    ]
     assert _actions(submitted, people[submitted]["other_coordinator"]) == []
     assert _actions(submitted, people[submitted]["inactive_coordinator"]) == []
     assert _actions(submitted, people[submitted]["owner"]) == ["withdraw"]

@@ -21,8 +21,11 @@ class UserSearchForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = [("", _l("Any role"))] + [(key, label) for key, label in ROLES.items()]
-        self.status.choices = [("", _l("Active and deactivated")), ("active", _l("Active")),
-                               ("inactive", _l("Deactivated"))]
+        self.status.choices = [
+            ("", _l("Active and deactivated")),
+            ("active", _l("Active")),
+            ("inactive", _l("Deactivated")),
+        ]
 
 
 class UserAccessForm(FlaskForm):

@@ -22,8 +22,13 @@ def users():
     form = UserSearchForm(request.args)
     ignored = form.ignore_invalid_values()
     if ignored:
-        flash(_("These filters had values that are not valid here and were ignored: %(fields)s.",
-                fields=", ".join(ignored)), "warning")
+        flash(
+            _(
+                "These filters had values that are not valid here and were ignored: %(fields)s.",
+                fields=", ".join(ignored),
+            ),
+            "warning",
+        )
     query = db.select(User).order_by(User.full_name_latin, User.id)
     text = (form.q.data or "").strip()
     if text:
@@ -56,13 +61,15 @@ def user(user_id):
             flash(_("Roles of %(name)s saved.", name=account.full_name_latin), "success")
             return redirect(url_for("admin.user", user_id=account.id))
     return render_template("admin/user.html", account=account, form=form, active_form=ActiveForm()), (
-        400 if request.method == "POST" else 200)
+        400 if request.method == "POST" else 200
+    )
 
 
 def _access_data(account):
     class Data:
         roles = sorted(account.roles)
         coordinated_faculties = sorted(account.coordinated_faculty_ids)
+
     return Data
 
 
@@ -80,7 +87,10 @@ def set_active(user_id):
     if not account.active:
         end_all_sessions(account, "deactivated")
     db.session.commit()
-    flash(_("%(name)s can log in again.", name=account.full_name_latin) if account.active
-          else _("%(name)s is deactivated and has been logged out everywhere.", name=account.full_name_latin),
-          "success")
+    flash(
+        _("%(name)s can log in again.", name=account.full_name_latin)
+        if account.active
+        else _("%(name)s is deactivated and has been logged out everywhere.", name=account.full_name_latin),
+        "success",
+    )
     return redirect(url_for("admin.user", user_id=account.id))

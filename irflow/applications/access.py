@@ -1,5 +1,6 @@
 """Which applications a user may see. Every view that takes an application id goes
 through `application_or_404`, so a wrong or foreign id is a 404, never someone's data."""
+
 import sqlalchemy as sa
 from flask import abort
 
@@ -20,10 +21,12 @@ def visible_filter(user):
         return sa.true()
     clauses = [Application.applicant_id == user.id]
     if user.has_role("coordinator") and user.coordinated_faculty_ids:
-        clauses.append(sa.and_(
-            Application.faculty_id.in_(sorted(user.coordinated_faculty_ids)),
-            Application.state != "draft",
-        ))
+        clauses.append(
+            sa.and_(
+                Application.faculty_id.in_(sorted(user.coordinated_faculty_ids)),
+                Application.state != "draft",
+            )
+        )
     return sa.or_(*clauses)
 
 

@@ -4,6 +4,7 @@ The rules are data: each says who ("owner" or "coordinator" of the application's
 in which states, and which kinds. `CALL_KINDS` stands for the kinds the call asks for plus
 `ALWAYS_ACCEPTED_KINDS`. Anything not granted here is refused.
 """
+
 from collections import namedtuple
 
 import sqlalchemy as sa
@@ -33,14 +34,18 @@ UploadRule = namedtuple("UploadRule", "who states kinds")
 
 UPLOAD_RULES = (
     UploadRule("owner", EDITABLE_STATES, CALL_KINDS),
-    UploadRule("owner", frozenset({"abroad", "returned"}),
-               frozenset({"certificate_of_attendance", "transcript_of_records"})),
+    UploadRule(
+        "owner", frozenset({"abroad", "returned"}), frozenset({"certificate_of_attendance", "transcript_of_records"})
+    ),
     UploadRule("coordinator", frozenset({"nominated"}), frozenset({"host_acceptance"})),
     # Hosts often send the certificate and the transcript of records straight to the office,
     # also while the report is being reviewed; the participant, by contrast, changes nothing
     # under review (a returned report reopens `returned` for them).
-    UploadRule("coordinator", frozenset({"abroad", "returned", "report_submitted"}),
-               frozenset({"certificate_of_attendance", "transcript_of_records"})),
+    UploadRule(
+        "coordinator",
+        frozenset({"abroad", "returned", "report_submitted"}),
+        frozenset({"certificate_of_attendance", "transcript_of_records"}),
+    ),
 )
 
 
@@ -103,8 +108,7 @@ def replaces_previous(kind):
 def replacement_refused(application, user, replaced):
     """The participant may not replace what the office uploaded (a host's letter or
     certificate sent to the office): True when `replaced` holds such a document."""
-    return application.applicant_id == user.id and any(
-        document.uploaded_by_id != user.id for document in replaced)
+    return application.applicant_id == user.id and any(document.uploaded_by_id != user.id for document in replaced)
 
 
 def missing_required_kinds(application):
@@ -124,14 +128,21 @@ def upload_usage(application):
     coordinator from uploading the host's letter."""
     current = Document.deleted_at.is_(None)
     files, size, kept = db.session.execute(
-        sa.select(sa.func.count(Document.id).filter(current),
-                  sa.func.coalesce(sa.func.sum(Document.size).filter(current), 0),
-                  sa.func.coalesce(sa.func.sum(Document.size), 0))
-        .where(Document.application_id == application.id, Document.uploaded_by_id == application.applicant_id)
+        sa.select(
+            sa.func.count(Document.id).filter(current),
+            sa.func.coalesce(sa.func.sum(Document.size).filter(current), 0),
+            sa.func.coalesce(sa.func.sum(Document.size), 0),
+        ).where(Document.application_id == application.id, Document.uploaded_by_id == application.applicant_id)
     ).one()
     config = current_app.config
-    return Usage(files, int(size), config["UPLOAD_MAX_FILES_PER_APPLICATION"], config["UPLOAD_MAX_BYTES_PER_APPLICATION"],
-                 int(kept), config["UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION"])
+    return Usage(
+        files,
+        int(size),
+        config["UPLOAD_MAX_FILES_PER_APPLICATION"],
+        config["UPLOAD_MAX_BYTES_PER_APPLICATION"],
+        int(kept),
+        config["UPLOAD_MAX_KEPT_BYTES_PER_APPLICATION"],
+    )
 
 
 def room_for_upload(usage, replaced):
@@ -142,15 +153,22 @@ def room_for_upload(usage, replaced):
     free_current = usage.max_bytes - (usage.bytes - sum(document.size for document in replaced))
     free_kept = usage.max_kept_bytes - usage.kept_bytes  # a replaced file stays on disk
     if free_kept < free_current:
-        over = _("Every earlier version of this application's documents is kept, and with this file they would "
-                 "take more than %(limit)s. Contact the office; nothing was saved.",
-                 limit=file_size(usage.max_kept_bytes))
+        over = _(
+            "Every earlier version of this application's documents is kept, and with this file they would "
+            "take more than %(limit)s. Contact the office; nothing was saved.",
+            limit=file_size(usage.max_kept_bytes),
+        )
     else:
-        over = _("The documents of an application may take at most %(limit)s together, and this file would take "
-                 "them over that. Remove a document that is no longer needed first; nothing was saved.",
-                 limit=file_size(usage.max_bytes))
+        over = _(
+            "The documents of an application may take at most %(limit)s together, and this file would take "
+            "them over that. Remove a document that is no longer needed first; nothing was saved.",
+            limit=file_size(usage.max_bytes),
+        )
     problem = None
     if usage.files - len(replaced) + 1 > usage.max_files:
-        problem = _("An application may hold at most %(count)s documents, and this one holds that many already. "
-                    "Remove a document that is no longer needed first; nothing was saved.", count=usage.max_files)
+        problem = _(
+            "An application may hold at most %(count)s documents, and this one holds that many already. "
+            "Remove a document that is no longer needed first; nothing was saved.",
+            count=usage.max_files,
+        )
     return Room(problem, min(free_current, free_kept), over)

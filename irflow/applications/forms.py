@@ -1,11 +1,12 @@
 from decimal import Decimal
 
-from flask_babel import format_decimal, get_locale, lazy_gettext as _l, ngettext
+from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.widgets import TextInput
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from ..forms import FlaskForm
 from ..models.base import CEFR_LEVELS, DOCUMENT_KINDS
@@ -34,8 +35,7 @@ class LocalDecimalField(DecimalField):
 
     def process_formdata(self, valuelist):
         if valuelist:
-            valuelist = [value.strip().replace(",", ".") if isinstance(value, str) else value
-                         for value in valuelist]
+            valuelist = [value.strip().replace(",", ".") if isinstance(value, str) else value for value in valuelist]
         super().process_formdata(valuelist)
 
 
@@ -58,16 +58,23 @@ class ApplicationForm(FlaskForm):
     second_choice = SelectField(_l("Second choice (optional)"), coerce=_int_or_none, choices=[])
     third_choice = SelectField(_l("Third choice (optional)"), coerce=_int_or_none, choices=[])
     motivation = TextAreaField(
-        _l("Motivation"), validators=[Optional(), Length(max=MOTIVATION_MAX)],
+        _l("Motivation"),
+        validators=[Optional(), Length(max=MOTIVATION_MAX)],
         description=_l("Why this mobility, what you will study or do there, and how it helps your work at home."),
         render_kw={"rows": 8},
     )
     # A text box, not type=number: a browser would silently drop "4,5" or a typo, and the
     # user would not see what they typed next to the error.
-    average_grade = LocalDecimalField(_l("Average grade"), places=2, validators=[Optional()], widget=TextInput(),
-                                      render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    average_grade = LocalDecimalField(
+        _l("Average grade"),
+        places=2,
+        validators=[Optional()],
+        widget=TextInput(),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
     language = StringField(
-        _l("Language of the mobility"), validators=[Optional(), Length(max=40)],
+        _l("Language of the mobility"),
+        validators=[Optional(), Length(max=40)],
         description=_l("For example English or German."),
     )
     cefr_level = SelectField(_l("Your level in that language (CEFR)"), choices=[], default="")
@@ -84,9 +91,11 @@ class ApplicationForm(FlaskForm):
         self.second_choice.choices = [SelectChoice("", _l("— none —"))] + options
         self.third_choice.choices = [SelectChoice("", _l("— none —"))] + options
         self.cefr_level.choices = [SelectChoice("", _l("— choose —"))] + [
-            SelectChoice(level, level) for level in CEFR_LEVELS]
-        self.average_grade.description = _l("On the scale of this call: from 0 to %(scale)s.",
-                                            scale=_format_scale(call.grade_scale))
+            SelectChoice(level, level) for level in CEFR_LEVELS
+        ]
+        self.average_grade.description = _l(
+            "On the scale of this call: from 0 to %(scale)s.", scale=_format_scale(call.grade_scale)
+        )
 
     def validate_second_choice(self, field):
         self._check_choice(field, self.first_choice, _l("Choose the first host before the second."))
@@ -111,8 +120,12 @@ class ApplicationForm(FlaskForm):
         if not value.is_finite() or value < 0:
             raise StopValidation(_l("Enter a grade of 0 or more."))
         if value > Decimal(self.call.grade_scale):
-            raise StopValidation(_l("The grade cannot be above %(scale)s, the top of this call's scale.",
-                                    scale=_format_scale(self.call.grade_scale)))
+            raise StopValidation(
+                _l(
+                    "The grade cannot be above %(scale)s, the top of this call's scale.",
+                    scale=_format_scale(self.call.grade_scale),
+                )
+            )
 
     def validate_planned_end(self, field):
         if field.data and self.planned_start.data and field.data <= self.planned_start.data:

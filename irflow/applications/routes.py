@@ -3,10 +3,12 @@
 Every view that takes an application id starts with `application_or_404`: a foreign
 or unknown id is a 404, never somebody else's data.
 """
+
 from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -15,13 +17,20 @@ from ..extensions import db
 from ..models import Application, ApplicationChoice, Call, Document, Notification, TransitionLog
 from ..models.base import DOCUMENT_KINDS, utcnow
 from ..services import storage
-from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER, WorkflowError, available_actions, fire as fire_trigger
+from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER, WorkflowError, available_actions
+from ..workflow import fire as fire_trigger
 from ..workflow.guards import application_problems
 from . import bp
 from .access import application_or_404
 from .documents import (
-    EDITABLE_STATES, may_delete, missing_required_kinds, replacement_refused, replaces_previous,
-    room_for_upload, upload_usage, uploadable_kinds,
+    EDITABLE_STATES,
+    may_delete,
+    missing_required_kinds,
+    replacement_refused,
+    replaces_previous,
+    room_for_upload,
+    upload_usage,
+    uploadable_kinds,
 )
 from .forms import ActionForm, ApplicationForm, EmptyForm, UploadForm, country_name
 from .timeline import timeline
@@ -55,7 +64,9 @@ def messages():
         db.select(Notification)
         .where(Notification.recipient_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        page=page_number(), per_page=MESSAGES_PAGE_SIZE, error_out=False,
+        page=page_number(),
+        per_page=MESSAGES_PAGE_SIZE,
+        error_out=False,
     )
     return render_template("applications/messages.html", page=page)
 
@@ -111,26 +122,28 @@ def _render_detail(application, upload_form=None, status=200):
     if upload_form is None and kinds:
         upload_form = UploadForm(kinds, formdata=None)
     all_documents = db.session.scalars(
-        db.select(Document).where(Document.application_id == application.id)
+        db.select(Document)
+        .where(Document.application_id == application.id)
         .options(db.joinedload(Document.uploaded_by), db.joinedload(Document.deleted_by))
         .order_by(Document.uploaded_at, Document.id)
     ).all()
     documents = [document for document in all_documents if document.is_current]
     missing_files = {document.id for document in documents if not document.file_present()}
     for document_id in sorted(missing_files):
-        current_app.logger.warning("document %s of application %s: file missing from the upload folder",
-                                   document_id, application.id)
+        current_app.logger.warning(
+            "document %s of application %s: file missing from the upload folder", document_id, application.id
+        )
     transitions = db.session.scalars(
-        db.select(TransitionLog).where(TransitionLog.application_id == application.id)
-        .options(db.joinedload(TransitionLog.actor)).order_by(TransitionLog.id)
+        db.select(TransitionLog)
+        .where(TransitionLog.application_id == application.id)
+        .options(db.joinedload(TransitionLog.actor))
+        .order_by(TransitionLog.id)
     ).all()
     notices = db.select(Notification).where(Notification.application_id == application.id)
     if is_owner:
         notices = notices.where(Notification.recipient_id == viewer.id)
     notices = db.session.scalars(notices.order_by(Notification.created_at.desc(), Notification.id.desc())).all()
-    problems = (
-        application_problems(application) if is_owner and application.state in EDITABLE_STATES else []
-    )
+    problems = application_problems(application) if is_owner and application.state in EDITABLE_STATES else []
     return render_template(
         "applications/detail.html",
         application=application,
@@ -161,15 +174,22 @@ def edit(id):
     if application.applicant_id != current_user.id:
         abort(404)
     if application.state not in EDITABLE_STATES:
-        flash(_("This application can no longer be edited: it is “%(state)s”.",
-                state=STATE_LABELS[application.state]), "warning")
+        flash(
+            _("This application can no longer be edited: it is “%(state)s”.", state=STATE_LABELS[application.state]),
+            "warning",
+        )
         return redirect(url_for("applications.detail", id=application.id))
     call = application.call
     form = ApplicationForm(call, formdata=request.form if request.method == "POST" else None)
 
     def page(conflict=False):
-        return render_template("applications/edit.html", application=application, form=form, conflict=conflict,
-                               change_request=_last_change_request(application))
+        return render_template(
+            "applications/edit.html",
+            application=application,
+            form=form,
+            conflict=conflict,
+            change_request=_last_change_request(application),
+        )
 
     if request.method == "GET":
         form.fill_from(application)
@@ -198,8 +218,9 @@ def edit(id):
         # (application, place) unique constraint in the middle of the update.
         application.choices = []
         db.session.flush()
-        application.choices = [ApplicationChoice(rank=rank, call_place_id=place_id)
-                               for rank, place_id in enumerate(wanted, 1)]
+        application.choices = [
+            ApplicationChoice(rank=rank, call_place_id=place_id) for rank, place_id in enumerate(wanted, 1)
+        ]
     db.session.commit()
     flash(_("Your application has been saved."), "success")
     return redirect(url_for("applications.detail", id=application.id))
@@ -212,7 +233,8 @@ def _last_change_request(application):
     return db.session.scalar(
         db.select(TransitionLog)
         .where(TransitionLog.application_id == application.id, TransitionLog.trigger == "request_changes")
-        .order_by(TransitionLog.id.desc()).limit(1)
+        .order_by(TransitionLog.id.desc())
+        .limit(1)
     )
 
 
@@ -235,18 +257,27 @@ def upload(id):
     if not form.validate_on_submit():
         return _render_detail(application, upload_form=form, status=400)
     kind = form.kind.data
-    replaced = db.session.scalars(
-        db.select(Document).where(Document.application_id == application.id, Document.kind == kind,
-                                  Document.deleted_at.is_(None))
-    ).all() if replaces_previous(kind) else []
+    replaced = (
+        db.session.scalars(
+            db.select(Document).where(
+                Document.application_id == application.id, Document.kind == kind, Document.deleted_at.is_(None)
+            )
+        ).all()
+        if replaces_previous(kind)
+        else []
+    )
 
     def refuse(message, status=400):
         form.file.errors.append(message)
         return _render_detail(application, upload_form=form, status=status)
 
     if replacement_refused(application, user, replaced):
-        return refuse(_("The office uploaded this document (%(kind)s): only the office may replace it.",
-                        kind=DOCUMENT_KINDS[kind]))
+        return refuse(
+            _(
+                "The office uploaded this document (%(kind)s): only the office may replace it.",
+                kind=DOCUMENT_KINDS[kind],
+            )
+        )
     room = {}
     if user.id == application.applicant_id:  # the quota is the participant's, never the office's
         room_left = room_for_upload(upload_usage(application), replaced)
@@ -262,9 +293,15 @@ def upload(id):
         return refuse(str(error))
 
     document = Document(
-        application=application, kind=kind, original_name=stored.original_name,
-        stored_name=stored.stored_name, content_type=stored.content_type, size=stored.size,
-        sha256=stored.sha256, uploaded_by_id=user.id, uploaded_at=utcnow(),
+        application=application,
+        kind=kind,
+        original_name=stored.original_name,
+        stored_name=stored.stored_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=user.id,
+        uploaded_at=utcnow(),
     )
     db.session.add(document)
     # The old files stay: a replaced document is kept, for the office and the timeline.
@@ -309,13 +346,16 @@ def _document_or_404(application, document_id, current_only=True):
 def download(id, document_id):
     application = application_or_404(id, current_user)
     # Removed and replaced documents stay open to the staff who see the application.
-    document = _document_or_404(application, document_id,
-                                current_only=application.applicant_id == current_user.id)
+    document = _document_or_404(application, document_id, current_only=application.applicant_id == current_user.id)
     try:
         return storage.send(document.stored_name, document.original_name, document.content_type)
     except FileNotFoundError:
-        current_app.logger.error("document %s of application %s: file %s missing from the upload folder",
-                                 document.id, application.id, document.stored_name)
+        current_app.logger.error(
+            "document %s of application %s: file %s missing from the upload folder",
+            document.id,
+            application.id,
+            document.stored_name,
+        )
         return render_template("applications/file_missing.html", application=application, document=document), 404
 
 
@@ -353,8 +393,9 @@ def fire(id, trigger):
         data[DATE_TRIGGERS[trigger]] = form.date.data
     version = form.version.data if form.version.data not in (None, "") else None
     try:
-        fire_trigger(application, trigger, current_user._get_current_object(),
-                     comment=form.comment.data, version=version, **data)
+        fire_trigger(
+            application, trigger, current_user._get_current_object(), comment=form.comment.data, version=version, **data
+        )
     except WorkflowError as error:
         db.session.rollback()
         flash(error.message, "danger")

@@ -1,5 +1,6 @@
 """An application's history: its state changes and what happened to its documents
 (uploaded, removed, replaced), by whom and when, in one list."""
+
 from collections import namedtuple
 
 # kind: "transition" (entry.log is the TransitionLog row) or "uploaded", "removed",
@@ -19,7 +20,14 @@ def timeline(transitions, documents):
         entries.append(TimelineEntry(document.uploaded_at, document.uploaded_by, "uploaded", None, document, None))
         if document.deleted_at is not None:
             replacement = by_id.get(document.replaced_by_id)
-            entries.append(TimelineEntry(document.deleted_at, document.deleted_by,
-                                         "replaced" if replacement is not None else "removed",
-                                         None, document, replacement))
+            entries.append(
+                TimelineEntry(
+                    document.deleted_at,
+                    document.deleted_by,
+                    "replaced" if replacement is not None else "removed",
+                    None,
+                    document,
+                    replacement,
+                )
+            )
     return sorted(entries, key=lambda entry: (entry.at, _ORDER[entry.kind]))

@@ -1,4 +1,5 @@
 """Access checks in one place: role decorators for views."""
+
 from functools import wraps
 
 from flask import abort

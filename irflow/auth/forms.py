@@ -29,22 +29,26 @@ class RegistrationForm(FlaskForm):
         filters=[normalise_email],
     )
     full_name_native = StringField(
-        _l("Full name"), validators=[DataRequired(), Length(max=200)],
+        _l("Full name"),
+        validators=[DataRequired(), Length(max=200)],
         description=_l("As you write it, for example Раҳимов Алишер Ҷамшедович."),
     )
     full_name_latin = StringField(
-        _l("Full name in Latin letters"), validators=[DataRequired(), Length(max=200)],
+        _l("Full name in Latin letters"),
+        validators=[DataRequired(), Length(max=200)],
         description=_l("Exactly as in your passport, for example RAHIMOV ALISHER."),
     )
     # Both start on an empty choice: a preselected first faculty would go unnoticed and send
     # the application to the wrong faculty's coordinator.
     category = SelectField(_l("I am a"), choices=[], validators=[DataRequired(message=_l("Choose what you are."))])
-    faculty_id = SelectField(_l("Faculty"), coerce=int_or_none, choices=[],
-                             validators=[DataRequired(message=_l("Choose your faculty."))])
+    faculty_id = SelectField(
+        _l("Faculty"), coerce=int_or_none, choices=[], validators=[DataRequired(message=_l("Choose your faculty."))]
+    )
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     locale = SelectField(_l("Language"), choices=[(code, name) for code, name in LOCALES.items()])
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(max=1024)],
+        _l("Password"),
+        validators=[DataRequired(), Length(max=1024)],
         description=_l("At least 10 characters; a phrase of several words is easy to remember."),
     )
     password_again = PasswordField(

@@ -5,6 +5,7 @@ it only lets its browser past the account-wide login brake (throttle.py), so tha
 from elsewhere never makes the owner wait on their usual browser. It also carries a
 fragment of a hash of the password hash, so that a password change voids every such cookie.
 """
+
 import hashlib
 import hmac
 import secrets
@@ -49,12 +50,20 @@ def recognizes(user):
 def remember(user):
     """Have this request's response mark its browser as known to `user`'s account."""
     config = current_app.config
-    value = _serializer().dumps({"user": user.id, "device": secrets.token_urlsafe(16),
-                                 "password": _password_mark(user)})
+    value = _serializer().dumps(
+        {"user": user.id, "device": secrets.token_urlsafe(16), "password": _password_mark(user)}
+    )
 
     @after_this_request
     def set_cookie(response):
         # `__Host-` outside development: Secure, Path=/ and no Domain.
-        response.set_cookie(config["KNOWN_DEVICE_COOKIE_NAME"], value, max_age=_lifetime(), path="/",
-                            secure=config["KNOWN_DEVICE_COOKIE_SECURE"], httponly=True, samesite="Lax")
+        response.set_cookie(
+            config["KNOWN_DEVICE_COOKIE_NAME"],
+            value,
+            max_age=_lifetime(),
+            path="/",
+            secure=config["KNOWN_DEVICE_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
         return response

@@ -1,4 +1,6 @@
 """Argon2id password hashes and the password policy."""
+
+import contextlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,10 +47,8 @@ def spend_verification_time(password):
     global _DUMMY_HASH
     if _DUMMY_HASH is None:
         _DUMMY_HASH = _hasher().hash("irflow-no-such-user")
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher().verify(_DUMMY_HASH, password)
-    except VerificationError:
-        pass
 
 
 @lru_cache(maxsize=1)

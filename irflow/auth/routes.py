@@ -1,7 +1,7 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Faculty, User
@@ -79,8 +79,11 @@ def register():
     faculties = db.session.scalars(db.select(Faculty).order_by(Faculty.name)).all()
     form = RegistrationForm(faculties)
     if request.method == "GET":
-        form.locale.data = session.get("locale") or request.accept_languages.best_match(
-            current_app.config["LANGUAGES"]) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        form.locale.data = (
+            session.get("locale")
+            or request.accept_languages.best_match(current_app.config["LANGUAGES"])
+            or current_app.config["BABEL_DEFAULT_LOCALE"]
+        )
     if form.validate_on_submit():
         if db.session.scalar(db.select(User.id).where(User.email == form.email.data)) is not None:
             form.email.errors.append(_("An account with this e-mail already exists. Log in instead."))

@@ -4,6 +4,7 @@ Flask-Login's user id, stored in the session cookie and in the remember cookie, 
 token of one login. A cookie whose login has ended (logout, password change, deactivation)
 or run out of time loads nobody, even if it was copied before.
 """
+
 import unicodedata
 from datetime import timedelta
 
@@ -25,8 +26,10 @@ def limits_for(user):
     """(idle timeout, absolute lifetime) of a login of `user`, from the configuration."""
     config = current_app.config
     prefix = "STAFF" if user.is_staff else "APPLICANT"
-    return (timedelta(minutes=config[f"{prefix}_SESSION_IDLE_MINUTES"]),
-            timedelta(hours=config[f"{prefix}_SESSION_MAX_HOURS"]))
+    return (
+        timedelta(minutes=config[f"{prefix}_SESSION_IDLE_MINUTES"]),
+        timedelta(hours=config[f"{prefix}_SESSION_MAX_HOURS"]),
+    )
 
 
 def may_remember(user):
@@ -44,10 +47,15 @@ def start_session(user, remember=False, user_agent=None, address=None):
     """Record a new login of `user` and return its token (the cookies' user id)."""
     token = new_session_token()
     # Both come from the request's headers: whatever the client sent.
-    db.session.add(UserSession(
-        token_hash=hash_session_token(token), user=user, remember=remember,
-        user_agent=_printable(user_agent, 255), address=_printable(address, 45),
-    ))
+    db.session.add(
+        UserSession(
+            token_hash=hash_session_token(token),
+            user=user,
+            remember=remember,
+            user_agent=_printable(user_agent, 255),
+            address=_printable(address, 45),
+        )
+    )
     user.login_token = token
     return token
 
@@ -68,7 +76,8 @@ def load_user(token, now=None):
     now = now or utcnow()
     # One query for both: this runs on every request of a logged-in user.
     row = db.session.execute(
-        sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
     ).first()
     if row is None:
@@ -93,8 +102,11 @@ def _write_last_seen(record, now):
         # SKIP LOCKED (PostgreSQL): never wait on a lock of this row, even the request's own.
         connection.execute(
             sa.update(UserSession)
-            .where(UserSession.id.in_(sa.select(UserSession.id).where(UserSession.id == record.id)
-                                      .with_for_update(skip_locked=True)))
+            .where(
+                UserSession.id.in_(
+                    sa.select(UserSession.id).where(UserSession.id == record.id).with_for_update(skip_locked=True)
+                )
+            )
             .values(last_seen_at=now)
         )
     set_committed_value(record, "last_seen_at", now)
@@ -145,5 +157,14 @@ def forget_old_sessions(user_id=None):
     db.session.execute(sa.delete(UserSession).where(condition).execution_options(synchronize_session=False))
 
 
-__all__ = ["change_password", "end_all_sessions", "end_session", "forget_old_sessions", "limits_for",
-           "load_user", "may_remember", "start_request_session", "start_session"]
+__all__ = [
+    "change_password",
+    "end_all_sessions",
+    "end_session",
+    "forget_old_sessions",
+    "limits_for",
+    "load_user",
+    "may_remember",
+    "start_request_session",
+    "start_session",
+]

@@ -12,6 +12,7 @@ Failed logins are counted over a window, and each further try must wait longer
 A refused try is answered at once, before any password is checked: no request sleeps.
 A successful login clears that account's failures from that address.
 """
+
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -30,8 +31,9 @@ def _delay(failures, free_attempts, cap):
 
 def _failures(since, *conditions):
     count, latest = db.session.execute(
-        sa.select(sa.func.count(LoginAttempt.id), sa.func.max(LoginAttempt.created_at))
-        .where(LoginAttempt.created_at >= since, *conditions)
+        sa.select(sa.func.count(LoginAttempt.id), sa.func.max(LoginAttempt.created_at)).where(
+            LoginAttempt.created_at >= since, *conditions
+        )
     ).one()
     return count, latest
 
@@ -45,14 +47,25 @@ def seconds_to_wait(email, address, known_device=False, now=None):
     now = now or utcnow()
     since = now - timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
     checks = [
-        (_failures(since, LoginAttempt.email == email, LoginAttempt.address == address),
-         config["LOGIN_THROTTLE_FREE_ATTEMPTS"], config["LOGIN_THROTTLE_MAX_DELAY_SECONDS"]),
-        (_failures(since, LoginAttempt.address == address), config["LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS"],
-         config["LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS"]),
+        (
+            _failures(since, LoginAttempt.email == email, LoginAttempt.address == address),
+            config["LOGIN_THROTTLE_FREE_ATTEMPTS"],
+            config["LOGIN_THROTTLE_MAX_DELAY_SECONDS"],
+        ),
+        (
+            _failures(since, LoginAttempt.address == address),
+            config["LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS"],
+            config["LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS"],
+        ),
     ]
     if not known_device:
-        checks.append((_failures(since, LoginAttempt.email == email), config["LOGIN_THROTTLE_ACCOUNT_FREE_ATTEMPTS"],
-                       config["LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS"]))
+        checks.append(
+            (
+                _failures(since, LoginAttempt.email == email),
+                config["LOGIN_THROTTLE_ACCOUNT_FREE_ATTEMPTS"],
+                config["LOGIN_THROTTLE_ACCOUNT_MAX_DELAY_SECONDS"],
+            )
+        )
     wait = 0
     for (count, latest), free_attempts, limit in checks:
         delay = _delay(count, free_attempts, limit)
@@ -69,6 +82,4 @@ def record_failure(email, address):
 
 
 def clear_failures(email, address):
-    db.session.execute(
-        sa.delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address)
-    )
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address))

@@ -1,5 +1,6 @@
 """Calls, programs and partners: the public pages (routes) and the head's pages under
 /manage/ (manage, a blueprint nested in this one: endpoints `calls.manage.*`)."""
+
 from flask import Blueprint
 
 bp = Blueprint("calls", __name__)

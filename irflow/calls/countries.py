@@ -1,4 +1,5 @@
 """Countries as ISO 3166-1 alpha-2 codes, named in the user's language by Babel (CLDR)."""
+
 from functools import lru_cache
 
 from babel import Locale
@@ -13,8 +14,11 @@ NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AC", "CP",
 @lru_cache(maxsize=1)
 def country_codes():
     territories = Locale("en").territories
-    return frozenset(code for code in territories
-                     if len(code) == 2 and code.isascii() and code.isalpha() and code not in NOT_COUNTRIES)
+    return frozenset(
+        code
+        for code in territories
+        if len(code) == 2 and code.isascii() and code.isalpha() and code not in NOT_COUNTRIES
+    )
 
 
 def is_country(code):

@@ -4,27 +4,53 @@ Checks that need the database (names already taken, places applicants chose, cri
 already scored) get what they need from the view as plain data, so each message can be
 shown next to its field and nothing is saved when one fails.
 """
+
 import re
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from flask_babel import lazy_gettext as _l, to_user_timezone, to_utc
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone, to_utc
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, FormField, HiddenField,
-    IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets,
-)
-from wtforms.validators import (
-    DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError,
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
 )
 from wtforms.fields import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import TextInput
 
 from ..applications.documents import AFTER_SELECTION_KINDS
 from ..forms import FlaskForm, Form
 from ..models.base import (
-    CATEGORIES, CRITERION_SOURCES, DOCUMENT_KINDS, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, utcnow,
+    CATEGORIES,
+    CRITERION_SOURCES,
+    DOCUMENT_KINDS,
+    MOBILITY_TYPES,
+    PARTNER_KINDS,
+    PROGRAM_KINDS,
+    utcnow,
 )
 from .countries import country_choices, country_name, is_country
 
@@ -111,10 +137,10 @@ class UserDateTimeField(DateTimeLocalField):
         super().process_formdata(valuelist)
         if self.data is not None:
             try:
-                self.data = to_utc(self.data).replace(tzinfo=timezone.utc)
+                self.data = to_utc(self.data).replace(tzinfo=UTC)
             except (OverflowError, ValueError):  # year 1 or 9999: no such time in UTC
                 self.data = None
-                raise ValueError(self.invalid_value_message)
+                raise ValueError(self.invalid_value_message) from None
 
 
 def _web_address(form, field):
@@ -146,6 +172,7 @@ def _year_of_now():
 
 # --- public filters (GET, no CSRF: they change nothing) --------------------------------------
 
+
 class CallFilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -156,8 +183,9 @@ class CallFilterForm(FlaskForm):
     def __init__(self, programs, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._program_ids = {str(program.id) for program in programs}
-        self.program.choices = options([("", _l("All programs"))] + [(str(program.id), program.name)
-                                                                    for program in programs])
+        self.program.choices = options(
+            [("", _l("All programs"))] + [(str(program.id), program.name) for program in programs]
+        )
         self.mobility_type.choices = options([("", _l("All types"))] + list(MOBILITY_TYPES.items()))
 
     def filter_values(self):
@@ -191,13 +219,17 @@ class PartnerFilterForm(FlaskForm):
 
 # --- programs ---------------------------------------------------------------------------------
 
+
 class ProgramForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(_l("Enter the name.")), Length(max=300)])
     kind = SelectField(_l("Kind"), choices=[])
-    funder = StringField(_l("Funder"), filters=[_strip], validators=[Optional(), Length(max=300)],
-                         description=_l("For example the European Commission or DAAD."))
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
-                                render_kw={"rows": 6})
+    funder = StringField(
+        _l("Funder"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=300)],
+        description=_l("For example the European Commission or DAAD."),
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
     website = StringField(_l("Website"), validators=[Length(max=300), _web_address])
 
     def __init__(self, taken_names=(), *args, **kwargs):
@@ -211,6 +243,7 @@ class ProgramForm(FlaskForm):
 
 
 # --- partners and agreements ---------------------------------------------------------------------
+
 
 class CountryField(SelectField):
     """An ISO 3166 alpha-2 code from Babel's territory list, offered by name."""
@@ -236,7 +269,8 @@ class PartnerForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[])
     website = StringField(_l("Website"), validators=[Length(max=300), _web_address])
     contact_email = StringField(
-        _l("Contact e-mail"), filters=[_strip],
+        _l("Contact e-mail"),
+        filters=[_strip],
         validators=[Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))],
         description=_l("Where nominations are sent."),
     )
@@ -253,8 +287,12 @@ class PartnerForm(FlaskForm):
 
 
 class AgreementForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=300)],
-                        description=_l("For example: Inter-institutional agreement 2025–2029."))
+    title = StringField(
+        _l("Title"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=300)],
+        description=_l("For example: Inter-institutional agreement 2025–2029."),
+    )
     program = SelectField(_l("Program"), coerce=int_or_none, choices=[], validate_choice=False)
     signed_on = DateField(_l("Signed on"), validators=[Optional()])
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
@@ -266,8 +304,9 @@ class AgreementForm(FlaskForm):
 
     def __init__(self, programs, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.program.choices = options([("", _l("— no program —"))] + [(program.id, program.name)
-                                                                       for program in programs])
+        self.program.choices = options(
+            [("", _l("— no program —"))] + [(program.id, program.name) for program in programs]
+        )
         self._program_ids = {program.id for program in programs}
 
     def validate_program(self, field):
@@ -292,6 +331,7 @@ class AgreementForm(FlaskForm):
 
 
 # --- calls ----------------------------------------------------------------------------------------
+
 
 class PlaceRowForm(Form):
     """One host of a call. A row left entirely empty is ignored."""
@@ -368,52 +408,94 @@ class CriterionRowForm(Form):
 
 class CallForm(FlaskForm):
     program = SelectField(_l("Program"), coerce=int_or_none, choices=[], validate_choice=False)
-    title = StringField(_l("Title"), filters=[_strip],
-                        validators=[DataRequired(_l("Enter the title.")), Length(max=300)])
+    title = StringField(
+        _l("Title"), filters=[_strip], validators=[DataRequired(_l("Enter the title.")), Length(max=300)]
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
     mobility_type = SelectField(_l("Mobility type"), choices=[])
-    academic_year = StringField(_l("Academic year"), filters=[_strip],
-                                validators=[DataRequired(_l("Enter the academic year."))],
-                                description=_l("For example 2026/2027."))
+    academic_year = StringField(
+        _l("Academic year"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter the academic year."))],
+        description=_l("For example 2026/2027."),
+    )
     opens_at = UserDateTimeField(_l("Opens at"), validators=[InputRequired(_l("Enter when the call opens."))])
     closes_at = UserDateTimeField(_l("Closes at"), validators=[InputRequired(_l("Enter the deadline."))])
     test_at = UserDateTimeField(_l("Test date and time"), validators=[Optional()])
     test_place = StringField(_l("Test place"), filters=[_strip], validators=[Optional(), Length(max=300)])
-    min_months = IntegerField(_l("Shortest stay (months)"), default=1,
-                              validators=[InputRequired(_l("Enter the shortest stay.")),
-                                          NumberRange(min=1, max=MAX_MONTHS,
-                                                      message=_l("Enter from %(min)s to %(max)s months."))])
-    max_months = IntegerField(_l("Longest stay (months)"), default=10,
-                              validators=[InputRequired(_l("Enter the longest stay.")),
-                                          NumberRange(min=1, max=MAX_MONTHS,
-                                                      message=_l("Enter from %(min)s to %(max)s months."))])
+    min_months = IntegerField(
+        _l("Shortest stay (months)"),
+        default=1,
+        validators=[
+            InputRequired(_l("Enter the shortest stay.")),
+            NumberRange(min=1, max=MAX_MONTHS, message=_l("Enter from %(min)s to %(max)s months.")),
+        ],
+    )
+    max_months = IntegerField(
+        _l("Longest stay (months)"),
+        default=10,
+        validators=[
+            InputRequired(_l("Enter the longest stay.")),
+            NumberRange(min=1, max=MAX_MONTHS, message=_l("Enter from %(min)s to %(max)s months.")),
+        ],
+    )
     minimum_total_score = LocalDecimalField(
-        _l("Minimum total score"), places=2, default=Decimal(0),
-        validators=[InputRequired(_l("Enter the minimum total score.")),
-                    NumberRange(min=0, max=100, message=_l("Enter a score from 0 to 100."))],
-        description=_l("Applicants below it are not selected (0–100)."))
+        _l("Minimum total score"),
+        places=2,
+        default=Decimal(0),
+        validators=[
+            InputRequired(_l("Enter the minimum total score.")),
+            NumberRange(min=0, max=100, message=_l("Enter a score from 0 to 100.")),
+        ],
+        description=_l("Applicants below it are not selected (0–100)."),
+    )
     grade_scale = LocalDecimalField(
-        _l("Grade scale"), places=2, default=Decimal(5),
+        _l("Grade scale"),
+        places=2,
+        default=Decimal(5),
         validators=[InputRequired(_l("Enter the top of the grade scale."))],
-        description=_l("The top of the scale average grades are given on: 5, 4 (GPA), 10 or 100."))
+        description=_l("The top of the scale average grades are given on: 5, 4 (GPA), 10 or 100."),
+    )
     offer_reply_days = IntegerField(
-        _l("Days to accept an offered place"), default=7,
-        validators=[InputRequired(_l("Enter the number of days.")),
-                    NumberRange(min=1, max=MAX_REPLY_DAYS, message=_l("Enter from %(min)s to %(max)s days."))])
+        _l("Days to accept an offered place"),
+        default=7,
+        validators=[
+            InputRequired(_l("Enter the number of days.")),
+            NumberRange(min=1, max=MAX_REPLY_DAYS, message=_l("Enter from %(min)s to %(max)s days.")),
+        ],
+    )
     changes_reply_days = IntegerField(
-        _l("Days to resubmit after changes are requested"), default=7,
-        validators=[InputRequired(_l("Enter the number of days.")),
-                    NumberRange(min=1, max=MAX_REPLY_DAYS, message=_l("Enter from %(min)s to %(max)s days."))])
+        _l("Days to resubmit after changes are requested"),
+        default=7,
+        validators=[
+            InputRequired(_l("Enter the number of days.")),
+            NumberRange(min=1, max=MAX_REPLY_DAYS, message=_l("Enter from %(min)s to %(max)s days.")),
+        ],
+    )
     required_document_kinds = CheckboxListField(_l("Required documents"), choices=[])
     eligible_categories = CheckboxListField(_l("Who may apply"), choices=[])
     examiners = CheckboxListField(_l("Examiners"), coerce=int, choices=[])
-    places = FieldList(FormField(PlaceRowForm), label=_l("Hosts and places"), min_entries=EMPTY_PLACE_ROWS,
-                       max_entries=MAX_PLACE_ROWS)
-    criteria = FieldList(FormField(CriterionRowForm), label=_l("Selection criteria"),
-                         min_entries=EMPTY_CRITERION_ROWS, max_entries=MAX_CRITERION_ROWS)
+    places = FieldList(
+        FormField(PlaceRowForm), label=_l("Hosts and places"), min_entries=EMPTY_PLACE_ROWS, max_entries=MAX_PLACE_ROWS
+    )
+    criteria = FieldList(
+        FormField(CriterionRowForm),
+        label=_l("Selection criteria"),
+        min_entries=EMPTY_CRITERION_ROWS,
+        max_entries=MAX_CRITERION_ROWS,
+    )
 
-    def __init__(self, programs, partners, examiners, *args, protected_partners=None, held_places=None,
-                 scored_criteria=None, **kwargs):
+    def __init__(
+        self,
+        programs,
+        partners,
+        examiners,
+        *args,
+        protected_partners=None,
+        held_places=None,
+        scored_criteria=None,
+        **kwargs,
+    ):
         """`protected_partners`: {partner id: name} of hosts applicants chose (cannot be removed);
         `held_places`: {partner id: places taken}; `scored_criteria`: {criterion id: name} with scores."""
         super().__init__(*args, **kwargs)
@@ -422,19 +504,26 @@ class CallForm(FlaskForm):
         self.scored_criteria = scored_criteria or {}
         self.place_errors = []
         self.criterion_errors = []
-        self.program.choices = options([("", _l("— choose a program —"))] + [
-            (program.id, program.name if program.published else _l("%(name)s (not published)", name=program.name))
-            for program in programs])
+        self.program.choices = options(
+            [("", _l("— choose a program —"))]
+            + [
+                (program.id, program.name if program.published else _l("%(name)s (not published)", name=program.name))
+                for program in programs
+            ]
+        )
         self._program_ids = {program.id for program in programs}
         self.mobility_type.choices = options(MOBILITY_TYPES.items())
-        self.required_document_kinds.choices = options((kind, DOCUMENT_KINDS[kind])
-                                                       for kind in REQUIRABLE_DOCUMENT_KINDS)
+        self.required_document_kinds.choices = options(
+            (kind, DOCUMENT_KINDS[kind]) for kind in REQUIRABLE_DOCUMENT_KINDS
+        )
         self.eligible_categories.choices = options(CATEGORIES.items())
         self.examiners.choices = options((user.id, f"{user.full_name_latin} ({user.email})") for user in examiners)
         self._examiner_ids = {user.id for user in examiners}
         self._partner_names = {partner.id: partner.name for partner in partners}
-        self._partner_choices = options([("", _l("— choose a host —"))] + [
-            (partner.id, f"{partner.name} ({country_name(partner.country)})") for partner in partners])
+        self._partner_choices = options(
+            [("", _l("— choose a host —"))]
+            + [(partner.id, f"{partner.name} ({country_name(partner.country)})") for partner in partners]
+        )
         self._refresh_row_choices()
 
     # rows ----------------------------------------------------------------------------------
@@ -458,8 +547,20 @@ class CallForm(FlaskForm):
 
     def fill_from(self, call):
         """The call's values, for the GET of the edit page."""
-        for name in ("title", "description", "mobility_type", "academic_year", "opens_at", "closes_at", "test_at",
-                     "test_place", "min_months", "max_months", "offer_reply_days", "changes_reply_days"):
+        for name in (
+            "title",
+            "description",
+            "mobility_type",
+            "academic_year",
+            "opens_at",
+            "closes_at",
+            "test_at",
+            "test_place",
+            "min_months",
+            "max_months",
+            "offer_reply_days",
+            "changes_reply_days",
+        ):
             getattr(self, name).data = getattr(call, name)
         self.program.data = call.program_id
         self.minimum_total_score.data = Decimal(call.minimum_total_score)
@@ -474,8 +575,14 @@ class CallForm(FlaskForm):
         while self.criteria.entries:
             self.criteria.pop_entry()
         for criterion in call.criteria:
-            self.criteria.append_entry({"criterion_id": str(criterion.id), "name": criterion.name,
-                                        "source": criterion.source, "weight": Decimal(criterion.weight)})
+            self.criteria.append_entry(
+                {
+                    "criterion_id": str(criterion.id),
+                    "name": criterion.name,
+                    "source": criterion.source,
+                    "weight": Decimal(criterion.weight),
+                }
+            )
         self.add_empty_rows()
 
     def filled_places(self):
@@ -525,8 +632,7 @@ class CallForm(FlaskForm):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         ok = self._check_places() and ok
-        ok = self._check_criteria() and ok
-        return ok
+        return self._check_criteria() and ok
 
     def _check_places(self):
         ok = True
@@ -548,17 +654,22 @@ class CallForm(FlaskForm):
             ok = False
         missing = [name for partner_id, name in self.protected_partners.items() if partner_id not in seen]
         if missing:
-            self.place_errors.append(_l(
-                "Applicants have chosen %(hosts)s: such a host cannot be removed from the call. "
-                "Change its number of places instead (0 offers none).", hosts=", ".join(sorted(missing))))
+            self.place_errors.append(
+                _l(
+                    "Applicants have chosen %(hosts)s: such a host cannot be removed from the call. "
+                    "Change its number of places instead (0 offers none).",
+                    hosts=", ".join(sorted(missing)),
+                )
+            )
             ok = False
         return ok
 
     def _check_held(self, row):
         taken = self.held_places.get(row.partner.data, 0)
         if row.places.data is not None and row.places.data >= 0 and row.places.data < taken:
-            row.places.errors.append(_l("%(taken)s places at this host are already allocated; "
-                                        "offer at least that many.", taken=taken))
+            row.places.errors.append(
+                _l("%(taken)s places at this host are already allocated; offer at least that many.", taken=taken)
+            )
             return False
         return True
 
@@ -597,9 +708,12 @@ class CallForm(FlaskForm):
             ok = False
         removed = [name for criterion_id, name in self.scored_criteria.items() if criterion_id not in kept_ids]
         if removed:
-            self.criterion_errors.append(_l(
-                "Examiners have already scored %(criteria)s: such a criterion cannot be removed.",
-                criteria=", ".join(sorted(removed))))
+            self.criterion_errors.append(
+                _l(
+                    "Examiners have already scored %(criteria)s: such a criterion cannot be removed.",
+                    criteria=", ".join(sorted(removed)),
+                )
+            )
             ok = False
         return ok
 
@@ -610,4 +724,3 @@ class CallForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A POST-only button: only the CSRF token."""
-

@@ -3,6 +3,7 @@ their places and criteria. Every route here is for the head (and admin) only.
 
 Each form is shown again with status 400, what was typed kept and each message next to
 its field, when it is refused; a saved one redirects (Post/Redirect/Get)."""
+
 from datetime import date
 
 import sqlalchemy as sa
@@ -21,8 +22,14 @@ from ..services import storage
 from .forms import AgreementForm, CallForm, ConfirmForm, PartnerFilterForm, PartnerForm, ProgramForm
 from .operations import close_call, fill_agreement, fill_partner, fill_program, lock_call_places, save_call
 from .queries import (
-    application_counts, examiner_candidates, expiring_agreements, held_places_by_partner, partner_countries,
-    partners_query, protected_partners, scored_criteria,
+    application_counts,
+    examiner_candidates,
+    expiring_agreements,
+    held_places_by_partner,
+    partner_countries,
+    partners_query,
+    protected_partners,
+    scored_criteria,
 )
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -35,7 +42,7 @@ CONTENT_TYPES = {extension: content_type for _, content_type, extension in stora
 @role_required("head")
 def head_only():
     """Deny by default: every page of this blueprint needs the head (or admin) role."""
-    return None
+    return
 
 
 def _status(form_posted):
@@ -66,16 +73,23 @@ def _commit_or_name_taken(form):
 
 # --- overview -------------------------------------------------------------------------------
 
+
 @bp.route("/")
 def index():
     now = utcnow()
     calls = db.session.scalars(
-        db.select(Call).where(sa.or_(Call.published.is_(False), Call.closes_at > now))
-        .options(db.joinedload(Call.program)).order_by(Call.closes_at, Call.id)
+        db.select(Call)
+        .where(sa.or_(Call.published.is_(False), Call.closes_at > now))
+        .options(db.joinedload(Call.program))
+        .order_by(Call.closes_at, Call.id)
     ).all()
     counts = application_counts([call.id for call in calls])
     return render_template(
-        "manage/index.html", calls=calls, counts=counts, now=now, expiring=expiring_agreements(),
+        "manage/index.html",
+        calls=calls,
+        counts=counts,
+        now=now,
+        expiring=expiring_agreements(),
         warning_days=AGREEMENT_WARNING_DAYS,
         program_count=db.session.scalar(db.select(sa.func.count(Program.id))),
         partner_count=db.session.scalar(db.select(sa.func.count(Partner.id))),
@@ -85,13 +99,14 @@ def index():
 
 # --- programs -------------------------------------------------------------------------------
 
+
 @bp.route("/programs")
 def programs():
     listed = db.session.scalars(db.select(Program).order_by(Program.name, Program.id)).all()
-    call_counts = dict(db.session.execute(
-        db.select(Call.program_id, sa.func.count(Call.id)).group_by(Call.program_id)).all())
-    return render_template("manage/programs.html", programs=listed, call_counts=call_counts,
-                           confirm_form=ConfirmForm())
+    call_counts = dict(
+        db.session.execute(db.select(Call.program_id, sa.func.count(Call.id)).group_by(Call.program_id)).all()
+    )
+    return render_template("manage/programs.html", programs=listed, call_counts=call_counts, confirm_form=ConfirmForm())
 
 
 @bp.route("/programs/new", methods=["GET", "POST"])
@@ -135,22 +150,32 @@ def _set_program_published(program_id, published):
         abort(400)
     program.published = published
     db.session.commit()
-    flash(_("Program %(name)s is published.", name=program.name) if published
-          else _("Program %(name)s is closed: it no longer appears on the programs page.", name=program.name),
-          "success")
+    flash(
+        _("Program %(name)s is published.", name=program.name)
+        if published
+        else _("Program %(name)s is closed: it no longer appears on the programs page.", name=program.name),
+        "success",
+    )
     return redirect(url_for("calls.manage.programs"))
 
 
 # --- partners and agreements ------------------------------------------------------------------
 
+
 @bp.route("/partners")
 def partners():
     form = PartnerFilterForm(partner_countries(), request.args)
     country, kind = form.filter_values()
-    page = db.paginate(partners_query(country, kind), page=page_number(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE,
-                       error_out=False)
-    return render_template("manage/partners.html", form=form, page=page, today=date.today(),
-                           filter_args={key: value for key, value in (("country", country), ("kind", kind)) if value})
+    page = db.paginate(
+        partners_query(country, kind), page=page_number(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False
+    )
+    return render_template(
+        "manage/partners.html",
+        form=form,
+        page=page,
+        today=date.today(),
+        filter_args={key: value for key, value in (("country", country), ("kind", kind)) if value},
+    )
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])
@@ -169,8 +194,10 @@ def new_partner():
 @bp.route("/partners/<int:partner_id>", methods=["GET", "POST"])
 def partner(partner_id):
     partner = db.session.scalar(
-        db.select(Partner).where(Partner.id == partner_id)
-        .options(db.selectinload(Partner.agreements).joinedload(Agreement.program)))
+        db.select(Partner)
+        .where(Partner.id == partner_id)
+        .options(db.selectinload(Partner.agreements).joinedload(Agreement.program))
+    )
     if partner is None:
         abort(404)
     form = PartnerForm(_taken_names(Partner, partner.id), obj=None if request.method == "POST" else partner)
@@ -179,8 +206,9 @@ def partner(partner_id):
         if _commit_or_name_taken(form):
             flash(_("Partner %(name)s saved.", name=partner.name), "success")
             return redirect(url_for("calls.manage.partner", partner_id=partner.id))
-    return render_template("manage/partner_form.html", form=form, partner=partner, today=date.today(),
-                           confirm_form=ConfirmForm()), _status(form.is_submitted())
+    return render_template(
+        "manage/partner_form.html", form=form, partner=partner, today=date.today(), confirm_form=ConfirmForm()
+    ), _status(form.is_submitted())
 
 
 def _programs():
@@ -197,7 +225,8 @@ def new_agreement(partner_id):
             flash(_("Agreement with %(name)s saved.", name=partner.name), "success")
             return redirect(url_for("calls.manage.partner", partner_id=partner.id))
     return render_template("manage/agreement_form.html", form=form, partner=partner, agreement=None), _status(
-        form.is_submitted())
+        form.is_submitted()
+    )
 
 
 @bp.route("/agreements/<int:agreement_id>", methods=["GET", "POST"])
@@ -209,8 +238,9 @@ def agreement(agreement_id):
     if form.validate_on_submit() and _save_agreement(agreement, form):
         flash(_("Agreement with %(name)s saved.", name=agreement.partner.name), "success")
         return redirect(url_for("calls.manage.partner", partner_id=agreement.partner_id))
-    return render_template("manage/agreement_form.html", form=form, partner=agreement.partner,
-                           agreement=agreement), _status(form.is_submitted())
+    return render_template(
+        "manage/agreement_form.html", form=form, partner=agreement.partner, agreement=agreement
+    ), _status(form.is_submitted())
 
 
 def _save_agreement(agreement, form):
@@ -273,20 +303,29 @@ def signed_copy(agreement_id):
         abort(404)
     extension = "." + agreement.signed_copy_stored_name.rsplit(".", 1)[-1]
     try:
-        return storage.send(agreement.signed_copy_stored_name, agreement.signed_copy_name or "agreement" + extension,
-                            CONTENT_TYPES.get(extension, "application/octet-stream"))
+        return storage.send(
+            agreement.signed_copy_stored_name,
+            agreement.signed_copy_name or "agreement" + extension,
+            CONTENT_TYPES.get(extension, "application/octet-stream"),
+        )
     except FileNotFoundError:
         abort(404)
 
 
 # --- calls --------------------------------------------------------------------------------------
 
+
 @bp.route("/calls")
 def calls():
     page = db.paginate(
-        db.select(Call).options(db.joinedload(Call.program), db.selectinload(Call.places))
+        db.select(Call)
+        .options(db.joinedload(Call.program), db.selectinload(Call.places))
         .order_by(Call.closes_at.desc(), Call.id.desc()),
-        page=page_number(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+        page=page_number(),
+        per_page=PAGE_SIZE,
+        max_per_page=PAGE_SIZE,
+        error_out=False,
+    )
     counts = application_counts([call.id for call in page.items])
     return render_template("manage/calls.html", page=page, counts=counts, now=utcnow(), confirm_form=ConfirmForm())
 
@@ -296,8 +335,11 @@ def _call_form(call):
     partners = db.session.scalars(db.select(Partner).order_by(Partner.name, Partner.id)).all()
     examiners = examiner_candidates(call)
     form = CallForm(
-        programs, partners, examiners,
-        protected_partners=protected_partners(call), held_places=held_places_by_partner(call),
+        programs,
+        partners,
+        examiners,
+        protected_partners=protected_partners(call),
+        held_places=held_places_by_partner(call),
         scored_criteria=scored_criteria(call),
     )
     return form, {partner.id: partner for partner in partners}, {user.id: user for user in examiners}
@@ -317,8 +359,12 @@ def _save_call(call, form, partners_by_id, examiners_by_id):
         return True
     except IntegrityError:
         db.session.rollback()
-        form.place_errors.append(_("The call changed while you were editing it (an applicant may have just "
-                                   "chosen a host). Nothing was saved; please check and save again."))
+        form.place_errors.append(
+            _(
+                "The call changed while you were editing it (an applicant may have just "
+                "chosen a host). Nothing was saved; please check and save again."
+            )
+        )
         return False
 
 
@@ -338,9 +384,15 @@ def new_call():
 @bp.route("/calls/<int:call_id>/edit", methods=["GET", "POST"])
 def edit_call(call_id):
     call = db.session.scalar(
-        db.select(Call).where(Call.id == call_id)
-        .options(db.selectinload(Call.places).joinedload(CallPlace.partner), db.selectinload(Call.criteria),
-                 db.selectinload(Call.examiners), db.joinedload(Call.program)))
+        db.select(Call)
+        .where(Call.id == call_id)
+        .options(
+            db.selectinload(Call.places).joinedload(CallPlace.partner),
+            db.selectinload(Call.criteria),
+            db.selectinload(Call.examiners),
+            db.joinedload(Call.program),
+        )
+    )
     if call is None:
         abort(404)
     form, partners_by_id, examiners_by_id = _call_form(call)
@@ -351,7 +403,11 @@ def edit_call(call_id):
         return redirect(url_for("calls.manage.edit_call", call_id=call.id))
     form.add_empty_rows()
     return render_template(
-        "manage/call_form.html", form=form, call=call, now=utcnow(), confirm_form=ConfirmForm(),
+        "manage/call_form.html",
+        form=form,
+        call=call,
+        now=utcnow(),
+        confirm_form=ConfirmForm(),
         application_count=application_counts([call.id]).get(call.id, 0),
     ), _status(form.is_submitted())
 
@@ -372,8 +428,12 @@ def _set_call_published(call_id, published):
         abort(400)
     call.published = published
     db.session.commit()
-    flash(_("Call %(title)s is published.", title=call.title) if published
-          else _("Call %(title)s is unpublished: only the department sees it now.", title=call.title), "success")
+    flash(
+        _("Call %(title)s is published.", title=call.title)
+        if published
+        else _("Call %(title)s is unpublished: only the department sees it now.", title=call.title),
+        "success",
+    )
     return redirect(_back_to_calls())
 
 
@@ -390,10 +450,14 @@ def close(call_id):
             abort(400)
         if close_call(call):
             db.session.commit()
-            flash(_("Call %(title)s is closed: no more applications can be submitted.", title=call.title),
-                  "success")
+            flash(_("Call %(title)s is closed: no more applications can be submitted.", title=call.title), "success")
         else:
             flash(_("Call %(title)s is not open, so there is nothing to close.", title=call.title), "warning")
         return redirect(url_for("calls.manage.edit_call", call_id=call.id))
-    return render_template("manage/call_close.html", call=call, form=form, is_open=call.is_open(),
-                           application_count=application_counts([call.id]).get(call.id, 0))
+    return render_template(
+        "manage/call_close.html",
+        call=call,
+        form=form,
+        is_open=call.is_open(),
+        application_count=application_counts([call.id]).get(call.id, 0),
+    )

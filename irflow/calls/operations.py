@@ -1,5 +1,6 @@
 """Changes the head makes to programs, partners, agreements and calls, from validated forms.
 Nothing here commits: the view commits once at the end of the request."""
+
 import sqlalchemy as sa
 
 from ..extensions import db
@@ -7,9 +8,22 @@ from ..models import Call, CallPlace, Criterion
 from ..models.base import CATEGORIES, utcnow
 from .forms import REQUIRABLE_DOCUMENT_KINDS, int_or_none
 
-CALL_FIELDS = ("title", "description", "mobility_type", "academic_year", "opens_at", "closes_at", "test_at",
-               "test_place", "min_months", "max_months", "minimum_total_score", "grade_scale", "offer_reply_days",
-               "changes_reply_days")
+CALL_FIELDS = (
+    "title",
+    "description",
+    "mobility_type",
+    "academic_year",
+    "opens_at",
+    "closes_at",
+    "test_at",
+    "test_place",
+    "min_months",
+    "max_months",
+    "minimum_total_score",
+    "grade_scale",
+    "offer_reply_days",
+    "changes_reply_days",
+)
 
 
 def fill_program(program, form):

@@ -1,12 +1,22 @@
 """The queries behind the calls pages, each loading what its page shows in a fixed
 number of statements (eager loading), whatever the number of rows."""
+
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import (
-    Agreement, Application, ApplicationChoice, Call, CallPlace, Criterion, Partner, Program, Score, User,
+    Agreement,
+    Application,
+    ApplicationChoice,
+    Call,
+    CallPlace,
+    Criterion,
+    Partner,
+    Program,
+    Score,
+    User,
     call_examiners,
 )
 from ..models.partner import AGREEMENT_WARNING_DAYS
@@ -36,18 +46,21 @@ def open_filter(now):
 
 def open_calls(now, program_id=None, mobility_type=None):
     return _listed(published_calls().where(open_filter(now)), program_id, mobility_type).order_by(
-        Call.closes_at, Call.id)
+        Call.closes_at, Call.id
+    )
 
 
 def upcoming_calls(now, program_id=None, mobility_type=None):
     return _listed(published_calls().where(Call.opens_at > now), program_id, mobility_type).order_by(
-        Call.opens_at, Call.id)
+        Call.opens_at, Call.id
+    )
 
 
 def recently_closed_calls(now, program_id=None, mobility_type=None):
     return _listed(
         published_calls().where(Call.closes_at <= now, Call.closes_at > now - timedelta(days=RECENTLY_CLOSED_DAYS)),
-        program_id, mobility_type,
+        program_id,
+        mobility_type,
     ).order_by(Call.closes_at.desc(), Call.id.desc())
 
 
@@ -61,9 +74,11 @@ def _listed(query, program_id, mobility_type):
 
 def programs_with_published_calls():
     """Programs offered in the calls filter: those with a published call."""
-    return db.select(Program).where(
-        Program.id.in_(db.select(Call.program_id).where(Call.published.is_(True)))
-    ).order_by(Program.name)
+    return (
+        db.select(Program)
+        .where(Program.id.in_(db.select(Call.program_id).where(Call.published.is_(True))))
+        .order_by(Program.name)
+    )
 
 
 def published_programs():
@@ -76,8 +91,7 @@ def open_calls_by_program(program_ids, now):
     if not program_ids:
         return grouped
     calls = db.session.scalars(
-        published_calls().where(open_filter(now), Call.program_id.in_(program_ids))
-        .order_by(Call.closes_at, Call.id)
+        published_calls().where(open_filter(now), Call.program_id.in_(program_ids)).order_by(Call.closes_at, Call.id)
     ).all()
     for call in calls:
         grouped[call.program_id].append(call)
@@ -85,8 +99,11 @@ def open_calls_by_program(program_ids, now):
 
 
 def partners_query(country=None, kind=None):
-    query = db.select(Partner).order_by(Partner.name, Partner.id).options(
-        db.selectinload(Partner.agreements).joinedload(Agreement.program))
+    query = (
+        db.select(Partner)
+        .order_by(Partner.name, Partner.id)
+        .options(db.selectinload(Partner.agreements).joinedload(Agreement.program))
+    )
     if country is not None:
         query = query.where(Partner.country == country)
     if kind is not None:
@@ -113,10 +130,12 @@ def own_application_id(call, user):
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(
-        db.select(Application.id).where(Application.call_id == call.id, Application.applicant_id == user.id))
+        db.select(Application.id).where(Application.call_id == call.id, Application.applicant_id == user.id)
+    )
 
 
 # --- the head's pages ---------------------------------------------------------------------
+
 
 def application_counts(call_ids):
     """{call id: number of applications}, in one statement."""
@@ -124,7 +143,8 @@ def application_counts(call_ids):
         return {}
     rows = db.session.execute(
         db.select(Application.call_id, sa.func.count(Application.id))
-        .where(Application.call_id.in_(call_ids)).group_by(Application.call_id)
+        .where(Application.call_id.in_(call_ids))
+        .group_by(Application.call_id)
     ).all()
     return dict(rows)
 
@@ -147,7 +167,8 @@ def protected_partners(call):
     chosen = db.select(ApplicationChoice.call_place_id)
     allocated = db.select(Application.allocated_place_id).where(Application.allocated_place_id.is_not(None))
     rows = db.session.execute(
-        db.select(CallPlace.partner_id, Partner.name).join(Partner, Partner.id == CallPlace.partner_id)
+        db.select(CallPlace.partner_id, Partner.name)
+        .join(Partner, Partner.id == CallPlace.partner_id)
         .where(CallPlace.call_id == call.id, sa.or_(CallPlace.id.in_(chosen), CallPlace.id.in_(allocated)))
     ).all()
     return dict(rows)
@@ -171,7 +192,8 @@ def scored_criteria(call):
     if call.id is None:
         return {}
     rows = db.session.execute(
-        db.select(Criterion.id, Criterion.name)
-        .where(Criterion.call_id == call.id, Criterion.id.in_(db.select(Score.criterion_id)))
+        db.select(Criterion.id, Criterion.name).where(
+            Criterion.call_id == call.id, Criterion.id.in_(db.select(Score.criterion_id))
+        )
     ).all()
     return dict(rows)

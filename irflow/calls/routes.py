@@ -1,5 +1,6 @@
 """Public pages: open calls, the calls list, a call, programs and partners. No login needed;
 only published calls and programs are shown (the head also sees unpublished calls)."""
+
 from datetime import date
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -15,8 +16,16 @@ from . import bp
 from .countries import country_name
 from .forms import CallFilterForm, PartnerFilterForm
 from .queries import (
-    call_with_details, open_calls, open_calls_by_program, own_application_id, partner_countries, partners_query,
-    programs_with_published_calls, published_programs, recently_closed_calls, upcoming_calls,
+    call_with_details,
+    open_calls,
+    open_calls_by_program,
+    own_application_id,
+    partner_countries,
+    partners_query,
+    programs_with_published_calls,
+    published_programs,
+    recently_closed_calls,
+    upcoming_calls,
 )
 
 PARTNERS_PAGE_SIZE = 50
@@ -52,9 +61,14 @@ def _sees_unpublished(user):
 
 @bp.context_processor
 def helpers():
-    return {"country_name": country_name, "format_decimal": format_decimal, "call_status": call_status,
-            "agreement_status": agreement_status, "CRITERION_SOURCES": CRITERION_SOURCES,
-            "user_timezone": lambda: str(get_timezone())}
+    return {
+        "country_name": country_name,
+        "format_decimal": format_decimal,
+        "call_status": call_status,
+        "agreement_status": agreement_status,
+        "CRITERION_SOURCES": CRITERION_SOURCES,
+        "user_timezone": lambda: str(get_timezone()),
+    }
 
 
 @bp.route("/")
@@ -74,8 +88,13 @@ def list_calls():
         ("upcoming", db.session.scalars(upcoming_calls(now, program_id, mobility_type)).all()),
         ("closed", db.session.scalars(recently_closed_calls(now, program_id, mobility_type)).all()),
     ]
-    return render_template("calls/list.html", form=form, sections=sections, now=now,
-                           filtered=program_id is not None or mobility_type is not None)
+    return render_template(
+        "calls/list.html",
+        form=form,
+        sections=sections,
+        now=now,
+        filtered=program_id is not None or mobility_type is not None,
+    )
 
 
 @bp.route("/calls/<int:call_id>")
@@ -86,7 +105,11 @@ def detail(call_id):
     now = utcnow()
     admitted = current_user.is_authenticated and call.admits_category(current_user.category)
     return render_template(
-        "calls/detail.html", call=call, now=now, is_open=call.is_open(now), admitted=admitted,
+        "calls/detail.html",
+        call=call,
+        now=now,
+        is_open=call.is_open(now),
+        admitted=admitted,
         own_application_id=own_application_id(call, current_user) if admitted else None,
     )
 
@@ -102,10 +125,20 @@ def programs():
 def partners():
     form = PartnerFilterForm(partner_countries(), request.args)
     country, kind = form.filter_values()
-    page = db.paginate(partners_query(country, kind), page=page_number(), per_page=PARTNERS_PAGE_SIZE,
-                       max_per_page=PARTNERS_PAGE_SIZE, error_out=False)
-    return render_template("calls/partners.html", form=form, page=page, today=date.today(),
-                           filter_args={key: value for key, value in (("country", country), ("kind", kind)) if value})
+    page = db.paginate(
+        partners_query(country, kind),
+        page=page_number(),
+        per_page=PARTNERS_PAGE_SIZE,
+        max_per_page=PARTNERS_PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template(
+        "calls/partners.html",
+        form=form,
+        page=page,
+        today=date.today(),
+        filter_args={key: value for key, value in (("country", country), ("kind", kind)) if value},
+    )
 
 
 @bp.route("/locale", methods=["POST"])

@@ -1,4 +1,5 @@
 """The dashboard's period: academic years from and to, read from the query string."""
+
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -30,10 +31,12 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    year_from = SelectField(_l("From academic year"), choices=[], default="", validate_choice=False,
-                            validators=[Optional(), _academic_year])
-    year_to = SelectField(_l("To academic year"), choices=[], default="", validate_choice=False,
-                          validators=[Optional(), _academic_year])
+    year_from = SelectField(
+        _l("From academic year"), choices=[], default="", validate_choice=False, validators=[Optional(), _academic_year]
+    )
+    year_to = SelectField(
+        _l("To academic year"), choices=[], default="", validate_choice=False, validators=[Optional(), _academic_year]
+    )
 
     def __init__(self, formdata, years, **kwargs):
         super().__init__(formdata, **kwargs)

@@ -14,6 +14,7 @@ to the review queue shows.
 Period: the calls' academic years, stored as "2026/2027"; that form sorts as text in
 time order, so a period is a string range. None at either end leaves that end open.
 """
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,8 +26,15 @@ from ..models import Application, Call, CallPlace, Partner, User
 from ..workflow.states import HOLDING_STATES, STATES
 
 __all__ = [
-    "CallStateCounts", "GROUPINGS", "GroupCount", "OverdueReport", "academic_years", "call_state_counts",
-    "dashboard_scope", "overdue_reports", "participant_counts",
+    "CallStateCounts",
+    "GROUPINGS",
+    "GroupCount",
+    "OverdueReport",
+    "academic_years",
+    "call_state_counts",
+    "dashboard_scope",
+    "overdue_reports",
+    "participant_counts",
 ]
 
 # Everything but drafts can be counted per call (see the module's docstring).
@@ -53,12 +61,11 @@ def _in_period(year_from, year_to):
 
 def academic_years():
     """Every academic year a call is in, newest first (not scoped: years are no secret)."""
-    return db.session.scalars(
-        sa.select(Call.academic_year).distinct().order_by(Call.academic_year.desc())
-    ).all()
+    return db.session.scalars(sa.select(Call.academic_year).distinct().order_by(Call.academic_year.desc())).all()
 
 
 # --- per call, per state ---------------------------------------------------------------
+
 
 @dataclass
 class CallStateCounts:
@@ -80,8 +87,9 @@ def call_state_counts(scope, year_from=None, year_to=None):
     """[CallStateCounts] of the calls of the period with applications in `scope`, newest
     academic year first, then the latest opening; one statement."""
     rows = db.session.execute(
-        sa.select(Call.id, Call.title, Call.academic_year, Call.opens_at, Application.state,
-                  sa.func.count(Application.id))
+        sa.select(
+            Call.id, Call.title, Call.academic_year, Call.opens_at, Application.state, sa.func.count(Application.id)
+        )
         .select_from(Application)
         .join(Call, Call.id == Application.call_id)
         .where(scope, Application.state.in_(COUNTED_STATES), *_in_period(year_from, year_to))
@@ -96,17 +104,18 @@ def call_state_counts(scope, year_from=None, year_to=None):
     for entry in calls.values():
         entry.counts = {state: entry.counts[state] for state in STATES if entry.counts.get(state)}
     # Newest year first; within a year the latest call first; the id keeps the order stable.
-    ordered = sorted(calls.values(), key=lambda entry: (entry.academic_year, opening[entry.call_id], entry.call_id),
-                     reverse=True)
-    return ordered
+    return sorted(
+        calls.values(), key=lambda entry: (entry.academic_year, opening[entry.call_id], entry.call_id), reverse=True
+    )
 
 
 # --- participants by grouping --------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class GroupCount:
     key: object  # the stored value (year, country code, partner id, category, mobility type); None if unknown
-    label: str   # the stored value for years, the partner's name for partners; labels are added by the view
+    label: str  # the stored value for years, the partner's name for partners; labels are added by the view
     count: int
 
 
@@ -130,8 +139,9 @@ def participant_counts(scope, year_from=None, year_to=None):
     the key None, as the export leaves those cells empty. Category is the applicant's, as
     exported. Order here is the database's; the view sorts for display."""
     base = _participants(scope, year_from, year_to).join(Call, Call.id == Application.call_id)
-    with_host = (base.outerjoin(CallPlace, CallPlace.id == Application.allocated_place_id)
-                 .outerjoin(Partner, Partner.id == CallPlace.partner_id))
+    with_host = base.outerjoin(CallPlace, CallPlace.id == Application.allocated_place_id).outerjoin(
+        Partner, Partner.id == CallPlace.partner_id
+    )
     queries = {
         "year": _grouped(base, Call.academic_year),
         "country": _grouped(with_host, Partner.country),
@@ -150,6 +160,7 @@ def participant_counts(scope, year_from=None, year_to=None):
 
 
 # --- overdue return reports -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OverdueReport:
@@ -172,20 +183,34 @@ def overdue_reports(scope, today, due_days):
     late whatever its call's year."""
     latest_return = today - timedelta(days=due_days + 1)
     rows = db.session.execute(
-        sa.select(Application.id, User.full_name_native, User.full_name_latin, Call.title, Partner.name,
-                  Partner.country, Application.actual_return)
+        sa.select(
+            Application.id,
+            User.full_name_native,
+            User.full_name_latin,
+            Call.title,
+            Partner.name,
+            Partner.country,
+            Application.actual_return,
+        )
         .select_from(Application)
         .join(User, User.id == Application.applicant_id)
         .join(Call, Call.id == Application.call_id)
         .outerjoin(CallPlace, CallPlace.id == Application.allocated_place_id)
         .outerjoin(Partner, Partner.id == CallPlace.partner_id)
-        .where(scope, Application.state == "returned", Application.actual_return.is_not(None),
-               Application.actual_return <= latest_return)
+        .where(
+            scope,
+            Application.state == "returned",
+            Application.actual_return.is_not(None),
+            Application.actual_return <= latest_return,
+        )
         .order_by(Application.actual_return, User.full_name_latin, Application.id)
     ).all()
     reports = []
     for application_id, native, latin, call_title, host, country, returned_on in rows:
         due_on = returned_on + timedelta(days=due_days)
-        reports.append(OverdueReport(application_id, native, latin, call_title, host, country, returned_on,
-                                     due_on, (today - due_on).days))
+        reports.append(
+            OverdueReport(
+                application_id, native, latin, call_title, host, country, returned_on, due_on, (today - due_on).days
+            )
+        )
     return reports

@@ -8,10 +8,12 @@ bar chart drawn on the server with its table beside it; agreements expiring soon
 reports overdue. The head (and admin) see every faculty, a coordinator the faculties they
 coordinate; anyone else gets 403, an anonymous visitor the login page.
 """
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from flask import abort, current_app, render_template, request
-from flask_babel import format_decimal, get_timezone, lazy_gettext as _l
+from flask_babel import format_decimal, get_timezone
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import role_required
@@ -24,7 +26,11 @@ from . import bp
 from .charts import bar_chart
 from .forms import PeriodForm
 from .queries import (
-    academic_years, call_state_counts, dashboard_scope, overdue_reports, participant_counts,
+    academic_years,
+    call_state_counts,
+    dashboard_scope,
+    overdue_reports,
+    participant_counts,
 )
 
 CHART_TITLES = {
@@ -47,7 +53,7 @@ UNKNOWN = _l("Not allocated")
 def local_today():
     """Today where the user is (by default Asia/Dushanbe), not in UTC."""
     zone = get_timezone()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.astimezone(zone).date() if zone is not None else now.date()
 
 
@@ -90,13 +96,15 @@ def index():
     groups = []
     for grouping, counts in participant_counts(scope, year_from, year_to).items():
         rows = _display_rows(grouping, counts)
-        groups.append({
-            "key": grouping,
-            "heading": GROUP_HEADINGS[grouping],
-            "rows": rows,
-            "total": sum(row[2] for row in rows),
-            "chart": bar_chart(CHART_TITLES[grouping], [(label, count) for _key, label, count in rows]),
-        })
+        groups.append(
+            {
+                "key": grouping,
+                "heading": GROUP_HEADINGS[grouping],
+                "rows": rows,
+                "total": sum(row[2] for row in rows),
+                "chart": bar_chart(CHART_TITLES[grouping], [(label, count) for _key, label, count in rows]),
+            }
+        )
     # Every grouping counts the same participants once each.
     participants_total = groups[0]["total"] if groups else 0
 
@@ -104,9 +112,17 @@ def index():
     due_days = current_app.config["REPORT_DUE_DAYS"]
     return render_template(
         "dashboard/index.html",
-        form=form, ignored=ignored, year_from=year_from, year_to=year_to,
-        per_call=per_call, holding_states=HOLDING_STATES, groups=groups,
+        form=form,
+        ignored=ignored,
+        year_from=year_from,
+        year_to=year_to,
+        per_call=per_call,
+        holding_states=HOLDING_STATES,
+        groups=groups,
         participants_total=participants_total,
-        agreements=expiring_agreements(today), warning_days=AGREEMENT_WARNING_DAYS,
-        overdue=overdue_reports(scope, today, due_days), due_days=due_days, today=today,
+        agreements=expiring_agreements(today),
+        warning_days=AGREEMENT_WARNING_DAYS,
+        overdue=overdue_reports(scope, today, due_days),
+        due_days=due_days,
+        today=today,
     )

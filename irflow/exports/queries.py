@@ -11,6 +11,7 @@ Waiting list, not selected, declined, withdrawn, cancelled and the rest are not 
 Order: by call (opening time, then id), then rank (unranked last), then Latin name.
 Columns and their order: `SELECTED_PARTICIPANT_COLUMNS` in irflow/services/spreadsheets.py.
 """
+
 import sqlalchemy as sa
 from flask_babel import get_locale
 
@@ -26,11 +27,26 @@ AVERAGE_DAYS_PER_MONTH = 365.25 / 12
 
 # The order the row tuples below are built in; checked against the column definitions.
 ROW_KEYS = (
-    "number", "full_name", "full_name_latin", "category", "faculty", "email", "phone", "program",
-    "call", "host_institution", "host_country", "mobility_type", "planned_start", "planned_end",
-    "months", "total_score", "rank", "state",
+    "number",
+    "full_name",
+    "full_name_latin",
+    "category",
+    "faculty",
+    "email",
+    "phone",
+    "program",
+    "call",
+    "host_institution",
+    "host_country",
+    "mobility_type",
+    "planned_start",
+    "planned_end",
+    "months",
+    "total_score",
+    "rank",
+    "state",
 )
-if ROW_KEYS != tuple(column.key for column in SELECTED_PARTICIPANT_COLUMNS):  # pragma: no cover
+if tuple(column.key for column in SELECTED_PARTICIPANT_COLUMNS) != ROW_KEYS:  # pragma: no cover
     raise RuntimeError("the export rows and SELECTED_PARTICIPANT_COLUMNS disagree on the column order")
 
 
@@ -55,10 +71,23 @@ def selected_participants_query(scope, call_id=None, academic_year=None):
     (stored form, "2026/2027"), narrowed to `scope`."""
     query = (
         sa.select(
-            User.full_name_native, User.full_name_latin, User.category, Faculty.name, User.email,
-            User.phone, Program.name, Call.title, Partner.name, Partner.country, Call.mobility_type,
-            Application.planned_start, Application.planned_end, CallPlace.months,
-            Application.total_score, Application.rank, Application.state,
+            User.full_name_native,
+            User.full_name_latin,
+            User.category,
+            Faculty.name,
+            User.email,
+            User.phone,
+            Program.name,
+            Call.title,
+            Partner.name,
+            Partner.country,
+            Call.mobility_type,
+            Application.planned_start,
+            Application.planned_end,
+            CallPlace.months,
+            Application.total_score,
+            Application.rank,
+            Application.state,
         )
         .select_from(Application)
         .join(User, User.id == Application.applicant_id)
@@ -68,8 +97,9 @@ def selected_participants_query(scope, call_id=None, academic_year=None):
         .outerjoin(CallPlace, CallPlace.id == Application.allocated_place_id)
         .outerjoin(Partner, Partner.id == CallPlace.partner_id)
         .where(scope, Application.state.in_(sorted(HOLDING_STATES)))
-        .order_by(Call.opens_at, Call.id, Application.rank.is_(None), Application.rank,
-                  User.full_name_latin, Application.id)
+        .order_by(
+            Call.opens_at, Call.id, Application.rank.is_(None), Application.rank, User.full_name_latin, Application.id
+        )
     )
     if call_id is not None:
         query = query.where(Application.call_id == call_id)
@@ -117,15 +147,42 @@ def _rows(engine, query, labels):
     categories, mobility_types, states, countries = labels
     with engine.connect() as connection:
         result = connection.execute(query.execution_options(yield_per=BATCH_SIZE))
-        number = 0
-        for (native_name, latin_name, category, faculty, email, phone, program, call_title,
-             host, country, mobility_type, planned_start, planned_end, place_months,
-             total_score, rank, state) in result:
-            number += 1
+        for number, (
+            native_name,
+            latin_name,
+            category,
+            faculty,
+            email,
+            phone,
+            program,
+            call_title,
+            host,
+            country,
+            mobility_type,
+            planned_start,
+            planned_end,
+            place_months,
+            total_score,
+            rank,
+            state,
+        ) in enumerate(result, 1):
             yield (
-                number, native_name, latin_name, categories.get(category, category), faculty, email,
-                phone, program, call_title, host, countries.get(country, country) if country else None,
-                mobility_types.get(mobility_type, mobility_type), planned_start, planned_end,
+                number,
+                native_name,
+                latin_name,
+                categories.get(category, category),
+                faculty,
+                email,
+                phone,
+                program,
+                call_title,
+                host,
+                countries.get(country, country) if country else None,
+                mobility_types.get(mobility_type, mobility_type),
+                planned_start,
+                planned_end,
                 place_months if place_months is not None else months_between(planned_start, planned_end),
-                total_score, rank, states.get(state, state),
+                total_score,
+                rank,
+                states.get(state, state),
             )

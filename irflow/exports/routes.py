@@ -11,6 +11,7 @@ their scope are in queries.py, the file formats in irflow/services/spreadsheets.
 Both formats stream: CSV is written while it is sent, XLSX is written to a temporary file
 first (a zip file cannot be sent before it is finished) and sent from there in chunks.
 """
+
 import re
 
 from flask import Response, abort
@@ -21,7 +22,12 @@ from ..auth.access import role_required
 from ..extensions import db
 from ..models import Call
 from ..services.spreadsheets import (
-    SELECTED_PARTICIPANT_COLUMNS, XLSX_MIMETYPE, csv_stream, headers, widths, xlsx_file,
+    SELECTED_PARTICIPANT_COLUMNS,
+    XLSX_MIMETYPE,
+    csv_stream,
+    headers,
+    widths,
+    xlsx_file,
 )
 from . import bp
 from .queries import export_scope, selected_participant_rows
@@ -58,13 +64,13 @@ def _download_headers(filename):
 def _csv_response(rows, filename):
     header = headers(SELECTED_PARTICIPANT_COLUMNS)
     # Written while it is sent; the rows bring their own database connection (queries.py).
-    return Response(csv_stream(header, rows), mimetype="text/csv",
-                    headers=_download_headers(filename))
+    return Response(csv_stream(header, rows), mimetype="text/csv", headers=_download_headers(filename))
 
 
 def _xlsx_response(rows, filename):
-    download = xlsx_file(headers(SELECTED_PARTICIPANT_COLUMNS), rows, _("Selected participants"),
-                         widths(SELECTED_PARTICIPANT_COLUMNS))
+    download = xlsx_file(
+        headers(SELECTED_PARTICIPANT_COLUMNS), rows, _("Selected participants"), widths(SELECTED_PARTICIPANT_COLUMNS)
+    )
     response = Response(download, mimetype=XLSX_MIMETYPE, headers=_download_headers(filename))
     response.content_length = download.size
     return response

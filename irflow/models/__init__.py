@@ -1,4 +1,5 @@
 """Every model, so that `from irflow.models import X` works and Alembic sees all tables."""
+
 from .application import Application, ApplicationChoice
 from .call import Call, CallPlace, Criterion, call_examiners
 from .document import Document
@@ -14,8 +15,24 @@ from .user import User, UserRole, coordinator_faculties
 from .user_session import UserSession
 
 __all__ = [
-    "Agreement", "Application", "ApplicationChoice", "Call", "CallPlace", "Criterion",
-    "Document", "Faculty", "LoginAttempt", "Notification", "Partner", "Program",
-    "ReturnReport", "Score", "TransitionLog", "User", "UserRole", "UserSession",
-    "call_examiners", "coordinator_faculties",
+    "Agreement",
+    "Application",
+    "ApplicationChoice",
+    "Call",
+    "CallPlace",
+    "Criterion",
+    "Document",
+    "Faculty",
+    "LoginAttempt",
+    "Notification",
+    "Partner",
+    "Program",
+    "ReturnReport",
+    "Score",
+    "TransitionLog",
+    "User",
+    "UserRole",
+    "UserSession",
+    "call_examiners",
+    "coordinator_faculties",
 ]

@@ -1,7 +1,6 @@
-from .base import CEFR_LEVELS, UTCDateTime, db, enum_check, sa, utcnow
-
 # Kept here (not in workflow/) so the CHECK constraint and the engine share one list.
 from ..workflow.states import STATES
+from .base import CEFR_LEVELS, UTCDateTime, db, enum_check, sa, utcnow
 
 
 class Application(db.Model):
@@ -10,14 +9,17 @@ class Application(db.Model):
         sa.UniqueConstraint("call_id", "applicant_id"),
         enum_check("state", STATES),
         sa.CheckConstraint(
-            "cefr_level IS NULL OR cefr_level IN (%s)" % ", ".join(f"'{level}'" for level in CEFR_LEVELS),
+            "cefr_level IS NULL OR cefr_level IN ({})".format(", ".join(f"'{level}'" for level in CEFR_LEVELS)),
             name="cefr_level_valid",
         ),
         sa.CheckConstraint("average_grade IS NULL OR average_grade >= 0", name="average_grade_not_negative"),
-        sa.CheckConstraint("planned_end IS NULL OR planned_start IS NULL OR planned_end > planned_start",
-                           name="planned_range"),
-        sa.CheckConstraint("actual_return IS NULL OR actual_departure IS NULL OR actual_return >= actual_departure",
-                           name="actual_range"),
+        sa.CheckConstraint(
+            "planned_end IS NULL OR planned_start IS NULL OR planned_end > planned_start", name="planned_range"
+        ),
+        sa.CheckConstraint(
+            "actual_return IS NULL OR actual_departure IS NULL OR actual_return >= actual_departure",
+            name="actual_range",
+        ),
         sa.Index("ix_applications_call_id_state", "call_id", "state"),
         sa.Index("ix_applications_faculty_id_state", "faculty_id", "state"),
     )
@@ -57,18 +59,22 @@ class Application(db.Model):
     faculty = db.relationship("Faculty")
     allocated_place = db.relationship("CallPlace")
     choices = db.relationship(
-        "ApplicationChoice", back_populates="application", cascade="all, delete-orphan",
+        "ApplicationChoice",
+        back_populates="application",
+        cascade="all, delete-orphan",
         order_by="ApplicationChoice.rank",
     )
     documents = db.relationship(
-        "Document", back_populates="application", cascade="all, delete-orphan",
+        "Document",
+        back_populates="application",
+        cascade="all, delete-orphan",
         order_by="Document.uploaded_at",
     )
     scores = db.relationship("Score", back_populates="application", cascade="all, delete-orphan")
-    report = db.relationship("ReturnReport", back_populates="application", uselist=False,
-                             cascade="all, delete-orphan")
-    log = db.relationship("TransitionLog", back_populates="application", order_by="TransitionLog.id",
-                          passive_deletes="all")
+    report = db.relationship("ReturnReport", back_populates="application", uselist=False, cascade="all, delete-orphan")
+    log = db.relationship(
+        "TransitionLog", back_populates="application", order_by="TransitionLog.id", passive_deletes="all"
+    )
 
     @property
     def chosen_places(self):

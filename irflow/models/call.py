@@ -19,8 +19,7 @@ class Call(db.Model):
         sa.CheckConstraint("offer_reply_days >= 1", name="offer_reply_days_positive"),
         sa.CheckConstraint("changes_reply_days >= 1", name="changes_reply_days_positive"),
         sa.CheckConstraint("grade_scale > 0", name="grade_scale_positive"),
-        sa.CheckConstraint("minimum_total_score >= 0 AND minimum_total_score <= 100",
-                           name="minimum_total_score_range"),
+        sa.CheckConstraint("minimum_total_score >= 0 AND minimum_total_score <= 100", name="minimum_total_score_range"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -48,9 +47,7 @@ class Call(db.Model):
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 
     program = db.relationship("Program", back_populates="calls")
-    places = db.relationship(
-        "CallPlace", back_populates="call", cascade="all, delete-orphan", order_by="CallPlace.id"
-    )
+    places = db.relationship("CallPlace", back_populates="call", cascade="all, delete-orphan", order_by="CallPlace.id")
     criteria = db.relationship(
         "Criterion", back_populates="call", cascade="all, delete-orphan", order_by="Criterion.position"
     )
@@ -112,4 +109,3 @@ class Criterion(db.Model):
     position = sa.Column(sa.Integer, nullable=False, default=0)
 
     call = db.relationship("Call", back_populates="criteria")
-

@@ -14,8 +14,9 @@ class Document(db.Model):
     __table_args__ = (
         enum_check("kind", DOCUMENT_KINDS),
         sa.CheckConstraint("size > 0", name="size_positive"),
-        sa.CheckConstraint("deleted_at IS NOT NULL OR (deleted_by_id IS NULL AND replaced_by_id IS NULL)",
-                           name="removal_recorded"),
+        sa.CheckConstraint(
+            "deleted_at IS NOT NULL OR (deleted_by_id IS NULL AND replaced_by_id IS NULL)", name="removal_recorded"
+        ),
         sa.Index("ix_documents_application_id_kind", "application_id", "kind"),
     )
 

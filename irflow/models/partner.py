@@ -24,7 +24,9 @@ class Partner(db.Model):
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 
     agreements = db.relationship(
-        "Agreement", back_populates="partner", cascade="all, delete-orphan",
+        "Agreement",
+        back_populates="partner",
+        cascade="all, delete-orphan",
         order_by="Agreement.valid_until",
     )
 
@@ -35,8 +37,9 @@ class Partner(db.Model):
 class Agreement(db.Model):
     __tablename__ = "agreements"
     __table_args__ = (
-        sa.CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
-                           name="valid_range"),
+        sa.CheckConstraint(
+            "valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from", name="valid_range"
+        ),
         sa.CheckConstraint("places_per_year IS NULL OR places_per_year >= 0", name="places_not_negative"),
         sa.CheckConstraint("months_per_year IS NULL OR months_per_year >= 0", name="months_not_negative"),
     )
@@ -59,7 +62,6 @@ class Agreement(db.Model):
 
     def expires_soon(self, today=None):
         today = today or date.today()
-        return (
-            self.valid_until is not None
-            and today <= self.valid_until <= today + timedelta(days=AGREEMENT_WARNING_DAYS)
+        return self.valid_until is not None and today <= self.valid_until <= today + timedelta(
+            days=AGREEMENT_WARNING_DAYS
         )

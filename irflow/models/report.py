@@ -4,8 +4,7 @@ from .base import UTCDateTime, db, sa, utcnow
 class ReturnReport(db.Model):
     __tablename__ = "return_reports"
     __table_args__ = (
-        sa.CheckConstraint("credits_recognised IS NULL OR credits_recognised >= 0",
-                           name="credits_not_negative"),
+        sa.CheckConstraint("credits_recognised IS NULL OR credits_recognised >= 0", name="credits_not_negative"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

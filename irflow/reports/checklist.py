@@ -5,6 +5,7 @@ of attendance; a study mobility also needs the host's transcript of records (the
 recognised from it), so the checklist asks for it there and the Submit button is only
 offered once every item is done.
 """
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -76,8 +77,11 @@ def may_view_report(application, user):
 def report_documents(application):
     documents = db.session.scalars(
         sa.select(Document)
-        .where(Document.application_id == application.id, Document.kind.in_(REPORT_DOCUMENT_KINDS),
-               Document.deleted_at.is_(None))
+        .where(
+            Document.application_id == application.id,
+            Document.kind.in_(REPORT_DOCUMENT_KINDS),
+            Document.deleted_at.is_(None),
+        )
         .order_by(Document.uploaded_at, Document.id)
     ).all()
     by_kind = {kind: [] for kind in REPORT_DOCUMENT_KINDS}
@@ -94,14 +98,22 @@ def _any_file(documents):
 def checklist(application, report, documents):
     study = transcript_required(application)
     return [
-        ChecklistItem("report", _l("The report: what you did and the results"),
-                      report is not None and report.is_filled_in()),
-        ChecklistItem("certificate_of_attendance", _l("Certificate of attendance, signed by the host"),
-                      _any_file(documents["certificate_of_attendance"])),
-        ChecklistItem("transcript_of_records",
-                      _l("Transcript of records from the host") if study
-                      else _l("Transcript of records from the host (if you have one)"),
-                      _any_file(documents["transcript_of_records"]), required=study),
+        ChecklistItem(
+            "report", _l("The report: what you did and the results"), report is not None and report.is_filled_in()
+        ),
+        ChecklistItem(
+            "certificate_of_attendance",
+            _l("Certificate of attendance, signed by the host"),
+            _any_file(documents["certificate_of_attendance"]),
+        ),
+        ChecklistItem(
+            "transcript_of_records",
+            _l("Transcript of records from the host")
+            if study
+            else _l("Transcript of records from the host (if you have one)"),
+            _any_file(documents["transcript_of_records"]),
+            required=study,
+        ),
     ]
 
 
@@ -111,9 +123,12 @@ def last_return_comment(application):
         return None
     last = db.session.scalar(
         sa.select(TransitionLog)
-        .where(TransitionLog.application_id == application.id,
-               TransitionLog.trigger.in_(("submit_report", "return_report")))
-        .order_by(TransitionLog.id.desc()).limit(1)
+        .where(
+            TransitionLog.application_id == application.id,
+            TransitionLog.trigger.in_(("submit_report", "return_report")),
+        )
+        .order_by(TransitionLog.id.desc())
+        .limit(1)
     )
     return last if last is not None and last.trigger == "return_report" else None
 
@@ -136,14 +151,14 @@ def report_status(application, user):
     items = checklist(application, application.report, documents)
     is_owner = application.applicant_id == user.id
     status = ReportStatus(
-        report=application.report, items=items, documents=documents,
-        return_comment=last_return_comment(application), may_view=True,
+        report=application.report,
+        items=items,
+        documents=documents,
+        return_comment=last_return_comment(application),
+        may_view=True,
         editable=is_owner and application.state == EDITABLE_STATE,
     )
     status.may_submit = (
-        status.complete
-        and application.state in SUBMIT_REPORT.sources
-        and actor_may(SUBMIT_REPORT, application, user)
+        status.complete and application.state in SUBMIT_REPORT.sources and actor_may(SUBMIT_REPORT, application, user)
     )
     return status
-

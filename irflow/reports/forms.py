@@ -19,24 +19,30 @@ class ReturnReportForm(FlaskForm):
 
     version = HiddenField()
     activities = TextAreaField(
-        _l("What you did"), validators=[Optional(), Length(max=REPORT_TEXT_MAX)],
+        _l("What you did"),
+        validators=[Optional(), Length(max=REPORT_TEXT_MAX)],
         description=_l("Courses taken, research, teaching or training done, and where."),
         render_kw={"rows": 7},
     )
     results = TextAreaField(
-        _l("Results"), validators=[Optional(), Length(max=REPORT_TEXT_MAX)],
+        _l("Results"),
+        validators=[Optional(), Length(max=REPORT_TEXT_MAX)],
         description=_l("Exams passed, publications, skills, contacts made; what you bring home."),
         render_kw={"rows": 7},
     )
     # Text, not type=number: a browser would silently drop "7,5" and the user would not see
     # what they typed next to the error.
     credits_recognised = LocalDecimalField(
-        _l("Credits recognised (ECTS)"), places=1, validators=[Optional()], widget=TextInput(),
+        _l("Credits recognised (ECTS)"),
+        places=1,
+        validators=[Optional()],
+        widget=TextInput(),
         description=_l("Optional: the credits your faculty recognises for the mobility, for example 30 or 27,5."),
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
     recommendation = TextAreaField(
-        _l("Advice for future applicants"), validators=[Optional(), Length(max=REPORT_TEXT_MAX)],
+        _l("Advice for future applicants"),
+        validators=[Optional(), Length(max=REPORT_TEXT_MAX)],
         description=_l("Optional: what you wish you had known before you went."),
         render_kw={"rows": 5},
     )

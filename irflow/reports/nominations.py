@@ -8,6 +8,7 @@ workflow (`actor_may`): a head who is not a coordinator sees the lists and nomin
 each against the version the page showed; when any is refused it raises `NominationRefused`
 listing every refusal, and the caller rolls the whole batch back.
 """
+
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -37,20 +38,26 @@ def _in_scope(user, call_id=None):
 def mobility_rows(user, call_id=None):
     """{state: [application, ...]} of the applications in `user`'s scope in each section,
     ordered by the participant's Latin name."""
-    rows = db.session.scalars(
-        sa.select(Application)
-        .join(User, Application.applicant_id == User.id)
-        .where(*_in_scope(user, call_id))
-        .options(
-            # Applicant and call come joined (the relationships are lazy="joined"); the
-            # applicants' roles and faculties coordinated are not shown: not loaded either.
-            joinedload(Application.applicant).options(lazyload(User.role_rows), lazyload(User.coordinated_faculties)),
-            joinedload(Application.allocated_place).joinedload(CallPlace.partner),
-            joinedload(Application.faculty),
-            selectinload(Application.report),
+    rows = (
+        db.session.scalars(
+            sa.select(Application)
+            .join(User, Application.applicant_id == User.id)
+            .where(*_in_scope(user, call_id))
+            .options(
+                # Applicant and call come joined (the relationships are lazy="joined"); the
+                # applicants' roles and faculties coordinated are not shown: not loaded either.
+                joinedload(Application.applicant).options(
+                    lazyload(User.role_rows), lazyload(User.coordinated_faculties)
+                ),
+                joinedload(Application.allocated_place).joinedload(CallPlace.partner),
+                joinedload(Application.faculty),
+                selectinload(Application.report),
+            )
+            .order_by(sa.func.lower(User.full_name_latin), Application.id)
         )
-        .order_by(sa.func.lower(User.full_name_latin), Application.id)
-    ).unique().all()
+        .unique()
+        .all()
+    )
     sections = {state: [] for state in SECTIONS}
     for application in rows:
         sections[application.state].append(application)
@@ -103,20 +110,29 @@ def read_selection(form):
             continue
         seen.add(application_id)
         version = (form.get(f"version-{application_id}") or "").strip()
-        selection.append((application_id, int(version) if version.isascii() and version.isdigit()
-                          and len(version) <= 9 else None))
+        selection.append(
+            (application_id, int(version) if version.isascii() and version.isdigit() and len(version) <= 9 else None)
+        )
     return selection, refusals
 
 
 def _stale_refusal(application):
     name = application.applicant.full_name_latin
     if application.state in NOMINATE.sources:
-        message = _("Application %(number)s (%(name)s) was changed by someone else after this page was "
-                    "shown. Check it and try again.", number=application.id, name=name)
+        message = _(
+            "Application %(number)s (%(name)s) was changed by someone else after this page was "
+            "shown. Check it and try again.",
+            number=application.id,
+            name=name,
+        )
     else:
-        message = _("Application %(number)s (%(name)s) was changed by someone else after this page was "
-                    "shown: it is now “%(state)s”.", number=application.id, name=name,
-                    state=STATE_LABELS[application.state])
+        message = _(
+            "Application %(number)s (%(name)s) was changed by someone else after this page was "
+            "shown: it is now “%(state)s”.",
+            number=application.id,
+            name=name,
+            state=STATE_LABELS[application.state],
+        )
     return Refusal(application.id, name, message, stale=True)
 
 
@@ -129,7 +145,8 @@ def nominate_all(user, selection):
     found = {
         application.id: application
         for application in db.session.scalars(
-            sa.select(Application).where(Application.id.in_(ids), review_scope(user))
+            sa.select(Application)
+            .where(Application.id.in_(ids), review_scope(user))
             .order_by(Application.id)
             .with_for_update(of=Application)
             .execution_options(populate_existing=True)
@@ -139,9 +156,13 @@ def nominate_all(user, selection):
     for application_id, version in selection:
         application = found.get(application_id)
         if application is None:
-            refusals.append(Refusal(application_id, None, _(
-                "Application %(number)s is not among the participants you may nominate.",
-                number=application_id)))
+            refusals.append(
+                Refusal(
+                    application_id,
+                    None,
+                    _("Application %(number)s is not among the participants you may nominate.", number=application_id),
+                )
+            )
             continue
         if version is None or version != application.version:
             refusals.append(_stale_refusal(application))
@@ -149,9 +170,18 @@ def nominate_all(user, selection):
         try:
             fire(application, "nominate", user, version=version)
         except WorkflowError as error:
-            refusals.append(Refusal(application.id, application.applicant.full_name_latin, _(
-                "Application %(number)s (%(name)s): %(reason)s", number=application.id,
-                name=application.applicant.full_name_latin, reason=str(error))))
+            refusals.append(
+                Refusal(
+                    application.id,
+                    application.applicant.full_name_latin,
+                    _(
+                        "Application %(number)s (%(name)s): %(reason)s",
+                        number=application.id,
+                        name=application.applicant.full_name_latin,
+                        reason=str(error),
+                    ),
+                )
+            )
             continue
         nominated.append(application)
     if refusals:

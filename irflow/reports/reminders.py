@@ -9,6 +9,7 @@
 Idempotent: each message carries a `dedup_key`, and the outbox refuses a key it holds
 already, so a second run queues nothing new. One commit at the end of the run.
 """
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,8 @@ import sqlalchemy as sa
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import get_locale, gettext as _, ngettext
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -57,34 +59,42 @@ def _zone(name):
 
 def overdue_reports(today, due_days):
     """Returned participants whose return was more than `due_days` days before `today`."""
-    return db.session.scalars(
-        sa.select(Application)
-        .join(User, Application.applicant_id == User.id)
-        .where(
-            Application.state == "returned",
-            Application.actual_return.is_not(None),
-            Application.actual_return < today - timedelta(days=due_days),
-            User.active.is_(True),
+    return (
+        db.session.scalars(
+            sa.select(Application)
+            .join(User, Application.applicant_id == User.id)
+            .where(
+                Application.state == "returned",
+                Application.actual_return.is_not(None),
+                Application.actual_return < today - timedelta(days=due_days),
+                User.active.is_(True),
+            )
+            .options(joinedload(Application.allocated_place).joinedload(CallPlace.partner))
+            .order_by(Application.id)
         )
-        .options(joinedload(Application.allocated_place).joinedload(CallPlace.partner))
-        .order_by(Application.id)
-    ).unique().all()
+        .unique()
+        .all()
+    )
 
 
 def closing_offers(now, reminder_days):
     """Offers open now whose deadline is at most `reminder_days` days away."""
-    return db.session.scalars(
-        sa.select(Application)
-        .join(User, Application.applicant_id == User.id)
-        .where(
-            Application.state == "selected",
-            Application.offer_deadline > now,
-            Application.offer_deadline <= now + timedelta(days=reminder_days),
-            User.active.is_(True),
+    return (
+        db.session.scalars(
+            sa.select(Application)
+            .join(User, Application.applicant_id == User.id)
+            .where(
+                Application.state == "selected",
+                Application.offer_deadline > now,
+                Application.offer_deadline <= now + timedelta(days=reminder_days),
+                User.active.is_(True),
+            )
+            .options(joinedload(Application.allocated_place).joinedload(CallPlace.partner))
+            .order_by(Application.offer_deadline, Application.id)
         )
-        .options(joinedload(Application.allocated_place).joinedload(CallPlace.partner))
-        .order_by(Application.offer_deadline, Application.id)
-    ).unique().all()
+        .unique()
+        .all()
+    )
 
 
 def _in_zone_of(user):
@@ -103,20 +113,27 @@ def _queue_all(now, today):
     config = current_app.config
     for application in overdue_reports(today, config["REPORT_DUE_DAYS"]):
         queued = mail.queue_for_user(
-            application.applicant, "emails/reminder_report.txt",
-            lambda application=application: _("Application %(number)s: your return report is overdue",
-                                              number=application.id),
-            application=application, dedup_key=report_key(application),
-            due_date=report_due_date(application), transcript_required=transcript_required(application),
+            application.applicant,
+            "emails/reminder_report.txt",
+            lambda application=application: _(
+                "Application %(number)s: your return report is overdue", number=application.id
+            ),
+            application=application,
+            dedup_key=report_key(application),
+            due_date=report_due_date(application),
+            transcript_required=transcript_required(application),
         )
         if queued is not None:
             run.report.append(application.id)
     for application in closing_offers(now, config["OFFER_REMINDER_DAYS"]):
         queued = mail.queue_for_user(
-            application.applicant, "emails/reminder_offer.txt",
-            lambda application=application: _("Application %(number)s: confirm or decline your place",
-                                              number=application.id),
-            application=application, dedup_key=offer_key(application),
+            application.applicant,
+            "emails/reminder_offer.txt",
+            lambda application=application: _(
+                "Application %(number)s: confirm or decline your place", number=application.id
+            ),
+            application=application,
+            dedup_key=offer_key(application),
             format_local=_in_zone_of(application.applicant),
         )
         if queued is not None:
@@ -146,8 +163,9 @@ def send_reminders(now=None, today=None):
 def send_reminders_command():
     """Remind participants of overdue return reports and applicants of offers about to lapse."""
     run = send_reminders()
-    click.echo(ngettext("%(num)d return report reminder queued.", "%(num)d return report reminders queued.",
-                        len(run.report)))
+    click.echo(
+        ngettext("%(num)d return report reminder queued.", "%(num)d return report reminders queued.", len(run.report))
+    )
     click.echo(ngettext("%(num)d offer reminder queued.", "%(num)d offer reminders queued.", len(run.offer)))
 
 

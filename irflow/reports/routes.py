@@ -10,8 +10,10 @@ State changes go through the applications blueprint's fire route
 (POST /applications/<id>/fire/<trigger>): host_accept, host_reject, depart, return_home,
 submit_report, return_report, approve_report.
 """
+
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_timezone, gettext as _, ngettext
+from flask_babel import format_decimal, get_timezone, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,7 +27,11 @@ from ..models.base import utcnow
 from ..workflow import STATE_LABELS, available_actions
 from . import bp
 from .checklist import (
-    EDITABLE_STATE, has_report_page, may_view_report, report_due_date, report_status,
+    EDITABLE_STATE,
+    has_report_page,
+    may_view_report,
+    report_due_date,
+    report_status,
 )
 from .forms import MobilityFilterForm, NominateForm, ReturnReportForm
 from .nominations import NominationRefused, call_choices, may_nominate, mobility_rows, nominate_all, read_selection
@@ -47,6 +53,7 @@ def helpers():
 
 # --- nominations ---------------------------------------------------------------------------
 
+
 @bp.route("/nominations", methods=["GET", "POST"])
 @role_required("coordinator", "head")
 def nominations():
@@ -59,8 +66,14 @@ def nominations():
         sections = mobility_rows(user, call_id)
         nominable = {application.id for application in sections["confirmed"] if may_nominate(application, user)}
         return render_template(
-            "reports/nominations.html", filter_form=filter_form, form=form, sections=sections,
-            nominable=nominable, checked=set(checked), refusals=refusals, today=_today(),
+            "reports/nominations.html",
+            filter_form=filter_form,
+            form=form,
+            sections=sections,
+            nominable=nominable,
+            checked=set(checked),
+            refusals=refusals,
+            today=_today(),
         ), status
 
     if request.method == "GET":
@@ -83,12 +96,19 @@ def nominations():
     except (StaleDataError, IntegrityError):
         # Changed between our read and our write: nothing was saved.
         db.session.rollback()
-        flash(_("A participant was changed by someone else meanwhile. Nothing was saved; check the list "
-                "and try again."), "warning")
+        flash(
+            _("A participant was changed by someone else meanwhile. Nothing was saved; check the list and try again."),
+            "warning",
+        )
         return page(checked, status=409)
-    flash(ngettext("%(num)d participant nominated; the hosts with a contact address have been told.",
-                   "%(num)d participants nominated; the hosts with a contact address have been told.",
-                   len(nominated)), "success")
+    flash(
+        ngettext(
+            "%(num)d participant nominated; the hosts with a contact address have been told.",
+            "%(num)d participants nominated; the hosts with a contact address have been told.",
+            len(nominated),
+        ),
+        "success",
+    )
     return redirect(url_for("reports.nominations", **({"call": call_id} if call_id else {})))
 
 
@@ -97,6 +117,7 @@ def _today():
 
 
 # --- the return report --------------------------------------------------------------------
+
 
 @bp.route("/applications/<int:id>/report", methods=["GET", "POST"])
 @login_required
@@ -116,11 +137,19 @@ def report(id):
         # After a refused save the owner keeps what they typed: in the form while the report
         # is still theirs to edit, read-only (to copy) once it has been submitted meanwhile.
         return render_template(
-            "reports/report.html", application=application, form=form, is_owner=is_owner,
-            editable=editable, typed_read_only=conflict is not None and not editable, conflict=conflict,
+            "reports/report.html",
+            application=application,
+            form=form,
+            is_owner=is_owner,
+            editable=editable,
+            typed_read_only=conflict is not None and not editable,
+            conflict=conflict,
             status=report_status(application, user),
-            review_actions=[transition for transition in available_actions(application, user)
-                            if transition.trigger in REPORT_REVIEW_TRIGGERS],
+            review_actions=[
+                transition
+                for transition in available_actions(application, user)
+                if transition.trigger in REPORT_REVIEW_TRIGGERS
+            ],
         ), status
 
     if request.method == "GET":
@@ -136,8 +165,10 @@ def report(id):
         if application.state == "abroad":
             message = _("The report can be written once your return has been recorded. Nothing was saved.")
         else:
-            message = _("The report can no longer be changed: the application is now “%(state)s”. "
-                        "Nothing was saved.", state=STATE_LABELS[application.state])
+            message = _(
+                "The report can no longer be changed: the application is now “%(state)s”. Nothing was saved.",
+                state=STATE_LABELS[application.state],
+            )
         return page(conflict=message, status=409)
     if not _same_version(form.version.data, application.version):
         form.version.data = application.version
@@ -165,8 +196,10 @@ def report(id):
 
 
 def _stale_message():
-    return _("This report was changed by someone else (or in another window) after you opened it. "
-             "Nothing was saved. What you typed is kept below: check it, then save again.")
+    return _(
+        "This report was changed by someone else (or in another window) after you opened it. "
+        "Nothing was saved. What you typed is kept below: check it, then save again."
+    )
 
 
 def _same_version(posted, current):

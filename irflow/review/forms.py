@@ -31,11 +31,16 @@ class ReviewFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    q = StringField(_l("Name, e-mail or number"), filters=[_strip], validators=[
-        Optional(), Length(max=SEARCH_MAX_LENGTH),
-        # Control characters are in no name; PostgreSQL refuses NUL in text outright.
-        Regexp(r"^[^\x00-\x1f\x7f]*$"),
-    ])
+    q = StringField(
+        _l("Name, e-mail or number"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=SEARCH_MAX_LENGTH),
+            # Control characters are in no name; PostgreSQL refuses NUL in text outright.
+            Regexp(r"^[^\x00-\x1f\x7f]*$"),
+        ],
+    )
     call = SelectField(_l("Call"), choices=[], default="")
     state = SelectField(_l("State"), choices=[], default="")
     faculty = SelectField(_l("Faculty"), choices=[], default="")
@@ -49,9 +54,7 @@ class ReviewFilterForm(FlaskForm):
             (str(call.id), f"{call.title} ({call.academic_year})") for call in calls
         ]
         self.state.choices = [("", _l("All states"))] + [(state, STATE_LABELS[state]) for state in REVIEW_STATES]
-        self.faculty.choices = [("", _l("All faculties"))] + [
-            (str(faculty.id), faculty.name) for faculty in faculties
-        ]
+        self.faculty.choices = [("", _l("All faculties"))] + [(str(faculty.id), faculty.name) for faculty in faculties]
         self.sort.choices = list(SORT_LABELS.items())
         self.direction.choices = list(DIRECTION_LABELS.items())
 

@@ -4,6 +4,7 @@ Scope: `visible_filter` (who may see an application at all) narrowed to what a r
 reviews — the faculties a coordinator coordinates, everything for the head (and admin) —
 and never drafts, which are the applicant's own business until submitted.
 """
+
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, lazyload
 
@@ -75,8 +76,9 @@ def _order_by(sort, direction):
     return keys + [_nulls_last(Application.submitted_at), Application.submitted_at.asc(), Application.id.asc()]
 
 
-def review_queries(user, call_id=None, state=None, faculty_id=None, text=None,
-                   sort=DEFAULT_SORT, direction=DEFAULT_DIRECTION):
+def review_queries(
+    user, call_id=None, state=None, faculty_id=None, text=None, sort=DEFAULT_SORT, direction=DEFAULT_DIRECTION
+):
     """(page query, counts query) for `user`'s review queue with these filter values.
 
     The page query selects Application rows with applicant, call and faculty loaded in the
@@ -117,7 +119,8 @@ def review_queries(user, call_id=None, state=None, faculty_id=None, text=None,
         .options(
             # The applicants' roles and faculties coordinated are not shown: not loaded either.
             contains_eager(Application.applicant).options(
-                lazyload(User.role_rows), lazyload(User.coordinated_faculties)),
+                lazyload(User.role_rows), lazyload(User.coordinated_faculties)
+            ),
             contains_eager(Application.call),
             contains_eager(Application.faculty),
         )

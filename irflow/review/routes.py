@@ -1,4 +1,5 @@
 """The review queue: applications a coordinator (or the head) screens and follows."""
+
 from flask import render_template, request
 from flask_login import current_user
 
@@ -21,10 +22,14 @@ def index():
     filters, page_number, ignored = form.filter_values()
 
     page_query, counts_query = review_queries(current_user, **filters)
-    page = db.paginate(page_query, page=page_number, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE,
-                       error_out=False)
+    page = db.paginate(page_query, page=page_number, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
     counts = state_counts(db.session.execute(counts_query).all())
     return render_template(
-        "review/index.html", form=form, page=page, counts=counts, counts_total=sum(counts.values()),
-        ignored=ignored, now=utcnow(),
+        "review/index.html",
+        form=form,
+        page=page,
+        counts=counts,
+        counts_total=sum(counts.values()),
+        ignored=ignored,
+        now=utcnow(),
     )

@@ -13,6 +13,7 @@ that scores someone else saved in between are not overwritten unnoticed. The for
 URL-encoded, which Werkzeug limits by MAX_CONTENT_LENGTH (10 MB), not by the 500 kB
 MAX_FORM_MEMORY_SIZE of multipart fields.
 """
+
 import base64
 import binascii
 import csv
@@ -48,6 +49,7 @@ class FileProblem(ValueError):
 
 # --- the file and its journey to the confirmation ---------------------------------------
 
+
 def read_upload(storage):
     """The uploaded file's bytes, at most MAX_BYTES."""
     data = storage.stream.read(MAX_BYTES + 1)
@@ -78,8 +80,7 @@ def decode_content(text):
 
 
 def encode_versions(preview):
-    return ",".join(f"{row.application.id}.{row.application.version}"
-                    for row in preview.rows if row.input is not None)
+    return ",".join(f"{row.application.id}.{row.application.version}" for row in preview.rows if row.input is not None)
 
 
 def decode_versions(text):
@@ -108,6 +109,7 @@ def _decode_text(data):
 
 # --- reading the rows ------------------------------------------------------------------
 
+
 def _key(name):
     key = " ".join(_unformula((name or "").strip()).split()).casefold()
     return ALIASES.get(key, key)
@@ -120,8 +122,10 @@ def _header_score(cells, known):
 def _pick_delimiter(text, known):
     """Comma or semicolon: whichever makes more of the header row known column names."""
     first_line = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
-    scored = [(_header_score(next(csv.reader([first_line], delimiter=delimiter), []), known), -index, delimiter)
-              for index, delimiter in enumerate(DELIMITERS)]
+    scored = [
+        (_header_score(next(csv.reader([first_line], delimiter=delimiter), []), known), -index, delimiter)
+        for index, delimiter in enumerate(DELIMITERS)
+    ]
     return max(scored)[2]
 
 
@@ -138,12 +142,12 @@ class PreviewRow:
     number: str = ""
     email: str = ""
     application: object = None
-    cells: dict = field(default_factory=dict)   # criterion id -> text as in the file
+    cells: dict = field(default_factory=dict)  # criterion id -> text as in the file
     absent_text: str = ""
     absent: bool = False
     input_values: dict = field(default_factory=dict)  # criterion id -> Decimal, the scores given
     problems: list = field(default_factory=list)
-    input: object = None                        # sheet.RowInput when the applicant is on the sheet
+    input: object = None  # sheet.RowInput when the applicant is on the sheet
     plan: str | None = None
 
     @property
@@ -156,9 +160,9 @@ class Preview:
     criteria: list
     rows: list = field(default_factory=list)
     file_problems: list = field(default_factory=list)
-    applications: dict = field(default_factory=dict)   # the sheet's applications by id
+    applications: dict = field(default_factory=dict)  # the sheet's applications by id
     stale: set = field(default_factory=set)
-    check: object = None                               # sheet.Check of the rows read
+    check: object = None  # sheet.Check of the rows read
 
     @property
     def bad_rows(self):
@@ -211,15 +215,20 @@ def build_preview(data, call, examiner, versions=None):
         return preview
     if len(data_records) > MAX_ROWS:
         preview.file_problems.append(
-            _("The file has %(count)s rows; at most %(limit)s can be imported at once. Split it into smaller files.",
-              count=len(data_records), limit=MAX_ROWS))
+            _(
+                "The file has %(count)s rows; at most %(limit)s can be imported at once. Split it into smaller files.",
+                count=len(data_records),
+                limit=MAX_ROWS,
+            )
+        )
         return preview
 
     everyone = sheet.call_applications(call)
     by_id = {application.id: application for application in everyone}
     by_email = {application.applicant.email.strip().casefold(): application for application in everyone}
-    preview.applications = {application.id: application for application in everyone
-                            if application.state in sheet.SHEET_STATES}
+    preview.applications = {
+        application.id: application for application in everyone if application.state in sheet.SHEET_STATES
+    }
     first_line_of = {}
     for line, record in data_records:
         row = _read_row(line, record, header, columns, criteria, by_id, by_email)
@@ -268,13 +277,23 @@ def _columns(header, by_name, preview):
             columns[index] = None
         else:
             preview.file_problems.append(
-                _("Unknown column “%(name)s”: the columns are %(number)s or %(email)s, one column per test "
-                  "criterion named as the criterion, and optionally %(absent)s.",
-                  name=name.strip(), number=NUMBER_COLUMN, email=EMAIL_COLUMN, absent=ABSENT_COLUMN))
+                _(
+                    "Unknown column “%(name)s”: the columns are %(number)s or %(email)s, one column per test "
+                    "criterion named as the criterion, and optionally %(absent)s.",
+                    name=name.strip(),
+                    number=NUMBER_COLUMN,
+                    email=EMAIL_COLUMN,
+                    absent=ABSENT_COLUMN,
+                )
+            )
     if not seen & {NUMBER_COLUMN, EMAIL_COLUMN}:
         preview.file_problems.append(
-            _("The file needs a column “%(number)s” (the application number) or “%(email)s”.",
-              number=NUMBER_COLUMN, email=EMAIL_COLUMN))
+            _(
+                "The file needs a column “%(number)s” (the application number) or “%(email)s”.",
+                number=NUMBER_COLUMN,
+                email=EMAIL_COLUMN,
+            )
+        )
     for criterion_key, criterion in by_name.items():
         if criterion_key not in seen:
             preview.file_problems.append(_("The column for the criterion “%(name)s” is missing.", name=criterion.name))
@@ -283,7 +302,7 @@ def _columns(header, by_name, preview):
 
 def _read_row(line, record, header, columns, criteria, by_id, by_email):
     row = PreviewRow(line=line)
-    if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
+    if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
         row.problems.append(_("This row has more cells than the header row has columns."))
     for index, role in columns.items():
         cell = record[index].strip() if index < len(record) else ""
@@ -298,16 +317,21 @@ def _read_row(line, record, header, columns, criteria, by_id, by_email):
 
     row.application = _find_applicant(row, by_id, by_email)
     if row.application is not None and row.application.state not in sheet.SHEET_STATES:
-        row.problems.append(_("Applicant not eligible for the test: the application is “%(state)s”.",
-                              state=STATE_LABELS[row.application.state]))
+        row.problems.append(
+            _(
+                "Applicant not eligible for the test: the application is “%(state)s”.",
+                state=STATE_LABELS[row.application.state],
+            )
+        )
 
     for criterion in criteria:
         text = row.cells.get(criterion.id, "")
         try:
             value = sheet.parse_score(text)
         except sheet.CellError as error:
-            row.problems.append(_("%(criterion)s: “%(value)s” — %(error)s",
-                                  criterion=criterion.name, value=text, error=str(error)))
+            row.problems.append(
+                _("%(criterion)s: “%(value)s” — %(error)s", criterion=criterion.name, value=text, error=str(error))
+            )
             continue
         if value is not None:
             row.input_values[criterion.id] = value
@@ -346,14 +370,23 @@ def _find_applicant(row, by_id, by_email):
 
 # --- the template ----------------------------------------------------------------------
 
+
 def template_csv(call, applications):
     """A CSV to fill in: one row per applicant, their number, e-mail and name, and an empty
     cell per test criterion; with a BOM so that spreadsheet programs read it as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([NUMBER_COLUMN, EMAIL_COLUMN, NAME_COLUMN, *(escape_cell(c.name) for c in call.test_criteria),
-                     ABSENT_COLUMN])
+    writer.writerow(
+        [NUMBER_COLUMN, EMAIL_COLUMN, NAME_COLUMN, *(escape_cell(c.name) for c in call.test_criteria), ABSENT_COLUMN]
+    )
     for application in applications:
-        writer.writerow([application.id, escape_cell(application.applicant.email),
-                         escape_cell(application.applicant.full_name_latin), *([""] * len(call.test_criteria)), ""])
+        writer.writerow(
+            [
+                application.id,
+                escape_cell(application.applicant.email),
+                escape_cell(application.applicant.full_name_latin),
+                *([""] * len(call.test_criteria)),
+                "",
+            ]
+        )
     return "\ufeff" + buffer.getvalue()

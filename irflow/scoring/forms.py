@@ -4,6 +4,7 @@ The sheet has one input per applicant and test criterion, so its fields are name
 (`score-<application>-<criterion>`, `absent-<application>`, `version-<application>`) and
 read here into sheet.RowInput rows, with an error per cell that is not a score.
 """
+
 import re
 from dataclasses import dataclass, field
 
@@ -41,10 +42,11 @@ def _version(text):
 @dataclass
 class SheetPost:
     """A posted sheet: the rows, what was typed (shown again on any error) and cell errors."""
+
     rows: list = field(default_factory=list)
-    typed: dict = field(default_factory=dict)        # (application id, criterion id) -> text
-    absent: set = field(default_factory=set)         # application ids ticked absent
-    versions: dict = field(default_factory=dict)     # application id -> version posted
+    typed: dict = field(default_factory=dict)  # (application id, criterion id) -> text
+    absent: set = field(default_factory=set)  # application ids ticked absent
+    versions: dict = field(default_factory=dict)  # application id -> version posted
     cell_errors: dict = field(default_factory=dict)  # (application id, criterion id) -> message
 
     @classmethod
@@ -57,8 +59,11 @@ class SheetPost:
             application_id = int(match.group(1))
             version = _version(formdata.get(name))
             post.versions[application_id] = version
-            row = RowInput(application_id=application_id, version=version,
-                           absent=(formdata.get(absent_name(application_id)) or "").strip().lower() in TICKED)
+            row = RowInput(
+                application_id=application_id,
+                version=version,
+                absent=(formdata.get(absent_name(application_id)) or "").strip().lower() in TICKED,
+            )
             if row.absent:
                 post.absent.add(application_id)
             for criterion in test_criteria:
@@ -85,6 +90,7 @@ class ImportUploadForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     """The checked file travels back with the confirmation and is checked again there."""
+
     content = HiddenField()
     versions = HiddenField()
     filename = HiddenField()

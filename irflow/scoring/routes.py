@@ -4,11 +4,13 @@ Assigned examiners enter scores; the head (and admin) may look, read-only. Savin
 through sheet.check_rows / sheet.apply_rows in one transaction: either every row of the
 sheet (or of the file) is saved, or none is.
 """
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,12 +21,27 @@ from ..models import Application, Call, call_examiners
 from ..workflow import WorkflowError
 from . import bp
 from .csv_import import (
-    FileProblem, build_preview, decode_content, decode_versions, encode_content, encode_versions, read_upload,
+    FileProblem,
+    build_preview,
+    decode_content,
+    decode_versions,
+    encode_content,
+    encode_versions,
+    read_upload,
     template_csv,
 )
 from .forms import ImportConfirmForm, ImportUploadForm, SheetPost, absent_name, score_name, version_name
 from .sheet import (
-    ABSENT, CORRECT, NOTHING, PARTIAL, RECORD, SHEET_STATES, apply_rows, assigned_examiner, check_rows, may_view,
+    ABSENT,
+    CORRECT,
+    NOTHING,
+    PARTIAL,
+    RECORD,
+    SHEET_STATES,
+    apply_rows,
+    assigned_examiner,
+    check_rows,
+    may_view,
     sheet_rows,
 )
 
@@ -41,8 +58,11 @@ PLAN_LABELS = {
 @bp.context_processor
 def helpers():
     return {
-        "format_decimal": format_decimal, "score_name": score_name, "absent_name": absent_name,
-        "version_name": version_name, "plan_label": lambda plan: PLAN_LABELS[plan]() if plan in PLAN_LABELS else "",
+        "format_decimal": format_decimal,
+        "score_name": score_name,
+        "absent_name": absent_name,
+        "version_name": version_name,
+        "plan_label": lambda plan: PLAN_LABELS[plan]() if plan in PLAN_LABELS else "",
     }
 
 
@@ -62,6 +82,7 @@ def _call_for(call_id):
 
 
 # --- the calls to score ---------------------------------------------------------------
+
 
 @bp.route("/scores/")
 @role_required("examiner", "head")
@@ -86,18 +107,20 @@ def index():
 
 # --- the sheet -------------------------------------------------------------------------
 
+
 @dataclass
 class Line:
     """One row of the sheet as shown: the application and what the form holds for it."""
+
     application: object
     own: bool
     version: int
-    values: dict = field(default_factory=dict)       # criterion id -> text in the input
-    errors: dict = field(default_factory=dict)       # criterion id -> message
-    saved: dict = field(default_factory=dict)        # criterion id -> Decimal now stored
+    values: dict = field(default_factory=dict)  # criterion id -> text in the input
+    errors: dict = field(default_factory=dict)  # criterion id -> message
+    saved: dict = field(default_factory=dict)  # criterion id -> Decimal now stored
     absent: bool = False
     problems: list = field(default_factory=list)
-    changed: bool = False                            # changed by someone else since it was shown
+    changed: bool = False  # changed by someone else since it was shown
 
 
 def _lines(rows, criteria, viewer, post=None, problems=None, stale=()):
@@ -105,15 +128,21 @@ def _lines(rows, criteria, viewer, post=None, problems=None, stale=()):
     for application in rows:
         saved = {score.criterion_id: score.value for score in application.scores}
         posted = post is not None and application.id in post.versions
-        line = Line(application=application, own=application.applicant_id == viewer.id,
-                    version=application.version, saved=saved, changed=application.id in stale)
+        line = Line(
+            application=application,
+            own=application.applicant_id == viewer.id,
+            version=application.version,
+            saved=saved,
+            changed=application.id in stale,
+        )
         if posted and not line.changed:
             # Kept as posted: a save after fixing the cells is still checked against what was shown.
             line.version = post.versions[application.id]
         for criterion in criteria:
             key = (application.id, criterion.id)
-            line.values[criterion.id] = post.typed[key] if posted and key in post.typed else input_text(
-                saved.get(criterion.id))
+            line.values[criterion.id] = (
+                post.typed[key] if posted and key in post.typed else input_text(saved.get(criterion.id))
+            )
             if posted and key in post.cell_errors:
                 line.errors[criterion.id] = post.cell_errors[key]
         line.absent = posted and application.id in post.absent
@@ -129,9 +158,15 @@ def _render_sheet(call, editable, post=None, problems=None, stale=(), message=No
     posted_ids = set(post.versions) if post is not None else set()
     gone = len(posted_ids - {application.id for application in rows})
     return render_template(
-        "scoring/sheet.html", call=call, criteria=criteria, editable=editable,
-        lines=_lines(rows, criteria, viewer, post, problems, stale), conflict=bool(stale), gone=gone,
-        message=message, has_errors=bool(post is not None and post.cell_errors) or bool(problems),
+        "scoring/sheet.html",
+        call=call,
+        criteria=criteria,
+        editable=editable,
+        lines=_lines(rows, criteria, viewer, post, problems, stale),
+        conflict=bool(stale),
+        gone=gone,
+        message=message,
+        has_errors=bool(post is not None and post.cell_errors) or bool(problems),
         is_examiner=assigned_examiner(viewer, call),
     ), status
 
@@ -174,20 +209,31 @@ def _flash_counts(counts):
     if not counts.total:
         flash(_("Nothing was changed."), "info")
         return
-    flash(_("Scores saved. Recorded as tested: %(scored)s; marked absent: %(absent)s; "
+    flash(
+        _(
+            "Scores saved. Recorded as tested: %(scored)s; marked absent: %(absent)s; "
             "corrected: %(corrected)s; partly scored: %(partial)s.",
-            scored=counts.scored, absent=counts.absent, corrected=counts.corrected, partial=counts.partial),
-          "success")
+            scored=counts.scored,
+            absent=counts.absent,
+            corrected=counts.corrected,
+            partial=counts.partial,
+        ),
+        "success",
+    )
 
 
 # --- the CSV import --------------------------------------------------------------------
+
 
 @bp.route("/calls/<int:call_id>/scores/template.csv")
 @login_required
 def template(call_id):
     call = _call_for(call_id)
-    applications = [application for application in sheet_rows(call)
-                    if application.state == "eligible" and application.applicant_id != current_user.id]
+    applications = [
+        application
+        for application in sheet_rows(call)
+        if application.state == "eligible" and application.applicant_id != current_user.id
+    ]
     return Response(
         template_csv(call, applications),
         mimetype="text/csv",
@@ -198,12 +244,16 @@ def template(call_id):
     )
 
 
-def _render_import(call, upload_form=None, preview=None, confirm_form=None, message=None, conflict=False,
-                   status=200):
+def _render_import(call, upload_form=None, preview=None, confirm_form=None, message=None, conflict=False, status=200):
     return render_template(
-        "scoring/import.html", call=call, criteria=call.test_criteria,
-        upload_form=upload_form or ImportUploadForm(formdata=None), preview=preview, confirm_form=confirm_form,
-        message=message, conflict=conflict,
+        "scoring/import.html",
+        call=call,
+        criteria=call.test_criteria,
+        upload_form=upload_form or ImportUploadForm(formdata=None),
+        preview=preview,
+        confirm_form=confirm_form,
+        message=message,
+        conflict=conflict,
     ), status
 
 
@@ -239,8 +289,9 @@ def import_scores(call_id):
         upload_form.file.errors.append(str(problem))
         return _render_import(call, upload_form, status=400)
     preview = build_preview(data, call, examiner)
-    return _render_import(call, preview=preview, confirm_form=_confirm_form(data, preview, filename),
-                          status=200 if preview.ok else 400)
+    return _render_import(
+        call, preview=preview, confirm_form=_confirm_form(data, preview, filename), status=200 if preview.ok else 400
+    )
 
 
 def _confirm_import(call, examiner):
@@ -262,8 +313,9 @@ def _confirm_import(call, examiner):
     except WorkflowError as error:
         db.session.rollback()
         preview = build_preview(data, call, examiner)
-        return _render_import(call, preview=preview, confirm_form=_confirm_form(data, preview, filename),
-                              message=str(error), status=409)
+        return _render_import(
+            call, preview=preview, confirm_form=_confirm_form(data, preview, filename), message=str(error), status=409
+        )
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         return _import_conflict(call, examiner, data, filename)
@@ -273,5 +325,6 @@ def _confirm_import(call, examiner):
 
 def _import_conflict(call, examiner, data, filename):
     preview = build_preview(data, call, examiner)
-    return _render_import(call, preview=preview, confirm_form=_confirm_form(data, preview, filename),
-                          conflict=True, status=409)
+    return _render_import(
+        call, preview=preview, confirm_form=_confirm_form(data, preview, filename), conflict=True, status=409
+    )

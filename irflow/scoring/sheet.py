@@ -6,6 +6,7 @@ same way: Score rows first, then `record_score` / `mark_absent` through workflow
 or a recomputed total for a tested applicant whose scores were corrected. Nothing here
 commits; the route commits once at the end of the request.
 """
+
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -27,19 +28,22 @@ LOWEST, HIGHEST = Decimal(0), Decimal(100)
 CENT = Decimal("0.01")
 
 # What saving a row will do.
-RECORD = "record"        # every test criterion scored: fires record_score
-PARTIAL = "partial"      # scores kept, the applicant stays eligible
-ABSENT = "absent"        # fires mark_absent
-CORRECT = "correct"      # a tested applicant's scores changed: the total is recomputed
-NOTHING = "nothing"      # saving changes nothing
+RECORD = "record"  # every test criterion scored: fires record_score
+PARTIAL = "partial"  # scores kept, the applicant stays eligible
+ABSENT = "absent"  # fires mark_absent
+CORRECT = "correct"  # a tested applicant's scores changed: the total is recomputed
+NOTHING = "nothing"  # saving changes nothing
 
 
 # --- who may use the sheet -------------------------------------------------------------
 
+
 def assigned_examiner(user, call):
     """An examiner assigned to the call: may enter and correct its scores."""
     return (
-        user is not None and user.is_authenticated and user.has_role("examiner")
+        user is not None
+        and user.is_authenticated
+        and user.has_role("examiner")
         and any(examiner.id == user.id for examiner in call.examiners)
     )
 
@@ -50,6 +54,7 @@ def may_view(user, call):
 
 
 # --- the rows --------------------------------------------------------------------------
+
 
 def _with_people_and_scores(query):
     # Applicant, faculty and scores in a fixed number of statements, whatever the row count;
@@ -64,21 +69,35 @@ def _with_people_and_scores(query):
 
 def sheet_rows(call):
     """Every eligible or tested application of the call, by the applicant's Latin name."""
-    return db.session.scalars(_with_people_and_scores(
-        sa.select(Application)
-        .join(Application.applicant)
-        .where(Application.call_id == call.id, Application.state.in_(SHEET_STATES))
-        .order_by(sa.func.lower(User.full_name_latin), Application.id)
-    )).unique().all()
+    return (
+        db.session.scalars(
+            _with_people_and_scores(
+                sa.select(Application)
+                .join(Application.applicant)
+                .where(Application.call_id == call.id, Application.state.in_(SHEET_STATES))
+                .order_by(sa.func.lower(User.full_name_latin), Application.id)
+            )
+        )
+        .unique()
+        .all()
+    )
 
 
 def call_applications(call):
     """Every application of the call in any state (the import tells an unknown applicant
     from one who is not eligible)."""
-    return db.session.scalars(_with_people_and_scores(
-        sa.select(Application).join(Application.applicant).where(Application.call_id == call.id)
-        .order_by(Application.id)
-    )).unique().all()
+    return (
+        db.session.scalars(
+            _with_people_and_scores(
+                sa.select(Application)
+                .join(Application.applicant)
+                .where(Application.call_id == call.id)
+                .order_by(Application.id)
+            )
+        )
+        .unique()
+        .all()
+    )
 
 
 def scores_by_criterion(application):
@@ -86,6 +105,7 @@ def scores_by_criterion(application):
 
 
 # --- one cell --------------------------------------------------------------------------
+
 
 class CellError(ValueError):
     """A score that cannot be accepted; the message is for the user."""
@@ -112,6 +132,7 @@ def parse_score(text):
 
 # --- a row -----------------------------------------------------------------------------
 
+
 @dataclass
 class RowInput:
     """What one row asks for.
@@ -120,6 +141,7 @@ class RowInput:
     score is removed). A criterion not in `values` is left as it is (the CSV's empty cells).
     version: the application version the row was shown with; None skips the check.
     """
+
     application_id: int
     values: dict = field(default_factory=dict)
     absent: bool = False
@@ -180,9 +202,10 @@ def row_problems(application, row, examiner, call):
 @dataclass
 class Check:
     """The outcome of checking rows before anything is written."""
-    problems: dict = field(default_factory=dict)   # application id -> [message]
-    stale: set = field(default_factory=set)        # application ids changed by someone else
-    plans: dict = field(default_factory=dict)      # application id -> RECORD, PARTIAL, ...
+
+    problems: dict = field(default_factory=dict)  # application id -> [message]
+    stale: set = field(default_factory=set)  # application ids changed by someone else
+    plans: dict = field(default_factory=dict)  # application id -> RECORD, PARTIAL, ...
 
     @property
     def ok(self):
@@ -268,9 +291,14 @@ def _write_scores(application, changes, examiner, now):
         if value is None:
             application.scores.remove(score)
         elif score is None:
-            application.scores.append(Score(
-                criterion_id=criterion_id, value=value, examiner_id=examiner.id, recorded_at=now,
-            ))
+            application.scores.append(
+                Score(
+                    criterion_id=criterion_id,
+                    value=value,
+                    examiner_id=examiner.id,
+                    recorded_at=now,
+                )
+            )
         else:
             score.value = value
             score.examiner_id = examiner.id

@@ -4,6 +4,7 @@ The rows vary with the call, so they are plain fields named `result-<application
 `place-<application id>`, read against the proposal they were rendered from; the form
 class carries the CSRF token and the fingerprint of that proposal.
 """
+
 from wtforms import HiddenField
 
 from ..forms import FlaskForm

@@ -6,11 +6,13 @@ expire-offers` (cli.py): it declines, as the system, every offer whose deadline 
 passed; the engine then gives each freed place to the next waitlisted applicant who chose
 that host. One commit per application: a failure leaves the others done.
 """
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -36,8 +38,13 @@ def offer_for(application, now=None):
     now = now or utcnow()
     place = application.allocated_place
     deadline = application.offer_deadline
-    return Offer(place=place, partner=place.partner, months=place.months, deadline=deadline,
-                 lapsed=deadline is not None and now > deadline)
+    return Offer(
+        place=place,
+        partner=place.partner,
+        months=place.months,
+        deadline=deadline,
+        lapsed=deadline is not None and now > deadline,
+    )
 
 
 @dataclass
@@ -58,11 +65,12 @@ def result_for(application, viewer):
         return None
     if application.applicant_id == viewer.id and application.call.selection_confirmed_at is None:
         return None
-    breakdown = [(criterion, Decimal(criterion.weight), value)
-                 for criterion, value in score_breakdown(application)]
+    breakdown = [(criterion, Decimal(criterion.weight), value) for criterion, value in score_breakdown(application)]
     grade = None
-    if any(criterion.source == "average_grade" for criterion, _weight, _value in breakdown) \
-            and application.average_grade is not None:
+    if (
+        any(criterion.source == "average_grade" for criterion, _weight, _value in breakdown)
+        and application.average_grade is not None
+    ):
         grade = (application.average_grade, application.call.grade_scale)
     return Result(total=application.total_score, rank=application.rank, breakdown=breakdown, grade=grade)
 
@@ -83,9 +91,11 @@ def lapsed_offer_ids(now):
 
 
 def _waitlisted_ids(call_id):
-    return set(db.session.scalars(
-        sa.select(Application.id).where(Application.call_id == call_id, Application.state == "waitlisted")
-    ))
+    return set(
+        db.session.scalars(
+            sa.select(Application.id).where(Application.call_id == call_id, Application.state == "waitlisted")
+        )
+    )
 
 
 def expire_offers(now=None):
@@ -96,8 +106,10 @@ def expire_offers(now=None):
     for application_id in lapsed_offer_ids(now):
         # Read afresh and lock: the applicant may have confirmed in the meantime.
         application = db.session.get(Application, application_id, populate_existing=True, with_for_update=True)
-        if application is None or application.state != "selected" or not (
-            application.offer_deadline is not None and application.offer_deadline < now
+        if (
+            application is None
+            or application.state != "selected"
+            or not (application.offer_deadline is not None and application.offer_deadline < now)
         ):
             db.session.rollback()
             continue
@@ -113,9 +125,11 @@ def expire_offers(now=None):
             continue
         report.lapsed.append(application_id)
         if waiting:
-            report.promoted.extend(db.session.scalars(
-                sa.select(Application.id)
-                .where(Application.id.in_(waiting), Application.state == "selected")
-                .order_by(Application.rank, Application.id)
-            ))
+            report.promoted.extend(
+                db.session.scalars(
+                    sa.select(Application.id)
+                    .where(Application.id.in_(waiting), Application.state == "selected")
+                    .order_by(Application.rank, Application.id)
+                )
+            )
     return report

@@ -10,16 +10,18 @@ ties to the earlier submission (then the lower id); below the call's minimum →
 selected; in rank order each gets the highest host choice that still has a free place
 (places minus those already held in the call); the rest are waitlisted.
 """
+
 import hashlib
 import json
 from collections import Counter, namedtuple
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
-from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Application, Score, TransitionLog
@@ -38,7 +40,7 @@ RESULT_ORDER = ("select", "waitlist", "not_select")
 NOT_YET_TESTED = ("submitted", "changes_requested", "eligible")
 
 Decision = namedtuple("Decision", "result place_id")
-_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -128,9 +130,13 @@ def build_proposal(call, applications, scores_by_application, held_by_place, fin
     rows = []
     for application in applications:
         scores = scores_by_application.get(application.id, [])
-        rows.append(Row(application=application,
-                        breakdown=_weighted(score_breakdown(application, scores)),
-                        total=total_score(application, scores)))
+        rows.append(
+            Row(
+                application=application,
+                breakdown=_weighted(score_breakdown(application, scores)),
+                total=total_score(application, scores),
+            )
+        )
     complete = sorted((row for row in rows if row.total is not None), key=ranking_key)
     incomplete = sorted((row for row in rows if row.total is None), key=lambda row: row.application.id)
 
@@ -150,21 +156,30 @@ def build_proposal(call, applications, scores_by_application, held_by_place, fin
         else:
             row.result = "waitlist"
 
-    proposal = Proposal(call=call, rows=complete + incomplete, held=dict(held_by_place),
-                        fingerprint=fingerprint_value)
+    proposal = Proposal(call=call, rows=complete + incomplete, held=dict(held_by_place), fingerprint=fingerprint_value)
     proposal.hosts = host_lines(proposal, proposal.decisions())
     return proposal
 
 
 def host_lines(proposal, decisions):
     """Places per host under `decisions` ({application_id: Decision})."""
-    chosen = Counter(decision.place_id for decision in decisions.values()
-                     if decision.result == "select" and decision.place_id is not None)
+    chosen = Counter(
+        decision.place_id
+        for decision in decisions.values()
+        if decision.result == "select" and decision.place_id is not None
+    )
     lines = []
     for place in proposal.call.places:
         held = proposal.held.get(place.id, 0)
-        lines.append(HostLine(place=place, places=place.places, held=held, proposed=chosen[place.id],
-                              free=place.places - held - chosen[place.id]))
+        lines.append(
+            HostLine(
+                place=place,
+                places=place.places,
+                held=held,
+                proposed=chosen[place.id],
+                free=place.places - held - chosen[place.id],
+            )
+        )
     return lines
 
 
@@ -185,16 +200,25 @@ def check_decisions(proposal, decisions):
     if not proposal.ranked:
         general.append(_("There are no tested applications to decide on."))
     if proposal.incomplete:
-        general.append(_("Some tested applications lack a score for a criterion of the call; "
-                         "they must be scored before the selection can be confirmed."))
+        general.append(
+            _(
+                "Some tested applications lack a score for a criterion of the call; "
+                "they must be scored before the selection can be confirmed."
+            )
+        )
     for row in proposal.ranked:
         decision = decisions.get(row.id)
         if decision is None or decision.result not in RESULTS:
             problem(row, _("Choose a result."))
             continue
         if not row.meets_minimum and decision.result != "not_select":
-            problem(row, _("The total is below the call's minimum of %(minimum)s: this applicant "
-                           "can only be not selected.", minimum=minimum))
+            problem(
+                row,
+                _(
+                    "The total is below the call's minimum of %(minimum)s: this applicant can only be not selected.",
+                    minimum=minimum,
+                ),
+            )
             continue
         if decision.result != "select":
             continue
@@ -203,16 +227,24 @@ def check_decisions(proposal, decisions):
         elif decision.place_id not in row.chosen_place_ids or decision.place_id not in places:
             problem(row, _("The applicant did not choose this host."))
 
-    for line in host_lines(proposal, {row_id: decision for row_id, decision in decisions.items()
-                                      if row_id not in errors}):
+    for line in host_lines(
+        proposal, {row_id: decision for row_id, decision in decisions.items() if row_id not in errors}
+    ):
         if line.free >= 0:
             continue
         available = line.places - line.held
         for row in proposal.ranked:
             decision = decisions.get(row.id)
             if decision and decision.result == "select" and decision.place_id == line.place.id:
-                problem(row, _("Too many selected for %(host)s: %(count)d selected, free places: %(free)d.",
-                               host=line.place.partner.name, count=line.proposed, free=max(available, 0)))
+                problem(
+                    row,
+                    _(
+                        "Too many selected for %(host)s: %(count)d selected, free places: %(free)d.",
+                        host=line.place.partner.name,
+                        count=line.proposed,
+                        free=max(available, 0),
+                    ),
+                )
     return errors, general
 
 
@@ -221,25 +253,39 @@ def _number(value):
 
 
 def _moment(value):
-    return None if value is None else value.astimezone(timezone.utc).isoformat()
+    return None if value is None else value.astimezone(UTC).isoformat()
 
 
 def fingerprint(call, applications, scores_by_application, held_by_place):
     """sha256 hex of everything the proposal is made from. Any change in between the page
     and the confirmation (a score, a state, an edit, a place, a criterion) changes it."""
     data = {
-        "call": [call.id, _number(call.minimum_total_score), _number(call.grade_scale),
-                 _moment(call.selection_confirmed_at)],
+        "call": [
+            call.id,
+            _number(call.minimum_total_score),
+            _number(call.grade_scale),
+            _moment(call.selection_confirmed_at),
+        ],
         "criteria": [[criterion.id, criterion.source, _number(criterion.weight)] for criterion in call.criteria],
-        "places": [[place.id, place.places, held_by_place.get(place.id, 0)]
-                   for place in sorted(call.places, key=lambda place: place.id)],
+        "places": [
+            [place.id, place.places, held_by_place.get(place.id, 0)]
+            for place in sorted(call.places, key=lambda place: place.id)
+        ],
         "applications": [
-            [application.id, application.version, application.state, _moment(application.submitted_at),
-             _number(application.average_grade), _number(application.total_score),
-             _number(total_score(application, scores_by_application.get(application.id, []))),
-             [choice.call_place_id for choice in application.choices],
-             sorted([score.criterion_id, _number(score.value)]
-                    for score in scores_by_application.get(application.id, []))]
+            [
+                application.id,
+                application.version,
+                application.state,
+                _moment(application.submitted_at),
+                _number(application.average_grade),
+                _number(application.total_score),
+                _number(total_score(application, scores_by_application.get(application.id, []))),
+                [choice.call_place_id for choice in application.choices],
+                sorted(
+                    [score.criterion_id, _number(score.value)]
+                    for score in scores_by_application.get(application.id, [])
+                ),
+            ]
             for application in sorted(applications, key=lambda application: application.id)
         ],
     }
@@ -248,15 +294,19 @@ def fingerprint(call, applications, scores_by_application, held_by_place):
 
 # --- Loading from the database -------------------------------------------------------------
 
+
 def held_places_of(call):
     """{place_id: applications of `call` holding that place}."""
     rows = db.session.execute(
         sa.select(Application.allocated_place_id, sa.func.count(Application.id))
-        .where(Application.call_id == call.id, Application.state.in_(HOLDING_STATES),
-               Application.allocated_place_id.is_not(None))
+        .where(
+            Application.call_id == call.id,
+            Application.state.in_(HOLDING_STATES),
+            Application.allocated_place_id.is_not(None),
+        )
         .group_by(Application.allocated_place_id)
     ).all()
-    return {place_id: count for place_id, count in rows}
+    return dict(rows)
 
 
 def _scores_of(application_ids):
@@ -281,11 +331,13 @@ def proposal_for(call):
     applications = _applications_of(call, Application.state == "tested")
     scores = _scores_of([application.id for application in applications])
     held = held_places_of(call)
-    proposal = build_proposal(call, applications, scores, held,
-                              fingerprint_value=fingerprint(call, applications, scores, held))
+    proposal = build_proposal(
+        call, applications, scores, held, fingerprint_value=fingerprint(call, applications, scores, held)
+    )
     proposal.not_yet_tested = db.session.scalar(
-        sa.select(sa.func.count(Application.id))
-        .where(Application.call_id == call.id, Application.state.in_(NOT_YET_TESTED))
+        sa.select(sa.func.count(Application.id)).where(
+            Application.call_id == call.id, Application.state.in_(NOT_YET_TESTED)
+        )
     )
     return proposal
 
@@ -329,22 +381,27 @@ def confirmed_selection(call):
     if ids:
         for log in db.session.scalars(
             sa.select(TransitionLog)
-            .where(TransitionLog.application_id.in_(ids), TransitionLog.from_state == "tested",
-                   TransitionLog.trigger.in_(RESULT_ORDER))
+            .where(
+                TransitionLog.application_id.in_(ids),
+                TransitionLog.from_state == "tested",
+                TransitionLog.trigger.in_(RESULT_ORDER),
+            )
             .order_by(TransitionLog.id)
         ):
             decided.setdefault(log.application_id, log.trigger)
     rows = []
     for application in applications:
         result = decided.get(application.id)
-        rows.append(DecidedRow(
-            application=application,
-            breakdown=_weighted(score_breakdown(application, scores.get(application.id, []))),
-            total=application.total_score,
-            rank=application.rank,
-            result=result,
-            place=application.allocated_place if result == "select" else None,
-        ))
+        rows.append(
+            DecidedRow(
+                application=application,
+                breakdown=_weighted(score_breakdown(application, scores.get(application.id, []))),
+                total=application.total_score,
+                rank=application.rank,
+                result=result,
+                place=application.allocated_place if result == "select" else None,
+            )
+        )
     waitlist = db.session.scalars(
         sa.select(Application)
         .where(Application.call_id == call.id, Application.state == "waitlisted")
@@ -352,11 +409,20 @@ def confirmed_selection(call):
         .order_by(Application.rank.is_(None), Application.rank, Application.submitted_at, Application.id)
     ).all()
     held = held_places_of(call)
-    hosts = [HostLine(place=place, places=place.places, held=held.get(place.id, 0), proposed=0,
-                      free=place.places - held.get(place.id, 0)) for place in call.places]
+    hosts = [
+        HostLine(
+            place=place,
+            places=place.places,
+            held=held.get(place.id, 0),
+            proposed=0,
+            free=place.places - held.get(place.id, 0),
+        )
+        for place in call.places
+    ]
     # Late ones (a resubmission after changes were requested, a late approval): the head
     # decides on each from its application page, against the places free now.
-    tested_since = sorted(_applications_of(call, Application.state == "tested"),
-                          key=lambda application: (application.total_score is None,
-                                                   -(application.total_score or 0), application.id))
+    tested_since = sorted(
+        _applications_of(call, Application.state == "tested"),
+        key=lambda application: (application.total_score is None, -(application.total_score or 0), application.id),
+    )
     return ConfirmedSelection(call=call, rows=rows, waitlist=waitlist, hosts=hosts, tested_since=tested_since)

@@ -10,9 +10,11 @@ The confirmation is made against the fingerprint of the proposal the page showed
 anything it was built from changed meanwhile, nothing is done and the page is shown
 again with the current data.
 """
+
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_decimal, gettext as _
+from flask_babel import format_datetime, format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,8 +32,13 @@ from .proposal import RESULT_ORDER, RESULTS, check_decisions, confirmed_selectio
 
 @bp.context_processor
 def helpers():
-    return {"country_name": country_name, "format_decimal": format_decimal, "RESULTS": RESULTS,
-            "result_field": result_field, "place_field": place_field}
+    return {
+        "country_name": country_name,
+        "format_decimal": format_decimal,
+        "RESULTS": RESULTS,
+        "result_field": result_field,
+        "place_field": place_field,
+    }
 
 
 @bp.app_context_processor
@@ -67,16 +74,26 @@ def confirm(call_id):
     form.validate()  # the CSRF token; CSRFProtect has refused a bad one already
     actor = current_user._get_current_object()
     if call.selection_confirmed_at is not None:
-        return _render_confirmed(call, status=409, notice=_(
-            "The selection of this call had already been confirmed; nothing was changed."))
+        return _render_confirmed(
+            call, status=409, notice=_("The selection of this call had already been confirmed; nothing was changed.")
+        )
 
     proposal = proposal_for(call)
     if still_open(call):
         # Applications could still arrive and be tested after the decision, with nobody to decide on them.
         form.fingerprint.data = proposal.fingerprint
-        return _render_proposal(proposal, form, status=409, failure=[_(
-            "The call is still open for applications until %(date)s: the selection can be confirmed "
-            "once it has closed.", date=format_datetime(call.closes_at))])
+        return _render_proposal(
+            proposal,
+            form,
+            status=409,
+            failure=[
+                _(
+                    "The call is still open for applications until %(date)s: the selection can be confirmed "
+                    "once it has closed.",
+                    date=format_datetime(call.closes_at),
+                )
+            ],
+        )
     if form.fingerprint.data != proposal.fingerprint:
         form.fingerprint.data = proposal.fingerprint
         return _render_proposal(proposal, form, status=409, conflict=True)
@@ -84,8 +101,12 @@ def confirm(call_id):
     decisions = read_decisions(request.form, proposal)
     errors, general = check_decisions(proposal, decisions)
     if any(row.application.applicant_id == actor.id for row in proposal.ranked):
-        general.append(_("You have applied to this call yourself: another head of department or an "
-                         "administrator must confirm this selection."))
+        general.append(
+            _(
+                "You have applied to this call yourself: another head of department or an "
+                "administrator must confirm this selection."
+            )
+        )
     if errors or general:
         return _render_proposal(proposal, form, decisions=decisions, errors=errors, general=general, status=400)
 
@@ -95,7 +116,8 @@ def confirm(call_id):
     except (WorkflowError, StaleDataError) as error:
         db.session.rollback()
         failure = (
-            [error.message, *error.problems] if isinstance(error, WorkflowError)
+            [error.message, *error.problems]
+            if isinstance(error, WorkflowError)
             else [_("An application was changed by someone else meanwhile.")]
         )
         proposal = proposal_for(call)
@@ -103,10 +125,16 @@ def confirm(call_id):
         return _render_proposal(proposal, form, status=409, failure=failure)
 
     counts = proposal.counts(decisions)
-    flash(_("The selection is confirmed: %(selected)d selected, %(waitlisted)d on the waiting list, "
+    flash(
+        _(
+            "The selection is confirmed: %(selected)d selected, %(waitlisted)d on the waiting list, "
             "%(not_selected)d not selected. The applicants have been notified.",
-            selected=counts["select"], waitlisted=counts["waitlist"], not_selected=counts["not_select"]),
-          "success")
+            selected=counts["select"],
+            waitlisted=counts["waitlist"],
+            not_selected=counts["not_select"],
+        ),
+        "success",
+    )
     return redirect(url_for("selection.page", call_id=call.id))
 
 
@@ -140,8 +168,9 @@ def _apply(call, proposal, decisions, actor):
     call.selection_confirmed_at = now
 
 
-def _render_proposal(proposal, form, decisions=None, errors=None, general=None, status=200,
-                     conflict=False, failure=None):
+def _render_proposal(
+    proposal, form, decisions=None, errors=None, general=None, status=200, conflict=False, failure=None
+):
     decisions = decisions if decisions is not None else proposal.decisions()
     waitlist = [row for row in proposal.ranked if decisions.get(row.id) and decisions[row.id].result == "waitlist"]
     return render_template(
@@ -163,7 +192,10 @@ def _render_proposal(proposal, form, decisions=None, errors=None, general=None, 
 
 def _render_confirmed(call, status=200, notice=None):
     return render_template(
-        "selection/confirmed.html", call=call, selection=confirmed_selection(call), notice=notice,
+        "selection/confirmed.html",
+        call=call,
+        selection=confirmed_selection(call),
+        notice=notice,
     ), status
 
 
@@ -172,10 +204,14 @@ def _render_confirmed(call, status=200, notice=None):
 def protocol(call_id):
     call = _call_or_404(call_id)
     if call.selection_confirmed_at is None:
-        return render_template("selection/protocol.html", call=call, selection=None,
-                               university=_university_name()), 409
-    return render_template("selection/protocol.html", call=call, selection=confirmed_selection(call),
-                           university=_university_name(), printed_at=utcnow())
+        return render_template("selection/protocol.html", call=call, selection=None, university=_university_name()), 409
+    return render_template(
+        "selection/protocol.html",
+        call=call,
+        selection=confirmed_selection(call),
+        university=_university_name(),
+        printed_at=utcnow(),
+    )
 
 
 def _university_name():

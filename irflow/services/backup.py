@@ -18,6 +18,7 @@ Every file of a backup is its owner's only (0600, folders 0700), so that a copy 
 `cp -rp` or `rsync -a` shows no one else the password hashes, personal data or documents.
 A restore gives the upload files the mode the upload folder gives new uploads.
 """
+
 import hashlib
 import json
 import os
@@ -61,6 +62,7 @@ class RestoreReport:
 
 
 # --- backup ---------------------------------------------------------------------------------
+
 
 def create_backup(target):
     """Write a backup of the app's database and upload folder into `target` (new or empty).
@@ -110,14 +112,19 @@ def _write_backup(target, kind, pg_dump, uploads_source):
             digest, size = _copy_and_hash(source, copy, mode=OWNER_ONLY_FILE)
         except FileNotFoundError:
             continue  # deleted since it was listed (with its row, after the database copy was taken)
-        files.append({"path": (PurePosixPath(UPLOADS) / relative.as_posix()).as_posix(), "size": size,
-                      "sha256": digest})
+        files.append(
+            {"path": (PurePosixPath(UPLOADS) / relative.as_posix()).as_posix(), "size": size, "sha256": digest}
+        )
 
     manifest = {
         "format": FORMAT,
         "created_at": utcnow().isoformat(timespec="seconds"),
-        "database": {"kind": kind, "file": database_file.name, "alembic_revision": revision,
-                     "pg_dump_version": dump_major},
+        "database": {
+            "kind": kind,
+            "file": database_file.name,
+            "alembic_revision": revision,
+            "pg_dump_version": dump_major,
+        },
         "tables": tables,
         "files": files,
     }
@@ -140,8 +147,10 @@ def _check_backup_target(target, uploads_source):
     if target.exists() and not target.is_dir():
         raise BackupError(f"{target} exists and is not a directory.")
     if target.is_dir() and any(target.iterdir()):
-        raise BackupError(f"{target} is not empty; a backup is written into a new or empty directory only "
-                          "(an earlier backup is never overwritten).")
+        raise BackupError(
+            f"{target} is not empty; a backup is written into a new or empty directory only "
+            "(an earlier backup is never overwritten)."
+        )
     if target == uploads_source or uploads_source in target.parents:
         raise BackupError(f"{target} is inside the upload folder {uploads_source}; choose a directory outside it.")
 
@@ -179,18 +188,28 @@ def _backup_postgresql(database_file, pg_dump):
     url, environment = libpq_url(db.engine.url)
     # Counts and dump from the same snapshot: the transaction exporting it stays open until
     # pg_dump has taken it over.
-    with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
-        with connection.begin():
-            dump_major = _check_tool_version(pg_dump, _server_major(connection), "older than the PostgreSQL server")
-            snapshot = connection.scalar(sa.text("SELECT pg_export_snapshot()"))
-            tables = _row_counts(connection)
-            revision = _revision(connection)
-            _run([pg_dump, "--format=custom", "--no-password", f"--snapshot={snapshot}",
-                  f"--file={database_file}", f"--dbname={url}"], environment, "pg_dump")
+    with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, connection.begin():
+        dump_major = _check_tool_version(pg_dump, _server_major(connection), "older than the PostgreSQL server")
+        snapshot = connection.scalar(sa.text("SELECT pg_export_snapshot()"))
+        tables = _row_counts(connection)
+        revision = _revision(connection)
+        _run(
+            [
+                pg_dump,
+                "--format=custom",
+                "--no-password",
+                f"--snapshot={snapshot}",
+                f"--file={database_file}",
+                f"--dbname={url}",
+            ],
+            environment,
+            "pg_dump",
+        )
     return dump_major, tables, revision
 
 
 # --- restore --------------------------------------------------------------------------------
+
 
 def verify_backup(source):
     """The manifest of the backup in `source`, after checking every file's size and sum."""
@@ -201,8 +220,7 @@ def verify_backup(source):
         if not path.is_file():
             raise BackupError(f"The backup is damaged: {entry['path']} is missing.")
         if path.stat().st_size != entry["size"] or _sha256(path) != entry["sha256"]:
-            raise BackupError(f"The backup is damaged: {entry['path']} does not match its sha256 sum "
-                              f"in {MANIFEST}.")
+            raise BackupError(f"The backup is damaged: {entry['path']} does not match its sha256 sum in {MANIFEST}.")
     return manifest
 
 
@@ -222,8 +240,11 @@ def restore_backup(source):
         pg_restore = _pg_tool("pg_restore")
         with db.engine.connect() as connection:
             server_major = _server_major(connection)
-        _check_tool_version(pg_restore, max(server_major, manifest["database"]["pg_dump_version"] or 0),
-                            "older than the PostgreSQL server or the pg_dump that wrote the backup")
+        _check_tool_version(
+            pg_restore,
+            max(server_major, manifest["database"]["pg_dump_version"] or 0),
+            "older than the PostgreSQL server or the pg_dump that wrote the backup",
+        )
 
     database_file = source / manifest["database"]["file"]
     db.session.remove()
@@ -262,8 +283,10 @@ def restore_backup(source):
         report.mismatches.append(f"table {table}: in the database but not in the backup.")
     heads = _code_heads()
     if revision and heads and revision not in heads:
-        report.notes.append(f"The backup's schema is at revision {revision}, this code's at {', '.join(heads)}: "
-                            "run `flask --app wsgi db upgrade`.")
+        report.notes.append(
+            f"The backup's schema is at revision {revision}, this code's at {', '.join(heads)}: "
+            "run `flask --app wsgi db upgrade`."
+        )
     return report
 
 
@@ -277,9 +300,13 @@ def _read_manifest(source):
         manifest = json.loads(path.read_text(encoding="utf-8"))
         files = manifest["files"]
         database = manifest["database"]
-        valid = (manifest.get("format") == FORMAT and isinstance(manifest["tables"], dict)
-                 and database["kind"] in DATABASE_FILES and database["file"] == DATABASE_FILES[database["kind"]]
-                 and any(entry["path"] == database["file"] for entry in files))
+        valid = (
+            manifest.get("format") == FORMAT
+            and isinstance(manifest["tables"], dict)
+            and database["kind"] in DATABASE_FILES
+            and database["file"] == DATABASE_FILES[database["kind"]]
+            and any(entry["path"] == database["file"] for entry in files)
+        )
         for entry in files:
             valid = valid and isinstance(entry["size"], int) and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
             if entry["path"] != database["file"]:
@@ -304,16 +331,21 @@ def _check_database_is_empty(manifest):
     with db.engine.connect() as connection:
         counts = _row_counts(connection)
     # Users first: the surest sign of a database in use.
-    in_use = sorted((table for table, rows in counts.items() if rows and table not in BOOKKEEPING_TABLES),
-                    key=lambda table: (table != "users", table))
+    in_use = sorted(
+        (table for table, rows in counts.items() if rows and table not in BOOKKEEPING_TABLES),
+        key=lambda table: (table != "users", table),
+    )
     if in_use:
         listed = ", ".join(f"{table}: {counts[table]} rows" for table in in_use[:4])
-        raise BackupError(f"The database is not empty ({listed}{', …' if len(in_use) > 4 else ''}); "
-                          "restore into a new, empty database only.")
+        raise BackupError(
+            f"The database is not empty ({listed}{', …' if len(in_use) > 4 else ''}); "
+            "restore into a new, empty database only."
+        )
     foreign = sorted(set(counts) - set(manifest["tables"]))
     if foreign:
-        raise BackupError(f"The database has tables the backup has not ({', '.join(foreign)}); "
-                          "restore into a new, empty database.")
+        raise BackupError(
+            f"The database has tables the backup has not ({', '.join(foreign)}); restore into a new, empty database."
+        )
 
 
 def _restore_sqlite(database_file):
@@ -334,11 +366,25 @@ def _restore_postgresql(database_file, pg_restore):
     url, environment = libpq_url(db.engine.url)
     # --clean --if-exists: a freshly migrated, empty schema is replaced; in one transaction,
     # so a failure leaves the database as it was.
-    _run([pg_restore, "--no-owner", "--exit-on-error", "--single-transaction", "--clean", "--if-exists",
-          "--no-password", f"--dbname={url}", str(database_file)], environment, "pg_restore")
+    _run(
+        [
+            pg_restore,
+            "--no-owner",
+            "--exit-on-error",
+            "--single-transaction",
+            "--clean",
+            "--if-exists",
+            "--no-password",
+            f"--dbname={url}",
+            str(database_file),
+        ],
+        environment,
+        "pg_restore",
+    )
 
 
 # --- shared ---------------------------------------------------------------------------------
+
 
 def libpq_url(sqlalchemy_url):
     """The URL for pg_dump/pg_restore (no `+psycopg`) and their environment: the password
@@ -348,16 +394,19 @@ def libpq_url(sqlalchemy_url):
     if url.password is not None:
         environment["PGPASSWORD"] = str(url.password)
     # URL.set() keeps a password given None; build the URL anew without one.
-    url = sa.engine.URL.create("postgresql", username=url.username, host=url.host, port=url.port,
-                               database=url.database, query=url.query)
+    url = sa.engine.URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+    )
     return url.render_as_string(hide_password=False), environment
 
 
 def _pg_tool(name):
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} is not installed (or not on PATH); install the PostgreSQL client "
-                          "of the server's major version (Debian: postgresql-client).")
+        raise BackupError(
+            f"{name} is not installed (or not on PATH); install the PostgreSQL client "
+            "of the server's major version (Debian: postgresql-client)."
+        )
     return path
 
 
@@ -382,8 +431,10 @@ def _check_tool_version(tool, needed_major, why):
         raise BackupError(f"{tool} --version gave {output.strip()!r}, not a PostgreSQL client version.")
     if major < needed_major:
         name = os.path.basename(tool)
-        raise BackupError(f"{name} is version {major}, {why} (version {needed_major}); install the PostgreSQL "
-                          f"client {needed_major} or later (Debian: postgresql-client-{needed_major}).")
+        raise BackupError(
+            f"{name} is version {major}, {why} (version {needed_major}); install the PostgreSQL "
+            f"client {needed_major} or later (Debian: postgresql-client-{needed_major})."
+        )
     return major
 
 

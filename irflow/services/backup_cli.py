@@ -1,4 +1,5 @@
 """`flask --app wsgi backup DIR` and `flask --app wsgi restore DIR` (irflow/services/backup.py)."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -19,6 +20,7 @@ def _size(size):
         if size < 1024 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
+    raise AssertionError("unreachable: the last unit returns")
 
 
 @click.command("backup")
@@ -33,8 +35,10 @@ def backup_command(directory):
         raise click.ClickException(str(error)) from None
     database, *uploads = manifest["files"]
     click.echo(f"Backup written to {directory}:")
-    click.echo(f"  database ({manifest['database']['kind']}, revision {manifest['database']['alembic_revision']}): "
-               f"{len(manifest['tables'])} tables, {sum(manifest['tables'].values())} rows, {_size(database['size'])}")
+    click.echo(
+        f"  database ({manifest['database']['kind']}, revision {manifest['database']['alembic_revision']}): "
+        f"{len(manifest['tables'])} tables, {sum(manifest['tables'].values())} rows, {_size(database['size'])}"
+    )
     click.echo(f"  uploads: {_files(len(uploads))}, {_size(sum(entry['size'] for entry in uploads))}")
 
 

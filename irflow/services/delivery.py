@@ -56,6 +56,8 @@ refused tries the
 message is given up: `error` keeps the last error, `next_attempt_at` is cleared and it is
 not tried again (set `attempts` back to 0 to try it again).
 """
+
+import contextlib
 import smtplib
 import ssl
 import threading
@@ -76,8 +78,13 @@ from ..models import Notification
 from ..models.base import utcnow
 
 # Waits after the 1st, 2nd, 3rd, 4th failure; every later failure waits the last one.
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
-                timedelta(hours=2), timedelta(hours=12))
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
 MAX_ATTEMPTS = 10
 # A deferred message is tried again after this, however often it was deferred before: it
 # spends no attempt, so it is never given up, and the wait matches the 5-minute cron run.
@@ -193,10 +200,12 @@ def deliver_pending(limit=None, now=None):
                     deferred_in_a_row += 1
                     _defer(claimed, error, clock())
                     if deferred_in_a_row >= DEFERRALS_TO_STOP:
-                        outage = (f"{deferred_in_a_row} messages in a row deferred, the last: "
-                                  f"{describe_error(error)}")[:ERROR_MAX_LENGTH]
-                        logger.warning("Mail server defers every message, the outbox waits for the next run: %s",
-                                       outage)
+                        outage = (f"{deferred_in_a_row} messages in a row deferred, the last: {describe_error(error)}")[
+                            :ERROR_MAX_LENGTH
+                        ]
+                        logger.warning(
+                            "Mail server defers every message, the outbox waits for the next run: %s", outage
+                        )
                         break
                     continue
                 failed += 1
@@ -228,6 +237,7 @@ def _anything_due(now):
 
 class _Claimed(NamedTuple):
     """What sending needs of a claimed row, read in the claiming transaction."""
+
     id: int
     recipient_email: str
     subject: str
@@ -241,8 +251,10 @@ def _claim_next(now):
     while True:
         # SQLite renders no FOR UPDATE; there the conditional UPDATE below is the claim.
         candidate = db.session.execute(
-            sa.select(Notification.id, Notification.next_attempt_at).where(due_filter(now))
-            .order_by(DUE_SINCE, Notification.id).limit(1)
+            sa.select(Notification.id, Notification.next_attempt_at)
+            .where(due_filter(now))
+            .order_by(DUE_SINCE, Notification.id)
+            .limit(1)
             .with_for_update(skip_locked=True)
         ).one_or_none()
         if candidate is None:
@@ -253,8 +265,14 @@ def _claim_next(now):
             sa.update(Notification)
             .where(Notification.id == notification_id, due_filter(now))
             .values(attempts=Notification.attempts + 1, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
-            .returning(Notification.id, Notification.recipient_email, Notification.subject, Notification.body,
-                       Notification.created_at, Notification.attempts)
+            .returning(
+                Notification.id,
+                Notification.recipient_email,
+                Notification.subject,
+                Notification.body,
+                Notification.created_at,
+                Notification.attempts,
+            )
             .execution_options(synchronize_session=False)
         ).one_or_none()
         db.session.commit()
@@ -267,7 +285,9 @@ def _update(notification_id, **values):
     # By id, not through the ORM object: a row deleted meanwhile (with its application or
     # user) just matches nothing.
     db.session.execute(
-        sa.update(Notification).where(Notification.id == notification_id).values(**values)
+        sa.update(Notification)
+        .where(Notification.id == notification_id)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -276,8 +296,11 @@ def _update(notification_id, **values):
 def _release(claimed, error):
     """Undo the claim of a message the server could not take through no fault of its own."""
     db.session.rollback()
-    current_app.logger.warning("Mail %s: not sent, no session with the server; due again: %s", claimed.id,
-                               describe_error(error)[:ERROR_MAX_LENGTH])
+    current_app.logger.warning(
+        "Mail %s: not sent, no session with the server; due again: %s",
+        claimed.id,
+        describe_error(error)[:ERROR_MAX_LENGTH],
+    )
     _give_back_attempt(claimed, next_attempt_at=claimed.previous_attempt_at)
 
 
@@ -286,8 +309,12 @@ def _defer(claimed, error, now):
     db.session.rollback()
     error_text = describe_error(error)[:ERROR_MAX_LENGTH]
     next_attempt_at = now + DEFER_DELAY
-    current_app.logger.warning("Mail %s: deferred, no attempt spent, next try at %s: %s", claimed.id,
-                               next_attempt_at.isoformat(timespec="seconds"), error_text)
+    current_app.logger.warning(
+        "Mail %s: deferred, no attempt spent, next try at %s: %s",
+        claimed.id,
+        next_attempt_at.isoformat(timespec="seconds"),
+        error_text,
+    )
     _give_back_attempt(claimed, next_attempt_at=next_attempt_at, error=error_text)
 
 
@@ -296,8 +323,7 @@ def _give_back_attempt(claimed, **values):
     # been taken by another worker meanwhile.
     db.session.execute(
         sa.update(Notification)
-        .where(Notification.id == claimed.id, Notification.sent_at.is_(None),
-               Notification.attempts == claimed.attempts)
+        .where(Notification.id == claimed.id, Notification.sent_at.is_(None), Notification.attempts == claimed.attempts)
         .values(attempts=Notification.attempts - 1, **values)
         .execution_options(synchronize_session=False)
     )
@@ -312,8 +338,13 @@ def _record_failure(claimed, error, now):
         current_app.logger.error("Mail %s: giving up after %d attempts: %s", claimed.id, claimed.attempts, error_text)
     else:
         next_attempt_at = now + retry_delay(claimed.attempts)
-        current_app.logger.warning("Mail %s: attempt %d failed, next try at %s: %s", claimed.id, claimed.attempts,
-                                   next_attempt_at.isoformat(timespec="seconds"), error_text)
+        current_app.logger.warning(
+            "Mail %s: attempt %d failed, next try at %s: %s",
+            claimed.id,
+            claimed.attempts,
+            next_attempt_at.isoformat(timespec="seconds"),
+            error_text,
+        )
     _update(claimed.id, error=error_text, next_attempt_at=next_attempt_at)
 
 
@@ -389,10 +420,9 @@ class _Connection:
 
     def close(self):
         if self.smtp is not None:
-            try:
+            # The messages are sent; a failing goodbye changes nothing.
+            with contextlib.suppress(Exception):
                 self.smtp.quit()
-            except Exception:  # the messages are sent; a failing goodbye changes nothing
-                pass
             self._discard()
 
     def _open(self):
@@ -431,6 +461,7 @@ class _Connection:
 
 
 # --- after the response ---------------------------------------------------------------
+
 
 class BackgroundDelivery:
     """At most one delivery thread per app and process. A request that commits mail while
@@ -531,6 +562,7 @@ def _forget_flushed_mail(session):
 
 
 # --- the command ----------------------------------------------------------------------
+
 
 @click.command("send-mail")
 @click.option("--limit", type=click.IntRange(min=1), help="Try at most this many messages.")

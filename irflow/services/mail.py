@@ -2,8 +2,10 @@
 delivery by SMTP is a separate step so that a slow or failing mail server never
 breaks the change that caused the message (see `delivery`: `deliver_pending()`, the
 `send-mail` command and the delivery right after a request that queued mail)."""
+
 from flask import render_template
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Notification
@@ -13,13 +15,18 @@ from .delivery import deliver_pending  # noqa: F401  (mail.deliver_pending for c
 def queue(recipient_email, subject, body, recipient=None, application=None, dedup_key=None):
     """Add a message to the outbox. With `dedup_key`, a message already queued under the
     same key is not queued again (returns None): reminders go out once."""
-    if dedup_key is not None and db.session.scalar(
-        db.select(Notification.id).where(Notification.dedup_key == dedup_key)
-    ) is not None:
+    if (
+        dedup_key is not None
+        and db.session.scalar(db.select(Notification.id).where(Notification.dedup_key == dedup_key)) is not None
+    ):
         return None
     notification = Notification(
-        recipient=recipient, recipient_email=recipient_email, application=application,
-        subject=subject, body=body, dedup_key=dedup_key,
+        recipient=recipient,
+        recipient_email=recipient_email,
+        application=application,
+        subject=subject,
+        body=body,
+        dedup_key=dedup_key,
     )
     db.session.add(notification)
     return notification
@@ -47,8 +54,7 @@ def queue_transition_notice(application, transition, comment):
     return queue_for_user(
         applicant,
         "emails/transition.txt",
-        lambda: _("Application %(number)s: %(state)s", number=application.id,
-                  state=STATE_LABELS[application.state]),
+        lambda: _("Application %(number)s: %(state)s", number=application.id, state=STATE_LABELS[application.state]),
         application=application,
         transition=transition,
         state_label=STATE_LABELS[application.state],

@@ -43,6 +43,7 @@ reorder or rename the keys. Headers and labels are in the requester's language.
 17 Rank               number
 18 State              the application's state
 """
+
 import csv
 import io
 import os
@@ -52,7 +53,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
-from flask_babel import LazyString, lazy_gettext as _l, pgettext
+from flask_babel import LazyString, pgettext
+from flask_babel import lazy_gettext as _l
 
 # --- column definitions -----------------------------------------------------------------
 
@@ -185,7 +187,7 @@ WORKBOOK_OPTIONS = {
     "default_date_format": DATE_FORMAT,
     "remove_timezone": True,
 }
-_SHEET_TITLE_FORBIDDEN = str.maketrans({character: " " for character in "[]:*?/\\"})
+_SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 _PLAIN_TYPES = frozenset({int, float, Decimal, date, bool, type(None)})
 
 
@@ -236,7 +238,7 @@ def xlsx_file(header, rows, sheet_title, column_widths=None):
     not depend on the number of rows: XlsxWriter's constant_memory mode flushes each row
     to disk, and `rows` is consumed as it comes.
     """
-    target = tempfile.TemporaryFile()
+    target = tempfile.TemporaryFile()  # noqa: SIM115  (returned open: the caller streams it)
     try:
         # XlsxWriter's own scratch files (the rows, the parts of the zip) go to a private
         # folder that is removed also when writing fails half-way.

@@ -1,5 +1,7 @@
 """Uploaded documents: recognised by content, stored under generated names outside the
 web root, handed out only by views that have checked access first."""
+
+import contextlib
 import errno
 import hashlib
 import os
@@ -72,13 +74,25 @@ class StorageError(UploadError):
 def _storage_error(error):
     current_app.logger.error("could not store an upload: %s", error)
     if error.errno in DISK_FULL:
-        return StorageError(_("The server's storage is full, so the document could not be saved. Nothing was "
-                              "saved; try again later, and tell the office if it keeps happening."))
+        return StorageError(
+            _(
+                "The server's storage is full, so the document could not be saved. Nothing was "
+                "saved; try again later, and tell the office if it keeps happening."
+            )
+        )
     if error.errno in NOT_WRITABLE:
-        return StorageError(_("The server's storage cannot be written to, so the document could not be saved. "
-                              "Nothing was saved; try again later, and tell the office if it keeps happening."))
-    return StorageError(_("The server could not store the document. Nothing was saved; try again later, "
-                          "and tell the office if it keeps happening."))
+        return StorageError(
+            _(
+                "The server's storage cannot be written to, so the document could not be saved. "
+                "Nothing was saved; try again later, and tell the office if it keeps happening."
+            )
+        )
+    return StorageError(
+        _(
+            "The server could not store the document. Nothing was saved; try again later, "
+            "and tell the office if it keeps happening."
+        )
+    )
 
 
 def _write(out, data):
@@ -126,8 +140,9 @@ def save_upload(file_storage, room=None, room_message=None):
         if isinstance(error, OSError):
             raise _storage_error(error) from error
         raise
-    return StoredFile(stored_name, clean_original_name(file_storage.filename, extension), content_type, size,
-                      digest.hexdigest())
+    return StoredFile(
+        stored_name, clean_original_name(file_storage.filename, extension), content_type, size, digest.hexdigest()
+    )
 
 
 def place(stored):
@@ -145,17 +160,13 @@ def discard(stored):
 
 
 def _remove_quietly(path):
-    try:
+    with contextlib.suppress(OSError):
         os.remove(path)
-    except OSError:
-        pass
 
 
 def delete(stored_name):
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.remove(path_of(stored_name))
-    except FileNotFoundError:
-        pass
 
 
 def exists(stored_name):
@@ -174,8 +185,9 @@ def path_of(stored_name):
 
 def send(stored_name, original_name, content_type):
     """The file as an attachment (never rendered inline by the browser)."""
-    response = send_file(path_of(stored_name), mimetype=content_type, as_attachment=True,
-                         download_name=original_name, max_age=0)
+    response = send_file(
+        path_of(stored_name), mimetype=content_type, as_attachment=True, download_name=original_name, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

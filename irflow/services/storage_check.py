@@ -6,6 +6,8 @@ those older than `--min-age-minutes` (default 60), so that an upload in flight i
 alone. Rows whose file is missing are reported: nothing can fix them but a backup. Exits
 with status 1 while anything is wrong (after `--fix`: while a file is missing).
 """
+
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -45,7 +47,8 @@ def check_storage(min_age_seconds):
             report.missing.append((f"document {document_id} of application {application_id}", stored_name))
     for agreement_id, stored_name in db.session.execute(
         sa.select(Agreement.id, Agreement.signed_copy_stored_name)
-        .where(Agreement.signed_copy_stored_name.is_not(None)).order_by(Agreement.id)
+        .where(Agreement.signed_copy_stored_name.is_not(None))
+        .order_by(Agreement.id)
     ):
         known.add(stored_name)
         if stored_name not in on_disk:
@@ -63,18 +66,21 @@ def check_storage(min_age_seconds):
 
 @click.command("storage-check")
 @click.option("--fix", is_flag=True, help="Remove the files that belong to no row.")
-@click.option("--min-age-minutes", default=60, show_default=True, type=click.IntRange(min=0),
-              help="Leave younger files alone: they may be uploads in flight.")
+@click.option(
+    "--min-age-minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Leave younger files alone: they may be uploads in flight.",
+)
 def storage_check_command(fix, min_age_minutes):
     """Compare the upload folder with the database: files without rows, rows without files."""
     report = check_storage(min_age_minutes * 60)
     for name in report.stray:
         kind = "temporary file" if name.endswith(storage.TEMPORARY_SUFFIX) else "file without a row"
         if fix:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.remove(os.path.join(storage.folder(), name))
-            except FileNotFoundError:
-                pass
             click.echo(f"removed {kind}: {name}")
         else:
             click.echo(f"{kind}: {name}")

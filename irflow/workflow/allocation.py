@@ -1,4 +1,5 @@
 """Scores, free places and the waiting list."""
+
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -62,7 +63,8 @@ def lock_place(place):
     turns per host (SQLite's writes are serial anyway); without the fresh read, a number
     loaded before the lock (and lowered meanwhile) would be trusted."""
     db.session.scalars(
-        sa.select(CallPlace).where(CallPlace.id == place.id)
+        sa.select(CallPlace)
+        .where(CallPlace.id == place.id)
         .options(lazyload(CallPlace.partner))
         .with_for_update(of=CallPlace)
         .execution_options(populate_existing=True)

@@ -1,4 +1,5 @@
 """What a transition changes besides the state. Run by the Machine after the state is set."""
+
 from datetime import timedelta
 
 from ..services import mail

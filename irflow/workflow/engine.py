@@ -1,8 +1,10 @@
 """fire(): the one door through which an application changes state."""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import get_timezone, gettext as _
+from flask_babel import get_timezone
+from flask_babel import gettext as _
 from transitions import Machine
 
 from ..extensions import db
@@ -28,8 +30,7 @@ machine = Machine(
     model=None,
     states=list(STATES),
     transitions=[
-        {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest, "after": _run_effect}
-        for t in TRANSITIONS
+        {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest, "after": _run_effect} for t in TRANSITIONS
     ],
     initial=None,
     auto_transitions=False,
@@ -80,8 +81,7 @@ def fire(application, trigger, actor, comment=None, version=None, **data):
         raise WorkflowError(_("You may not do this with this application."))
     if application.state not in transition.sources:
         raise WorkflowError(
-            _("This is not possible while the application is “%(state)s”.",
-              state=STATE_LABELS[application.state])
+            _("This is not possible while the application is “%(state)s”.", state=STATE_LABELS[application.state])
         )
     comment = (comment or "").strip() or None
     ctx = FireContext(actor=actor, comment=comment, data=data)
@@ -90,19 +90,19 @@ def fire(application, trigger, actor, comment=None, version=None, **data):
         raise WorkflowError(_("This cannot be done yet:"), problems)
 
     from_state = application.state
-    released_place = application.allocated_place if (
-        trigger in FREES_PLACE and from_state in HOLDING_STATES
-    ) else None
+    released_place = application.allocated_place if (trigger in FREES_PLACE and from_state in HOLDING_STATES) else None
     machine.events[trigger].trigger(application, ctx=ctx)
-    db.session.add(TransitionLog(
-        application=application,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=application.state,
-        actor_id=actor.id if actor is not None else None,
-        comment=comment,
-        created_at=ctx.now,
-    ))
+    db.session.add(
+        TransitionLog(
+            application=application,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=application.state,
+            actor_id=actor.id if actor is not None else None,
+            comment=comment,
+            created_at=ctx.now,
+        )
+    )
     mail.queue_transition_notice(application, transition, comment)
     if released_place is not None:
         promote_waiting_list(released_place)
@@ -134,6 +134,7 @@ def available_actions(application, user):
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return [
-        transition for transition in TRANSITIONS
+        transition
+        for transition in TRANSITIONS
         if application.state in transition.sources and actor_may(transition, application, user)
     ]

@@ -3,14 +3,15 @@
 `ctx` carries actor, comment, data (the keyword arguments given to fire) and now.
 A guard may leave what it found on ctx (the place `select` will take) for the effect.
 """
+
 from datetime import date, datetime
 
 from flask_babel import gettext as _
 
-from ..models import Document, ReturnReport
 from ..extensions import db
-from . import allocation
+from ..models import Document, ReturnReport
 from ..models.base import DOCUMENT_KINDS
+from . import allocation
 
 
 def application_problems(application):
@@ -45,8 +46,13 @@ def _planned_dates_problems(application):
         return [_("The planned end must be after the planned start.")]
     months = months_between(start, end)
     if months < call.min_months or months > call.max_months:
-        return [_("The planned stay must last between %(low)s and %(high)s months.",
-                  low=call.min_months, high=call.max_months)]
+        return [
+            _(
+                "The planned stay must last between %(low)s and %(high)s months.",
+                low=call.min_months,
+                high=call.max_months,
+            )
+        ]
     return []
 
 
@@ -134,14 +140,19 @@ def _date_problems(value, today, missing, in_future):
 
 
 def guard_depart(application, ctx):
-    return _date_problems(ctx.data.get("departure_date"), ctx.today, _("Give the departure date."),
-                          _("The departure date cannot be in the future."))
+    return _date_problems(
+        ctx.data.get("departure_date"),
+        ctx.today,
+        _("Give the departure date."),
+        _("The departure date cannot be in the future."),
+    )
 
 
 def guard_return_home(application, ctx):
     returned_on = ctx.data.get("return_date")
-    problems = _date_problems(returned_on, ctx.today, _("Give the return date."),
-                              _("The return date cannot be in the future."))
+    problems = _date_problems(
+        returned_on, ctx.today, _("Give the return date."), _("The return date cannot be in the future.")
+    )
     if not problems and application.actual_departure and returned_on < application.actual_departure:
         problems.append(_("The return date cannot be before the departure date."))
     return problems
@@ -162,10 +173,14 @@ def guard_submit_report(application, ctx):
 
 def _has_document(application, kind):
     """A current document of `kind` whose file is there: removed ones and lost files do not count."""
-    return any(document.counts() for document in db.session.scalars(
-        db.select(Document).where(Document.application_id == application.id, Document.kind == kind,
-                                  Document.deleted_at.is_(None))
-    ))
+    return any(
+        document.counts()
+        for document in db.session.scalars(
+            db.select(Document).where(
+                Document.application_id == application.id, Document.kind == kind, Document.deleted_at.is_(None)
+            )
+        )
+    )
 
 
 GUARDS = {

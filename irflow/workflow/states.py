@@ -2,6 +2,7 @@
 
 Nothing here imports models, so models can share these lists (for CHECK constraints).
 """
+
 from collections import namedtuple
 
 from flask_babel import lazy_gettext as _l
@@ -31,19 +32,45 @@ STATE_LABELS = {
 }
 STATES = tuple(STATE_LABELS)
 
-FINAL_STATES = frozenset({
-    "ineligible", "absent", "not_selected", "declined", "withdrawn", "host_rejected",
-    "completed", "cancelled",
-})
+FINAL_STATES = frozenset(
+    {
+        "ineligible",
+        "absent",
+        "not_selected",
+        "declined",
+        "withdrawn",
+        "host_rejected",
+        "completed",
+        "cancelled",
+    }
+)
 
 # States in which the application occupies its allocated place.
-HOLDING_STATES = frozenset({
-    "selected", "confirmed", "nominated", "host_accepted", "abroad", "returned",
-    "report_submitted", "completed",
-})
+HOLDING_STATES = frozenset(
+    {
+        "selected",
+        "confirmed",
+        "nominated",
+        "host_accepted",
+        "abroad",
+        "returned",
+        "report_submitted",
+        "completed",
+    }
+)
 
-BEFORE_ABROAD = ("draft", "submitted", "changes_requested", "eligible", "tested", "waitlisted",
-                 "selected", "confirmed", "nominated", "host_accepted")
+BEFORE_ABROAD = (
+    "draft",
+    "submitted",
+    "changes_requested",
+    "eligible",
+    "tested",
+    "waitlisted",
+    "selected",
+    "confirmed",
+    "nominated",
+    "host_accepted",
+)
 NOT_FINAL = tuple(state for state in STATES if state not in FINAL_STATES)
 
 # who: "owner" (the applicant), a role name, or "system" (actor None: cron, promotion).
@@ -51,13 +78,10 @@ Transition = namedtuple("Transition", "trigger sources dest who comment_required
 
 TRANSITIONS = (
     Transition("submit", ("draft",), "submitted", ("owner",), False, _l("Submit")),
-    Transition("request_changes", ("submitted",), "changes_requested", ("coordinator",), True,
-               _l("Request changes")),
+    Transition("request_changes", ("submitted",), "changes_requested", ("coordinator",), True, _l("Request changes")),
     Transition("resubmit", ("changes_requested",), "submitted", ("owner",), False, _l("Resubmit")),
-    Transition("approve_eligibility", ("submitted",), "eligible", ("coordinator",), False,
-               _l("Approve eligibility")),
-    Transition("reject_eligibility", ("submitted",), "ineligible", ("coordinator",), True,
-               _l("Reject as ineligible")),
+    Transition("approve_eligibility", ("submitted",), "eligible", ("coordinator",), False, _l("Approve eligibility")),
+    Transition("reject_eligibility", ("submitted",), "ineligible", ("coordinator",), True, _l("Reject as ineligible")),
     Transition("record_score", ("eligible",), "tested", ("examiner",), False, _l("Record test score")),
     Transition("mark_absent", ("eligible",), "absent", ("examiner",), False, _l("Mark absent")),
     Transition("select", ("tested", "waitlisted"), "selected", ("head", "system"), False, _l("Select")),
@@ -66,17 +90,13 @@ TRANSITIONS = (
     Transition("confirm_place", ("selected",), "confirmed", ("owner",), False, _l("Confirm the place")),
     Transition("decline_place", ("selected",), "declined", ("owner", "system"), False, _l("Decline the place")),
     Transition("nominate", ("confirmed",), "nominated", ("coordinator",), False, _l("Nominate to the host")),
-    Transition("host_accept", ("nominated",), "host_accepted", ("coordinator",), False,
-               _l("Record host acceptance")),
-    Transition("host_reject", ("nominated",), "host_rejected", ("coordinator",), True,
-               _l("Record host rejection")),
+    Transition("host_accept", ("nominated",), "host_accepted", ("coordinator",), False, _l("Record host acceptance")),
+    Transition("host_reject", ("nominated",), "host_rejected", ("coordinator",), True, _l("Record host rejection")),
     Transition("depart", ("host_accepted",), "abroad", ("coordinator", "owner"), False, _l("Record departure")),
     Transition("return_home", ("abroad",), "returned", ("coordinator", "owner"), False, _l("Record return")),
     Transition("submit_report", ("returned",), "report_submitted", ("owner",), False, _l("Submit the report")),
-    Transition("return_report", ("report_submitted",), "returned", ("coordinator",), True,
-               _l("Return the report")),
-    Transition("approve_report", ("report_submitted",), "completed", ("coordinator",), False,
-               _l("Approve the report")),
+    Transition("return_report", ("report_submitted",), "returned", ("coordinator",), True, _l("Return the report")),
+    Transition("approve_report", ("report_submitted",), "completed", ("coordinator",), False, _l("Approve the report")),
     Transition("withdraw", BEFORE_ABROAD, "withdrawn", ("owner",), False, _l("Withdraw")),
     Transition("cancel", NOT_FINAL, "cancelled", ("head",), True, _l("Cancel")),
 )
