@@ -1,4 +1,4 @@
-"""WTForms' own messages in irflow's languages.
+"""The user's language and time zone, and WTForms' own messages in irflow's languages.
 
 WTForms writes some messages itself ("This field is required.", "Not a valid choice.",
 "Not a valid date value.", ...). Flask-WTF translates them from WTForms' catalogue, which
@@ -8,10 +8,63 @@ those messages from irflow's own catalogues (the messages are listed at the end 
 module for `pybabel extract`) and from WTForms' catalogue for any message not listed.
 """
 
-from flask_babel import get_translations, gettext, ngettext
+from contextlib import contextmanager
+
+from flask import current_app, g, request, session
+from flask_babel import format_decimal, get_translations, gettext, ngettext, refresh
+from flask_login import current_user
 from flask_wtf import FlaskForm as _FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import Form as _Form
+
+
+def select_locale():
+    languages = _languages()
+    user = current_user if request else None
+    if user is not None and getattr(user, "is_authenticated", False) and user.locale in languages:
+        return user.locale
+    chosen = session.get("locale") if request else None
+    if chosen in languages:
+        return chosen
+    if request:
+        return request.accept_languages.best_match(languages)
+    return None
+
+
+def select_timezone():
+    if g and g.get("forced_timezone"):
+        return g.forced_timezone
+    user = current_user if request else None
+    if user is not None and getattr(user, "is_authenticated", False) and user.timezone:
+        return user.timezone
+    return None
+
+
+@contextmanager
+def force_timezone(zone):
+    """Times shown inside the block are in `zone` (a mail is in its recipient's zone, not in
+    that of the user whose request queued it). Flask-Babel has force_locale only."""
+    previous = g.get("forced_timezone")
+    g.forced_timezone = zone
+    refresh()
+    try:
+        yield
+    finally:
+        g.forced_timezone = previous
+        refresh()
+
+
+def _languages():
+    return list(current_app.config["LANGUAGES"])
+
+
+def file_size(size):
+    """A file's size in the user's language (Jinja's filesizeformat writes "41 Bytes", "1.2 kB")."""
+    if size < 1024:
+        return ngettext("%(num)d byte", "%(num)d bytes", size)
+    if size < 1024 * 1024:
+        return gettext("%(size)s KB", size=format_decimal(round(size / 1024, 1)))
+    return gettext("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
 
 
 class FormTranslations:

@@ -32,6 +32,7 @@ from irflow.models import (
     Score,
     User,
 )
+from irflow.models.application import state_assignment_allowed
 from irflow.models.base import utcnow
 from irflow.workflow.states import HOLDING_STATES
 
@@ -157,6 +158,17 @@ class ApplicationFactory(Base):
     cefr_level = "B2"
     planned_start = date(2027, 2, 1)
     planned_end = date(2027, 6, 30)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A fixture builds a case already in its state: the explicit bypass of the one door.
+        with state_assignment_allowed():
+            return super()._create(model_class, *args, **kwargs)
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        with state_assignment_allowed():
+            return super()._build(model_class, *args, **kwargs)
 
     @factory.post_generation
     def hosts(self, create, extracted, **kwargs):

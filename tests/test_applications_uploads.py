@@ -9,6 +9,7 @@ import pytest
 from irflow.applications.documents import may_upload, uploadable_kinds
 from irflow.extensions import db
 from irflow.models import Document
+from irflow.models.application import state_assignment_allowed
 
 from .factories import ApplicationFactory, CallFactory, UserFactory, add_document, application_in
 from .test_applications_helpers import (
@@ -238,7 +239,8 @@ def test_the_upload_rules(app):
     coordinator = UserFactory(coordinates=[application.faculty])
     assert uploadable_kinds(application, owner) == ["cv", "passport", "other"]
     assert may_upload(application, owner, "cv") and not may_upload(application, coordinator, "cv")
-    application.state = "nominated"  # building a case, not changing state: nothing is committed
+    with state_assignment_allowed():  # building a case, not changing state: nothing is committed
+        application.state = "nominated"
     assert uploadable_kinds(application, owner) == []
     assert uploadable_kinds(application, coordinator) == ["host_acceptance"]
     assert uploadable_kinds(application, UserFactory(coordinates=[application.faculty], active=False)) == []

@@ -20,7 +20,7 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from irflow import file_size
+from irflow.i18n import file_size
 from irflow.extensions import db
 from irflow.models import Notification
 from irflow.models.base import utcnow

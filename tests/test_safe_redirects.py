@@ -1,10 +1,10 @@
 """`next` targets: only paths on this site, never one a browser reads as another host.
 
-One helper (irflow/auth/safety.py) serves the login, the language switch and the manage pages."""
+One helper (irflow/web/safety.py) serves the login, the language switch and the manage pages."""
 
 import pytest
 
-from irflow.auth.safety import MAX_TARGET_LENGTH, local_path_or_none
+from irflow.web.safety import MAX_TARGET_LENGTH, local_path_or_none
 
 from .factories import PASSWORD, CallFactory, UserFactory
 

@@ -1,13 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import HiddenField, SelectField, StringField
 
 from ..forms import FlaskForm
 from ..models.base import ROLES
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from ..web.forms import CheckboxListField
 
 
 class UserSearchForm(FlaskForm):

@@ -2,12 +2,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import role_required
 from ..auth.sessions import end_all_sessions
 from ..bad_input import page_number
 from ..extensions import db
 from ..models import Faculty, User, UserRole
 from ..search import contains_text
+from ..web.access import role_required
 from . import bp
 from .forms import ActiveForm, UserAccessForm, UserSearchForm
 

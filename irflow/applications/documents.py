@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import file_size
 from ..extensions import db
+from ..i18n import file_size
 from ..models import Document
 from ..models.base import DOCUMENT_KINDS
 

@@ -1,24 +1,20 @@
 from decimal import Decimal
 
-from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
+from ..countries import country_name
 from ..forms import FlaskForm
 from ..models.base import CEFR_LEVELS, DOCUMENT_KINDS
+from ..web.forms import LocalDecimalField
 
 MOTIVATION_MAX = 8000
 COMMENT_MAX = 5000
-
-
-def country_name(code):
-    """The country's name in the user's language (partners store ISO 3166 alpha-2)."""
-    locale = get_locale()
-    return (locale.territories.get(code) if locale is not None and code else None) or code or ""
 
 
 def place_label(place):
@@ -30,23 +26,10 @@ def place_label(place):
     )
 
 
-class LocalDecimalField(DecimalField):
-    """Accepts a decimal comma too (4,5), as grades are written locally."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [value.strip().replace(",", ".") if isinstance(value, str) else value for value in valuelist]
-        super().process_formdata(valuelist)
-
-
 def _int_or_none(value):
     if value in (None, ""):
         return None
     return int(value)
-
-
-class EmptyForm(FlaskForm):
-    """A POST-only button: only the CSRF token."""
 
 
 class ApplicationForm(FlaskForm):

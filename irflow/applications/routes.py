@@ -13,10 +13,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..bad_input import page_number
+from ..countries import country_name
 from ..extensions import db
 from ..models import Application, ApplicationChoice, Call, Document, Notification, TransitionLog
 from ..models.base import DOCUMENT_KINDS, utcnow
 from ..services import storage
+from ..web.forms import EmptyForm
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER, WorkflowError, available_actions
 from ..workflow import fire as fire_trigger
 from ..workflow.guards import application_problems
@@ -32,7 +34,7 @@ from .documents import (
     upload_usage,
     uploadable_kinds,
 )
-from .forms import ActionForm, ApplicationForm, EmptyForm, UploadForm, country_name
+from .forms import ActionForm, ApplicationForm, UploadForm
 from .timeline import timeline
 
 MESSAGES_PAGE_SIZE = 50
@@ -391,7 +393,9 @@ def fire(id, trigger):
     data = {}
     if trigger in DATE_TRIGGERS:
         data[DATE_TRIGGERS[trigger]] = form.date.data
-    version = form.version.data if form.version.data not in (None, "") else None
+    # Every page that offers an action sends the version it showed; a post without one is
+    # refused as stale (an empty version matches none) rather than acting on unseen changes.
+    version = form.version.data or ""
     try:
         fire_trigger(
             application, trigger, current_user._get_current_object(), comment=form.comment.data, version=version, **data

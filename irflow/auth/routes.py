@@ -6,10 +6,10 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Faculty, User
 from ..models.base import utcnow
+from ..web.safety import local_path_or_none
 from . import bp, known_devices, sessions, throttle
 from .forms import LoginForm, RegistrationForm
 from .passwords import hash_password, spend_verification_time, verify_password
-from .safety import local_path_or_none
 
 
 def _client_address():

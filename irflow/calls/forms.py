@@ -17,16 +17,13 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     FieldList,
     FormField,
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.fields import SelectChoice
 from wtforms.validators import (
@@ -39,9 +36,9 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import TextInput
 
 from ..applications.documents import AFTER_SELECTION_KINDS
+from ..countries import country_choices, country_name, is_country
 from ..forms import FlaskForm, Form
 from ..models.base import (
     CATEGORIES,
@@ -52,7 +49,7 @@ from ..models.base import (
     PROGRAM_KINDS,
     utcnow,
 )
-from .countries import country_choices, country_name, is_country
+from ..web.forms import CheckboxListField, LocalDecimalField
 
 # Empty rows offered below the filled ones for new hosts and criteria.
 EMPTY_PLACE_ROWS = 3
@@ -83,32 +80,6 @@ def int_or_none(value):
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-class LocalDecimalField(DecimalField):
-    """A text box for a decimal that accepts a decimal comma too (2,5), as numbers are written locally."""
-
-    widget = TextInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [value.strip().replace(",", ".") if isinstance(value, str) else value for value in valuelist]
-        if valuelist and valuelist[0] == "":
-            self.data = None
-            return
-        super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 class UserDateTimeField(DateTimeLocalField):

@@ -11,14 +11,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.access import role_required
-from ..auth.safety import local_path_or_none
 from ..bad_input import page_number
 from ..extensions import db
 from ..models import Agreement, Call, CallPlace, Partner, Program
 from ..models.base import utcnow
 from ..models.partner import AGREEMENT_WARNING_DAYS
 from ..services import storage
+from ..web.access import role_required
+from ..web.safety import local_path_or_none
 from .forms import AgreementForm, CallForm, ConfirmForm, PartnerFilterForm, PartnerForm, ProgramForm
 from .operations import close_call, fill_agreement, fill_partner, fill_program, lock_call_places, save_call
 from .queries import (

@@ -20,8 +20,8 @@ from ..models import (
     call_examiners,
 )
 from ..models.partner import AGREEMENT_WARNING_DAYS
+from ..models.states import HOLDING_STATES
 from ..models.user import UserRole
-from ..workflow.states import HOLDING_STATES
 
 # Calls closed within this many days still appear on the public list.
 RECENTLY_CLOSED_DAYS = 180

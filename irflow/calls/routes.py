@@ -7,13 +7,13 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import format_decimal, get_timezone
 from flask_login import current_user
 
-from ..auth.safety import local_path_or_none
 from ..bad_input import page_number
+from ..countries import country_name
 from ..extensions import db
 from ..models import Call
 from ..models.base import CRITERION_SOURCES, utcnow
+from ..web.safety import local_path_or_none
 from . import bp
-from .countries import country_name
 from .forms import CallFilterForm, PartnerFilterForm
 from .queries import (
     call_with_details,

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from ..exports.queries import export_scope
 from ..extensions import db
 from ..models import Application, Call, CallPlace, Partner, User
-from ..workflow.states import HOLDING_STATES, STATES
+from ..models.states import HOLDING_STATES, STATES
 
 __all__ = [
     "CallStateCounts",

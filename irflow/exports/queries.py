@@ -19,8 +19,8 @@ from ..applications.access import visible_filter
 from ..extensions import db
 from ..models import Application, Call, CallPlace, Faculty, Partner, Program, User
 from ..models.base import CATEGORIES, MOBILITY_TYPES
+from ..models.states import HOLDING_STATES, STATE_LABELS
 from ..services.spreadsheets import SELECTED_PARTICIPANT_COLUMNS
-from ..workflow.states import HOLDING_STATES, STATE_LABELS
 
 BATCH_SIZE = 500  # rows fetched per round trip; memory stays flat at any number of rows
 AVERAGE_DAYS_PER_MONTH = 365.25 / 12

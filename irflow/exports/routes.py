@@ -18,7 +18,6 @@ from flask import Response, abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import role_required
 from ..extensions import db
 from ..models import Call
 from ..services.spreadsheets import (
@@ -29,6 +28,7 @@ from ..services.spreadsheets import (
     widths,
     xlsx_file,
 )
+from ..web.access import role_required
 from . import bp
 from .queries import export_scope, selected_participant_rows
 

@@ -1,6 +1,10 @@
-# Kept here (not in workflow/) so the CHECK constraint and the engine share one list.
-from ..workflow.states import STATES
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy.orm.attributes import NEVER_SET, NO_VALUE
+
 from .base import CEFR_LEVELS, UTCDateTime, db, enum_check, sa, utcnow
+from .states import STATES
 
 
 class Application(db.Model):
@@ -86,6 +90,36 @@ class Application(db.Model):
 
     def __repr__(self):
         return f"<Application {self.id} {self.state}>"
+
+
+class StateChangeOutsideWorkflow(RuntimeError):
+    """`Application.state` was assigned outside `workflow.fire()`: a defect, never user input."""
+
+
+# True inside workflow.fire() (and inside a test fixture that builds a case on purpose).
+_state_assignment_allowed = ContextVar("irflow_state_assignment_allowed", default=False)
+
+
+@contextmanager
+def state_assignment_allowed():
+    """Open the one door for the block. workflow.fire() does this around its transition;
+    test factories do it to build an application that already sits in some state."""
+    token = _state_assignment_allowed.set(True)
+    try:
+        yield
+    finally:
+        _state_assignment_allowed.reset(token)
+
+
+@sa.event.listens_for(Application.state, "set")
+def _state_changes_only_through_fire(target, value, old_value, initiator):
+    if _state_assignment_allowed.get() or value == old_value:
+        return
+    new_draft = old_value in (NO_VALUE, NEVER_SET) and value == "draft"
+    if not new_draft:
+        raise StateChangeOutsideWorkflow(
+            f"Application {target.id}: state {old_value!r} -> {value!r} outside workflow.fire()"
+        )
 
 
 class ApplicationChoice(db.Model):

@@ -5,8 +5,8 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional, StopValidation
 from wtforms.widgets import TextInput
 
-from ..applications.forms import LocalDecimalField
 from ..forms import FlaskForm
+from ..web.forms import LocalDecimalField
 
 REPORT_TEXT_MAX = 10000
 # The column is NUMERIC(6, 1).

@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..applications.access import application_or_404
-from ..applications.forms import country_name
-from ..auth.access import role_required
+from ..countries import country_name
 from ..extensions import db
 from ..models import ReturnReport
 from ..models.base import utcnow
+from ..web.access import role_required
 from ..workflow import STATE_LABELS, available_actions
 from . import bp
 from .checklist import (

@@ -3,7 +3,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from ..forms import FlaskForm
-from ..workflow.states import STATE_LABELS
+from ..models.states import STATE_LABELS
 from .queries import DEFAULT_DIRECTION, DEFAULT_SORT, REVIEW_STATES, SEARCH_MAX_LENGTH
 
 SORT_LABELS = {

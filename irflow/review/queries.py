@@ -10,8 +10,8 @@ from sqlalchemy.orm import contains_eager, lazyload
 
 from ..applications.access import visible_filter
 from ..models import Application, Call, Faculty, User
+from ..models.states import STATES
 from ..search import contains_text
-from ..workflow.states import STATES
 
 # Drafts never reach a reviewer; every other state can be filtered on.
 REVIEW_STATES = tuple(state for state in STATES if state != "draft")

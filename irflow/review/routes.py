@@ -3,9 +3,9 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from ..auth.access import role_required
 from ..extensions import db
 from ..models.base import utcnow
+from ..web.access import role_required
 from . import bp
 from .forms import ReviewFilterForm
 from .queries import call_choices_query, faculty_choices_query, review_queries, state_counts

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from ..models.states import STATE_LABELS
 from ..services.spreadsheets import FORMULA_TRIGGERS, escape_cell
-from ..workflow.states import STATE_LABELS
 from . import sheet
 
 MAX_BYTES = 1024 * 1024

@@ -15,9 +15,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..auth.access import role_required
 from ..extensions import db
 from ..models import Application, Call, call_examiners
+from ..web.access import role_required
 from ..workflow import WorkflowError
 from . import bp
 from .csv_import import (

@@ -25,8 +25,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Application, Score, TransitionLog
+from ..models.states import HOLDING_STATES
 from ..workflow.allocation import score_breakdown, total_score
-from ..workflow.states import HOLDING_STATES
 
 # The three decisions the head makes; each is also the name of the trigger that applies it.
 RESULTS = {

@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..applications.forms import country_name
-from ..auth.access import role_required
+from ..countries import country_name
 from ..extensions import db
 from ..models import Call
 from ..models.base import utcnow
+from ..web.access import role_required
 from ..workflow import WorkflowError, fire
 from ..workflow.allocation import lock_place
 from . import bp, offers

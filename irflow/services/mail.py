@@ -5,11 +5,10 @@ breaks the change that caused the message (see `delivery`: `deliver_pending()`, 
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from ..extensions import db
+from ..i18n import force_timezone
 from ..models import Notification
-from .delivery import deliver_pending  # noqa: F401  (mail.deliver_pending for callers)
 
 
 def queue(recipient_email, subject, body, recipient=None, application=None, dedup_key=None):
@@ -34,8 +33,6 @@ def queue(recipient_email, subject, body, recipient=None, application=None, dedu
 
 def queue_for_user(user, template, subject, application=None, dedup_key=None, **context):
     """Render `template` in the recipient's own language and time zone, and queue it."""
-    from .. import force_timezone
-
     with force_locale(user.locale), force_timezone(user.timezone):
         return queue(
             user.email,
@@ -45,26 +42,3 @@ def queue_for_user(user, template, subject, application=None, dedup_key=None, **
             application=application,
             dedup_key=dedup_key,
         )
-
-
-def queue_transition_notice(application, transition, comment):
-    from ..workflow.states import STATE_LABELS
-
-    applicant = application.applicant
-    return queue_for_user(
-        applicant,
-        "emails/transition.txt",
-        lambda: _("Application %(number)s: %(state)s", number=application.id, state=STATE_LABELS[application.state]),
-        application=application,
-        transition=transition,
-        state_label=STATE_LABELS[application.state],
-        comment=comment,
-    )
-
-
-def queue_nomination(application, host):
-    # Host offices read English; the message names the participant as in the passport.
-    with force_locale("en"):
-        body = render_template("emails/nomination.txt", application=application, host=host)
-        subject = _("Nomination: %(name)s", name=application.applicant.full_name_latin)
-    return queue(host.contact_email, subject, body, application=application)

@@ -1,33 +1,13 @@
-"""The application workflow: states, transitions, guards, permissions and fire().
+"""The application workflow: the transition table, guards, permissions and fire(), the one
+door through which an application changes state. The states themselves live beside the
+model (irflow/models/states.py)."""
 
-The engine is loaded on first use (PEP 562) because models import the state lists from
-here, and the engine in turn imports the models.
-"""
-
+from ..models.states import FINAL_STATES, HOLDING_STATES, STATE_LABELS, STATES
+from .engine import available_actions, fire, machine, promote_waiting_list
 from .errors import WorkflowError
-from .states import (
-    FINAL_STATES,
-    HOLDING_STATES,
-    STATE_LABELS,
-    STATES,
-    TRANSITIONS,
-    TRANSITIONS_BY_TRIGGER,
-    TRIGGERS,
-)
-
-_ENGINE_NAMES = {"fire", "available_actions", "promote_waiting_list", "machine"}
-
-
-def __getattr__(name):
-    if name in _ENGINE_NAMES:
-        from . import engine
-
-        return getattr(engine, name)
-    raise AttributeError(name)
-
+from .states import TRANSITIONS, TRANSITIONS_BY_TRIGGER, TRIGGERS
 
 __all__ = [
-    "WorkflowError",
     "FINAL_STATES",
     "HOLDING_STATES",
     "STATE_LABELS",
@@ -35,5 +15,9 @@ __all__ = [
     "TRANSITIONS",
     "TRANSITIONS_BY_TRIGGER",
     "TRIGGERS",
-    *sorted(_ENGINE_NAMES),
+    "WorkflowError",
+    "available_actions",
+    "fire",
+    "machine",
+    "promote_waiting_list",
 ]

@@ -7,7 +7,7 @@ from sqlalchemy.orm import lazyload
 
 from ..extensions import db
 from ..models import Application, ApplicationChoice, CallPlace, Score
-from .states import HOLDING_STATES
+from ..models.states import HOLDING_STATES
 
 HUNDRED = Decimal(100)
 

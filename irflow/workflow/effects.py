@@ -2,8 +2,7 @@
 
 from datetime import timedelta
 
-from ..services import mail
-from . import allocation
+from . import allocation, notices
 
 
 def on_submit(application, ctx):
@@ -33,7 +32,7 @@ def on_select(application, ctx):
 def on_nominate(application, ctx):
     host = application.allocated_place.partner if application.allocated_place else None
     if host is not None and host.contact_email:
-        mail.queue_nomination(application, host)
+        notices.queue_nomination(application, host)
 
 
 def on_depart(application, ctx):

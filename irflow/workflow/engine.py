@@ -9,14 +9,15 @@ from transitions import Machine
 
 from ..extensions import db
 from ..models import TransitionLog
+from ..models.application import state_assignment_allowed
 from ..models.base import utcnow
-from ..services import mail
-from . import allocation
+from ..models.states import HOLDING_STATES, STATE_LABELS, STATES
+from . import allocation, notices
 from .effects import EFFECTS
 from .errors import WorkflowError
 from .guards import problems_for
 from .permissions import actor_may
-from .states import FREES_PLACE, HOLDING_STATES, STATE_LABELS, STATES, TRANSITIONS, TRANSITIONS_BY_TRIGGER
+from .states import FREES_PLACE, TRANSITIONS, TRANSITIONS_BY_TRIGGER
 
 
 def _run_effect(event):
@@ -91,7 +92,8 @@ def fire(application, trigger, actor, comment=None, version=None, **data):
 
     from_state = application.state
     released_place = application.allocated_place if (trigger in FREES_PLACE and from_state in HOLDING_STATES) else None
-    machine.events[trigger].trigger(application, ctx=ctx)
+    with state_assignment_allowed():
+        machine.events[trigger].trigger(application, ctx=ctx)
     db.session.add(
         TransitionLog(
             application=application,
@@ -103,7 +105,7 @@ def fire(application, trigger, actor, comment=None, version=None, **data):
             created_at=ctx.now,
         )
     )
-    mail.queue_transition_notice(application, transition, comment)
+    notices.queue_transition_notice(application, transition, comment)
     if released_place is not None:
         promote_waiting_list(released_place)
     return application

@@ -1,77 +1,13 @@
-"""The workflow of DESIGN.md as data. State and trigger names are a contract: keep them.
-
-Nothing here imports models, so models can share these lists (for CHECK constraints).
-"""
+"""The workflow of DESIGN.md as data: its transitions. State and trigger names are a contract:
+keep them. The states themselves live beside the model (irflow/models/states.py)."""
 
 from collections import namedtuple
 
 from flask_babel import lazy_gettext as _l
 
-STATE_LABELS = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "changes_requested": _l("Changes requested"),
-    "eligible": _l("Eligible"),
-    "ineligible": _l("Ineligible"),
-    "tested": _l("Tested"),
-    "absent": _l("Absent from the test"),
-    "selected": _l("Selected"),
-    "waitlisted": _l("Waiting list"),
-    "not_selected": _l("Not selected"),
-    "confirmed": _l("Place confirmed"),
-    "declined": _l("Place declined"),
-    "nominated": _l("Nominated to the host"),
-    "host_accepted": _l("Accepted by the host"),
-    "host_rejected": _l("Rejected by the host"),
-    "abroad": _l("Abroad"),
-    "returned": _l("Returned"),
-    "report_submitted": _l("Report submitted"),
-    "completed": _l("Completed"),
-    "withdrawn": _l("Withdrawn"),
-    "cancelled": _l("Cancelled"),
-}
-STATES = tuple(STATE_LABELS)
+from ..models.states import BEFORE_ABROAD, FINAL_STATES, HOLDING_STATES, NOT_FINAL, STATE_LABELS, STATES
 
-FINAL_STATES = frozenset(
-    {
-        "ineligible",
-        "absent",
-        "not_selected",
-        "declined",
-        "withdrawn",
-        "host_rejected",
-        "completed",
-        "cancelled",
-    }
-)
-
-# States in which the application occupies its allocated place.
-HOLDING_STATES = frozenset(
-    {
-        "selected",
-        "confirmed",
-        "nominated",
-        "host_accepted",
-        "abroad",
-        "returned",
-        "report_submitted",
-        "completed",
-    }
-)
-
-BEFORE_ABROAD = (
-    "draft",
-    "submitted",
-    "changes_requested",
-    "eligible",
-    "tested",
-    "waitlisted",
-    "selected",
-    "confirmed",
-    "nominated",
-    "host_accepted",
-)
-NOT_FINAL = tuple(state for state in STATES if state not in FINAL_STATES)
+__all__ = ["BEFORE_ABROAD", "FINAL_STATES", "HOLDING_STATES", "NOT_FINAL", "STATE_LABELS", "STATES"]
 
 # who: "owner" (the applicant), a role name, or "system" (actor None: cron, promotion).
 Transition = namedtuple("Transition", "trigger sources dest who comment_required label")

@@ -1,4 +1,5 @@
-"""Access checks in one place: role decorators for views."""
+"""Role checks for views: the first gate. What a user may see or do with one record is the
+business of that record's policy (e.g. irflow/applications/policy.py)."""
 
 from functools import wraps
 

@@ -1,0 +1,43 @@
+"""The forms and fields every area's pages share."""
+
+from wtforms import DecimalField, SelectMultipleField, widgets
+from wtforms.widgets import TextInput
+
+from ..forms import FlaskForm
+
+
+class EmptyForm(FlaskForm):
+    """A POST-only button: only the CSRF token (templates: the `post_button` macro)."""
+
+
+class FilterForm(FlaskForm):
+    """Filters of a list page, read from the query string: a GET changes nothing, so no CSRF
+    token; a value that is not valid is ignored (and the user told) rather than failing the page."""
+
+    class Meta:
+        csrf = False
+
+
+class LocalDecimalField(DecimalField):
+    """A text box for a decimal that accepts a decimal comma too (2,5), as numbers are written locally."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [value.strip().replace(",", ".") if isinstance(value, str) else value for value in valuelist]
+        if valuelist and valuelist[0] == "":
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

@@ -1,0 +1,43 @@
+"""Filters and globals every template may use, registered once for the whole app.
+
+A helper of one area's pages is passed by its views or registered by its blueprint as an
+app template global; nothing here runs per render."""
+
+from flask import current_app
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
+
+from ..countries import country_name
+from ..i18n import file_size
+from ..models.base import CATEGORIES, DOCUMENT_KINDS, LOCALES, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, ROLES
+from ..models.states import STATE_LABELS
+
+
+def current_locale_code():
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def user_timezone():
+    return str(get_timezone())
+
+
+def init_app(app):
+    app.jinja_env.filters.update(
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
+        filesize=file_size,
+    )
+    app.jinja_env.globals.update(
+        current_locale_code=current_locale_code,
+        user_timezone=user_timezone,
+        country_name=country_name,
+        format_decimal=format_decimal,
+        number=format_decimal,
+        CATEGORIES=CATEGORIES,
+        DOCUMENT_KINDS=DOCUMENT_KINDS,
+        LOCALES=LOCALES,
+        MOBILITY_TYPES=MOBILITY_TYPES,
+        PARTNER_KINDS=PARTNER_KINDS,
+        PROGRAM_KINDS=PROGRAM_KINDS,
+        ROLES=ROLES,
+        STATE_LABELS=STATE_LABELS,
+    )

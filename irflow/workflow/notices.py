@@ -1,0 +1,30 @@
+"""The messages the workflow sends: to the applicant on each transition, to the host on a
+nomination. Queued in the outbox in the transition's own transaction."""
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..models.states import STATE_LABELS
+from ..services import mail
+
+
+def queue_transition_notice(application, transition, comment):
+    applicant = application.applicant
+    return mail.queue_for_user(
+        applicant,
+        "emails/transition.txt",
+        lambda: _("Application %(number)s: %(state)s", number=application.id, state=STATE_LABELS[application.state]),
+        application=application,
+        transition=transition,
+        state_label=STATE_LABELS[application.state],
+        comment=comment,
+    )
+
+
+def queue_nomination(application, host):
+    # Host offices read English; the message names the participant as in the passport.
+    with force_locale("en"):
+        body = render_template("emails/nomination.txt", application=application, host=host)
+        subject = _("Nomination: %(name)s", name=application.applicant.full_name_latin)
+    return mail.queue(host.contact_email, subject, body, application=application)
