@@ -46,16 +46,6 @@ class FlaskForm(i18n.FlaskForm):
     class Meta(_SafeInputMeta):
         pass
 
-    def ignore_invalid_values(self):
-        """For filters read from the query string: every field whose value is not valid
-        falls back to its default; returns the labels of those fields, to tell the user."""
-        self.validate()
-        ignored = []
-        for name in self.errors:
-            self[name].data = self[name].default
-            ignored.append(str(self[name].label.text))
-        return ignored
-
 
 class Form(i18n.Form):
     """For the rows of a FieldList(FormField(...))."""

@@ -3,13 +3,10 @@ from wtforms import HiddenField, SelectField, StringField
 
 from ..forms import FlaskForm
 from ..models.base import ROLES
-from ..web.forms import CheckboxListField
+from ..web.forms import CheckboxListField, EmptyForm, FilterForm
 
 
-class UserSearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search changes nothing
-
+class UserSearchForm(FilterForm):
     q = StringField(_l("Name or e-mail"))
     role = SelectField(_l("Role"), choices=[], default="")
     status = SelectField(_l("Status"), choices=[], default="")
@@ -34,7 +31,7 @@ class UserAccessForm(FlaskForm):
         self.coordinated_faculties.choices = [(faculty.id, faculty.name) for faculty in faculties]
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(EmptyForm):
     """A POST-only button: activate or deactivate an account."""
 
     active = HiddenField()

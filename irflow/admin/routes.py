@@ -2,13 +2,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.sessions import end_all_sessions
+from .. import web
 from ..bad_input import page_number
 from ..extensions import db
 from ..models import Faculty, User, UserRole
 from ..search import contains_text
-from ..web.access import role_required
-from . import bp
+from ..web.errors import changed_by_someone_else_message
+from . import bp, operations
 from .forms import ActiveForm, UserAccessForm, UserSearchForm
 
 
@@ -17,7 +17,7 @@ def _user_or_404(user_id):
 
 
 @bp.route("/users")
-@role_required("admin")
+@web.role_required("admin")
 def users():
     form = UserSearchForm(request.args)
     ignored = form.ignore_invalid_values()
@@ -44,25 +44,29 @@ def users():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@role_required("admin")
+@web.role_required("admin")
 def user(user_id):
     account = _user_or_404(user_id)
     faculties = db.session.scalars(db.select(Faculty).order_by(Faculty.name)).all()
     form = UserAccessForm(faculties, obj=None if request.method == "POST" else _access_data(account))
     if form.validate_on_submit():
-        roles = set(form.roles.data)
-        if account.id == current_user.id and "admin" not in roles:
-            form.roles.errors.append(_("You cannot take the administrator role from yourself."))
-        else:
-            account.set_roles(roles)
-            chosen = set(form.coordinated_faculties.data)
-            account.coordinated_faculties = [faculty for faculty in faculties if faculty.id in chosen]
-            db.session.commit()
-            flash(_("Roles of %(name)s saved.", name=account.full_name_latin), "success")
-            return redirect(url_for("admin.user", user_id=account.id))
-    return render_template("admin/user.html", account=account, form=form, active_form=ActiveForm()), (
-        400 if request.method == "POST" else 200
-    )
+        web.when_refused(lambda error: _user_page(account, form, refusal=error))
+        chosen = set(form.coordinated_faculties.data)
+        operations.set_access(
+            current_user, account, form.roles.data, [faculty for faculty in faculties if faculty.id in chosen]
+        )
+        flash(_("Roles of %(name)s saved.", name=account.full_name_latin), "success")
+        return redirect(url_for("admin.user", user_id=account.id))
+    return _user_page(account, form)
+
+
+def _user_page(account, form, refusal=None):
+    if isinstance(refusal, operations.AccessRefused):
+        form.roles.errors.append(refusal.message)
+    elif refusal is not None:  # a change by another admin at the same moment, found at the commit
+        flash(changed_by_someone_else_message(), "warning")
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user.html", account=account, form=form), status
 
 
 def _access_data(account):
@@ -74,19 +78,14 @@ def _access_data(account):
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@role_required("admin")
+@web.role_required("admin")
 def set_active(user_id):
     account = _user_or_404(user_id)
     form = ActiveForm()
     if not form.validate_on_submit() or form.active.data not in ("0", "1"):
         abort(400)
-    if account.id == current_user.id:
-        flash(_("You cannot deactivate your own account."), "danger")
-        return redirect(url_for("admin.user", user_id=account.id))
-    account.active = form.active.data == "1"
-    if not account.active:
-        end_all_sessions(account, "deactivated")
-    db.session.commit()
+    web.back_to(url_for("admin.user", user_id=account.id))
+    operations.set_active(current_user, account, form.active.data == "1")
     flash(
         _("%(name)s can log in again.", name=account.full_name_latin)
         if account.active

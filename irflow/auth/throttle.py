@@ -76,9 +76,15 @@ def seconds_to_wait(email, address, known_device=False, now=None):
 
 
 def record_failure(email, address):
-    # Old rows count for nothing; drop them so the table stays small.
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < utcnow() - timedelta(days=1)))
-    db.session.add(LoginAttempt(email=email, address=address))
+    """Count a failed login, on a connection of its own committed at once: the refused
+    request's own work is rolled back, and the brake must count the failure all the same.
+    (The login has written nothing on the request's connection by then, so on SQLite this
+    second connection finds the file unlocked.)"""
+    now = utcnow()
+    with db.engine.begin() as connection:
+        # Old rows count for nothing; drop them so the table stays small.
+        connection.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=1)))
+        connection.execute(sa.insert(LoginAttempt).values(email=email, address=address, created_at=now))
 
 
 def clear_failures(email, address):

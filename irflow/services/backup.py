@@ -19,6 +19,8 @@ Every file of a backup is its owner's only (0600, folders 0700), so that a copy 
 A restore gives the upload files the mode the upload folder gives new uploads.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
@@ -28,6 +30,7 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,6 +38,14 @@ from sqlalchemy.engine import make_url
 
 from ..extensions import db
 from ..models.base import utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from sqlalchemy.engine import Connection
+
+# A backup's manifest.json, as read or written.
+Manifest = dict[str, Any]
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -57,14 +68,14 @@ class RestoreReport:
     files: int = 0
     tables: int = 0
     rows: int = 0
-    mismatches: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 # --- backup ---------------------------------------------------------------------------------
 
 
-def create_backup(target):
+def create_backup(target: str | os.PathLike[str]) -> Manifest:
     """Write a backup of the app's database and upload folder into `target` (new or empty).
     Returns the manifest."""
     target = Path(target).absolute()
@@ -93,7 +104,7 @@ def create_backup(target):
         os.umask(umask)
 
 
-def _write_backup(target, kind, pg_dump, uploads_source):
+def _write_backup(target: Path, kind: str, pg_dump: str | None, uploads_source: Path) -> Manifest:
     database_file = target / DATABASE_FILES[kind]
     if kind == "sqlite":
         dump_major = None
@@ -135,7 +146,7 @@ def _write_backup(target, kind, pg_dump, uploads_source):
     return manifest
 
 
-def _make_owner_only_folders(root, folder):
+def _make_owner_only_folders(root: Path, folder: Path) -> None:
     """mkdir -p of `folder` under `root`, each folder made or found 0700."""
     folder.mkdir(parents=True, exist_ok=True)
     while folder != root:
@@ -143,7 +154,7 @@ def _make_owner_only_folders(root, folder):
         folder = folder.parent
 
 
-def _check_backup_target(target, uploads_source):
+def _check_backup_target(target: Path, uploads_source: Path) -> None:
     if target.exists() and not target.is_dir():
         raise BackupError(f"{target} exists and is not a directory.")
     if target.is_dir() and any(target.iterdir()):
@@ -155,14 +166,14 @@ def _check_backup_target(target, uploads_source):
         raise BackupError(f"{target} is inside the upload folder {uploads_source}; choose a directory outside it.")
 
 
-def _database_kind():
+def _database_kind() -> str:
     name = db.engine.dialect.name
     if name not in DATABASE_FILES:
         raise BackupError(f"Backups of {name} databases are not supported (SQLite and PostgreSQL are).")
     return name
 
 
-def _backup_sqlite(database_file):
+def _backup_sqlite(database_file: Path) -> None:
     if _sqlite_path() is None:
         raise BackupError("The database is an in-memory SQLite database; there is nothing lasting to back up.")
     with db.engine.connect() as connection:
@@ -175,7 +186,7 @@ def _backup_sqlite(database_file):
             copy.close()
 
 
-def _counts_in_sqlite_file(path):
+def _counts_in_sqlite_file(path: Path) -> tuple[dict[str, int], str | None]:
     engine = sa.create_engine(f"sqlite:///{path}")
     try:
         with engine.connect() as connection:
@@ -184,7 +195,7 @@ def _counts_in_sqlite_file(path):
         engine.dispose()
 
 
-def _backup_postgresql(database_file, pg_dump):
+def _backup_postgresql(database_file: Path, pg_dump: str) -> tuple[int, dict[str, int], str | None]:
     url, environment = libpq_url(db.engine.url)
     # Counts and dump from the same snapshot: the transaction exporting it stays open until
     # pg_dump has taken it over.
@@ -211,7 +222,7 @@ def _backup_postgresql(database_file, pg_dump):
 # --- restore --------------------------------------------------------------------------------
 
 
-def verify_backup(source):
+def verify_backup(source: str | os.PathLike[str]) -> Manifest:
     """The manifest of the backup in `source`, after checking every file's size and sum."""
     source = Path(source).absolute()
     manifest = _read_manifest(source)
@@ -224,7 +235,7 @@ def verify_backup(source):
     return manifest
 
 
-def restore_backup(source):
+def restore_backup(source: str | os.PathLike[str]) -> RestoreReport:
     """Restore the backup in `source` into the app's database and upload folder, which must
     both be empty; then check the restored files and row counts against the manifest."""
     source = Path(source).absolute()
@@ -290,7 +301,7 @@ def restore_backup(source):
     return report
 
 
-def _read_manifest(source):
+def _read_manifest(source: Path) -> Manifest:
     path = source / MANIFEST
     if not source.is_dir():
         raise BackupError(f"{source} is not a directory.")
@@ -318,7 +329,7 @@ def _read_manifest(source):
     return manifest
 
 
-def _upload_relative_path(manifest_path):
+def _upload_relative_path(manifest_path: str) -> Path:
     """The path under the upload folder of a manifest entry, refusing any that would leave it."""
     path = PurePosixPath(manifest_path)
     parts = path.parts
@@ -327,7 +338,7 @@ def _upload_relative_path(manifest_path):
     return Path(*parts[1:])
 
 
-def _check_database_is_empty(manifest):
+def _check_database_is_empty(manifest: Manifest) -> None:
     with db.engine.connect() as connection:
         counts = _row_counts(connection)
     # Users first: the surest sign of a database in use.
@@ -348,7 +359,7 @@ def _check_database_is_empty(manifest):
         )
 
 
-def _restore_sqlite(database_file):
+def _restore_sqlite(database_file: Path) -> None:
     path = _sqlite_path()
     if path is None:
         raise BackupError("The database is an in-memory SQLite database; set DATABASE_URL to a file to restore into.")
@@ -362,7 +373,7 @@ def _restore_sqlite(database_file):
         backup.close()
 
 
-def _restore_postgresql(database_file, pg_restore):
+def _restore_postgresql(database_file: Path, pg_restore: str) -> None:
     url, environment = libpq_url(db.engine.url)
     # --clean --if-exists: a freshly migrated, empty schema is replaced; in one transaction,
     # so a failure leaves the database as it was.
@@ -386,7 +397,7 @@ def _restore_postgresql(database_file, pg_restore):
 # --- shared ---------------------------------------------------------------------------------
 
 
-def libpq_url(sqlalchemy_url):
+def libpq_url(sqlalchemy_url: str | sa.engine.URL) -> tuple[str, dict[str, str]]:
     """The URL for pg_dump/pg_restore (no `+psycopg`) and their environment: the password
     goes in PGPASSWORD, never on a command line others can read in `ps`."""
     url = make_url(str(sqlalchemy_url)) if not isinstance(sqlalchemy_url, sa.engine.URL) else sqlalchemy_url
@@ -400,7 +411,7 @@ def libpq_url(sqlalchemy_url):
     return url.render_as_string(hide_password=False), environment
 
 
-def _pg_tool(name):
+def _pg_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise BackupError(
@@ -410,12 +421,12 @@ def _pg_tool(name):
     return path
 
 
-def _server_major(connection):
+def _server_major(connection: Connection) -> int:
     number = int(connection.scalar(sa.text("SHOW server_version_num")))
     return number // 10000 if number >= 100000 else number // 100
 
 
-def tool_major(version_output):
+def tool_major(version_output: str) -> int | None:
     """15 from "pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"; 9 from "... 9.6.24"."""
     match = re.search(r"\(PostgreSQL\) (\d+)(?:\.(\d+))?", version_output)
     if not match:
@@ -424,7 +435,7 @@ def tool_major(version_output):
     return major * 10 + int(match.group(2) or 0) if major < 10 else major
 
 
-def _check_tool_version(tool, needed_major, why):
+def _check_tool_version(tool: str, needed_major: int, why: str) -> int:
     output = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
     major = tool_major(output)
     if major is None:
@@ -438,29 +449,29 @@ def _check_tool_version(tool, needed_major, why):
     return major
 
 
-def _run(command, environment, name):
+def _run(command: list[str], environment: dict[str, str], name: str) -> None:
     result = subprocess.run(command, env=environment, capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"{name} failed (exit status {result.returncode}): {result.stderr.strip()}")
 
 
-def _sqlite_path():
+def _sqlite_path() -> str | None:
     database = db.engine.url.database
     return None if database in (None, "", ":memory:") or database.startswith("file::memory:") else database
 
 
-def _row_counts(connection):
+def _row_counts(connection: Connection) -> dict[str, int]:
     names = sa.inspect(connection).get_table_names()
     return {name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name))) for name in names}
 
 
-def _revision(connection):
+def _revision(connection: Connection) -> str | None:
     if not sa.inspect(connection).has_table("alembic_version"):
         return None
     return connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
 
 
-def _code_heads():
+def _code_heads() -> Sequence[str]:
     from alembic.script import ScriptDirectory
 
     migrate = current_app.extensions.get("migrate")
@@ -469,7 +480,7 @@ def _code_heads():
     return ScriptDirectory.from_config(migrate.migrate.get_config()).get_heads()
 
 
-def _files_under(folder):
+def _files_under(folder: Path) -> Iterator[Path]:
     if not folder.is_dir():
         return
     for directory, subdirectories, names in os.walk(folder):
@@ -480,7 +491,7 @@ def _files_under(folder):
                 yield path
 
 
-def _copy_and_hash(source, target, mode=None):
+def _copy_and_hash(source: Path, target: Path, mode: int | None = None) -> tuple[str, int]:
     """Copy `source` to the new file `target`, keeping its times; `target` gets `mode`, or
     without one the mode irflow/services/storage.py gives an upload (open(..., "xb"): 0o666
     less the umask), never the source's."""
@@ -498,7 +509,7 @@ def _copy_and_hash(source, target, mode=None):
     return digest.hexdigest(), size
 
 
-def _sha256(path):
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as reading:
         while chunk := reading.read(CHUNK):
@@ -506,5 +517,5 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def _file_entry(root, path):
+def _file_entry(root: Path, path: Path) -> dict[str, Any]:
     return {"path": path.relative_to(root).as_posix(), "size": path.stat().st_size, "sha256": _sha256(path)}

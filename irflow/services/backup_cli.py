@@ -1,21 +1,28 @@
 """`flask --app wsgi backup DIR` and `flask --app wsgi restore DIR` (irflow/services/backup.py)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import click
 from flask.cli import with_appcontext
 
 from .backup import BackupError, create_backup, restore_backup
 
+if TYPE_CHECKING:
+    from flask import Flask
 
-def register(app):
+
+def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
 
-def _files(count):
+def _files(count: int) -> str:
     return f"{count} file" if count == 1 else f"{count} files"
 
 
-def _size(size):
+def _size(size: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
@@ -26,7 +33,7 @@ def _size(size):
 @click.command("backup")
 @click.argument("directory", type=click.Path(file_okay=False))
 @with_appcontext
-def backup_command(directory):
+def backup_command(directory: str) -> None:
     """Copy the database and the upload folder into DIRECTORY (new or empty), with a
     manifest of sha256 sums and row counts."""
     try:
@@ -45,7 +52,7 @@ def backup_command(directory):
 @click.command("restore")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @with_appcontext
-def restore_command(directory):
+def restore_command(directory: str) -> None:
     """Restore a backup from DIRECTORY into an empty database and an empty upload folder,
     after checking its sums; then compare files and row counts with its manifest. Exits
     with status 1 on any difference."""

@@ -57,16 +57,18 @@ message is given up: `error` keeps the last error, `next_attempt_at` is cleared 
 not tried again (set `attempts` back to 0 to try it again).
 """
 
+from __future__ import annotations
+
 import contextlib
 import smtplib
 import ssl
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 import sqlalchemy as sa
@@ -76,6 +78,13 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..models import Notification
 from ..models.base import utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from flask import Flask, Response
+    from sqlalchemy.orm import Session, UOWTransaction
 
 # Waits after the 1st, 2nd, 3rd, 4th failure; every later failure waits the last one.
 RETRY_DELAYS = (
@@ -121,7 +130,7 @@ DEFERRED = "deferred"
 NO_SESSION = "no session"
 
 
-def classify(error):
+def classify(error: BaseException) -> str:
     """REFUSED, DEFERRED or NO_SESSION for an error raised while sending one message."""
     if isinstance(error, (SMTPUnavailable, smtplib.SMTPHeloError)):
         return NO_SESSION
@@ -144,12 +153,12 @@ def classify(error):
     return REFUSED
 
 
-def retry_delay(attempts):
+def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failed try."""
     return RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1]
 
 
-def due_filter(now):
+def due_filter(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(
         Notification.sent_at.is_(None),
         Notification.attempts < MAX_ATTEMPTS,
@@ -163,7 +172,7 @@ def due_filter(now):
 DUE_SINCE = sa.func.coalesce(Notification.next_attempt_at, Notification.created_at)
 
 
-def deliver_pending(limit=None, now=None):
+def deliver_pending(limit: int | None = None, now: datetime | None = None) -> DeliveryResult:
     """Send every due message, due the longest first, over one SMTP connection; returns
     DeliveryResult(sent, failed, deferred, outage). Does nothing without MAIL_SERVER.
 
@@ -229,7 +238,7 @@ def deliver_pending(limit=None, now=None):
     return DeliveryResult(sent, failed, deferred, outage)
 
 
-def _anything_due(now):
+def _anything_due(now: datetime) -> bool:
     due = db.session.scalar(sa.select(Notification.id).where(due_filter(now)).limit(1)) is not None
     db.session.rollback()  # no transaction stays open while SMTP is talked to
     return due
@@ -242,12 +251,12 @@ class _Claimed(NamedTuple):
     recipient_email: str
     subject: str
     body: str
-    created_at: object
+    created_at: datetime
     attempts: int
-    previous_attempt_at: object  # next_attempt_at before the claim, restored on release
+    previous_attempt_at: datetime | None  # next_attempt_at before the claim, restored on release
 
 
-def _claim_next(now):
+def _claim_next(now: datetime) -> _Claimed | None:
     while True:
         # SQLite renders no FOR UPDATE; there the conditional UPDATE below is the claim.
         candidate = db.session.execute(
@@ -281,7 +290,7 @@ def _claim_next(now):
         # Another worker claimed it between the SELECT and the UPDATE: take the next one.
 
 
-def _update(notification_id, **values):
+def _update(notification_id: int, **values: object) -> None:
     # By id, not through the ORM object: a row deleted meanwhile (with its application or
     # user) just matches nothing.
     db.session.execute(
@@ -293,7 +302,7 @@ def _update(notification_id, **values):
     db.session.commit()
 
 
-def _release(claimed, error):
+def _release(claimed: _Claimed, error: BaseException) -> None:
     """Undo the claim of a message the server could not take through no fault of its own."""
     db.session.rollback()
     current_app.logger.warning(
@@ -304,7 +313,7 @@ def _release(claimed, error):
     _give_back_attempt(claimed, next_attempt_at=claimed.previous_attempt_at)
 
 
-def _defer(claimed, error, now):
+def _defer(claimed: _Claimed, error: BaseException, now: datetime) -> None:
     """The server said "not now" to this message: try it again later, attempt not spent."""
     db.session.rollback()
     error_text = describe_error(error)[:ERROR_MAX_LENGTH]
@@ -318,7 +327,7 @@ def _defer(claimed, error, now):
     _give_back_attempt(claimed, next_attempt_at=next_attempt_at, error=error_text)
 
 
-def _give_back_attempt(claimed, **values):
+def _give_back_attempt(claimed: _Claimed, **values: object) -> None:
     # Only while the claim is still ours (attempts unchanged since): a lapsed claim may have
     # been taken by another worker meanwhile.
     db.session.execute(
@@ -330,7 +339,7 @@ def _give_back_attempt(claimed, **values):
     db.session.commit()
 
 
-def _record_failure(claimed, error, now):
+def _record_failure(claimed: _Claimed, error: BaseException, now: datetime) -> None:
     db.session.rollback()  # nothing half-done may be committed with the result
     error_text = describe_error(error)[:ERROR_MAX_LENGTH]
     if claimed.attempts >= MAX_ATTEMPTS:
@@ -348,7 +357,7 @@ def _record_failure(claimed, error, now):
     _update(claimed.id, error=error_text, next_attempt_at=next_attempt_at)
 
 
-def build_message(notification, sender):
+def build_message(notification: Notification | _Claimed, sender: str) -> EmailMessage:
     message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = sender
     message["To"] = notification.recipient_email
@@ -362,7 +371,7 @@ def build_message(notification, sender):
     return message
 
 
-def message_id(notification, sender):
+def message_id(notification: Notification | _Claimed, sender: str) -> str:
     domain = parseaddr(sender)[1].rpartition("@")[2].strip("[] ") or "localhost"
     try:
         domain = domain.encode("idna").decode("ascii")
@@ -371,8 +380,8 @@ def message_id(notification, sender):
     return f"<irflow.{notification.id}.{notification.created_at:%Y%m%d%H%M%S%f}@{domain}>"
 
 
-def describe_error(error):
-    def text(reply):
+def describe_error(error: BaseException) -> str:
+    def text(reply: bytes | str) -> str:
         return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
     if isinstance(error, SMTPUnavailable):
@@ -389,11 +398,11 @@ def describe_error(error):
 class _Connection:
     """One SMTP session for a batch, opened on first use and reopened when it drops."""
 
-    def __init__(self, config):
+    def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
-        self.smtp = None
+        self.smtp: smtplib.SMTP | None = None
 
-    def send(self, message):
+    def send(self, message: EmailMessage) -> None:
         try:
             self._send(message)
         except Exception as error:
@@ -402,11 +411,11 @@ class _Connection:
             # The server closed an idle or used-up session: one more try on a new one.
             self._send(message)
 
-    def open(self):
+    def open(self) -> None:
         if self.smtp is None:
             self._open()
 
-    def _send(self, message):
+    def _send(self, message: EmailMessage) -> None:
         self.open()
         try:
             self.smtp.send_message(message)
@@ -418,14 +427,14 @@ class _Connection:
                 self._discard()
             raise
 
-    def close(self):
+    def close(self) -> None:
         if self.smtp is not None:
             # The messages are sent; a failing goodbye changes nothing.
             with contextlib.suppress(Exception):
                 self.smtp.quit()
             self._discard()
 
-    def _open(self):
+    def _open(self) -> None:
         config = self.config
         host, port = config["MAIL_SERVER"], config.get("MAIL_PORT") or 25
         timeout = config.get("MAIL_TIMEOUT") or 30
@@ -446,12 +455,12 @@ class _Connection:
             raise SMTPUnavailable(f"{host}:{port}: {describe_error(error)}") from error
         self.smtp = smtp
 
-    def _discard(self):
+    def _discard(self) -> None:
         if self.smtp is not None:
             self.smtp.close()
         self.smtp = None
 
-    def _dropped(self, error):
+    def _dropped(self, error: BaseException) -> bool:
         if isinstance(error, smtplib.SMTPServerDisconnected):
             return True
         # 421: "service not available, closing channel" — smtplib has closed the socket.
@@ -467,13 +476,13 @@ class BackgroundDelivery:
     """At most one delivery thread per app and process. A request that commits mail while
     it runs asks it for one more pass instead of starting a second one."""
 
-    def __init__(self, app):
+    def __init__(self, app: Flask) -> None:
         self.app = app
         self._lock = threading.Lock()
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self._again = False
 
-    def start(self):
+    def start(self) -> None:
         try:
             with self._lock:
                 if self._thread is not None:
@@ -485,7 +494,7 @@ class BackgroundDelivery:
         except Exception:
             self.app.logger.exception("Could not start mail delivery; `send-mail` will deliver it")
 
-    def join(self, timeout=5.0):
+    def join(self, timeout: float = 5.0) -> bool:
         """Wait until no delivery thread runs; False if one still does after `timeout`."""
         deadline = time.monotonic() + timeout
         while True:
@@ -498,7 +507,7 @@ class BackgroundDelivery:
                 return False
             thread.join(remaining)
 
-    def _run(self):
+    def _run(self) -> None:
         while True:
             try:
                 with self.app.app_context():
@@ -512,18 +521,18 @@ class BackgroundDelivery:
                 self._again = False
 
 
-def wait_for_background_delivery(app, timeout=5.0):
+def wait_for_background_delivery(app: Flask, timeout: float = 5.0) -> bool:
     """For tests and shutdown: True once the delivery started after requests has finished."""
     return app.extensions["irflow_mail_delivery"].join(timeout)
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     app.extensions["irflow_mail_delivery"] = BackgroundDelivery(app)
     _listen_for_queued_mail()
     app.after_request(_deliver_after_response)
 
 
-def _deliver_after_response(response):
+def _deliver_after_response(response: Response) -> Response:
     if g.pop(_COMMITTED_IN_REQUEST, False):
         app = current_app._get_current_object()
         if app.config.get("MAIL_SERVER") and app.config.get("MAIL_DELIVER_AFTER_REQUEST"):
@@ -535,7 +544,7 @@ def _deliver_after_response(response):
 _listening = False
 
 
-def _listen_for_queued_mail():
+def _listen_for_queued_mail() -> None:
     global _listening
     if _listening:
         return
@@ -546,18 +555,18 @@ def _listen_for_queued_mail():
     sa.event.listen(db.session, "after_rollback", _forget_flushed_mail)
 
 
-def _note_flushed_mail(session, flush_context):
+def _note_flushed_mail(session: Session, flush_context: UOWTransaction) -> None:
     # In after_flush, session.new still lists what this flush inserted.
     if any(isinstance(instance, Notification) for instance in session.new):
         session.info[_QUEUED_IN_SESSION] = True
 
 
-def _note_committed_mail(session):
+def _note_committed_mail(session: Session) -> None:
     if session.info.pop(_QUEUED_IN_SESSION, False) and has_request_context():
         setattr(g, _COMMITTED_IN_REQUEST, True)
 
 
-def _forget_flushed_mail(session):
+def _forget_flushed_mail(session: Session) -> None:
     session.info.pop(_QUEUED_IN_SESSION, None)
 
 
@@ -567,7 +576,7 @@ def _forget_flushed_mail(session):
 @click.command("send-mail")
 @click.option("--limit", type=click.IntRange(min=1), help="Try at most this many messages.")
 @with_appcontext
-def send_mail_command(limit):
+def send_mail_command(limit: int | None) -> None:
     """Deliver due messages of the outbox by SMTP, due the longest first. Safe to run from
     cron; exits with status 1 when a message was refused or deferred (it is retried later)
     or the run stopped early because the server could not be reached or deferred every

@@ -3,6 +3,10 @@ delivery by SMTP is a separate step so that a slow or failing mail server never
 breaks the change that caused the message (see `delivery`: `deliver_pending()`, the
 `send-mail` command and the delivery right after a request that queued mail)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from flask import render_template
 from flask_babel import force_locale
 
@@ -10,8 +14,20 @@ from ..extensions import db
 from ..i18n import force_timezone
 from ..models import Notification
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def queue(recipient_email, subject, body, recipient=None, application=None, dedup_key=None):
+    from ..models import Application, User
+
+
+def queue(
+    recipient_email: str,
+    subject: str,
+    body: str,
+    recipient: User | None = None,
+    application: Application | None = None,
+    dedup_key: str | None = None,
+) -> Notification | None:
     """Add a message to the outbox. With `dedup_key`, a message already queued under the
     same key is not queued again (returns None): reminders go out once."""
     if (
@@ -31,7 +47,14 @@ def queue(recipient_email, subject, body, recipient=None, application=None, dedu
     return notification
 
 
-def queue_for_user(user, template, subject, application=None, dedup_key=None, **context):
+def queue_for_user(
+    user: User,
+    template: str,
+    subject: str | Callable[[], str],
+    application: Application | None = None,
+    dedup_key: str | None = None,
+    **context: object,
+) -> Notification | None:
     """Render `template` in the recipient's own language and time zone, and queue it."""
     with force_locale(user.locale), force_timezone(user.timezone):
         return queue(

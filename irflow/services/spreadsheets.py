@@ -44,6 +44,8 @@ reorder or rename the keys. Headers and labels are in the requester's language.
 18 State              the application's state
 """
 
+from __future__ import annotations
+
 import csv
 import io
 import os
@@ -51,10 +53,14 @@ import tempfile
 from collections import namedtuple
 from datetime import date, datetime
 from decimal import Decimal
+from typing import IO, TYPE_CHECKING
 
 import xlsxwriter
 from flask_babel import LazyString, pgettext
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
 
 # --- column definitions -----------------------------------------------------------------
 
@@ -85,12 +91,12 @@ SELECTED_PARTICIPANT_COLUMNS = (
 )
 
 
-def headers(columns):
+def headers(columns: Iterable[Column]) -> list[str]:
     """The header texts of `columns` in the current request's language."""
     return [str(column.header) for column in columns]
 
 
-def widths(columns):
+def widths(columns: Iterable[Column]) -> list[int]:
     return [column.width for column in columns]
 
 
@@ -102,7 +108,7 @@ def widths(columns):
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def escape_cell(value):
+def escape_cell(value: object) -> object:
     """Text starting with = + - @, a tab or a carriage return gets a leading apostrophe (').
 
     For CSV, where a spreadsheet program decides what a cell is. Only text is escaped:
@@ -122,7 +128,7 @@ BOM = "\ufeff".encode("utf-8")  # Excel reads UTF-8 (Cyrillic, Tajik) only after
 CSV_ROWS_PER_CHUNK = 200
 
 
-def _csv_value(value):
+def _csv_value(value: object) -> object:
     value_type = type(value)
     if value_type is str:
         return escape_cell(value)
@@ -139,7 +145,9 @@ def _csv_value(value):
     return escape_cell(str(value))
 
 
-def csv_stream(header, rows, rows_per_chunk=CSV_ROWS_PER_CHUNK):
+def csv_stream(
+    header: Iterable[object], rows: Iterable[Sequence[object]], rows_per_chunk: int = CSV_ROWS_PER_CHUNK
+) -> Iterator[bytes]:
     """Yield the CSV (comma separated, CRLF, RFC 4180 quoting) as UTF-8 byte chunks.
 
     The first chunk starts with the BOM and holds the header, so a download starts before
@@ -191,7 +199,7 @@ _SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 _PLAIN_TYPES = frozenset({int, float, Decimal, date, bool, type(None)})
 
 
-def sheet_title_for(title):
+def sheet_title_for(title: object) -> str:
     """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
     cleaned = " ".join(str(title).translate(_SHEET_TITLE_FORBIDDEN).split()).strip("'")[:31].strip()
     return cleaned or "Sheet1"
@@ -204,14 +212,14 @@ class FileDownload:
     calls `close()` too if the client goes away half-way.
     """
 
-    def __init__(self, fileobj, chunk_size=CHUNK_SIZE):
+    def __init__(self, fileobj: IO[bytes], chunk_size: int = CHUNK_SIZE) -> None:
         self._file = fileobj
         self._chunk_size = chunk_size
         fileobj.flush()
         self.size = os.fstat(fileobj.fileno()).st_size
         fileobj.seek(0)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         try:
             while True:
                 chunk = self._file.read(self._chunk_size)
@@ -221,15 +229,20 @@ class FileDownload:
         finally:
             self.close()
 
-    def close(self):
+    def close(self) -> None:
         self._file.close()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._file.closed
 
 
-def xlsx_file(header, rows, sheet_title, column_widths=None):
+def xlsx_file(
+    header: Iterable[object],
+    rows: Iterable[Sequence[object]],
+    sheet_title: object,
+    column_widths: Sequence[float] | None = None,
+) -> FileDownload:
     """Write an XLSX of one worksheet to an unnamed temporary file and return a FileDownload.
 
     The header row is bold and frozen, the columns get `column_widths` (characters; by
@@ -250,7 +263,14 @@ def xlsx_file(header, rows, sheet_title, column_widths=None):
         raise
 
 
-def _write_workbook(target, scratch, header, rows, sheet_title, column_widths):
+def _write_workbook(
+    target: IO[bytes],
+    scratch: str,
+    header: Iterable[object],
+    rows: Iterable[Sequence[object]],
+    sheet_title: object,
+    column_widths: Sequence[float] | None,
+) -> None:
     workbook = xlsxwriter.Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": scratch})
     worksheet = workbook.add_worksheet(sheet_title_for(sheet_title))
     bold = workbook.add_format({"bold": True})

@@ -1,6 +1,8 @@
 """Uploaded documents: recognised by content, stored under generated names outside the
 web root, handed out only by views that have checked access first."""
 
+from __future__ import annotations
+
 import contextlib
 import errno
 import hashlib
@@ -8,10 +10,15 @@ import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
 
 from flask import current_app, send_file
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
+
+if TYPE_CHECKING:
+    from flask import Response
+    from werkzeug.datastructures import FileStorage
 
 # Magic bytes of the only kinds accepted; the name and the browser's claim are not trusted.
 SIGNATURES = (
@@ -35,14 +42,14 @@ class StoredFile:
     sha256: str
 
 
-def sniff(head):
+def sniff(head: bytes) -> tuple[str, str] | tuple[None, None]:
     for signature, content_type, extension in SIGNATURES:
         if head.startswith(signature):
             return content_type, extension
     return None, None
 
 
-def clean_original_name(filename, extension):
+def clean_original_name(filename: str | None, extension: str) -> str:
     """A display name safe to send back: no path, no control characters, sensible extension."""
     name = os.path.basename((filename or "").replace("\\", "/"))
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
@@ -53,7 +60,7 @@ def clean_original_name(filename, extension):
     return name[-200:]
 
 
-def folder():
+def folder() -> str:
     path = current_app.config["UPLOAD_FOLDER"]
     os.makedirs(path, exist_ok=True)
     return path
@@ -71,7 +78,7 @@ class StorageError(UploadError):
     """The server could not store the file (disk full, folder not writable): not the user's doing."""
 
 
-def _storage_error(error):
+def _storage_error(error: OSError) -> StorageError:
     current_app.logger.error("could not store an upload: %s", error)
     if error.errno in DISK_FULL:
         return StorageError(
@@ -95,12 +102,14 @@ def _storage_error(error):
     )
 
 
-def _write(out, data):
+def _write(out: IO[bytes], data: bytes) -> None:
     # The one place bytes reach the disk (tests make it fail as a full disk would).
     out.write(data)
 
 
-def save_upload(file_storage, room=None, room_message=None):
+def save_upload(
+    file_storage: FileStorage | None, room: int | None = None, room_message: str | None = None
+) -> StoredFile:
     """Check an uploaded file and write it under a temporary name; `place()` puts it under
     its stored name. Raises UploadError with a message for the user; a StorageError when
     the disk refused. `room`: bytes the application still has; more is refused with
@@ -145,7 +154,7 @@ def save_upload(file_storage, room=None, room_message=None):
     )
 
 
-def place(stored):
+def place(stored: StoredFile) -> None:
     """Rename the written file into place; call once its row is flushed, commit after."""
     try:
         os.replace(path_of(stored.stored_name) + TEMPORARY_SUFFIX, path_of(stored.stored_name))
@@ -153,37 +162,37 @@ def place(stored):
         raise _storage_error(error) from error
 
 
-def discard(stored):
+def discard(stored: StoredFile) -> None:
     """Undo save_upload (and place): the upload was refused or its row not committed."""
     for name in (stored.stored_name + TEMPORARY_SUFFIX, stored.stored_name):
         _remove_quietly(os.path.join(folder(), name))
 
 
-def _remove_quietly(path):
+def _remove_quietly(path: str) -> None:
     with contextlib.suppress(OSError):
         os.remove(path)
 
 
-def delete(stored_name):
+def delete(stored_name: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path_of(stored_name))
 
 
-def exists(stored_name):
+def exists(stored_name: str) -> bool:
     try:
         return os.path.isfile(path_of(stored_name))
     except FileNotFoundError:
         return False
 
 
-def path_of(stored_name):
+def path_of(stored_name: str) -> str:
     # Stored names are generated hex; anything else never reaches the disk.
     if not stored_name or secure_filename(stored_name) != stored_name or "/" in stored_name:
         raise FileNotFoundError(stored_name)
     return os.path.join(folder(), stored_name)
 
 
-def send(stored_name, original_name, content_type):
+def send(stored_name: str, original_name: str, content_type: str) -> Response:
     """The file as an attachment (never rendered inline by the browser)."""
     response = send_file(
         path_of(stored_name), mimetype=content_type, as_attachment=True, download_name=original_name, max_age=0

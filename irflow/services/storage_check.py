@@ -7,6 +7,8 @@ alone. Rows whose file is missing are reported: nothing can fix them but a backu
 with status 1 while anything is wrong (after `--fix`: while a file is missing).
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import time
@@ -23,12 +25,12 @@ from . import storage
 
 @dataclass
 class StorageReport:
-    stray: list = field(default_factory=list)  # file names without a row, old enough
+    stray: list[str] = field(default_factory=list)  # file names without a row, old enough
     recent: int = 0  # files without a row still too young to judge
-    missing: list = field(default_factory=list)  # (label, stored name) of rows without a file
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (label, stored name) of rows without a file
 
 
-def check_storage(min_age_seconds):
+def check_storage(min_age_seconds: float) -> StorageReport:
     folder = storage.folder()
     # The folder is read before the rows: a file renamed into place after this listing is
     # not judged, and a row committed meanwhile is seen.
@@ -73,7 +75,7 @@ def check_storage(min_age_seconds):
     type=click.IntRange(min=0),
     help="Leave younger files alone: they may be uploads in flight.",
 )
-def storage_check_command(fix, min_age_minutes):
+def storage_check_command(fix: bool, min_age_minutes: int) -> None:
     """Compare the upload folder with the database: files without rows, rows without files."""
     report = check_storage(min_age_minutes * 60)
     for name in report.stray:

@@ -17,6 +17,16 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    def ignore_invalid_values(self):
+        """Every field whose value is not valid falls back to its default; returns the
+        labels of those fields, to tell the user."""
+        self.validate()
+        ignored = []
+        for name in self.errors:
+            self[name].data = self[name].default
+            ignored.append(str(self[name].label.text))
+        return ignored
+
 
 class LocalDecimalField(DecimalField):
     """A text box for a decimal that accepts a decimal comma too (2,5), as numbers are written locally."""

@@ -1,6 +1,9 @@
 """Scores, free places and the waiting list."""
 
+from __future__ import annotations
+
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
@@ -9,10 +12,15 @@ from ..extensions import db
 from ..models import Application, ApplicationChoice, CallPlace, Score
 from ..models.states import HOLDING_STATES
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..models import Criterion
+
 HUNDRED = Decimal(100)
 
 
-def normalised_grade(application):
+def normalised_grade(application: Application) -> Decimal | None:
     """The average grade on a 0–100 scale, given the call's grade scale."""
     if application.average_grade is None:
         return None
@@ -20,7 +28,9 @@ def normalised_grade(application):
     return min(max(value, Decimal(0)), HUNDRED)
 
 
-def score_breakdown(application, scores=None):
+def score_breakdown(
+    application: Application, scores: Iterable[Score] | None = None
+) -> list[tuple[Criterion, Decimal | None]]:
     """[(criterion, value or None)] for every criterion of the call, in the call's order."""
     if scores is None:
         scores = db.session.scalars(sa.select(Score).where(Score.application_id == application.id))
@@ -34,7 +44,7 @@ def score_breakdown(application, scores=None):
     return breakdown
 
 
-def total_score(application, scores=None):
+def total_score(application: Application, scores: Iterable[Score] | None = None) -> Decimal | None:
     """Σ weight·score / Σ weight over the call's criteria; None while a value is missing."""
     breakdown = score_breakdown(application, scores)
     if not breakdown or any(value is None for _, value in breakdown):
@@ -44,7 +54,7 @@ def total_score(application, scores=None):
     return (weighted / weights).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def held_places(place_id):
+def held_places(place_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Application.id)).where(
             Application.allocated_place_id == place_id,
@@ -53,11 +63,11 @@ def held_places(place_id):
     )
 
 
-def free_places(place):
+def free_places(place: CallPlace) -> int:
     return place.places - held_places(place.id)
 
 
-def lock_place(place):
+def lock_place(place: CallPlace) -> None:
     """Lock the place's row until the end of the transaction and read its number of places
     afresh. Everything that gives a place or lowers the places locks first, so they take
     turns per host (SQLite's writes are serial anyway); without the fresh read, a number
@@ -71,7 +81,7 @@ def lock_place(place):
     ).one()  # the row must be read: populate_existing refreshes only what is fetched
 
 
-def first_free_choice(application):
+def first_free_choice(application: Application) -> CallPlace | None:
     """The applicant's highest-ranked host that still has a free place, or None."""
     # Lock every chosen place first, in id order: two selections with crossing
     # preferences then wait for each other instead of deadlocking.
@@ -83,7 +93,7 @@ def first_free_choice(application):
     return None
 
 
-def next_on_waiting_list(place):
+def next_on_waiting_list(place: CallPlace) -> Application | None:
     """The best-ranked waitlisted applicant of the place's call who chose that host, locked
     and read afresh: a promotion committed by another transaction since this one read the
     application must be seen, not overwritten. Lock the place first (see lock_place)."""

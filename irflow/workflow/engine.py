@@ -1,7 +1,10 @@
 """fire(): the one door through which an application changes state."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -17,10 +20,16 @@ from .effects import EFFECTS
 from .errors import WorkflowError
 from .guards import problems_for
 from .permissions import actor_may
-from .states import FREES_PLACE, TRANSITIONS, TRANSITIONS_BY_TRIGGER
+from .states import FREES_PLACE, TRANSITIONS, TRANSITIONS_BY_TRIGGER, Transition
+
+if TYPE_CHECKING:
+    from flask_login import AnonymousUserMixin
+    from transitions import EventData
+
+    from ..models import Application, CallPlace, User
 
 
-def _run_effect(event):
+def _run_effect(event: EventData) -> None:
     effect = EFFECTS.get(event.event.name)
     if effect is not None:
         effect(event.model, event.kwargs["ctx"])
@@ -42,14 +51,14 @@ machine = Machine(
 
 @dataclass
 class FireContext:
-    actor: object
+    actor: User | None
     comment: str | None
-    data: dict
+    data: dict[str, Any]
     now: datetime = field(default_factory=utcnow)
-    place: object = None  # the place `select` allocates, found by its guard
+    place: CallPlace | None = None  # the place `select` allocates, found by its guard
 
     @property
-    def today(self):
+    def today(self) -> date:
         # Departure and return are calendar dates where the user is (by default Asia/Dushanbe,
         # UTC+5): "not in the future" must use today there, not today in UTC.
         zone = get_timezone()
@@ -57,11 +66,18 @@ class FireContext:
         return now.astimezone(zone).date() if zone is not None else now.date()
 
 
-def _stale():
+def _stale() -> WorkflowError:
     return WorkflowError(_("This application was changed by someone else. Reload the page and try again."))
 
 
-def fire(application, trigger, actor, comment=None, version=None, **data):
+def fire(
+    application: Application,
+    trigger: str,
+    actor: User | None,
+    comment: str | None = None,
+    version: int | str | None = None,
+    **data: object,
+) -> Application:
     """Fire `trigger` on `application` for `actor` (None for the system).
 
     Checks role and scope, state, guards and (when given) the version the form was
@@ -111,7 +127,7 @@ def fire(application, trigger, actor, comment=None, version=None, **data):
     return application
 
 
-def promote_waiting_list(place):
+def promote_waiting_list(place: CallPlace) -> list[Application]:
     """Give every free place at `place` to the best-ranked waitlisted applicants who chose it.
 
     The place is locked before anything is counted or picked: a second place freed at the
@@ -130,7 +146,7 @@ def promote_waiting_list(place):
     return promoted
 
 
-def available_actions(application, user):
+def available_actions(application: Application, user: User | AnonymousUserMixin | None) -> list[Transition]:
     """The transitions `user` may try on `application` now (guards are checked on firing,
     so that the user learns what is missing)."""
     if user is None or not getattr(user, "is_authenticated", False):

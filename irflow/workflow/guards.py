@@ -4,7 +4,11 @@
 A guard may leave what it found on ctx (the place `select` will take) for the effect.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
@@ -13,8 +17,13 @@ from ..models import Document, ReturnReport
 from ..models.base import DOCUMENT_KINDS
 from . import allocation
 
+if TYPE_CHECKING:
+    from ..models import Application
+    from .engine import FireContext
+    from .states import Transition
 
-def application_problems(application):
+
+def application_problems(application: Application) -> list[str]:
     """What a submission still lacks: fields, host choices, documents, eligibility."""
     call = application.call
     problems = []
@@ -38,7 +47,7 @@ def application_problems(application):
     return problems
 
 
-def _planned_dates_problems(application):
+def _planned_dates_problems(application: Application) -> list[str]:
     start, end, call = application.planned_start, application.planned_end, application.call
     if start is None or end is None:
         return [_("Give the planned start and end dates.")]
@@ -56,13 +65,13 @@ def _planned_dates_problems(application):
     return []
 
 
-def months_between(start, end):
+def months_between(start: date, end: date) -> int:
     """Calendar months a stay spans, counting a started month as whole (1 Sep–31 Jan is 5)."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
     return months + (1 if end.day >= start.day else 0)
 
 
-def _choice_problems(application):
+def _choice_problems(application: Application) -> list[str]:
     choices = application.choices
     if not 1 <= len(choices) <= 3:
         return [_("Choose between one and three host institutions.")]
@@ -71,25 +80,25 @@ def _choice_problems(application):
     return []
 
 
-def _comment_problem(ctx):
+def _comment_problem(ctx: FireContext) -> list[str]:
     return [] if (ctx.comment or "").strip() else [_("A comment is required.")]
 
 
-def guard_submit(application, ctx):
+def guard_submit(application: Application, ctx: FireContext) -> list[str]:
     problems = []
     if not application.call.is_open(ctx.now):
         problems.append(_("The call is not open for applications."))
     return problems + application_problems(application)
 
 
-def guard_resubmit(application, ctx):
+def guard_resubmit(application: Application, ctx: FireContext) -> list[str]:
     problems = []
     if application.changes_due_at is not None and ctx.now > application.changes_due_at:
         problems.append(_("The time given for the changes has run out."))
     return problems + application_problems(application)
 
 
-def guard_record_score(application, ctx):
+def guard_record_score(application: Application, ctx: FireContext) -> list[str]:
     scores = {score.criterion_id: score.value for score in application.scores}
     problems = []
     for criterion in application.call.test_criteria:
@@ -101,7 +110,7 @@ def guard_record_score(application, ctx):
     return problems
 
 
-def guard_select(application, ctx):
+def guard_select(application: Application, ctx: FireContext) -> list[str]:
     wanted = ctx.data.get("place")
     chosen_ids = {choice.call_place_id for choice in application.choices}
     if wanted is not None:
@@ -118,19 +127,19 @@ def guard_select(application, ctx):
     return []
 
 
-def guard_confirm_place(application, ctx):
+def guard_confirm_place(application: Application, ctx: FireContext) -> list[str]:
     if application.offer_deadline is not None and ctx.now > application.offer_deadline:
         return [_("The offer has lapsed: the deadline to confirm has passed.")]
     return []
 
 
-def guard_host_accept(application, ctx):
+def guard_host_accept(application: Application, ctx: FireContext) -> list[str]:
     if "host_acceptance" not in application.document_kinds():
         return [_("Upload the host's acceptance letter first.")]
     return []
 
 
-def _date_problems(value, today, missing, in_future):
+def _date_problems(value: object, today: date, missing: str, in_future: str) -> list[str]:
     # Whole sentences per date, not a word slotted into one: translations need them whole.
     if not isinstance(value, date) or isinstance(value, datetime):
         return [missing]
@@ -139,7 +148,7 @@ def _date_problems(value, today, missing, in_future):
     return []
 
 
-def guard_depart(application, ctx):
+def guard_depart(application: Application, ctx: FireContext) -> list[str]:
     return _date_problems(
         ctx.data.get("departure_date"),
         ctx.today,
@@ -148,7 +157,7 @@ def guard_depart(application, ctx):
     )
 
 
-def guard_return_home(application, ctx):
+def guard_return_home(application: Application, ctx: FireContext) -> list[str]:
     returned_on = ctx.data.get("return_date")
     problems = _date_problems(
         returned_on, ctx.today, _("Give the return date."), _("The return date cannot be in the future.")
@@ -158,7 +167,7 @@ def guard_return_home(application, ctx):
     return problems
 
 
-def guard_submit_report(application, ctx):
+def guard_submit_report(application: Application, ctx: FireContext) -> list[str]:
     problems = []
     report = db.session.scalar(db.select(ReturnReport).where(ReturnReport.application_id == application.id))
     if report is None or not report.is_filled_in():
@@ -171,7 +180,7 @@ def guard_submit_report(application, ctx):
     return problems
 
 
-def _has_document(application, kind):
+def _has_document(application: Application, kind: str) -> bool:
     """A current document of `kind` whose file is there: removed ones and lost files do not count."""
     return any(
         document.counts()
@@ -183,7 +192,7 @@ def _has_document(application, kind):
     )
 
 
-GUARDS = {
+GUARDS: dict[str, Callable[[Application, FireContext], list[str]]] = {
     "submit": guard_submit,
     "resubmit": guard_resubmit,
     "record_score": guard_record_score,
@@ -196,7 +205,7 @@ GUARDS = {
 }
 
 
-def problems_for(transition, application, ctx):
+def problems_for(transition: Transition, application: Application, ctx: FireContext) -> list[str]:
     problems = []
     if transition.comment_required:
         problems.extend(_comment_problem(ctx))

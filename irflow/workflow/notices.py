@@ -1,6 +1,10 @@
 """The messages the workflow sends: to the applicant on each transition, to the host on a
 nomination. Queued in the outbox in the transition's own transaction."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -8,8 +12,14 @@ from flask_babel import gettext as _
 from ..models.states import STATE_LABELS
 from ..services import mail
 
+if TYPE_CHECKING:
+    from ..models import Application, Notification, Partner
+    from .states import Transition
 
-def queue_transition_notice(application, transition, comment):
+
+def queue_transition_notice(
+    application: Application, transition: Transition, comment: str | None
+) -> Notification | None:
     applicant = application.applicant
     return mail.queue_for_user(
         applicant,
@@ -22,7 +32,7 @@ def queue_transition_notice(application, transition, comment):
     )
 
 
-def queue_nomination(application, host):
+def queue_nomination(application: Application, host: Partner) -> Notification | None:
     # Host offices read English; the message names the participant as in the passport.
     with force_locale("en"):
         body = render_template("emails/nomination.txt", application=application, host=host)
