@@ -18,18 +18,6 @@ import irflow
 PACKAGE_DIR = Path(irflow.__file__).parent
 ROOT = "irflow"
 
-# Cycles of the current code not yet untangled, each as the edge (importer, imported) that
-# should go: the test fails on any other cycle, and on an entry here that no longer closes
-# a cycle. To be emptied.
-KNOWN_CYCLES: frozenset[tuple[str, str]] = frozenset(
-    {
-        # irflow/models/document.py:1 imports irflow.services.storage (Document asks storage.exists()
-        # whether its file is on disk), while irflow.services (backup, delivery, mail,
-        # storage_check) imports irflow.models.
-        ("irflow.models", "irflow.services"),
-    }
-)
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
@@ -141,21 +129,20 @@ def _describe(groups, edges) -> str:
 
 def test_no_import_cycles_between_packages():
     edges = import_edges()
-    unknown = {edge: places for edge, places in edges.items() if edge not in KNOWN_CYCLES}
-    cycles = strongly_connected(unknown)
-    assert not cycles, "import cycles between irflow's packages:\n" + _describe(cycles, unknown)
+    cycles = strongly_connected(edges)
+    assert not cycles, "import cycles between irflow's packages:\n" + _describe(cycles, edges)
 
 
-def test_every_known_cycle_is_still_a_cycle():
-    """An entry of KNOWN_CYCLES that no longer closes a cycle is taken out of the list."""
-    edges = import_edges()
-    in_cycles = {
-        (importer, imported)
-        for group in strongly_connected(edges)
-        for importer, imported in edges
-        if importer in group and imported in group
+def test_a_cycle_is_found_and_named():
+    """The detector itself: a made-up cycle through three units is reported with its edges."""
+    edges = {
+        ("irflow.a", "irflow.b"): ["a.py:1"],
+        ("irflow.b", "irflow.c"): ["b.py:2"],
+        ("irflow.c", "irflow.a"): ["c.py:3"],
     }
-    assert set(KNOWN_CYCLES) - in_cycles == set()
+    edges[("irflow.c", "irflow.d")] = ["c.py:4"]
+    assert strongly_connected(edges) == [["irflow.a", "irflow.b", "irflow.c"]]
+    assert "c.py:3" in _describe(strongly_connected(edges), edges)
 
 
 def blueprint_packages() -> set[str]:

@@ -1,4 +1,4 @@
-from ..services import storage
+from .. import upload_folder
 from .base import DOCUMENT_KINDS, UTCDateTime, db, enum_check, sa, utcnow
 
 
@@ -45,7 +45,7 @@ class Document(db.Model):
 
     def file_present(self):
         """True when the file is on disk (a stat, never a query: list pages may ask per row)."""
-        return storage.exists(self.stored_name)
+        return upload_folder.exists(self.stored_name)
 
     def counts(self):
         """Current and with its file: the only documents guards and checklists count."""

@@ -14,7 +14,8 @@ from typing import IO, TYPE_CHECKING
 
 from flask import current_app, send_file
 from flask_babel import gettext as _
-from werkzeug.utils import secure_filename
+
+from ..upload_folder import folder, path_of
 
 if TYPE_CHECKING:
     from flask import Response
@@ -58,12 +59,6 @@ def clean_original_name(filename: str | None, extension: str) -> str:
     if current_extension.lower() not in {extension, ".jpeg" if extension == ".jpg" else extension}:
         name = stem + extension
     return name[-200:]
-
-
-def folder() -> str:
-    path = current_app.config["UPLOAD_FOLDER"]
-    os.makedirs(path, exist_ok=True)
-    return path
 
 
 # A file is written under its name with this suffix and renamed into place only once its
@@ -176,20 +171,6 @@ def _remove_quietly(path: str) -> None:
 def delete(stored_name: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path_of(stored_name))
-
-
-def exists(stored_name: str) -> bool:
-    try:
-        return os.path.isfile(path_of(stored_name))
-    except FileNotFoundError:
-        return False
-
-
-def path_of(stored_name: str) -> str:
-    # Stored names are generated hex; anything else never reaches the disk.
-    if not stored_name or secure_filename(stored_name) != stored_name or "/" in stored_name:
-        raise FileNotFoundError(stored_name)
-    return os.path.join(folder(), stored_name)
 
 
 def send(stored_name: str, original_name: str, content_type: str) -> Response:
