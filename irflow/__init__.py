@@ -101,7 +101,8 @@ def _register_blueprints(app):
     from .calls import bp as calls_bp
     from .dashboard import bp as dashboard_bp
     from .exports import bp as exports_bp
-    from .reports import bp as reports_bp
+    from .mobility import bp as mobility_bp
+    from .returns import bp as returns_bp
     from .review import bp as review_bp
     from .scoring import bp as scoring_bp
     from .selection import bp as selection_bp
@@ -114,7 +115,8 @@ def _register_blueprints(app):
     app.register_blueprint(scoring_bp)
     app.register_blueprint(selection_bp)
     app.register_blueprint(exports_bp)
-    app.register_blueprint(reports_bp)
+    app.register_blueprint(mobility_bp)
+    app.register_blueprint(returns_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

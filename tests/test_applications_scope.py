@@ -11,7 +11,7 @@ Coordinators do not open drafts: a draft is the applicant's own business until s
 import pytest
 
 from irflow.extensions import db
-from irflow.reports.checklist import REPORT_STATES
+from irflow.returns.policy import REPORT_STATES
 from irflow.workflow.states import STATES
 
 from .factories import FacultyFactory, UserFactory, add_document, application_in, one_commit

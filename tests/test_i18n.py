@@ -24,7 +24,7 @@ from irflow.i18n import file_size
 from irflow.extensions import db
 from irflow.models import Notification
 from irflow.models.base import utcnow
-from irflow.reports.reminders import send_reminders
+from irflow.returns.reminders import send_reminders
 from irflow.services.spreadsheets import BOM, SELECTED_PARTICIPANT_COLUMNS, headers
 from irflow.workflow.states import STATE_LABELS
 

@@ -518,7 +518,7 @@ def test_a_row_that_left_the_sheet_is_stale(client, login_as, world):
 
 
 def test_a_workflow_refusal_rolls_back_the_whole_sheet(client, login_as, world, monkeypatch):
-    from irflow.scoring import sheet as sheet_module
+    from irflow.scoring import operations as sheet_module
     from irflow.workflow import fire as real_fire
 
     calls = []

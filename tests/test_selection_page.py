@@ -12,7 +12,7 @@ import pytest
 from irflow.extensions import db
 from irflow.models import Application, Notification, Score, TransitionLog
 from irflow.models.base import utcnow
-from irflow.selection import routes as selection_routes
+from irflow.selection import operations as selection_operations
 from irflow.selection.proposal import proposal_for
 from irflow.workflow import WorkflowError, fire
 
@@ -347,7 +347,7 @@ def test_the_confirmation_is_one_transaction(client, login_as, head, selection, 
     call, people = selection
     login_as(head)
     form = form_of(client.get(url(call)))
-    real_fire = selection_routes.fire
+    real_fire = selection_operations.fire
     fired = []
 
     def fire_failing_on_the_last(application, trigger, actor, **data):
@@ -356,7 +356,7 @@ def test_the_confirmation_is_one_transaction(client, login_as, head, selection, 
             raise WorkflowError("The database said no.")
         return real_fire(application, trigger, actor, **data)
 
-    monkeypatch.setattr(selection_routes, "fire", fire_failing_on_the_last)
+    monkeypatch.setattr(selection_operations, "fire", fire_failing_on_the_last)
 
     response = client.post(url(call), data=form)
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
-from ..forms import FlaskForm
+from ..web import FilterForm
 
 # ASCII digits only: \d would take any script's digits too.
 ACADEMIC_YEAR = re.compile(r"([0-9]{4})/([0-9]{4})")
@@ -23,13 +23,10 @@ def _academic_year(form, field):
         raise ValidationError(_l("Not an academic year such as 2026/2027."))
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(FilterForm):
     """Choices are the years calls exist in, but any well-formed academic year is accepted
     (a bookmarked period stays valid); anything else is ignored, and the user told,
     rather than failing the page."""
-
-    class Meta:
-        csrf = False  # a GET filter changes nothing
 
     year_from = SelectField(
         _l("From academic year"), choices=[], default="", validate_choice=False, validators=[Optional(), _academic_year]

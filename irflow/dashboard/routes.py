@@ -12,7 +12,7 @@ coordinate; anyone else gets 403, an anonymous visitor the login page.
 from datetime import UTC, datetime
 
 from flask import abort, current_app, render_template, request
-from flask_babel import format_decimal, get_timezone
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -78,11 +78,6 @@ def _display_rows(grouping, counts):
     return sorted(rows, key=lambda row: (row[0] is None, -row[2], row[1].casefold(), str(row[0])))
 
 
-@bp.context_processor
-def helpers():
-    return {"number": format_decimal, "country_name": country_name}
-
-
 @bp.route("/")
 @role_required("head", "coordinator")
 def index():
@@ -112,6 +107,9 @@ def index():
     due_days = current_app.config["REPORT_DUE_DAYS"]
     return render_template(
         "dashboard/index.html",
+        # The head (and admin) see every faculty; a coordinator is reminded of theirs.
+        all_faculties=current_user.has_role("head"),
+        faculties_coordinated=[faculty.name for faculty in current_user.coordinated_faculties],
         form=form,
         ignored=ignored,
         year_from=year_from,

@@ -2,7 +2,7 @@
 
 The file is checked as a whole before anything is saved: the preview lists every row with
 what saving it would do, and every bad row with the reasons. Only a file without a single
-bad row can be saved, through the same sheet.check_rows / sheet.apply_rows as the sheet.
+bad row can be saved, through the same sheet.check_rows / operations.save_scores as the sheet.
 
 Between the preview and the confirmation the file travels in the confirmation form itself
 (compressed, base64), not in the server-side state: irflow keeps its session in a signed

@@ -1,24 +1,22 @@
 """The examiner's pages: the score sheet of a call, the CSV import and its template.
 
 Assigned examiners enter scores; the head (and admin) may look, read-only. Saving goes
-through sheet.check_rows / sheet.apply_rows in one transaction: either every row of the
-sheet (or of the file) is saved, or none is.
+through sheet.check_rows / operations.save_scores in one transaction: either every row of
+the sheet (or of the file) is saved, or none is.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
+from .. import web
+from ..errors import Refused
 from ..extensions import db
 from ..models import Application, Call, call_examiners
 from ..web.access import role_required
-from ..workflow import WorkflowError
 from . import bp
 from .csv_import import (
     FileProblem,
@@ -31,6 +29,7 @@ from .csv_import import (
     template_csv,
 )
 from .forms import ImportConfirmForm, ImportUploadForm, SheetPost, absent_name, score_name, version_name
+from .operations import save_scores
 from .sheet import (
     ABSENT,
     CORRECT,
@@ -38,9 +37,9 @@ from .sheet import (
     PARTIAL,
     RECORD,
     SHEET_STATES,
-    apply_rows,
     assigned_examiner,
     check_rows,
+    may_mark_absent,
     may_view,
     sheet_rows,
 )
@@ -55,15 +54,8 @@ PLAN_LABELS = {
 }
 
 
-@bp.context_processor
-def helpers():
-    return {
-        "format_decimal": format_decimal,
-        "score_name": score_name,
-        "absent_name": absent_name,
-        "version_name": version_name,
-        "plan_label": lambda plan: PLAN_LABELS[plan]() if plan in PLAN_LABELS else "",
-    }
+def plan_label(plan):
+    return PLAN_LABELS[plan]() if plan in PLAN_LABELS else ""
 
 
 def input_text(value):
@@ -121,6 +113,7 @@ class Line:
     absent: bool = False
     problems: list = field(default_factory=list)
     changed: bool = False  # changed by someone else since it was shown
+    may_mark_absent: bool = False
 
 
 def _lines(rows, criteria, viewer, post=None, problems=None, stale=()):
@@ -134,6 +127,7 @@ def _lines(rows, criteria, viewer, post=None, problems=None, stale=()):
             version=application.version,
             saved=saved,
             changed=application.id in stale,
+            may_mark_absent=may_mark_absent(application),
         )
         if posted and not line.changed:
             # Kept as posted: a save after fixing the cells is still checked against what was shown.
@@ -168,6 +162,9 @@ def _render_sheet(call, editable, post=None, problems=None, stale=(), message=No
         message=message,
         has_errors=bool(post is not None and post.cell_errors) or bool(problems),
         is_examiner=assigned_examiner(viewer, call),
+        score_name=score_name,
+        absent_name=absent_name,
+        version_name=version_name,
     ), status
 
 
@@ -189,20 +186,20 @@ def sheet(call_id):
         return _render_sheet(call, True, post, check.problems, check.stale, status=409)
     if post.cell_errors or check.problems:
         return _render_sheet(call, True, post, check.problems, status=400)
-    try:
-        counts = apply_rows(call, applications, post.rows, examiner, check)
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        return _render_sheet(call, True, post, message=str(error), status=409)
-    except (StaleDataError, IntegrityError):
-        # Someone saved the same rows between our check and our commit.
-        db.session.rollback()
-        applications = {application.id: application for application in sheet_rows(call)}
-        stale = check_rows(call, applications, post.rows, examiner).stale or set(post.versions)
-        return _render_sheet(call, True, post, stale=stale, status=409)
+    web.when_refused(lambda error: _refused_sheet(call, post, examiner, error))
+    counts = save_scores(call, applications, post.rows, examiner, check)
     _flash_counts(counts)
     return redirect(url_for("scoring.sheet", call_id=call.id))
+
+
+def _refused_sheet(call, post, examiner, error):
+    """The sheet again with what was typed, after the save was refused and rolled back."""
+    if isinstance(error, Refused):
+        return _render_sheet(call, True, post, message=str(error), status=409)
+    # Someone saved the same rows between our check and our write.
+    applications = {application.id: application for application in sheet_rows(call)}
+    stale = check_rows(call, applications, post.rows, examiner).stale or set(post.versions)
+    return _render_sheet(call, True, post, stale=stale, status=409)
 
 
 def _flash_counts(counts):
@@ -254,6 +251,7 @@ def _render_import(call, upload_form=None, preview=None, confirm_form=None, mess
         confirm_form=confirm_form,
         message=message,
         conflict=conflict,
+        plan_label=plan_label,
     ), status
 
 
@@ -307,20 +305,20 @@ def _confirm_import(call, examiner):
         return _render_import(call, preview=preview, message=_("Nothing was saved: the file has errors."), status=400)
     if preview.stale:
         return _import_conflict(call, examiner, data, filename)
-    try:
-        counts = apply_rows(call, preview.applications, preview.inputs, examiner, preview.check)
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        preview = build_preview(data, call, examiner)
-        return _render_import(
-            call, preview=preview, confirm_form=_confirm_form(data, preview, filename), message=str(error), status=409
-        )
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        return _import_conflict(call, examiner, data, filename)
+    web.when_refused(lambda error: _refused_import(call, examiner, data, filename, error))
+    counts = save_scores(call, preview.applications, preview.inputs, examiner, preview.check)
     _flash_counts(counts)
     return redirect(url_for("scoring.sheet", call_id=call.id))
+
+
+def _refused_import(call, examiner, data, filename, error):
+    """The preview again, after the save was refused and rolled back."""
+    if not isinstance(error, Refused):
+        return _import_conflict(call, examiner, data, filename)
+    preview = build_preview(data, call, examiner)
+    return _render_import(
+        call, preview=preview, confirm_form=_confirm_form(data, preview, filename), message=str(error), status=409
+    )
 
 
 def _import_conflict(call, examiner, data, filename):

@@ -1,10 +1,9 @@
-"""The score sheet of a call: who may use it, its rows, and saving what an examiner entered.
+"""The score sheet of a call: who may use it, its rows, and checking what an examiner entered.
 
-The sheet page and the CSV import both end in `check_rows` and `apply_rows`, so a score
-typed into the sheet and one read from a file are held to the same rules and saved the
-same way: Score rows first, then `record_score` / `mark_absent` through workflow.fire(),
-or a recomputed total for a tested applicant whose scores were corrected. Nothing here
-commits; the route commits once at the end of the request.
+The sheet page and the CSV import both end in `check_rows` and then operations.save_scores,
+so a score typed into the sheet and one read from a file are held to the same rules and
+saved the same way: Score rows first, then `record_score` / `mark_absent` through
+workflow.fire(), or a recomputed total for a tested applicant whose scores were corrected.
 """
 
 from dataclasses import dataclass, field
@@ -14,10 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Application, Score, User
-from ..models.base import utcnow
-from ..workflow import fire
-from ..workflow.allocation import total_score
+from ..models import Application, User
 
 # Eligible applicants are scored; tested ones may be corrected until the head decides on them.
 # The scores a decision was based on are out of reach: a decided application is in neither
@@ -98,6 +94,11 @@ def call_applications(call):
         .unique()
         .all()
     )
+
+
+def may_mark_absent(application):
+    """Only an applicant still to be tested can be marked absent; a tested one has sat the test."""
+    return application.state == "eligible"
 
 
 def scores_by_criterion(application):
@@ -192,7 +193,7 @@ def row_problems(application, row, examiner, call):
         return problems
     if row.absent and row.scored:
         problems.append(_("An applicant marked absent cannot have scores. Clear the scores or the absence."))
-    if row.absent and application.state == "tested":
+    if row.absent and not may_mark_absent(application):
         problems.append(_("This applicant has already been tested and cannot be marked absent."))
     if application.state == "tested" and any(value is None for value in score_changes(application, row).values()):
         problems.append(_("A tested applicant's score cannot be removed, only corrected."))
@@ -239,67 +240,3 @@ def check_rows(call, applications, rows, examiner):
         if problems:
             check.problems[application.id] = problems
     return check
-
-
-@dataclass
-class Counts:
-    scored: int = 0
-    absent: int = 0
-    corrected: int = 0
-    partial: int = 0
-
-    @property
-    def total(self):
-        return self.scored + self.absent + self.corrected + self.partial
-
-
-def apply_rows(call, applications, rows, examiner, check):
-    """Write what `check` (from check_rows, and ok) allows. Raises WorkflowError when fire()
-    refuses; the caller then rolls back, so that nothing of the sheet is saved."""
-    assert check.ok, "apply_rows needs rows that passed check_rows"
-    counts = Counts()
-    now = utcnow()
-    for row in rows:
-        application = applications.get(row.application_id)
-        plan = check.plans.get(row.application_id, NOTHING)
-        if application is None or plan == NOTHING:
-            continue
-        changes = score_changes(application, row)
-        if changes:
-            _write_scores(application, changes, examiner, now)
-            # Scores belong to the application: changing them moves its version, so that a
-            # sheet opened before this save cannot overwrite them unnoticed.
-            application.updated_at = now
-        if plan == ABSENT:
-            fire(application, "mark_absent", examiner)
-            counts.absent += 1
-        elif plan == RECORD:
-            fire(application, "record_score", examiner)
-            counts.scored += 1
-        elif plan == CORRECT:
-            application.total_score = total_score(application, application.scores)
-            counts.corrected += 1
-        else:
-            counts.partial += 1
-    return counts
-
-
-def _write_scores(application, changes, examiner, now):
-    existing = scores_by_criterion(application)
-    for criterion_id, value in changes.items():
-        score = existing.get(criterion_id)
-        if value is None:
-            application.scores.remove(score)
-        elif score is None:
-            application.scores.append(
-                Score(
-                    criterion_id=criterion_id,
-                    value=value,
-                    examiner_id=examiner.id,
-                    recorded_at=now,
-                )
-            )
-        else:
-            score.value = value
-            score.examiner_id = examiner.id
-            score.recorded_at = now

@@ -118,6 +118,7 @@ def expire_offers(now=None):
             comment = _("The offer lapsed: the place was not confirmed by the deadline.")
         try:
             fire(application, "decline_place", None, comment=comment)
+            # Run from the CLI, outside any request: each application is its own unit of work.
             db.session.commit()
         except (WorkflowError, SQLAlchemyError) as error:
             db.session.rollback()

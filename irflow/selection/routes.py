@@ -11,46 +11,33 @@ anything it was built from changed meanwhile, nothing is done and the page is sh
 again with the current data.
 """
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..countries import country_name
+from .. import web
+from ..errors import Refused
 from ..extensions import db
 from ..models import Call
 from ..models.base import utcnow
 from ..web.access import role_required
-from ..workflow import WorkflowError, fire
-from ..workflow.allocation import lock_place
 from . import bp, offers
 from .forms import ConfirmSelectionForm, place_field, read_decisions, result_field
-from .proposal import RESULT_ORDER, RESULTS, check_decisions, confirmed_selection, host_lines, proposal_for
+from .operations import confirm_selection, lock_call, still_open
+from .proposal import RESULTS, check_decisions, confirmed_selection, host_lines, proposal_for
 
+# What the selection's pages use besides their data.
+PAGE_HELPERS = {"RESULTS": RESULTS, "result_field": result_field, "place_field": place_field}
 
-@bp.context_processor
-def helpers():
-    return {
-        "country_name": country_name,
-        "format_decimal": format_decimal,
-        "RESULTS": RESULTS,
-        "result_field": result_field,
-        "place_field": place_field,
-    }
-
-
-@bp.app_context_processor
-def panels():
-    """For the offer and result panels of the application page (templates/_macros/application.html)."""
-    return {"selection_offer": offers.offer_for, "selection_result": offers.result_for}
+# The offer and result panels of the application page (templates/applications/detail.html).
+bp.add_app_template_global(offers.offer_for, "selection_offer")
+bp.add_app_template_global(offers.result_for, "selection_result")
 
 
 def _call_or_404(call_id, lock=False):
     if lock:
-        # Two heads confirming at once: the second waits here and then finds it confirmed.
-        db.session.execute(sa.select(Call.id).where(Call.id == call_id).with_for_update())
+        lock_call(call_id)
     return db.get_or_404(Call, call_id)
 
 
@@ -110,19 +97,8 @@ def confirm(call_id):
     if errors or general:
         return _render_proposal(proposal, form, decisions=decisions, errors=errors, general=general, status=400)
 
-    try:
-        _apply(call, proposal, decisions, actor)
-        db.session.commit()
-    except (WorkflowError, StaleDataError) as error:
-        db.session.rollback()
-        failure = (
-            [error.message, *error.problems]
-            if isinstance(error, WorkflowError)
-            else [_("An application was changed by someone else meanwhile.")]
-        )
-        proposal = proposal_for(call)
-        form.fingerprint.data = proposal.fingerprint
-        return _render_proposal(proposal, form, status=409, failure=failure)
+    web.when_refused(lambda error: _refused_confirmation(call, form, error))
+    confirm_selection(call, proposal, decisions, actor)
 
     counts = proposal.counts(decisions)
     flash(
@@ -138,34 +114,16 @@ def confirm(call_id):
     return redirect(url_for("selection.page", call_id=call.id))
 
 
-def still_open(call, now=None):
-    """True while applications may still be submitted to `call` (or could be, once it is
-    published): until its closing time."""
-    return call.closes_at > (now or utcnow())
-
-
-def _apply(call, proposal, decisions, actor):
-    """Rank every ranked application and fire its decision: selects first (in rank order,
-    so that each capacity check sees the places already taken), then the waiting list,
-    then the rest. The caller commits once, or rolls everything back."""
-    now = utcnow()
-    places = {place.id: place for place in call.places}
-    # Every host's place at once, in id order (as a select by the head does): the selects
-    # below then never wait for one host while holding another.
-    for place_id in sorted(places):
-        lock_place(places[place_id])
-    for row in proposal.ranked:
-        row.application.rank = row.rank
-        # The total the ranking used, so that the applicant sees the same figures.
-        row.application.total_score = row.total
-    for result in RESULT_ORDER:
-        for row in proposal.ranked:
-            decision = decisions[row.id]
-            if decision.result != result:
-                continue
-            data = {"place": places[decision.place_id]} if result == "select" else {}
-            fire(row.application, result, actor, **data)
-    call.selection_confirmed_at = now
+def _refused_confirmation(call, form, error):
+    """The proposal as it now is, with why nothing was confirmed (everything was rolled back)."""
+    failure = (
+        [error.message, *error.problems]
+        if isinstance(error, Refused)
+        else [_("An application was changed by someone else meanwhile.")]
+    )
+    proposal = proposal_for(call)
+    form.fingerprint.data = proposal.fingerprint
+    return _render_proposal(proposal, form, status=409, failure=failure)
 
 
 def _render_proposal(
@@ -187,6 +145,7 @@ def _render_proposal(
         conflict=conflict,
         failure=failure,
         still_open=still_open(proposal.call),
+        **PAGE_HELPERS,
     ), status
 
 
@@ -196,6 +155,7 @@ def _render_confirmed(call, status=200, notice=None):
         call=call,
         selection=confirmed_selection(call),
         notice=notice,
+        **PAGE_HELPERS,
     ), status
 
 
@@ -204,13 +164,16 @@ def _render_confirmed(call, status=200, notice=None):
 def protocol(call_id):
     call = _call_or_404(call_id)
     if call.selection_confirmed_at is None:
-        return render_template("selection/protocol.html", call=call, selection=None, university=_university_name()), 409
+        return render_template(
+            "selection/protocol.html", call=call, selection=None, university=_university_name(), **PAGE_HELPERS
+        ), 409
     return render_template(
         "selection/protocol.html",
         call=call,
         selection=confirmed_selection(call),
         university=_university_name(),
         printed_at=utcnow(),
+        **PAGE_HELPERS,
     )
 
 

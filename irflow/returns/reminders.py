@@ -146,6 +146,7 @@ def send_reminders(now=None, today=None):
     Returns the ReminderRun. Idempotent."""
     now = now or utcnow()
     today = today or department_today(now)
+    # Run from the CLI, outside any request: the run is its own unit of work.
     try:
         run = _queue_all(now, today)
         db.session.commit()

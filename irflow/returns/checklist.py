@@ -1,4 +1,4 @@
-"""What a return report still lacks, and who may see or write it.
+"""What a return report still lacks, and the report panel's content.
 
 The workflow's guard for `submit_report` asks for the report filled in and the certificate
 of attendance; a study mobility also needs the host's transcript of records (the credits are
@@ -15,15 +15,9 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Document, TransitionLog
-from ..workflow import TRANSITIONS_BY_TRIGGER
-from ..workflow.permissions import actor_may
+from . import policy
 
-# States in which a report is written, reviewed or kept; the page exists from departure on
-# (to tell the participant what will be asked of them).
-REPORT_STATES = ("abroad", "returned", "report_submitted", "completed")
-EDITABLE_STATE = "returned"
 REPORT_DOCUMENT_KINDS = ("certificate_of_attendance", "transcript_of_records")
-SUBMIT_REPORT = TRANSITIONS_BY_TRIGGER["submit_report"]
 
 
 def report_due_date(application):
@@ -54,24 +48,12 @@ class ReportStatus:
     may_view: bool = False
     editable: bool = False
     may_submit: bool = False
+    stage: str | None = None  # policy.report_stage: what the panel tells about where it stands
     problems: list = field(default_factory=list)
 
     @property
     def complete(self):
         return all(item.done for item in self.items if item.required)
-
-
-def may_view_report(application, user):
-    """The owner, the head (and admin) and a coordinator of the application's faculty."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return False
-    if application.applicant_id == user.id or user.has_role("head"):
-        return True
-    return (
-        user.has_role("coordinator")
-        and application.faculty_id is not None
-        and application.faculty_id in user.coordinated_faculty_ids
-    )
 
 
 def report_documents(application):
@@ -119,7 +101,7 @@ def checklist(application, report, documents):
 
 def last_return_comment(application):
     """The coordinator's latest return of the report, while the participant reworks it."""
-    if application.state != EDITABLE_STATE:
+    if application.state != policy.EDITABLE_STATE:
         return None
     last = db.session.scalar(
         sa.select(TransitionLog)
@@ -133,32 +115,19 @@ def last_return_comment(application):
     return last if last is not None and last.trigger == "return_report" else None
 
 
-def has_report_page(application):
-    """From departure on; after that only a cancelled application may still hold a report
-    (no other way leads out of those states), so other states cost no query."""
-    if application.state in REPORT_STATES:
-        return True
-    return application.state == "cancelled" and application.report is not None
-
-
 def report_status(application, user):
     """The report panel's content for `user`, or None when there is none to show."""
-    if not has_report_page(application):
-        return None
-    if not may_view_report(application, user):
+    if not policy.may_view_report(user, application):
         return None
     documents = report_documents(application)
-    items = checklist(application, application.report, documents)
-    is_owner = application.applicant_id == user.id
     status = ReportStatus(
         report=application.report,
-        items=items,
+        items=checklist(application, application.report, documents),
         documents=documents,
         return_comment=last_return_comment(application),
         may_view=True,
-        editable=is_owner and application.state == EDITABLE_STATE,
+        editable=policy.may_edit_report(user, application),
+        stage=policy.report_stage(application),
     )
-    status.may_submit = (
-        status.complete and application.state in SUBMIT_REPORT.sources and actor_may(SUBMIT_REPORT, application, user)
-    )
+    status.may_submit = policy.may_submit_report(user, application, status.complete)
     return status

@@ -1,7 +1,7 @@
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional, StopValidation
 from wtforms.widgets import TextInput
 
@@ -71,36 +71,12 @@ class ReturnReportForm(FlaskForm):
             self.recommendation.data = report.recommendation
         self.version.data = application.version
 
-    def save_to(self, report):
-        report.activities = (self.activities.data or "").strip() or None
-        report.results = (self.results.data or "").strip() or None
+    def report_fields(self):
+        """The report as typed, cleaned: operations.save_report's keyword arguments."""
         credits = self.credits_recognised.data
-        report.credits_recognised = credits.quantize(Decimal("0.1")) if credits is not None else None
-        report.recommendation = (self.recommendation.data or "").strip() or None
-
-
-class MobilityFilterForm(FlaskForm):
-    """The call filter of the nominations page, read from the query string."""
-
-    class Meta:
-        csrf = False  # a GET filter changes nothing
-
-    call = SelectField(_l("Call"), choices=[], default="")
-
-    def __init__(self, formdata, calls, **kwargs):
-        super().__init__(formdata, **kwargs)
-        self.call.choices = [("", _l("All calls"))] + [
-            (str(call_id), f"{title} ({year})") for call_id, title, year in calls
-        ]
-
-    def call_id(self):
-        """The chosen call's id, or None for all (an id outside the choices is ignored)."""
-        if not self.validate() or not self.call.data:
-            self.call.data = ""
-            return None
-        return int(self.call.data)
-
-
-class NominateForm(FlaskForm):
-    """Only the CSRF token: the selected rows (`application`) and their versions
-    (`version-<id>`) are read from the posted form by nominations.read_selection."""
+        return {
+            "activities": (self.activities.data or "").strip() or None,
+            "results": (self.results.data or "").strip() or None,
+            "credits_recognised": credits.quantize(Decimal("0.1")) if credits is not None else None,
+            "recommendation": (self.recommendation.data or "").strip() or None,
+        }

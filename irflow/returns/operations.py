@@ -1,0 +1,70 @@
+"""The participant's return report, saved as one use case. Nothing here commits: the
+request commits once when the view has succeeded.
+
+Submitting, returning and approving the report are workflow triggers
+(submit_report, return_report, approve_report), fired through the applications blueprint.
+"""
+
+from flask_babel import gettext as _
+
+from ..errors import Refused
+from ..extensions import db
+from ..models import ReturnReport
+from ..models.base import utcnow
+from ..workflow import STATE_LABELS
+from . import policy
+
+
+class ReportRefused(Refused):
+    """The report cannot be saved: it is not (or no longer) the participant's to edit, or it
+    was changed in another window since the form was opened."""
+
+
+def stale_report_message():
+    return _(
+        "This report was changed by someone else (or in another window) after you opened it. "
+        "Nothing was saved. What you typed is kept below: check it, then save again."
+    )
+
+
+def check_report_editable(application, author, posted_version):
+    """Raise ReportRefused unless `author` may write the report now, against the version the
+    form was rendered with."""
+    if not policy.may_edit_report(author, application):
+        # Usually submitted in another window after this form was opened.
+        if application.state == "abroad":
+            raise ReportRefused(_("The report can be written once your return has been recorded. Nothing was saved."))
+        raise ReportRefused(
+            _(
+                "The report can no longer be changed: the application is now “%(state)s”. Nothing was saved.",
+                state=STATE_LABELS[application.state],
+            )
+        )
+    if not _same_version(posted_version, application.version):
+        raise ReportRefused(stale_report_message())
+
+
+def save_report(application, author, posted_version, activities, results, credits_recognised, recommendation):
+    """Write the report (created on the first save) as `author`; see check_report_editable."""
+    check_report_editable(application, author, posted_version)
+    report = application.report
+    if report is None:
+        report = ReturnReport(application=application)
+        db.session.add(report)
+    report.activities = activities
+    report.results = results
+    report.credits_recognised = credits_recognised
+    report.recommendation = recommendation
+    # The report is part of the application: saving it moves the application's version,
+    # so a coordinator acting on what they saw is told that it changed meanwhile.
+    application.updated_at = utcnow()
+    # Written now: another save that won the race is refused here, before success is reported.
+    db.session.flush()
+    return report
+
+
+def _same_version(posted, current):
+    try:
+        return int(posted) == current
+    except (TypeError, ValueError):
+        return False
