@@ -7,17 +7,14 @@
 - a NUL character (PostgreSQL refuses it in text) is refused by the forms, in posted
   fields and in the filters read from the query string (see `irflow.forms`);
 - last resort: a DataError the database still raises (a value it cannot store or compare)
-  is a 400, not a 500; the fixes above are meant to leave it nothing to catch.
+  is a 400, not a 500 (answered in irflow/web/errors.py); the fixes above leave it nothing to catch.
 """
 
 import builtins
 
-from flask import current_app, request
-from sqlalchemy.exc import DataError
-from werkzeug.exceptions import BadRequest
+from flask import request
 from werkzeug.routing import IntegerConverter
 
-from .extensions import db
 from .forms import MAX_INTEGER
 
 # Far beyond any real list, small enough that page * page size is a valid OFFSET anywhere.
@@ -46,14 +43,6 @@ def page_number():
     return page if 1 <= page <= MAX_PAGE else 1
 
 
-def _database_refused_value(error):
-    db.session.rollback()
-    # Still a defect to fix where the value came in: logged as an error, with its trace.
-    current_app.logger.error("Input refused by the database, answered 400", exc_info=error)
-    return current_app.handle_http_exception(BadRequest())
-
-
 def init_app(app):
     """Before the blueprints: their rules take the converter when they are added."""
     app.url_map.converters["int"] = StorableIntegerConverter
-    app.register_error_handler(DataError, _database_refused_value)
