@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..applications.access import application_or_404
+from ..applications.policy import application_or_404
 from ..countries import country_name
 from ..extensions import db
 from ..models import ReturnReport
