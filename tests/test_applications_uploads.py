@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from irflow.applications.documents import may_upload, uploadable_kinds
+from irflow.applications.policy import may_upload, uploadable_kinds
 from irflow.extensions import db
 from irflow.models import Document
 from irflow.models.application import state_assignment_allowed
@@ -237,13 +237,13 @@ def test_the_upload_rules(app):
     application = application_in("draft")
     owner = application.applicant
     coordinator = UserFactory(coordinates=[application.faculty])
-    assert uploadable_kinds(application, owner) == ["cv", "passport", "other"]
-    assert may_upload(application, owner, "cv") and not may_upload(application, coordinator, "cv")
+    assert uploadable_kinds(owner, application) == ["cv", "passport", "other"]
+    assert may_upload(owner, application, "cv") and not may_upload(coordinator, application, "cv")
     with state_assignment_allowed():  # building a case, not changing state: nothing is committed
         application.state = "nominated"
-    assert uploadable_kinds(application, owner) == []
-    assert uploadable_kinds(application, coordinator) == ["host_acceptance"]
-    assert uploadable_kinds(application, UserFactory(coordinates=[application.faculty], active=False)) == []
+    assert uploadable_kinds(owner, application) == []
+    assert uploadable_kinds(coordinator, application) == ["host_acceptance"]
+    assert uploadable_kinds(UserFactory(coordinates=[application.faculty], active=False), application) == []
     db.session.rollback()
 
 

@@ -117,6 +117,18 @@ class ApplicationForm(FlaskForm):
     def chosen_place_ids(self):
         return [getattr(self, name).data for name in self.CHOICE_FIELDS if getattr(self, name).data is not None]
 
+    def values(self):
+        """The validated details as operations.update_application takes them (without the version)."""
+        return {
+            "motivation": self.motivation.data,
+            "average_grade": self.average_grade.data,
+            "language": self.language.data,
+            "cefr_level": self.cefr_level.data,
+            "planned_start": self.planned_start.data,
+            "planned_end": self.planned_end.data,
+            "place_ids": self.chosen_place_ids(),
+        }
+
     def fill_from(self, application):
         choices = {choice.rank: choice.call_place_id for choice in application.choices}
         for rank, name in enumerate(self.CHOICE_FIELDS, 1):

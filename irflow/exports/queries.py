@@ -15,7 +15,7 @@ Columns and their order: `SELECTED_PARTICIPANT_COLUMNS` in irflow/services/sprea
 import sqlalchemy as sa
 from flask_babel import get_locale
 
-from ..applications.access import visible_filter
+from ..applications.policy import visible_filter
 from ..extensions import db
 from ..models import Application, Call, CallPlace, Faculty, Partner, Program, User
 from ..models.base import CATEGORIES, MOBILITY_TYPES

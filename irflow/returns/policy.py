@@ -7,7 +7,7 @@ re-derives these rules. tests/test_returns_policy.py holds the whole matrix.
 
 import sqlalchemy as sa
 
-from ..applications.documents import may_upload
+from ..applications.policy import may_upload
 from ..models import Application
 from ..review.queries import review_scope
 from ..workflow import TRANSITIONS_BY_TRIGGER
@@ -99,7 +99,7 @@ def review_actions(user, application):
 def may_upload_evidence(user, application):
     """The participant is pointed to the application page for the certificate and the
     transcript while they may upload them there (abroad or returned)."""
-    return _is_owner(user, application) and may_upload(application, user, "certificate_of_attendance")
+    return _is_owner(user, application) and may_upload(user, application, "certificate_of_attendance")
 
 
 def report_stage(application):

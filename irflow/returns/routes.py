@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import web
-from ..applications.access import application_or_404
+from ..applications.policy import application_or_404
 from ..errors import Refused
 from . import bp, policy
 from .checklist import report_due_date, report_status

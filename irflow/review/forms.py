@@ -2,8 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
-from ..forms import FlaskForm
 from ..models.states import STATE_LABELS
+from ..web import FilterForm
 from .queries import DEFAULT_DIRECTION, DEFAULT_SORT, REVIEW_STATES, SEARCH_MAX_LENGTH
 
 SORT_LABELS = {
@@ -23,13 +23,10 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ReviewFilterForm(FlaskForm):
+class ReviewFilterForm(FilterForm):
     """The queue's filters, read from the query string. Choices are limited to what the
     user may see, so another faculty's or call's id is not a valid choice; an invalid value
     is ignored (and the user told) rather than failing the page."""
-
-    class Meta:
-        csrf = False  # a GET filter changes nothing
 
     q = StringField(
         _l("Name, e-mail or number"),

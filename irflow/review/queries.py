@@ -8,7 +8,7 @@ and never drafts, which are the applicant's own business until submitted.
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, lazyload
 
-from ..applications.access import visible_filter
+from ..applications.policy import visible_filter
 from ..models import Application, Call, Faculty, User
 from ..models.states import STATES
 from ..search import contains_text

@@ -1,0 +1,191 @@
+"""Who may see and do what with an application and its documents: the one place for these
+rules. Views, queries (`visible_filter`) and, through the booleans and lists the views pass,
+templates all ask here. Deny by default: whatever is not granted here is refused.
+
+Seeing: the owner sees their own applications; a coordinator sees the submitted (not draft)
+applications of the faculties they coordinate; the head (and the admin, who may do all the
+head may) sees everything. Examiners get nothing here: they see only what they score, on
+the score sheet of the calls they examine (irflow/scoring), never the application with its
+motivation, documents and messages. A deactivated user sees nothing.
+
+Documents: the rules for uploading are data (UPLOAD_RULES): who ("owner", or "coordinator"
+of the application's faculty), in which states, which kinds. `CALL_KINDS` stands for the
+kinds the call asks for plus the kinds always accepted (documents.call_kinds).
+"""
+
+from collections import namedtuple
+
+import sqlalchemy as sa
+from flask import abort
+
+from ..extensions import db
+from ..models import Application
+from ..models.base import DOCUMENT_KINDS
+from .documents import call_kinds
+
+# The owner edits the details and the documents of the application only in these states.
+EDITABLE_STATES = frozenset({"draft", "changes_requested"})
+
+CALL_KINDS = "call"  # placeholder in a rule: the call's document kinds (see documents.call_kinds)
+
+UploadRule = namedtuple("UploadRule", "who states kinds")
+
+UPLOAD_RULES = (
+    UploadRule("owner", EDITABLE_STATES, CALL_KINDS),
+    UploadRule(
+        "owner", frozenset({"abroad", "returned"}), frozenset({"certificate_of_attendance", "transcript_of_records"})
+    ),
+    UploadRule("coordinator", frozenset({"nominated"}), frozenset({"host_acceptance"})),
+    # Hosts often send the certificate and the transcript of records straight to the office,
+    # also while the report is being reviewed; the participant, by contrast, changes nothing
+    # under review (a returned report reopens `returned` for them).
+    UploadRule(
+        "coordinator",
+        frozenset({"abroad", "returned", "report_submitted"}),
+        frozenset({"certificate_of_attendance", "transcript_of_records"}),
+    ),
+)
+
+
+def _active(user):
+    return user is not None and getattr(user, "is_authenticated", False) and bool(user.active)
+
+
+# --- seeing -------------------------------------------------------------------------------
+
+
+def visible_filter(user):
+    """A WHERE clause limiting Application rows to those `user` may see (as `may_view`)."""
+    if not _active(user):
+        return sa.false()
+    if user.has_role("head"):
+        return sa.true()
+    clauses = [Application.applicant_id == user.id]
+    if user.has_role("coordinator") and user.coordinated_faculty_ids:
+        clauses.append(
+            sa.and_(
+                Application.faculty_id.in_(sorted(user.coordinated_faculty_ids)),
+                Application.state != "draft",
+            )
+        )
+    return sa.or_(*clauses)
+
+
+def visible_applications(user):
+    return sa.select(Application).where(visible_filter(user))
+
+
+def application_or_404(application_id, user):
+    """The application if `user` may see it; a wrong or foreign id is a 404, never someone's data."""
+    application = db.session.scalar(
+        sa.select(Application).where(Application.id == application_id, visible_filter(user))
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+def may_view(user, application):
+    """The page of the application with its documents, history and messages (as `visible_filter`)."""
+    if not _active(user):
+        return False
+    if user.has_role("head") or application.applicant_id == user.id:
+        return True
+    return (
+        user.has_role("coordinator")
+        and application.faculty_id in user.coordinated_faculty_ids
+        and application.state != "draft"
+    )
+
+
+def is_owner(user, application):
+    """`user` is the (active) applicant: the page speaks to them, not about them."""
+    return _active(user) and application.applicant_id == user.id
+
+
+def may_see_removed_documents(user, application):
+    """Staff keep access to what was removed or replaced; the participant sees it in the
+    history only."""
+    return may_view(user, application) and application.applicant_id != user.id
+
+
+def may_see_all_messages(user, application):
+    """Staff see every message about the application; the owner only those sent to them."""
+    return may_view(user, application) and application.applicant_id != user.id
+
+
+def may_see_result(user, application):
+    """The total score and rank: staff who see the application at once, the applicant only
+    once the head has confirmed the call's selection."""
+    if not may_view(user, application):
+        return False
+    return application.applicant_id != user.id or application.call.selection_confirmed_at is not None
+
+
+# --- changing -----------------------------------------------------------------------------
+
+
+def may_edit(user, application):
+    """The owner changes the details (and sees what is missing before they may submit) while
+    the application is a draft or changes are requested."""
+    return is_owner(user, application) and application.state in EDITABLE_STATES
+
+
+def _acts_as(who, application, user):
+    if not _active(user):
+        return False
+    if who == "owner":
+        return application.applicant_id == user.id
+    if who == "coordinator":
+        # As in workflow.permissions: coordinators act on other people's applications only.
+        return (
+            application.applicant_id != user.id
+            and user.has_role("coordinator")
+            and application.faculty_id is not None
+            and application.faculty_id in user.coordinated_faculty_ids
+        )
+    return False
+
+
+def _rule_kinds(rule, application):
+    return call_kinds(application.call) if rule.kinds == CALL_KINDS else set(rule.kinds)
+
+
+def uploadable_kinds(user, application):
+    """The kinds `user` may upload to `application` now, in the order of DOCUMENT_KINDS."""
+    allowed = set()
+    for rule in UPLOAD_RULES:
+        if application.state in rule.states and _acts_as(rule.who, application, user):
+            allowed |= _rule_kinds(rule, application)
+    return [kind for kind in DOCUMENT_KINDS if kind in allowed]
+
+
+def may_upload(user, application, kind=None):
+    """`user` may upload a document of `kind` (of any kind, without one) to `application` now."""
+    kinds = uploadable_kinds(user, application)
+    return bool(kinds) if kind is None else kind in kinds
+
+
+def may_delete(user, application, document):
+    """The uploader, while the rules let them upload that kind. So evidence the office
+    uploaded is never removed by the participant."""
+    if not _active(user):
+        return False
+    if document.application_id != application.id or not document.is_current:
+        return False
+    if document.uploaded_by_id != user.id:
+        return False
+    return may_upload(user, application, document.kind)
+
+
+def may_download(user, application, document):
+    """Current documents for whoever sees the application; removed and replaced ones for staff."""
+    if document.application_id != application.id or not may_view(user, application):
+        return False
+    return document.is_current or may_see_removed_documents(user, application)
+
+
+def replacement_refused(user, application, replaced):
+    """The participant may not replace what the office uploaded (a host's letter or
+    certificate sent to the office): True when `replaced` holds such a document."""
+    return application.applicant_id == user.id and any(document.uploaded_by_id != user.id for document in replaced)
