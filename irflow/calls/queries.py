@@ -88,19 +88,6 @@ def programs_with_published_calls():
     )
 
 
-def open_calls_by_program(program_ids, now):
-    """{program id: [open published calls]}, in one statement."""
-    grouped = {program_id: [] for program_id in program_ids}
-    if not program_ids:
-        return grouped
-    calls = db.session.scalars(
-        published_calls().where(open_filter(now), Call.program_id.in_(program_ids)).order_by(Call.closes_at, Call.id)
-    ).all()
-    for call in calls:
-        grouped[call.program_id].append(call)
-    return grouped
-
-
 def own_application_id(call, user):
     if user is None or not getattr(user, "is_authenticated", False):
         return None

@@ -2,11 +2,10 @@
 
 from flask import render_template
 
-from ..calls.queries import open_calls_by_program
 from ..extensions import db
 from ..models.base import utcnow
 from . import bp
-from .queries import published_programs
+from .queries import open_calls_by_program, published_programs
 
 
 @bp.route("/programs", endpoint="list")
