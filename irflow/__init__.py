@@ -102,12 +102,16 @@ def _register_blueprints(app):
     from .dashboard import bp as dashboard_bp
     from .exports import bp as exports_bp
     from .mobility import bp as mobility_bp
+    from .partners import bp as partners_bp
+    from .programs import bp as programs_bp
     from .returns import bp as returns_bp
     from .review import bp as review_bp
     from .scoring import bp as scoring_bp
     from .selection import bp as selection_bp
 
     app.register_blueprint(calls_bp)
+    app.register_blueprint(programs_bp)
+    app.register_blueprint(partners_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(applications_bp, url_prefix="/applications")
     app.register_blueprint(review_bp, url_prefix="/review")

@@ -646,6 +646,7 @@ def test_a_place_given_while_the_head_edits_is_counted_again_before_saving(head,
         return {} if len(counts) == 1 else real(call)
 
     monkeypatch.setattr("irflow.calls.manage.held_places_by_partner", held_then_real)
+    monkeypatch.setattr("irflow.calls.operations.held_places_by_partner", held_then_real)
     response = post(
         head, f"/manage/calls/{call.id}/edit", edit_form(call, **{"places-0-places": "0", "title": "Renamed"})
     )

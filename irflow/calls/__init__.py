@@ -1,5 +1,6 @@
-"""Calls, programs and partners: the public pages (routes) and the head's pages under
-/manage/ (manage, a blueprint nested in this one: endpoints `calls.manage.*`)."""
+"""Calls: the public pages (routes) and the head's pages under /manage/ (manage, a
+blueprint nested in this one: endpoints `calls.manage.*`): calls with their places and
+criteria, publishing and closing them, and the overview of the department's work."""
 
 from flask import Blueprint
 

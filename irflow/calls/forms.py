@@ -1,21 +1,17 @@
-"""Forms of the calls pages: the public filters and the head's editors.
+"""Forms of the calls pages: the public filter and the head's call editor.
 
-Checks that need the database (names already taken, places applicants chose, criteria
-already scored) get what they need from the view as plain data, so each message can be
-shown next to its field and nothing is saved when one fails.
+Checks that need the database (places applicants chose or hold, criteria already
+scored) get what they need from the view as plain data, so each message can be shown next
+to its field and nothing is saved when one fails.
 """
 
 import re
 from datetime import UTC
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone, to_utc
-from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField,
-    DateField,
     DateTimeLocalField,
     FieldList,
     FormField,
@@ -25,30 +21,26 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import SelectChoice
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
-    StopValidation,
     ValidationError,
 )
 
 from ..applications.documents import AFTER_SELECTION_KINDS
-from ..countries import country_choices, country_name, is_country
+from ..countries import country_name
 from ..forms import FlaskForm, Form
 from ..models.base import (
     CATEGORIES,
     CRITERION_SOURCES,
     DOCUMENT_KINDS,
     MOBILITY_TYPES,
-    PARTNER_KINDS,
-    PROGRAM_KINDS,
     utcnow,
 )
+from ..programs.forms import int_or_none, options, strip_text
 from ..web.forms import CheckboxListField, LocalDecimalField
 
 # Empty rows offered below the filled ones for new hosts and criteria.
@@ -56,7 +48,6 @@ EMPTY_PLACE_ROWS = 3
 EMPTY_CRITERION_ROWS = 2
 MAX_MONTHS = 24
 MAX_PLACES = 999
-MAX_PER_YEAR = 10000
 MAX_PLACE_ROWS = 200
 MAX_CRITERION_ROWS = 40
 MAX_REPLY_DAYS = 90
@@ -66,20 +57,6 @@ ACADEMIC_YEAR = re.compile(r"^(\d{4})/(\d{4})$")
 
 # What an applicant can upload while the application is being written (not what comes after selection).
 REQUIRABLE_DOCUMENT_KINDS = tuple(kind for kind in DOCUMENT_KINDS if kind not in AFTER_SELECTION_KINDS)
-
-
-def options(pairs):
-    """(value, label) pairs as the SelectChoice objects WTForms wants."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def int_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class UserDateTimeField(DateTimeLocalField):
@@ -114,25 +91,11 @@ class UserDateTimeField(DateTimeLocalField):
                 raise ValueError(self.invalid_value_message) from None
 
 
-def _web_address(form, field):
-    value = (field.data or "").strip()
-    field.data = value or None
-    if not value:
-        return
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        raise ValidationError(_l("Enter a web address starting with http:// or https://."))
-
-
 def _typed(field):
     """What was typed into `field`: the parsed data alone cannot tell "abc" from nothing."""
     if field.raw_data is None:
         return field.data is not None
     return "".join(value for value in field.raw_data if isinstance(value, str)).strip()
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _year_of_now():
@@ -165,140 +128,6 @@ class CallFilterForm(FlaskForm):
         mobility_type = self.mobility_type.data if self.mobility_type.data in MOBILITY_TYPES else ""
         self.program.data, self.mobility_type.data = program, mobility_type
         return (int(program) if program else None), (mobility_type or None)
-
-
-class PartnerFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    country = SelectField(_l("Country"), choices=[], default="")
-    kind = SelectField(_l("Kind"), choices=[], default="")
-
-    def __init__(self, countries, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._countries = set(countries)
-        self.country.choices = options([("", _l("All countries"))] + country_choices(countries))
-        self.kind.choices = options([("", _l("All kinds"))] + list(PARTNER_KINDS.items()))
-
-    def filter_values(self):
-        country = (self.country.data or "").upper()
-        country = country if country in self._countries else ""
-        kind = self.kind.data if self.kind.data in PARTNER_KINDS else ""
-        self.country.data, self.kind.data = country, kind
-        return country or None, kind or None
-
-
-# --- programs ---------------------------------------------------------------------------------
-
-
-class ProgramForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(_l("Enter the name.")), Length(max=300)])
-    kind = SelectField(_l("Kind"), choices=[])
-    funder = StringField(
-        _l("Funder"),
-        filters=[_strip],
-        validators=[Optional(), Length(max=300)],
-        description=_l("For example the European Commission or DAAD."),
-    )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
-    website = StringField(_l("Website"), validators=[Length(max=300), _web_address])
-
-    def __init__(self, taken_names=(), *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kind.choices = options(PROGRAM_KINDS.items())
-        self._taken = {name.casefold() for name in taken_names}
-
-    def validate_name(self, field):
-        if field.data and field.data.casefold() in self._taken:
-            raise ValidationError(_l("A program with this name exists already."))
-
-
-# --- partners and agreements ---------------------------------------------------------------------
-
-
-class CountryField(SelectField):
-    """An ISO 3166 alpha-2 code from Babel's territory list, offered by name."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if isinstance(self.data, str):
-            self.data = self.data.strip().upper()
-
-    def pre_validate(self, form):
-        if not is_country(self.data):
-            raise StopValidation(_l("Choose a country from the list (an ISO 3166 two-letter code)."))
-
-
-class PartnerForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(_l("Enter the name.")), Length(max=300)])
-    country = CountryField(_l("Country"), choices=[])
-    city = StringField(_l("City"), filters=[_strip], validators=[Optional(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[])
-    website = StringField(_l("Website"), validators=[Length(max=300), _web_address])
-    contact_email = StringField(
-        _l("Contact e-mail"),
-        filters=[_strip],
-        validators=[Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))],
-        description=_l("Where nominations are sent."),
-    )
-
-    def __init__(self, taken_names=(), *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.country.choices = options([("", _l("— choose a country —"))] + country_choices())
-        self.kind.choices = options(PARTNER_KINDS.items())
-        self._taken = {name.casefold() for name in taken_names}
-
-    def validate_name(self, field):
-        if field.data and field.data.casefold() in self._taken:
-            raise ValidationError(_l("A partner with this name exists already."))
-
-
-class AgreementForm(FlaskForm):
-    title = StringField(
-        _l("Title"),
-        filters=[_strip],
-        validators=[Optional(), Length(max=300)],
-        description=_l("For example: Inter-institutional agreement 2025–2029."),
-    )
-    program = SelectField(_l("Program"), coerce=int_or_none, choices=[], validate_choice=False)
-    signed_on = DateField(_l("Signed on"), validators=[Optional()])
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()])
-    places_per_year = IntegerField(_l("Places per year"), validators=[Optional()])
-    months_per_year = IntegerField(_l("Months per year"), validators=[Optional()])
-    signed_copy = FileField(_l("Signed copy"), description=_l("PDF, JPEG or PNG."))
-    remove_signed_copy = BooleanField(_l("Remove the signed copy"))
-
-    def __init__(self, programs, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.program.choices = options(
-            [("", _l("— no program —"))] + [(program.id, program.name) for program in programs]
-        )
-        self._program_ids = {program.id for program in programs}
-
-    def validate_program(self, field):
-        if field.data is not None and field.data not in self._program_ids:
-            raise ValidationError(_l("Choose a program from the list."))
-
-    def validate_valid_until(self, field):
-        if field.data and self.valid_from.data and field.data < self.valid_from.data:
-            raise ValidationError(_l("The end of validity cannot be before its start."))
-
-    def validate_places_per_year(self, field):
-        if field.data is not None and field.data < 0:
-            raise ValidationError(_l("The number of places cannot be negative."))
-        if field.data is not None and field.data > MAX_PER_YEAR:
-            raise ValidationError(_l("Enter at most %(max)s.", max=MAX_PER_YEAR))
-
-    def validate_months_per_year(self, field):
-        if field.data is not None and field.data < 0:
-            raise ValidationError(_l("The number of months cannot be negative."))
-        if field.data is not None and field.data > MAX_PER_YEAR:
-            raise ValidationError(_l("Enter at most %(max)s.", max=MAX_PER_YEAR))
 
 
 # --- calls ----------------------------------------------------------------------------------------
@@ -348,7 +177,7 @@ class CriterionRowForm(Form):
     """One selection criterion. A row with neither name nor weight is ignored."""
 
     criterion_id = HiddenField()
-    name = StringField(_l("Criterion"), filters=[_strip], validators=[Length(max=200)])
+    name = StringField(_l("Criterion"), filters=[strip_text], validators=[Length(max=200)])
     source = SelectField(_l("Source"), choices=[])
     weight = LocalDecimalField(_l("Weight"), places=2, validators=[Optional()])
 
@@ -380,20 +209,20 @@ class CriterionRowForm(Form):
 class CallForm(FlaskForm):
     program = SelectField(_l("Program"), coerce=int_or_none, choices=[], validate_choice=False)
     title = StringField(
-        _l("Title"), filters=[_strip], validators=[DataRequired(_l("Enter the title.")), Length(max=300)]
+        _l("Title"), filters=[strip_text], validators=[DataRequired(_l("Enter the title.")), Length(max=300)]
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
     mobility_type = SelectField(_l("Mobility type"), choices=[])
     academic_year = StringField(
         _l("Academic year"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(_l("Enter the academic year."))],
         description=_l("For example 2026/2027."),
     )
     opens_at = UserDateTimeField(_l("Opens at"), validators=[InputRequired(_l("Enter when the call opens."))])
     closes_at = UserDateTimeField(_l("Closes at"), validators=[InputRequired(_l("Enter the deadline."))])
     test_at = UserDateTimeField(_l("Test date and time"), validators=[Optional()])
-    test_place = StringField(_l("Test place"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    test_place = StringField(_l("Test place"), filters=[strip_text], validators=[Optional(), Length(max=300)])
     min_months = IntegerField(
         _l("Shortest stay (months)"),
         default=1,
@@ -691,7 +520,3 @@ class CallForm(FlaskForm):
     def default_academic_year(self):
         year = _year_of_now()
         self.academic_year.data = f"{year}/{year + 1}"
-
-
-class ConfirmForm(FlaskForm):
-    """A POST-only button: only the CSRF token."""

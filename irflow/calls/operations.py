@@ -1,12 +1,17 @@
-"""Changes the head makes to programs, partners, agreements and calls, from validated forms.
-Nothing here commits: the view commits once at the end of the request."""
+"""Changes the head makes to calls, their places and criteria, from validated forms.
+Nothing here commits: the request commits once when the view has succeeded
+(irflow/web/unit_of_work.py)."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from ..errors import Refused
 from ..extensions import db
 from ..models import Call, CallPlace, Criterion
 from ..models.base import CATEGORIES, utcnow
-from .forms import REQUIRABLE_DOCUMENT_KINDS, int_or_none
+from ..programs.forms import int_or_none
+from .forms import REQUIRABLE_DOCUMENT_KINDS
+from .queries import held_places_by_partner
 
 CALL_FIELDS = (
     "title",
@@ -26,36 +31,21 @@ CALL_FIELDS = (
 )
 
 
-def fill_program(program, form):
-    program.name = form.name.data
-    program.kind = form.kind.data
-    program.funder = form.funder.data or None
-    program.description = form.description.data or None
-    program.website = form.website.data or None
-
-
-def fill_partner(partner, form):
-    partner.name = form.name.data
-    partner.country = form.country.data
-    partner.city = form.city.data or None
-    partner.kind = form.kind.data
-    partner.website = form.website.data or None
-    partner.contact_email = form.contact_email.data or None
-
-
-def fill_agreement(agreement, form):
-    agreement.title = form.title.data or None
-    agreement.program_id = form.program.data
-    agreement.signed_on = form.signed_on.data
-    agreement.valid_from = form.valid_from.data
-    agreement.valid_until = form.valid_until.data
-    agreement.places_per_year = form.places_per_year.data
-    agreement.months_per_year = form.months_per_year.data
+class PlacesGivenMeanwhile(Refused):
+    """A place was given at a host since the form was checked, below the number typed: the
+    message is next to that host in the form, and nothing is saved."""
 
 
 def save_call(call, form, partners_by_id, examiners_by_id):
     """Write the form into `call` (new or existing). Hosts are matched by partner, so a host
-    kept keeps its row (and the applications that chose it); criteria by their id."""
+    kept keeps its row (and the applications that chose it); criteria by their id.
+
+    The places held are counted again under the places' lock first: one may have been given
+    since the form was checked. The database refuses (IntegrityError) a host removed that an
+    applicant chose in the moment between the check and the save."""
+    lock_call_places(call)
+    if not form.recheck_held_places(held_places_by_partner(call)):
+        raise PlacesGivenMeanwhile(_("Nothing was saved. Please correct the fields marked below."))
     if call.id is None:
         db.session.add(call)
     for name in CALL_FIELDS:
@@ -70,6 +60,7 @@ def save_call(call, form, partners_by_id, examiners_by_id):
     call.examiners = [examiners_by_id[user_id] for user_id in form.examiners.data or [] if user_id in examiners_by_id]
     _save_places(call, form, partners_by_id)
     _save_criteria(call, form)
+    db.session.flush()
 
 
 def lock_call_places(call):
@@ -123,6 +114,10 @@ def _save_criteria(call, form):
         criterion.position = position
         criteria.append(criterion)
     call.criteria = criteria
+
+
+def set_published(call, published):
+    call.published = published
 
 
 def close_call(call, now=None):

@@ -1,13 +1,12 @@
 """The queries behind the calls pages, each loading what its page shows in a fixed
 number of statements (eager loading), whatever the number of rows."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import (
-    Agreement,
     Application,
     ApplicationChoice,
     Call,
@@ -19,9 +18,9 @@ from ..models import (
     User,
     call_examiners,
 )
-from ..models.partner import AGREEMENT_WARNING_DAYS
 from ..models.states import HOLDING_STATES
 from ..models.user import UserRole
+from .policy import visible_filter
 
 # Calls closed within this many days still appear on the public list.
 RECENTLY_CLOSED_DAYS = 180
@@ -37,7 +36,15 @@ def call_with_details():
 
 
 def published_calls():
+    """The calls on the public lists: the published ones, whoever looks (the head too)."""
     return db.select(Call).where(Call.published.is_(True))
+
+
+def visible_call(call_id, user):
+    """The call with its program, hosts and criteria if `user` may open it, else None."""
+    return db.session.scalar(
+        db.select(Call).where(Call.id == call_id, visible_filter(user)).options(*call_with_details())
+    )
 
 
 def open_filter(now):
@@ -79,51 +86,6 @@ def programs_with_published_calls():
         .where(Program.id.in_(db.select(Call.program_id).where(Call.published.is_(True))))
         .order_by(Program.name)
     )
-
-
-def published_programs():
-    return db.select(Program).where(Program.published.is_(True)).order_by(Program.name)
-
-
-def open_calls_by_program(program_ids, now):
-    """{program id: [open published calls]}, in one statement."""
-    grouped = {program_id: [] for program_id in program_ids}
-    if not program_ids:
-        return grouped
-    calls = db.session.scalars(
-        published_calls().where(open_filter(now), Call.program_id.in_(program_ids)).order_by(Call.closes_at, Call.id)
-    ).all()
-    for call in calls:
-        grouped[call.program_id].append(call)
-    return grouped
-
-
-def partners_query(country=None, kind=None):
-    query = (
-        db.select(Partner)
-        .order_by(Partner.name, Partner.id)
-        .options(db.selectinload(Partner.agreements).joinedload(Agreement.program))
-    )
-    if country is not None:
-        query = query.where(Partner.country == country)
-    if kind is not None:
-        query = query.where(Partner.kind == kind)
-    return query
-
-
-def partner_countries():
-    return db.session.scalars(db.select(Partner.country).distinct()).all()
-
-
-def expiring_agreements(today=None):
-    """Agreements ending within the warning window, soonest first, with their partner."""
-    today = today or date.today()
-    return db.session.scalars(
-        db.select(Agreement)
-        .where(Agreement.valid_until >= today, Agreement.valid_until <= today + timedelta(days=AGREEMENT_WARNING_DAYS))
-        .options(db.joinedload(Agreement.partner), db.joinedload(Agreement.program))
-        .order_by(Agreement.valid_until, Agreement.id)
-    ).all()
 
 
 def own_application_id(call, user):
@@ -197,3 +159,35 @@ def scored_criteria(call):
         )
     ).all()
     return dict(rows)
+
+
+def current_calls(now):
+    """Calls open, upcoming or not published, soonest deadline first (the head's overview)."""
+    return db.session.scalars(
+        db.select(Call)
+        .where(sa.or_(Call.published.is_(False), Call.closes_at > now))
+        .options(db.joinedload(Call.program))
+        .order_by(Call.closes_at, Call.id)
+    ).all()
+
+
+def every_call():
+    """Every call, latest deadline first, with its program and hosts (the head's list)."""
+    return (
+        db.select(Call)
+        .options(db.joinedload(Call.program), db.selectinload(Call.places))
+        .order_by(Call.closes_at.desc(), Call.id.desc())
+    )
+
+
+def call_to_edit(call_id):
+    return db.session.scalar(
+        db.select(Call)
+        .where(Call.id == call_id)
+        .options(
+            db.selectinload(Call.places).joinedload(CallPlace.partner),
+            db.selectinload(Call.criteria),
+            db.selectinload(Call.examiners),
+            db.joinedload(Call.program),
+        )
+    )

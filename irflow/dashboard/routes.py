@@ -16,11 +16,11 @@ from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..calls.queries import expiring_agreements
 from ..countries import country_name
 from ..models.base import CATEGORIES, MOBILITY_TYPES
 from ..models.partner import AGREEMENT_WARNING_DAYS
 from ..models.states import HOLDING_STATES
+from ..partners.queries import expiring_agreements
 from ..web.access import role_required
 from . import bp
 from .charts import bar_chart

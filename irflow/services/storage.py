@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING
 from flask import current_app, send_file
 from flask_babel import gettext as _
 
-from ..upload_folder import folder, path_of
+from ..upload_folder import exists, folder, path_of  # noqa: F401  (part of storage's own interface)
 
 if TYPE_CHECKING:
     from flask import Response

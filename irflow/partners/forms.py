@@ -1,0 +1,133 @@
+"""Forms of the partners pages: the list's filters, the partner and agreement editors."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation, ValidationError
+
+from ..countries import country_choices, is_country
+from ..forms import FlaskForm
+from ..models.base import PARTNER_KINDS
+from ..programs.forms import int_or_none, options, strip_text, web_address
+
+MAX_PER_YEAR = 10000
+
+
+class PartnerFilterForm(FlaskForm):
+    """GET filters: no CSRF, they change nothing."""
+
+    class Meta:
+        csrf = False
+
+    country = SelectField(_l("Country"), choices=[], default="")
+    kind = SelectField(_l("Kind"), choices=[], default="")
+
+    def __init__(self, countries, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._countries = set(countries)
+        self.country.choices = options([("", _l("All countries"))] + country_choices(countries))
+        self.kind.choices = options([("", _l("All kinds"))] + list(PARTNER_KINDS.items()))
+
+    def filter_values(self):
+        country = (self.country.data or "").upper()
+        country = country if country in self._countries else ""
+        kind = self.kind.data if self.kind.data in PARTNER_KINDS else ""
+        self.country.data, self.kind.data = country, kind
+        return country or None, kind or None
+
+    def filter_args(self):
+        """The filters in force, as query arguments for the pager and the Clear link."""
+        country, kind = self.country.data, self.kind.data
+        return {key: value for key, value in (("country", country), ("kind", kind)) if value}
+
+
+class CountryField(SelectField):
+    """An ISO 3166 alpha-2 code from Babel's territory list, offered by name."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip().upper()
+
+    def pre_validate(self, form):
+        if not is_country(self.data):
+            raise StopValidation(_l("Choose a country from the list (an ISO 3166 two-letter code)."))
+
+
+class PartnerForm(FlaskForm):
+    name = StringField(
+        _l("Name"), filters=[strip_text], validators=[DataRequired(_l("Enter the name.")), Length(max=300)]
+    )
+    country = CountryField(_l("Country"), choices=[])
+    city = StringField(_l("City"), filters=[strip_text], validators=[Optional(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=[])
+    website = StringField(_l("Website"), validators=[Length(max=300), web_address])
+    contact_email = StringField(
+        _l("Contact e-mail"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))],
+        description=_l("Where nominations are sent."),
+    )
+
+    def __init__(self, taken_names=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = options([("", _l("— choose a country —"))] + country_choices())
+        self.kind.choices = options(PARTNER_KINDS.items())
+        self._taken = {name.casefold() for name in taken_names}
+
+    def validate_name(self, field):
+        if field.data and field.data.casefold() in self._taken:
+            raise ValidationError(_l("A partner with this name exists already."))
+
+
+class AgreementForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=300)],
+        description=_l("For example: Inter-institutional agreement 2025–2029."),
+    )
+    program = SelectField(_l("Program"), coerce=int_or_none, choices=[], validate_choice=False)
+    signed_on = DateField(_l("Signed on"), validators=[Optional()])
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    places_per_year = IntegerField(_l("Places per year"), validators=[Optional()])
+    months_per_year = IntegerField(_l("Months per year"), validators=[Optional()])
+    signed_copy = FileField(_l("Signed copy"), description=_l("PDF, JPEG or PNG."))
+    remove_signed_copy = BooleanField(_l("Remove the signed copy"))
+
+    def __init__(self, programs, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.program.choices = options(
+            [("", _l("— no program —"))] + [(program.id, program.name) for program in programs]
+        )
+        self._program_ids = {program.id for program in programs}
+
+    def uploaded_copy(self):
+        """The file chosen for the signed copy, or None when none was chosen."""
+        upload = self.signed_copy.data
+        return upload if upload is not None and getattr(upload, "filename", "") else None
+
+    def validate_program(self, field):
+        if field.data is not None and field.data not in self._program_ids:
+            raise ValidationError(_l("Choose a program from the list."))
+
+    def validate_valid_until(self, field):
+        if field.data and self.valid_from.data and field.data < self.valid_from.data:
+            raise ValidationError(_l("The end of validity cannot be before its start."))
+
+    def validate_places_per_year(self, field):
+        if field.data is not None and field.data < 0:
+            raise ValidationError(_l("The number of places cannot be negative."))
+        if field.data is not None and field.data > MAX_PER_YEAR:
+            raise ValidationError(_l("Enter at most %(max)s.", max=MAX_PER_YEAR))
+
+    def validate_months_per_year(self, field):
+        if field.data is not None and field.data < 0:
+            raise ValidationError(_l("The number of months cannot be negative."))
+        if field.data is not None and field.data > MAX_PER_YEAR:
+            raise ValidationError(_l("Enter at most %(max)s.", max=MAX_PER_YEAR))

@@ -1,0 +1,64 @@
+"""The program editor, and the small field helpers the editors of programs, partners and
+calls share."""
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..forms import FlaskForm
+from ..models.base import PROGRAM_KINDS
+
+
+def options(pairs):
+    """(value, label) pairs as the SelectChoice objects WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def int_or_none(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def web_address(form, field):
+    value = (field.data or "").strip()
+    field.data = value or None
+    if not value:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+
+
+class ProgramForm(FlaskForm):
+    name = StringField(
+        _l("Name"), filters=[strip_text], validators=[DataRequired(_l("Enter the name.")), Length(max=300)]
+    )
+    kind = SelectField(_l("Kind"), choices=[])
+    funder = StringField(
+        _l("Funder"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=300)],
+        description=_l("For example the European Commission or DAAD."),
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
+    website = StringField(_l("Website"), validators=[Length(max=300), web_address])
+
+    def __init__(self, taken_names=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = options(PROGRAM_KINDS.items())
+        self._taken = {name.casefold() for name in taken_names}
+
+    def validate_name(self, field):
+        if field.data and field.data.casefold() in self._taken:
+            raise ValidationError(_l("A program with this name exists already."))
