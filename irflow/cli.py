@@ -11,7 +11,7 @@ from .auth.passwords import hash_password, password_problems
 from .extensions import db
 from .models import Call, CallPlace, Criterion, Faculty, Partner, Program, User
 from .models.base import CATEGORIES, ROLES, utcnow
-from .returns.reminders import send_reminders_command
+from .returns.cli import send_reminders_command
 from .selection.cli import expire_offers_command
 from .services import backup_cli
 from .services.delivery import send_mail_command

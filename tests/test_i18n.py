@@ -20,11 +20,11 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from irflow.i18n import file_size
 from irflow.extensions import db
+from irflow.i18n import file_size
 from irflow.models import Notification
 from irflow.models.base import utcnow
-from irflow.returns.reminders import send_reminders
+from irflow.returns.cli import send_reminders
 from irflow.services.spreadsheets import BOM, SELECTED_PARTICIPANT_COLUMNS, headers
 from irflow.workflow.states import STATE_LABELS
 

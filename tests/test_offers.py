@@ -12,7 +12,7 @@ from flask_babel import format_datetime
 from irflow.extensions import db
 from irflow.models import Notification, TransitionLog
 from irflow.models.base import utcnow
-from irflow.selection import offers
+from irflow.selection import cli as expiry
 
 from .factories import (
     CallFactory,
@@ -212,15 +212,15 @@ def test_one_failure_does_not_undo_the_other_lapsed_offers(cli, monkeypatch):
         failing, fine = (application_in("selected", call=call, hosts=call.places[:1]) for _ in range(2))
         lapse(failing, hours=2)
         lapse(fine, hours=1)
-    real_fire = offers.fire
+    real_fire = expiry.fire
 
     def fire(application, trigger, actor, **kwargs):
         real_fire(application, trigger, actor, **kwargs)
         if application.id == failing.id:
             db.session.flush()
-            raise offers.WorkflowError("Simulated failure.")
+            raise expiry.WorkflowError("Simulated failure.")
 
-    monkeypatch.setattr(offers, "fire", fire)
+    monkeypatch.setattr(expiry, "fire", fire)
 
     result = cli("expire-offers")
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from irflow.extensions import db
 from irflow.models import Application, CallPlace, TransitionLog, User
 from irflow.models.base import utcnow
-from irflow.selection.offers import expire_offers
+from irflow.selection.cli import expire_offers
 from irflow.workflow import WorkflowError, fire
 from irflow.workflow.allocation import total_score
 from irflow.workflow.states import HOLDING_STATES

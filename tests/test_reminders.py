@@ -8,7 +8,7 @@ from babel.dates import format_date
 from irflow.extensions import db
 from irflow.models import Application, Notification
 from irflow.models.base import utcnow
-from irflow.returns.reminders import send_reminders
+from irflow.returns.cli import send_reminders
 
 from .factories import UserFactory, application_in, one_commit
 

@@ -7,26 +7,22 @@
     the waiting list gives a new deadline, and so a new reminder.
 
 Idempotent: each message carries a `dedup_key`, and the outbox refuses a key it holds
-already, so a second run queues nothing new. One commit at the end of the run.
+already, so a second run queues nothing new. The command (cli.py) commits once at the end.
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import click
 import sqlalchemy as sa
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
-from flask.cli import with_appcontext
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Application, CallPlace, User
-from ..models.base import utcnow
 from ..services import mail
 from .checklist import report_due_date, transcript_required
 
@@ -108,7 +104,7 @@ def _in_zone_of(user):
     return format_local
 
 
-def _queue_all(now, today):
+def queue_due_reminders(now, today):
     run = ReminderRun()
     config = current_app.config
     for application in overdue_reports(today, config["REPORT_DUE_DAYS"]):
@@ -139,35 +135,3 @@ def _queue_all(now, today):
         if queued is not None:
             run.offer.append(application.id)
     return run
-
-
-def send_reminders(now=None, today=None):
-    """Queue every reminder due at `now` (`today`: the department's date) and commit once.
-    Returns the ReminderRun. Idempotent."""
-    now = now or utcnow()
-    today = today or department_today(now)
-    # Run from the CLI, outside any request: the run is its own unit of work.
-    try:
-        run = _queue_all(now, today)
-        db.session.commit()
-    except IntegrityError:
-        # Another run queued one of the same keys between our check and our commit: start
-        # again, and the keys it holds are skipped this time.
-        db.session.rollback()
-        run = _queue_all(now, today)
-        db.session.commit()
-    return run
-
-
-@click.command("send-reminders")
-@with_appcontext
-def send_reminders_command():
-    """Remind participants of overdue return reports and applicants of offers about to lapse."""
-    run = send_reminders()
-    click.echo(
-        ngettext("%(num)d return report reminder queued.", "%(num)d return report reminders queued.", len(run.report))
-    )
-    click.echo(ngettext("%(num)d offer reminder queued.", "%(num)d offer reminders queued.", len(run.offer)))
-
-
-__all__ = ["send_reminders", "send_reminders_command", "ReminderRun", "report_key", "offer_key"]

@@ -1,24 +1,19 @@
-"""What a selected applicant is offered, what they see of their result, and lapsed offers.
+"""What a selected applicant is offered, what they see of their result, and which offers
+have lapsed.
 
 `offer_for` and `result_for` feed the offer and result panels of the application page
-(exposed to templates by routes.py). `expire_offers` is run by `flask --app wsgi
-expire-offers` (cli.py): it declines, as the system, every offer whose deadline has
-passed; the engine then gives each freed place to the next waitlisted applicant who chose
-that host. One commit per application: a failure leaves the others done.
+(exposed to templates by routes.py). `lapsed_offer_ids` feeds `flask --app wsgi
+expire-offers` (cli.py).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import Application
 from ..models.base import utcnow
-from ..workflow import WorkflowError, fire
 from ..workflow.allocation import score_breakdown
 
 
@@ -75,62 +70,9 @@ def result_for(application, viewer):
     return Result(total=application.total_score, rank=application.rank, breakdown=breakdown, grade=grade)
 
 
-@dataclass
-class ExpiryReport:
-    lapsed: list = field(default_factory=list)  # ids of the applications declined
-    promoted: list = field(default_factory=list)  # ids of the waitlisted applications selected
-    failed: list = field(default_factory=list)  # (id, message)
-
-
 def lapsed_offer_ids(now):
     return db.session.scalars(
         sa.select(Application.id)
         .where(Application.state == "selected", Application.offer_deadline < now)
         .order_by(Application.offer_deadline, Application.id)
     ).all()
-
-
-def _waitlisted_ids(call_id):
-    return set(
-        db.session.scalars(
-            sa.select(Application.id).where(Application.call_id == call_id, Application.state == "waitlisted")
-        )
-    )
-
-
-def expire_offers(now=None):
-    """Decline every offer whose deadline passed before `now`, as the system. Idempotent:
-    a declined application is no longer `selected`, and promoted ones get a new deadline."""
-    now = now or utcnow()
-    report = ExpiryReport()
-    for application_id in lapsed_offer_ids(now):
-        # Read afresh and lock: the applicant may have confirmed in the meantime.
-        application = db.session.get(Application, application_id, populate_existing=True, with_for_update=True)
-        if (
-            application is None
-            or application.state != "selected"
-            or not (application.offer_deadline is not None and application.offer_deadline < now)
-        ):
-            db.session.rollback()
-            continue
-        waiting = _waitlisted_ids(application.call_id)
-        with force_locale(application.applicant.locale):
-            comment = _("The offer lapsed: the place was not confirmed by the deadline.")
-        try:
-            fire(application, "decline_place", None, comment=comment)
-            # Run from the CLI, outside any request: each application is its own unit of work.
-            db.session.commit()
-        except (WorkflowError, SQLAlchemyError) as error:
-            db.session.rollback()
-            report.failed.append((application_id, str(error)))
-            continue
-        report.lapsed.append(application_id)
-        if waiting:
-            report.promoted.extend(
-                db.session.scalars(
-                    sa.select(Application.id)
-                    .where(Application.id.in_(waiting), Application.state == "selected")
-                    .order_by(Application.rank, Application.id)
-                )
-            )
-    return report
