@@ -6,7 +6,6 @@ to its field; a saved one redirects (Post/Redirect/Get)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 
 from .. import web
 from ..bad_input import page_number
@@ -17,6 +16,7 @@ from ..models.partner import AGREEMENT_WARNING_DAYS
 from ..partners.queries import all_partners, expiring_agreements, partner_count
 from ..programs.queries import all_programs, program_count
 from ..web import EmptyForm
+from ..web.access import gate_blueprint
 from ..web.safety import local_path_or_none
 from .forms import CallForm
 from .operations import PlacesGivenMeanwhile, close_call, save_call, set_published
@@ -38,12 +38,8 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 PAGE_SIZE = 50
 
 
-@bp.before_request
-@login_required
-def head_only():
-    """Deny by default: every page of this blueprint is for those who manage (the head, admin)."""
-    if not may_manage(current_user):
-        abort(403)
+# Deny by default: every page of this blueprint is for those who manage (the head, admin).
+gate_blueprint(bp, may_manage)
 
 
 # --- overview -------------------------------------------------------------------------------

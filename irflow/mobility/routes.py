@@ -12,13 +12,14 @@ State changes after the nomination go through the applications blueprint's fire 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import web
 from ..errors import Refused
 from ..models.base import utcnow
 from ..returns.checklist import report_due_date
 from ..returns.policy import may_nominate, may_see_nominations
+from ..web.access import allowed_if
 from . import bp
 from .forms import MobilityFilterForm, NominateForm
 from .nominations import call_choices, mobility_rows, read_selection
@@ -26,11 +27,9 @@ from .operations import NominationRefused, nominate_all
 
 
 @bp.route("/nominations", methods=["GET", "POST"])
-@login_required
+@allowed_if(may_see_nominations)
 def nominations():
     user = current_user._get_current_object()
-    if not may_see_nominations(user):
-        abort(403)
     filter_form = MobilityFilterForm(request.args, calls=call_choices(user))
     call_id = filter_form.call_id()
     form = NominateForm()

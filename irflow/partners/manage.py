@@ -8,7 +8,6 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from .. import web
@@ -18,6 +17,7 @@ from ..models import Agreement, Partner
 from ..programs.queries import all_programs
 from ..services import storage
 from ..web import EmptyForm
+from ..web.access import gate_blueprint
 from .forms import AgreementForm, PartnerFilterForm, PartnerForm
 from .operations import SignedCopyRefused, create_partner, delete_agreement, save_agreement, update_partner
 from .policy import may_manage
@@ -29,12 +29,8 @@ PAGE_SIZE = 50
 CONTENT_TYPES = {extension: content_type for _, content_type, extension in storage.SIGNATURES}
 
 
-@bp.before_request
-@login_required
-def head_only():
-    """Deny by default: every page of this blueprint is for those who manage (the head, admin)."""
-    if not may_manage(current_user):
-        abort(403)
+# Deny by default: every page of this blueprint is for those who manage (the head, admin).
+gate_blueprint(bp, may_manage)
 
 
 def _status(form):

@@ -6,13 +6,13 @@ to its field; a saved one redirects (Post/Redirect/Get)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from .. import web
 from ..extensions import db
 from ..models import Program
 from ..web import EmptyForm
+from ..web.access import gate_blueprint
 from .forms import ProgramForm
 from .operations import create_program, set_published, update_program
 from .policy import may_manage
@@ -21,12 +21,8 @@ from .queries import all_programs, call_counts, taken_names
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
-@bp.before_request
-@login_required
-def head_only():
-    """Deny by default: every page of this blueprint is for those who manage (the head, admin)."""
-    if not may_manage(current_user):
-        abort(403)
+# Deny by default: every page of this blueprint is for those who manage (the head, admin).
+gate_blueprint(bp, may_manage)
 
 
 @bp.route("/programs")

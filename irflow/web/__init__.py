@@ -2,7 +2,7 @@
 helpers, base forms, role checks and safe redirects."""
 
 from . import errors, templating
-from .access import role_required
+from .access import allowed_if, role_required
 from .errors import back_to, when_refused
 from .forms import EmptyForm, FilterForm, LocalDecimalField
 from .safety import is_local_url, local_path_or_none
@@ -19,6 +19,7 @@ __all__ = [
     "FilterForm",
     "LocalDecimalField",
     "after_rollback",
+    "allowed_if",
     "back_to",
     "is_local_url",
     "local_path_or_none",

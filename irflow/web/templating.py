@@ -10,6 +10,7 @@ from ..countries import country_name
 from ..i18n import file_size
 from ..models.base import CATEGORIES, DOCUMENT_KINDS, LOCALES, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, ROLES
 from ..models.states import STATE_LABELS
+from .navigation import department_links
 
 
 def current_locale_code():
@@ -28,6 +29,7 @@ def init_app(app):
     )
     app.jinja_env.globals.update(
         current_locale_code=current_locale_code,
+        department_links=department_links,
         user_timezone=user_timezone,
         country_name=country_name,
         format_decimal=format_decimal,
