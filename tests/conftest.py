@@ -11,7 +11,6 @@ expired afterwards so that it reads what the request committed.
 
 import contextvars
 import os
-import re
 
 import pytest
 from flask.globals import _cv_app
@@ -23,7 +22,11 @@ from irflow import create_app
 from irflow.config import TestConfig, database_url
 from irflow.extensions import db
 
-CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from .fixtures.database import empty_tables
+from .fixtures.web import CSRF_INPUT
+
+# Fixtures that tests of several modules use, defined next to their helpers.
+pytest_plugins = ["tests.fixtures.selection", "tests.fixtures.scoring"]
 
 
 class IsolatedClient(FlaskClient):
@@ -149,14 +152,7 @@ def _app_context(app):
     with app.app_context():
         yield
         db.session.remove()
-        _empty_tables()
-
-
-def _empty_tables():
-    # DELETE beats TRUNCATE by far on PostgreSQL for the few rows a test writes.
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+        empty_tables()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from irflow.config import Config
 from irflow.extensions import db
 from irflow.models import LoginAttempt, User
 
-from .factories import PASSWORD, FacultyFactory, UserFactory
+from .fixtures.factories import PASSWORD, FacultyFactory, UserFactory
 
 NEW_PASSWORD = "apricots ripen in Isfara"
 WAIT_MESSAGE = re.compile(r"Wait (\d+) seconds")

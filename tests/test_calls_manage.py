@@ -5,7 +5,7 @@ actions publish, unpublish and close."""
 import io
 import os
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -18,7 +18,8 @@ from irflow.extensions import db
 from irflow.models import Agreement, Application, Call, CallPlace, Criterion, Partner, Program, Score
 from irflow.models.base import utcnow
 
-from .factories import (
+from .fixtures.calls import edit_form
+from .fixtures.factories import (
     ApplicationFactory,
     CallFactory,
     FacultyFactory,
@@ -27,9 +28,10 @@ from .factories import (
     UserFactory,
     one_commit,
 )
-from .querycount import counting_statements
-from .test_applications_helpers import EXE, PDF, PNG, client_for, post
-from .test_applications_helpers import text_of as raw_text_of
+from .fixtures.files import EXE, PDF, PNG
+from .fixtures.querycount import counting_statements
+from .fixtures.web import client_for, post
+from .fixtures.web import text_of as raw_text_of
 
 
 def text_of(response):
@@ -424,52 +426,6 @@ def call_with_applications(world):
             )
         )
     return call
-
-
-def edit_form(call, **changes):
-    """The edit form as the page posts it for `call`, unchanged unless `changes` say so."""
-    data = {
-        "program": str(call.program_id),
-        "title": call.title,
-        "description": call.description or "",
-        "mobility_type": call.mobility_type,
-        "academic_year": call.academic_year,
-        "opens_at": "2020-01-01T09:00",
-        "closes_at": "2040-01-01T09:00",
-        "test_at": "",
-        "test_place": "",
-        "min_months": str(call.min_months),
-        "max_months": str(call.max_months),
-        "minimum_total_score": str(call.minimum_total_score),
-        "grade_scale": str(call.grade_scale),
-        "offer_reply_days": str(call.offer_reply_days),
-        "changes_reply_days": str(call.changes_reply_days),
-        "eligible_categories": list(call.eligible_categories),
-        "required_document_kinds": list(call.required_document_kinds),
-    }
-    for index, place in enumerate(call.places):
-        data.update(
-            {
-                f"places-{index}-partner": str(place.partner_id),
-                f"places-{index}-places": str(place.places),
-                f"places-{index}-months": str(place.months),
-            }
-        )
-    for index, criterion in enumerate(call.criteria):
-        data.update(
-            {
-                f"criteria-{index}-criterion_id": str(criterion.id),
-                f"criteria-{index}-name": criterion.name,
-                f"criteria-{index}-source": criterion.source,
-                f"criteria-{index}-weight": str(criterion.weight),
-            }
-        )
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
 
 
 def test_the_edit_page_shows_the_call_as_saved(head, call_with_applications):

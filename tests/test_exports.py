@@ -17,7 +17,7 @@ from irflow.models.base import utcnow
 from irflow.services.spreadsheets import BOM, FileDownload
 from irflow.workflow.states import HOLDING_STATES, STATES
 
-from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
+from .fixtures.factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
 
 HEADER = [
     "No",

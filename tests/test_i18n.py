@@ -28,7 +28,7 @@ from irflow.reports.reminders import send_reminders
 from irflow.services.spreadsheets import BOM, SELECTED_PARTICIPANT_COLUMNS, headers
 from irflow.workflow.states import STATE_LABELS
 
-from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, application_in, one_commit
+from .fixtures.factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, application_in, one_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "irflow" / "translations"

@@ -14,8 +14,8 @@ from irflow.config import TestConfig
 from irflow.extensions import db
 from irflow.models.base import utcnow
 
-from .factories import CallFactory, UserFactory
-from .logins import login_token
+from .fixtures.factories import CallFactory, UserFactory
+from .fixtures.logins import login_token
 
 INTERNALS = (
     "Traceback",

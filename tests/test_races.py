@@ -23,7 +23,8 @@ from irflow.workflow import WorkflowError, fire
 from irflow.workflow.allocation import total_score
 from irflow.workflow.states import HOLDING_STATES
 
-from .factories import (
+from .fixtures.calls import edit_form
+from .fixtures.factories import (
     ApplicationFactory,
     CallFactory,
     FacultyFactory,
@@ -32,9 +33,7 @@ from .factories import (
     add_scores,
     one_commit,
 )
-from .test_applications_helpers import client_for, post
-from .test_calls_manage import edit_form
-from .test_selection_page import form_of
+from .fixtures.web import client_for, form_of, post
 
 REPETITIONS = 20
 PARALLEL = 4

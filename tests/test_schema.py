@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from irflow.extensions import db
 from irflow.models import Faculty, User, UserRole
 
-from .factories import PASSWORD_HASH, UserFactory
+from .fixtures.factories import PASSWORD_HASH, UserFactory
 
 
 def test_migrations_match_the_models():

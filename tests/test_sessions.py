@@ -13,8 +13,8 @@ from irflow.extensions import db
 from irflow.models import User, UserSession
 from irflow.models.base import utcnow
 
-from .conftest import CSRF_INPUT
-from .factories import PASSWORD, UserFactory
+from .fixtures.factories import PASSWORD, UserFactory
+from .fixtures.web import CSRF_INPUT
 
 NEW_PASSWORD = "apricots ripen in Isfara"
 

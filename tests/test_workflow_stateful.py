@@ -15,7 +15,7 @@ run (and both databases) go through the same examples.
 """
 
 import collections
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -34,9 +34,17 @@ from irflow.models import Application, CallPlace, Notification, ReturnReport, Tr
 from irflow.models.base import utcnow
 from irflow.workflow import STATES, TRIGGERS, WorkflowError, fire
 
-from .conftest import _empty_tables
-from .factories import CallFactory, FacultyFactory, UserFactory, add_document, add_scores, application_in, one_commit
-from .test_workflow_table import FINAL, TABLE
+from .fixtures.database import empty_tables
+from .fixtures.factories import (
+    CallFactory,
+    FacultyFactory,
+    UserFactory,
+    add_document,
+    add_scores,
+    application_in,
+    one_commit,
+)
+from .fixtures.workflow import FINAL, TABLE
 
 # DESIGN.md: the states that occupy the allocated place, and the triggers that free it.
 HOLDING = {"selected", "confirmed", "nominated", "host_accepted", "abroad", "returned", "report_submitted", "completed"}
@@ -213,7 +221,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def teardown(self):
         db.session.rollback()
         db.session.expunge_all()
-        _empty_tables()
+        empty_tables()
 
     # --- what the database holds ---------------------------------------------------------
 
