@@ -395,7 +395,7 @@ def test_a_refused_call_is_shown_again_with_the_message_and_nothing_saved(head, 
 def test_the_refused_form_keeps_every_row_typed(head, world):
     response = post(head, "/manage/calls/new", call_form(world, **{"places-1-places": "-1"}))
     page = text_of(response)
-    assert re.search(r'<option selected value="%d">Osh State University' % world["partners"][1].id, page)
+    assert re.search(rf'<option selected value="{world["partners"][1].id}">Osh State University', page)
     assert 'name="places-1-places" type="number" value="-1"' in page
     assert 'name="criteria-1-weight" type="text" value="1,5"' in page
     assert re.search(
@@ -432,7 +432,7 @@ def test_the_edit_page_shows_the_call_as_saved(head, call_with_applications):
     call = call_with_applications
     page = text_of(head.get(f"/manage/calls/{call.id}/edit"))
     assert f'value="{call.title}"' in page
-    assert re.search(r'<option selected value="%d">' % call.places[2].partner_id, page)
+    assert re.search(rf'<option selected value="{call.places[2].partner_id}">', page)
     assert f'name="criteria-0-criterion_id" type="hidden" value="{call.criteria[0].id}"' in page
     assert 'name="criteria-0-name" type="text" value="Language test"' in page
     assert "This call has 2 applications." in page

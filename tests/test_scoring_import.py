@@ -312,7 +312,7 @@ def test_a_tested_applicant_is_corrected_before_the_selection(client, examiner_i
 
 def test_changes_between_preview_and_confirmation_are_not_overwritten(client, examiner_in):
     world = examiner_in
-    call, examiner, interview = world["call"], world["examiner"], world["interview"]
+    call, interview = world["call"], world["interview"]
     karimov, aliev = world["rows"]["karimov"], world["rows"]["aliev"]
     response = upload(client, call, f"application,Language test,Interview\n{karimov.id},70,80\n{aliev.id},50,50\n")
     fields = confirm_fields(response)

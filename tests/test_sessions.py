@@ -417,7 +417,7 @@ def test_users_are_equal_only_to_themselves(app):
     assert first.get_id() is None and second.get_id() is None  # neither is a login
 
     assert first != second
-    assert not first == second
+    assert (first == second) is False  # __eq__ itself, not only __ne__
     assert first == first
     assert first in [second, first] and second not in [first]
     assert len({first, second}) == 2

@@ -450,8 +450,8 @@ def test_a_concurrent_write_makes_the_other_flush_fail():
 
     # Ours was loaded before their commit and still says `version`.
     assert application.version == version
+    fire(application, "submit", owner)
     with pytest.raises(StaleDataError):
-        fire(application, "submit", owner)
         db.session.flush()
     db.session.rollback()
 

@@ -340,7 +340,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         )
         try:
             fire(application, trigger, actor, comment=comment, version=version, **extra)
-        except WorkflowError as refusal:
+        except WorkflowError as error:
+            refusal = error
+        else:
+            refusal = None
+        if refusal is not None:
             # Nothing half done in the session, and nothing in the database after the rollback.
             assert application.state == before["state"], (trigger, actor_name)
             assert not (db.session.new or db.session.dirty or db.session.deleted), (trigger, actor_name)
