@@ -14,7 +14,6 @@ import os
 
 import pytest
 from flask.globals import _cv_app
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, make_url, text
 
@@ -23,13 +22,13 @@ from irflow.config import TestConfig, database_url
 from irflow.extensions import db
 
 from .fixtures.database import empty_tables
-from .fixtures.web import CSRF_INPUT
+from .fixtures.web import CSRF_INPUT, ClosingClient
 
 # Fixtures that tests of several modules use, defined next to their helpers.
 pytest_plugins = ["tests.fixtures.selection", "tests.fixtures.scoring"]
 
 
-class IsolatedClient(FlaskClient):
+class IsolatedClient(ClosingClient):
     """A test client whose requests do not share the test's app context (nor its `g`,
     where Flask-Login caches the user, nor its database session)."""
 
