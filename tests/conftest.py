@@ -11,11 +11,9 @@ expired afterwards so that it reads what the request committed.
 
 import contextvars
 import os
-import re
 
 import pytest
 from flask.globals import _cv_app
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, make_url, text
 
@@ -23,10 +21,14 @@ from irflow import create_app
 from irflow.config import TestConfig, database_url
 from irflow.extensions import db
 
-CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from .fixtures.database import empty_tables
+from .fixtures.web import CSRF_INPUT, ClosingClient
+
+# Fixtures that tests of several modules use, defined next to their helpers.
+pytest_plugins = ["tests.fixtures.selection", "tests.fixtures.scoring"]
 
 
-class IsolatedClient(FlaskClient):
+class IsolatedClient(ClosingClient):
     """A test client whose requests do not share the test's app context (nor its `g`,
     where Flask-Login caches the user, nor its database session)."""
 
@@ -149,14 +151,7 @@ def _app_context(app):
     with app.app_context():
         yield
         db.session.remove()
-        _empty_tables()
-
-
-def _empty_tables():
-    # DELETE beats TRUNCATE by far on PostgreSQL for the few rows a test writes.
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+        empty_tables()
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from irflow.extensions import db
 from irflow.models import UserRole
 
-from .factories import FacultyFactory, UserFactory
-from .logins import login_token
+from .fixtures.factories import FacultyFactory, UserFactory
+from .fixtures.logins import login_token
 
 NON_ADMIN_ROLES = [[], ["coordinator"], ["examiner"], ["head"], ["coordinator", "examiner", "head"]]
 

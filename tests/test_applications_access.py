@@ -7,8 +7,10 @@ import pytest
 from irflow.extensions import db
 from irflow.models import Application, Document
 
-from .factories import FacultyFactory, UserFactory, add_document, application_in, log_rows, stored_state
-from .test_applications_helpers import PDF, client_for, documents_of, edit_data, post, stored_files, upload
+from .fixtures.applications import documents_of, edit_data, stored_files, upload
+from .fixtures.factories import FacultyFactory, UserFactory, add_document, application_in, log_rows, stored_state
+from .fixtures.files import PDF
+from .fixtures.web import client_for, post
 
 
 def _routes(application, document):

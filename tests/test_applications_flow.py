@@ -9,7 +9,8 @@ from irflow.extensions import db
 from irflow.models import Application, Notification, TransitionLog, User
 from irflow.models.base import utcnow
 
-from .factories import (
+from .fixtures.applications import edit_data, fire, upload
+from .fixtures.factories import (
     PASSWORD,
     ApplicationFactory,
     CallFactory,
@@ -20,19 +21,8 @@ from .factories import (
     log_rows,
     stored_state,
 )
-from .test_applications_helpers import (
-    PDF,
-    PNG,
-    client_for,
-    edit_data,
-    field_error,
-    fire,
-    follow,
-    forget_csrf_token,
-    post,
-    text_of,
-    upload,
-)
+from .fixtures.files import PDF, PNG
+from .fixtures.web import client_for, field_error, follow, forget_csrf_token, post, text_of
 
 
 def register(client, faculty, email="dilnoza@example.org", category="bachelor"):

@@ -8,8 +8,8 @@ from irflow.errors import Refused
 from irflow.extensions import db
 from irflow.models import Application
 
-from .factories import ApplicationFactory, UserFactory
-from .test_applications_helpers import client_for, post, text_of
+from .fixtures.factories import ApplicationFactory, UserFactory
+from .fixtures.web import client_for, post, text_of
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from irflow.models import Application, Document
 from irflow.models.base import utcnow
 from irflow.models.states import STATES
 
-from .factories import ApplicationFactory, FacultyFactory, UserFactory, one_commit
+from .fixtures.factories import ApplicationFactory, FacultyFactory, UserFactory, one_commit
 
 VIEWERS = (
     "owner",

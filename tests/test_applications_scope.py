@@ -14,8 +14,9 @@ from irflow.extensions import db
 from irflow.returns.policy import REPORT_STATES
 from irflow.workflow.states import STATES
 
-from .factories import FacultyFactory, UserFactory, add_document, application_in, one_commit
-from .test_applications_helpers import client_for, fire, text_of
+from .fixtures.applications import fire
+from .fixtures.factories import FacultyFactory, UserFactory, add_document, application_in, one_commit
+from .fixtures.web import client_for, text_of
 
 NOT_FOUND = "There is nothing here, or you may not see it."
 

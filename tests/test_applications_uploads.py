@@ -11,21 +11,10 @@ from irflow.extensions import db
 from irflow.models import Document
 from irflow.models.application import state_assignment_allowed
 
-from .factories import ApplicationFactory, CallFactory, UserFactory, add_document, application_in
-from .test_applications_helpers import (
-    EXE,
-    PDF,
-    PNG,
-    client_for,
-    documents_of,
-    field_error,
-    fire,
-    follow,
-    post,
-    stored_files,
-    text_of,
-    upload,
-)
+from .fixtures.applications import documents_of, fire, stored_files, upload
+from .fixtures.factories import ApplicationFactory, CallFactory, UserFactory, add_document, application_in
+from .fixtures.files import EXE, PDF, PNG
+from .fixtures.web import client_for, field_error, follow, post, text_of
 
 
 @pytest.fixture

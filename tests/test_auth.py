@@ -16,32 +16,14 @@ from irflow.config import Config
 from irflow.extensions import db
 from irflow.models import LoginAttempt, User
 
-from .factories import PASSWORD, FacultyFactory, UserFactory
+from .fixtures.auth import NEW_PASSWORD, field_errors, input_value, is_logged_in, login, register, registration
+from .fixtures.factories import PASSWORD, FacultyFactory, UserFactory
 
-NEW_PASSWORD = "apricots ripen in Isfara"
 WAIT_MESSAGE = re.compile(r"Wait (\d+) seconds")
 
 
 def text_of(response):
     return unescape(response.get_data(as_text=True))
-
-
-def field_errors(response, name):
-    """The error texts rendered in the same form group as the form field `name`."""
-    groups = response.get_data(as_text=True).split('<div class="mb-3">')
-    group = [chunk for chunk in groups[1:] if f'id="{name}"' in chunk]
-    assert len(group) == 1, f"no form group for {name}"
-    return [
-        unescape(error).strip() for error in re.findall(r'<div class="invalid-feedback">(.*?)</div>', group[0], re.S)
-    ]
-
-
-def input_value(response, name):
-    page = response.get_data(as_text=True)
-    tag = re.search(rf'<input[^>]*\bid="{re.escape(name)}"[^>]*>', page)
-    assert tag, f"no input {name}"
-    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return unescape(value.group(1)) if value else None
 
 
 def selected_option(response, name):
@@ -54,20 +36,6 @@ def selected_option(response, name):
     if chosen is None:
         return None
     return unescape(chosen.group(1) if chosen.group(1) is not None else chosen.group(2))
-
-
-def login(client, email, password, next_url=None, **kwargs):
-    data = {"email": email, "password": password}
-    if next_url is not None:
-        data["next"] = next_url
-    return client.post_form("/auth/login", data, token_from="/auth/login", **kwargs)
-
-
-def is_logged_in(client):
-    """Logged-in users get 403 from the admin list, anonymous visitors a redirect to the login."""
-    response = client.get("/admin/users")
-    assert response.status_code in (302, 403)
-    return response.status_code == 403
 
 
 def new_client(app, address=None):
@@ -83,26 +51,6 @@ def new_client(app, address=None):
 @pytest.fixture
 def faculty():
     return FacultyFactory(name="Faculty of Germanic Languages", code="GERM")
-
-
-def registration(faculty, **changes):
-    data = {
-        "email": "Alisher.Rahimov@Example.org",
-        "full_name_native": "Раҳимов Алишер Ҷамшедович",
-        "full_name_latin": "RAHIMOV ALISHER",
-        "category": "master",
-        "faculty_id": str(faculty.id),
-        "phone": "+992 92 123 45 67",
-        "locale": "tg",
-        "password": NEW_PASSWORD,
-        "password_again": NEW_PASSWORD,
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def register(client, data):
-    return client.post_form("/auth/register", data, token_from="/auth/register")
 
 
 def users_count():

@@ -7,8 +7,9 @@ from irflow.auth import operations
 from irflow.extensions import db
 from irflow.models import LoginAttempt, User, UserSession
 
-from .factories import PASSWORD, FacultyFactory, UserFactory
-from .test_auth import field_errors, input_value, is_logged_in, login, register, registration, text_of
+from .fixtures.auth import field_errors, input_value, is_logged_in, login, register, registration
+from .fixtures.factories import PASSWORD, FacultyFactory, UserFactory
+from .fixtures.web import text_of
 
 
 def users_with(email):

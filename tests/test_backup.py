@@ -21,7 +21,7 @@ from irflow.extensions import db
 from irflow.models import Document, User
 from irflow.services.backup import MANIFEST, create_backup, libpq_url, tool_major
 
-from .factories import UserFactory, application_in
+from .fixtures.factories import UserFactory, application_in
 
 ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
 needs_postgresql = pytest.mark.skipif(not ON_POSTGRESQL, reason="pg_dump is for PostgreSQL only")

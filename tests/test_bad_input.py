@@ -21,8 +21,8 @@ from irflow.forms import MAX_INTEGER
 from irflow.models import Agreement, Partner
 from irflow.workflow.states import TRANSITIONS
 
-from .factories import FacultyFactory, ProgramFactory, UserFactory, add_document, application_in
-from .test_applications_helpers import client_for
+from .fixtures.factories import FacultyFactory, ProgramFactory, UserFactory, add_document, application_in
+from .fixtures.web import client_for
 
 NUL = "bad\x00value"
 HUGE = str(MAX_INTEGER + 1)

@@ -5,7 +5,7 @@ actions publish, unpublish and close."""
 import io
 import os
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -18,47 +18,29 @@ from irflow.extensions import db
 from irflow.models import Agreement, Application, Call, CallPlace, Criterion, Partner, Program, Score
 from irflow.models.base import utcnow
 
-from .factories import (
+from .fixtures.calls import edit_form
+from .fixtures.factories import (
     ApplicationFactory,
     CallFactory,
     FacultyFactory,
-    PartnerFactory,
-    ProgramFactory,
     UserFactory,
     one_commit,
 )
-from .querycount import counting_statements
-from .test_applications_helpers import EXE, PDF, PNG, client_for, post
-from .test_applications_helpers import text_of as raw_text_of
-
-
-def text_of(response):
-    """The page as text, entities decoded and runs of white space made one space."""
-    return re.sub(r"\s+", " ", raw_text_of(response))
-
-
-def count(model):
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+from .fixtures.files import EXE, PDF, PNG
+from .fixtures.manage import agreement_form, count, head_client, manage_world, text_of, with_signed_copy
+from .fixtures.querycount import counting_statements
+from .fixtures.web import client_for, post
+from .fixtures.web import text_of as raw_text_of
 
 
 @pytest.fixture
 def head(app):
-    with one_commit():
-        user = UserFactory(roles=["head"], category="staff")
-    return client_for(app, user)
+    return head_client(app)
 
 
 @pytest.fixture
 def world():
-    """A program, two partners (one with an agreement with a signed copy) and a call."""
-    with one_commit():
-        program = ProgramFactory(name="Erasmus+ KA171", published=False)
-        partners = [PartnerFactory(name="TU Dresden"), PartnerFactory(name="Osh State University", country="KG")]
-        agreement = Agreement(partner=partners[0], title="IIA 2024–2028", valid_until=date.today() + timedelta(400))
-        db.session.add(agreement)
-        call = CallFactory(program=program, places=[2])
-        examiner = UserFactory(roles=["examiner"], full_name_latin="EXAMINER ONE")
-    return {"program": program, "partners": partners, "agreement": agreement, "call": call, "examiner": examiner}
+    return manage_world()
 
 
 # --- who may open what ------------------------------------------------------------------------------
@@ -107,18 +89,9 @@ def _ids(world):
     }
 
 
-def _with_signed_copy(app, world):
-    agreement = world["agreement"]
-    agreement.signed_copy_stored_name, agreement.signed_copy_name = "a" * 32 + ".pdf", "IIA signed.pdf"
-    db.session.commit()
-    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
-    with open(os.path.join(app.config["UPLOAD_FOLDER"], agreement.signed_copy_stored_name), "wb") as out:
-        out.write(PDF)
-
-
 @pytest.mark.parametrize("kind", ["anonymous", "applicant", "coordinator", "examiner"])
 def test_every_manage_route_is_refused_to_everyone_but_the_head(app, world, kind):
-    _with_signed_copy(app, world)
+    with_signed_copy(app, world)
     ids = _ids(world)
     if kind == "anonymous":
         client = app.test_client()
@@ -143,7 +116,7 @@ def test_every_manage_route_is_refused_to_everyone_but_the_head(app, world, kind
 
 @pytest.mark.parametrize("role", ["head", "admin"])
 def test_the_head_and_admin_open_every_manage_route(app, world, role):
-    _with_signed_copy(app, world)
+    with_signed_copy(app, world)
     ids = _ids(world)
     client = client_for(app, UserFactory(roles=[role]))
     for route in GET_ROUTES:
@@ -393,7 +366,7 @@ def test_a_refused_call_is_shown_again_with_the_message_and_nothing_saved(head, 
 def test_the_refused_form_keeps_every_row_typed(head, world):
     response = post(head, "/manage/calls/new", call_form(world, **{"places-1-places": "-1"}))
     page = text_of(response)
-    assert re.search(r'<option selected value="%d">Osh State University' % world["partners"][1].id, page)
+    assert re.search(rf'<option selected value="{world["partners"][1].id}">Osh State University', page)
     assert 'name="places-1-places" type="number" value="-1"' in page
     assert 'name="criteria-1-weight" type="text" value="1,5"' in page
     assert re.search(
@@ -426,57 +399,11 @@ def call_with_applications(world):
     return call
 
 
-def edit_form(call, **changes):
-    """The edit form as the page posts it for `call`, unchanged unless `changes` say so."""
-    data = {
-        "program": str(call.program_id),
-        "title": call.title,
-        "description": call.description or "",
-        "mobility_type": call.mobility_type,
-        "academic_year": call.academic_year,
-        "opens_at": "2020-01-01T09:00",
-        "closes_at": "2040-01-01T09:00",
-        "test_at": "",
-        "test_place": "",
-        "min_months": str(call.min_months),
-        "max_months": str(call.max_months),
-        "minimum_total_score": str(call.minimum_total_score),
-        "grade_scale": str(call.grade_scale),
-        "offer_reply_days": str(call.offer_reply_days),
-        "changes_reply_days": str(call.changes_reply_days),
-        "eligible_categories": list(call.eligible_categories),
-        "required_document_kinds": list(call.required_document_kinds),
-    }
-    for index, place in enumerate(call.places):
-        data.update(
-            {
-                f"places-{index}-partner": str(place.partner_id),
-                f"places-{index}-places": str(place.places),
-                f"places-{index}-months": str(place.months),
-            }
-        )
-    for index, criterion in enumerate(call.criteria):
-        data.update(
-            {
-                f"criteria-{index}-criterion_id": str(criterion.id),
-                f"criteria-{index}-name": criterion.name,
-                f"criteria-{index}-source": criterion.source,
-                f"criteria-{index}-weight": str(criterion.weight),
-            }
-        )
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
-
-
 def test_the_edit_page_shows_the_call_as_saved(head, call_with_applications):
     call = call_with_applications
     page = text_of(head.get(f"/manage/calls/{call.id}/edit"))
     assert f'value="{call.title}"' in page
-    assert re.search(r'<option selected value="%d">' % call.places[2].partner_id, page)
+    assert re.search(rf'<option selected value="{call.places[2].partner_id}">', page)
     assert f'name="criteria-0-criterion_id" type="hidden" value="{call.criteria[0].id}"' in page
     assert 'name="criteria-0-name" type="text" value="Language test"' in page
     assert "This call has 2 applications." in page
@@ -889,20 +816,6 @@ def test_partners_filter_in_the_head_list(head, world):
 # --- agreements --------------------------------------------------------------------------------------
 
 
-def agreement_form(of_program=None, **changes):
-    data = {
-        "title": "IIA 2025–2029",
-        "program": str(of_program.id) if of_program else "",
-        "signed_on": "2025-01-10",
-        "valid_from": "2025-02-01",
-        "valid_until": "2029-01-31",
-        "places_per_year": "4",
-        "months_per_year": "20",
-    }
-    data.update(changes)
-    return data
-
-
 def test_an_agreement_with_a_signed_copy_is_stored_and_downloadable_by_the_head(app, head, world):
     partner = world["partners"][1]
     data = agreement_form(world["program"], signed_copy=(io.BytesIO(PDF), "IIA signed.pdf"))
@@ -968,7 +881,7 @@ def test_the_signed_copy_must_be_a_pdf_jpeg_or_png(app, head, world):
 
 
 def test_removing_the_signed_copy(app, head, world):
-    _with_signed_copy(app, world)
+    with_signed_copy(app, world)
     agreement = world["agreement"]
     stored = os.path.join(app.config["UPLOAD_FOLDER"], agreement.signed_copy_stored_name)
     response = post(head, f"/manage/agreements/{agreement.id}", agreement_form(remove_signed_copy="y"))

@@ -16,8 +16,8 @@ from irflow.extensions import db
 from irflow.models import Call
 from irflow.models.base import utcnow
 
-from .factories import CallFactory, FacultyFactory, UserFactory, one_commit
-from .test_applications_helpers import client_for
+from .fixtures.factories import CallFactory, FacultyFactory, UserFactory, one_commit
+from .fixtures.web import client_for
 
 STATUSES = ("draft", "upcoming", "open", "closed", "confirmed")
 ROLES = (

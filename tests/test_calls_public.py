@@ -11,10 +11,10 @@ from irflow.extensions import db
 from irflow.models import Agreement
 from irflow.models.base import utcnow
 
-from .factories import ApplicationFactory, CallFactory, PartnerFactory, ProgramFactory, UserFactory, one_commit
-from .querycount import counting_statements
-from .test_applications_helpers import client_for
-from .test_applications_helpers import text_of as raw_text_of
+from .fixtures.factories import ApplicationFactory, CallFactory, PartnerFactory, ProgramFactory, UserFactory, one_commit
+from .fixtures.querycount import counting_statements
+from .fixtures.web import client_for
+from .fixtures.web import text_of as raw_text_of
 
 
 def text_of(response):

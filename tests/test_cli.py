@@ -9,7 +9,7 @@ from irflow.extensions import db
 from irflow.models import Call, Faculty, Partner, Program, User
 from irflow.models.base import utcnow
 
-from .factories import FacultyFactory, UserFactory
+from .fixtures.factories import FacultyFactory, UserFactory
 
 GOOD_PASSWORD = "snow on the Mogoltau ridge"
 

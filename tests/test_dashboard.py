@@ -22,7 +22,7 @@ from irflow.extensions import db
 from irflow.models import Agreement, Application, Call, CallPlace, Partner, User
 from irflow.models.base import utcnow
 
-from .factories import (
+from .fixtures.factories import (
     PASSWORD_HASH,
     ApplicationFactory,
     CallFactory,
@@ -32,7 +32,7 @@ from .factories import (
     UserFactory,
     one_commit,
 )
-from .querycount import counting_statements
+from .fixtures.querycount import counting_statements
 
 # Written out, not imported: the test states what a participant is (the exports' rows).
 PARTICIPANT_STATES = {

@@ -1,6 +1,8 @@
 """The geometry of the dashboard's bar charts (irflow/dashboard/charts.py) and the period's
 academic years (irflow/dashboard/forms.py), without a request."""
 
+from itertools import pairwise
+
 import pytest
 from flask_babel import force_locale
 
@@ -33,7 +35,7 @@ def test_bars_are_proportional_to_the_largest_value():
 def test_rows_are_stacked_without_overlap_and_the_height_fits_them():
     chart = bar_chart("t", [(str(n), n) for n in range(1, 6)])
     tops = [bar.y for bar in chart.bars]
-    assert [b - a for a, b in zip(tops, tops[1:])] == [ROW_HEIGHT] * 4
+    assert [b - a for a, b in pairwise(tops)] == [ROW_HEIGHT] * 4
     assert all(bar.height == BAR_HEIGHT and bar.text_y == bar.y + BAR_HEIGHT / 2 for bar in chart.bars)
     assert chart.height == 2 * PADDING + 5 * ROW_HEIGHT >= tops[-1] + BAR_HEIGHT
     assert chart.view_box == f"0 0 {WIDTH} {chart.height}"

@@ -10,20 +10,10 @@ import pytest
 from irflow.extensions import db
 from irflow.models import Document
 
-from .factories import UserFactory, application_in
-from .test_applications_helpers import (
-    PDF,
-    PNG,
-    client_for,
-    documents_of,
-    field_error,
-    fire,
-    follow,
-    post,
-    stored_files,
-    text_of,
-    upload,
-)
+from .fixtures.applications import documents_of, fire, stored_files, upload
+from .fixtures.factories import UserFactory, application_in
+from .fixtures.files import PDF, PNG
+from .fixtures.web import client_for, field_error, follow, post, text_of
 
 
 def _current(application_id, kind=None):

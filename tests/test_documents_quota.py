@@ -6,8 +6,10 @@ import pytest
 
 from irflow.config import Config
 
-from .factories import ApplicationFactory, CallFactory, UserFactory, application_in
-from .test_applications_helpers import PDF, client_for, documents_of, field_error, post, stored_files, text_of, upload
+from .fixtures.applications import documents_of, stored_files, upload
+from .fixtures.factories import ApplicationFactory, CallFactory, UserFactory, application_in
+from .fixtures.files import PDF
+from .fixtures.web import client_for, field_error, post, text_of
 
 
 @pytest.fixture

@@ -15,18 +15,10 @@ from irflow.extensions import db
 from irflow.models import Application, Document
 from irflow.services import storage
 
-from .factories import UserFactory, application_in
-from .test_applications_helpers import (
-    PDF,
-    client_for,
-    documents_of,
-    field_error,
-    fire,
-    follow,
-    stored_files,
-    text_of,
-    upload,
-)
+from .fixtures.applications import documents_of, fire, stored_files, upload
+from .fixtures.factories import UserFactory, application_in
+from .fixtures.files import PDF
+from .fixtures.web import client_for, field_error, follow, text_of
 
 FULL = (
     "The server's storage is full, so the document could not be saved. Nothing was saved; "

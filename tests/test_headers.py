@@ -14,9 +14,11 @@ from irflow.config import Config, DevelopmentConfig
 from irflow.extensions import db
 from irflow.models import Agreement
 
-from .factories import ApplicationFactory, UserFactory, application_in
-from .test_applications_helpers import PDF, client_for, upload
-from .test_selection_page import form_of, head, selection, url  # noqa: F401  (fixtures)
+from .fixtures.applications import upload
+from .fixtures.factories import ApplicationFactory, UserFactory, application_in
+from .fixtures.files import PDF
+from .fixtures.selection import selection_url
+from .fixtures.web import ClosingClient, client_for, form_of
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -154,6 +156,7 @@ def production_like_app(tmp_path, base=Config):
         MAIL_SERVER = None
 
     app = create_app(ProductionLike)
+    app.test_client_class = ClosingClient
 
     @app.route("/fails")
     def fails():
@@ -211,11 +214,11 @@ def test_the_language_switch_submits_by_script_and_keeps_a_button_without_it(cli
     assert "data-print" in source and "window.print()" in source
 
 
-def test_the_confirmed_protocol_prints_by_script(client, login_as, head, selection):
+def test_the_confirmed_protocol_prints_by_script(client, login_as, selection_head, selection):
     call, _people = selection
-    login_as(head)
-    client.post(url(call), data=form_of(client.get(url(call))))
-    response = client.get(url(call, "/protocol"))
+    login_as(selection_head)
+    client.post(selection_url(call), data=form_of(client.get(selection_url(call))))
+    response = client.get(selection_url(call, "/protocol"))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert_no_inline_code(page, "protocol")

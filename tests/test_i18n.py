@@ -28,7 +28,7 @@ from irflow.returns.cli import send_reminders
 from irflow.services.spreadsheets import BOM, SELECTED_PARTICIPANT_COLUMNS, headers
 from irflow.workflow.states import STATE_LABELS
 
-from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, application_in, one_commit
+from .fixtures.factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, application_in, one_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "irflow" / "translations"
@@ -399,10 +399,10 @@ def test_export_headers_are_in_the_requesters_language(client, login_as, export_
     english = english_headers()
     assert rows[0] == headers_in(language)
     assert len(rows[0]) == len(english) == len(SELECTED_PARTICIPANT_COLUMNS)
-    left_in_english = [header for header, source in zip(rows[0], english) if header == source]
+    left_in_english = [header for header, source in zip(rows[0], english, strict=True) if header == source]
     assert not left_in_english, f"export headers left in English in {language}: {left_in_english}"
     assert len(rows) == 2 and len(rows[1]) == len(english)
-    row = dict(zip((column.key for column in SELECTED_PARTICIPANT_COLUMNS), rows[1]))
+    row = dict(zip((column.key for column in SELECTED_PARTICIPANT_COLUMNS), rows[1], strict=True))
     assert row["full_name"] == "Раҳимов Алишер"
     with force_locale(language):
         assert row["state"] == str(STATE_LABELS["selected"])  # the labels too

@@ -28,8 +28,8 @@ from irflow.models.base import utcnow
 from irflow.workflow import fire
 from irflow.workflow.allocation import total_score
 
-from .factories import CallFactory, FacultyFactory, ProgramFactory, UserFactory, application_in, one_commit
-from .test_selection_page import form_of
+from .fixtures.factories import CallFactory, FacultyFactory, ProgramFactory, UserFactory, application_in, one_commit
+from .fixtures.web import form_of
 
 LANGUAGES = ("en", "ru", "tg")
 

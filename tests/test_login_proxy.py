@@ -7,7 +7,7 @@ from irflow import create_app
 from irflow.extensions import db
 from irflow.models import LoginAttempt, UserSession
 
-from .factories import PASSWORD, UserFactory
+from .fixtures.factories import PASSWORD, UserFactory
 
 PROXY, ATTACKER, OWNER = "10.0.0.1", "198.51.100.7", "203.0.113.20"
 

@@ -34,9 +34,10 @@ from irflow.services.delivery import (
     wait_for_background_delivery,
 )
 
-from .factories import UserFactory, application_in, notifications_for
-from .querycount import counting_statements
-from .test_applications_helpers import client_for, fire
+from .fixtures.applications import fire
+from .fixtures.factories import UserFactory, application_in, notifications_for
+from .fixtures.querycount import counting_statements
+from .fixtures.web import client_for
 
 SENDER = "IR Department <ir@ksu.example>"
 TAJIK_SUBJECT = "Ариза қабул шуд"

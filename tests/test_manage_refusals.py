@@ -3,7 +3,6 @@ the meantime, a signed copy the server could not store. Each is shown again as t
 the reason next to its field, status 400, nothing saved and no file left behind; a copy
 being replaced stays when the replacement is refused."""
 
-# ruff: noqa: F811 (head and world: fixtures of test_calls_manage)
 import errno
 import io
 import os
@@ -13,8 +12,21 @@ import pytest
 from irflow.models import Agreement, Partner, Program
 from irflow.services import storage
 
-from .test_applications_helpers import PDF, PNG, post, stored_files
-from .test_calls_manage import _with_signed_copy, agreement_form, count, head, text_of, world  # noqa: F401
+from .fixtures.applications import stored_files
+from .fixtures.files import PDF, PNG
+from .fixtures.manage import agreement_form, count, head_client, manage_world, text_of, with_signed_copy
+from .fixtures.web import post
+
+
+@pytest.fixture
+def head(app):
+    return head_client(app)
+
+
+@pytest.fixture
+def world():
+    return manage_world()
+
 
 FULL = "The server's storage is full, so the document could not be saved."
 
@@ -92,7 +104,7 @@ def test_a_signed_copy_the_server_cannot_store_is_a_message_at_the_file(app, hea
 
 
 def test_a_refused_replacement_keeps_the_signed_copy_on_file(app, head, world, monkeypatch):
-    _with_signed_copy(app, world)
+    with_signed_copy(app, world)
     agreement = world["agreement"]
     kept = agreement.signed_copy_stored_name
     files_before = stored_files(app)

@@ -7,8 +7,9 @@ import pytest
 from irflow.extensions import db
 from irflow.models import TransitionLog
 
-from .factories import CallFactory, FacultyFactory, UserFactory, application_in, one_commit, stored_state
-from .test_applications_helpers import client_for, current_version, post, text_of
+from .fixtures.applications import current_version
+from .fixtures.factories import CallFactory, FacultyFactory, UserFactory, application_in, one_commit, stored_state
+from .fixtures.web import client_for, post, text_of
 
 
 def nominate_data(*applications):

@@ -10,7 +10,8 @@ import pytest
 from irflow.extensions import db
 from irflow.models import Application, Notification, ReturnReport, TransitionLog
 
-from .factories import (
+from .fixtures.applications import current_version, fire, upload
+from .fixtures.factories import (
     CallFactory,
     FacultyFactory,
     UserFactory,
@@ -19,18 +20,8 @@ from .factories import (
     one_commit,
     stored_state,
 )
-from .test_applications_helpers import (
-    PDF,
-    PNG,
-    client_for,
-    current_version,
-    field_error,
-    fire,
-    follow,
-    post,
-    text_of,
-    upload,
-)
+from .fixtures.files import PDF, PNG
+from .fixtures.web import client_for, field_error, follow, post, text_of
 
 # --- helpers ------------------------------------------------------------------------------
 

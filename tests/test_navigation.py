@@ -6,7 +6,7 @@ import pytest
 
 from irflow.web.navigation import DEPARTMENT_PAGES
 
-from .factories import FacultyFactory, UserFactory
+from .fixtures.factories import FacultyFactory, UserFactory
 
 ROLE_SETS = [(), ("coordinator",), ("examiner",), ("head",), ("admin",), ("coordinator", "examiner")]
 MENU = re.compile(r'<a class="dropdown-item" href="([^"]+)">')

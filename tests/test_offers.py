@@ -14,7 +14,7 @@ from irflow.models import Notification, TransitionLog
 from irflow.models.base import utcnow
 from irflow.selection import cli as expiry
 
-from .factories import (
+from .fixtures.factories import (
     CallFactory,
     UserFactory,
     application_in,
@@ -23,8 +23,8 @@ from .factories import (
     one_commit,
     stored_state,
 )
-from .test_selection_page import form_of
-from .test_selection_proposal import scored
+from .fixtures.selection import scored
+from .fixtures.web import form_of
 
 
 def text_of(response):

@@ -8,8 +8,8 @@ from irflow.models import Application
 from irflow.models.application import StateChangeOutsideWorkflow
 from irflow.workflow import fire
 
-from .factories import UserFactory, application_in, log_rows, stored_state
-from .test_applications_helpers import client_for, post
+from .fixtures.factories import UserFactory, application_in, log_rows, stored_state
+from .fixtures.web import client_for, post
 
 
 def test_assigning_the_state_directly_raises(app):

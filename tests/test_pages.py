@@ -14,8 +14,9 @@ from irflow.config import TestConfig
 from irflow.extensions import db
 from irflow.models.base import utcnow
 
-from .factories import CallFactory, UserFactory
-from .logins import login_token
+from .fixtures.factories import CallFactory, UserFactory
+from .fixtures.logins import login_token
+from .fixtures.web import ClosingClient
 
 INTERNALS = (
     "Traceback",
@@ -121,6 +122,7 @@ def bare_app(app, tmp_path_factory):
         MAX_CONTENT_LENGTH = 1024 * 1024
 
     bare = create_app(BareConfig)
+    bare.test_client_class = ClosingClient
 
     @bare.route("/test-only/boom")
     def boom():

@@ -23,7 +23,8 @@ from irflow.workflow import WorkflowError, fire
 from irflow.workflow.allocation import total_score
 from irflow.workflow.states import HOLDING_STATES
 
-from .factories import (
+from .fixtures.calls import edit_form
+from .fixtures.factories import (
     ApplicationFactory,
     CallFactory,
     FacultyFactory,
@@ -32,9 +33,7 @@ from .factories import (
     add_scores,
     one_commit,
 )
-from .test_applications_helpers import client_for, post
-from .test_calls_manage import edit_form
-from .test_selection_page import form_of
+from .fixtures.web import client_for, form_of, post
 
 REPETITIONS = 20
 PARALLEL = 4
@@ -85,7 +84,7 @@ def races(app, worlds, sides):
         actions = [sides(slot, world) for slot, world in enumerate(batch)]
         outcomes = run_together(app, [action for racing in actions for action in racing])
         position = 0
-        for slot, (world, racing) in enumerate(zip(batch, actions)):
+        for slot, (world, racing) in enumerate(zip(batch, actions, strict=True)):
             yield slot, world, outcomes[position : position + len(racing)]
             position += len(racing)
 
@@ -186,7 +185,7 @@ def test_lowering_places_while_the_head_selects_never_overbooks(app):
             holding(call, "confirmed", host, holder)
             worlds.append((call, host, holding(call, "tested", host, candidate)))
 
-    for slot, (call, host, tested), outcomes in races(
+    for _, (_call, host, tested), outcomes in races(
         app,
         worlds,
         lambda slot, world: (lower_places(clients[slot], world[0], 1), firing(world[2], "select", users[slot].id)),
@@ -211,12 +210,12 @@ def test_lowering_places_while_a_freed_place_goes_to_the_waiting_list_never_over
             [host] = call.places
             holder, second, first = (
                 holding(call, state, host, person)
-                for state, person in zip(("selected", "waitlisted", "waitlisted"), people)
+                for state, person in zip(("selected", "waitlisted", "waitlisted"), people, strict=True)
             )
             first.rank, second.rank = 1, 2
             worlds.append((call, host, holder, first, second))
 
-    for _, (call, host, holder, first, second), outcomes in races(
+    for _, (_call, host, _holder, first, second), outcomes in races(
         app,
         worlds,
         lambda slot, world: (
@@ -261,7 +260,7 @@ def test_lowering_places_while_the_selection_is_confirmed_never_overbooks(app):
         form = form_of(client.get(url))  # the page as the head saw it before the race
         return lower_places(clients[slot], call, 1, closes_at=CLOSED), lambda: client.post(url, data=form)
 
-    for _, (call, host, tested), outcomes in races(app, worlds, sides):
+    for _, (_call, host, tested), outcomes in races(app, worlds, sides):
         (lowering, lowering_error), (confirmation, confirm_error) = outcomes
         assert (lowering_error, confirm_error) == (None, None)
         if lowered(lowering, host.id, 1):
@@ -286,7 +285,7 @@ def two_holders_and_three_waiting(second_states=("selected",)):
             [host] = call.places
             states = ("selected", second_states[index % len(second_states)], "waitlisted", "waitlisted", "waitlisted")
             one, other, third, first, second = (
-                holding(call, state, host, person) for state, person in zip(states, people)
+                holding(call, state, host, person) for state, person in zip(states, people, strict=True)
             )
             first.rank, second.rank, third.rank = 1, 2, 3
             worlds.append((host, one, other, (first, second, third)))

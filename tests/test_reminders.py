@@ -10,7 +10,7 @@ from irflow.models import Application, Notification
 from irflow.models.base import utcnow
 from irflow.returns.cli import send_reminders
 
-from .factories import UserFactory, application_in, one_commit
+from .fixtures.factories import UserFactory, application_in, one_commit
 
 # Margins of days around the limits where the date on this machine and in Dushanbe may differ.
 DUE_DAYS = 30

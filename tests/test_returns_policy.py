@@ -20,7 +20,7 @@ from irflow.models import Application, ReturnReport
 from irflow.models.states import STATES
 from irflow.returns import policy
 
-from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
+from .fixtures.factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
 
 VIEWERS = (
     "owner",

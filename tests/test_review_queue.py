@@ -15,7 +15,7 @@ from irflow.models import Application, Call, Faculty, User
 from irflow.models.base import utcnow
 from irflow.review.queries import review_queries
 
-from .factories import (
+from .fixtures.factories import (
     PASSWORD_HASH,
     ApplicationFactory,
     CallFactory,
@@ -23,7 +23,7 @@ from .factories import (
     ProgramFactory,
     UserFactory,
 )
-from .querycount import counting_statements
+from .fixtures.querycount import counting_statements
 
 ROW = re.compile(r'<tr data-application="(\d+)"')
 COUNT = re.compile(r'data-state="(\w*)">(\d+)<')

@@ -6,7 +6,7 @@ import pytest
 
 from irflow.web.safety import MAX_TARGET_LENGTH, local_path_or_none
 
-from .factories import PASSWORD, CallFactory, UserFactory
+from .fixtures.factories import PASSWORD, CallFactory, UserFactory
 
 # Each looks like a local path but resolves (dot segments) to `//evil.example...` or is otherwise
 # read by browsers as another host.

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from irflow.extensions import db
 from irflow.models import Faculty, User, UserRole
 
-from .factories import PASSWORD_HASH, UserFactory
+from .fixtures.factories import PASSWORD_HASH, UserFactory
 
 
 def test_migrations_match_the_models():
@@ -46,7 +46,6 @@ def test_foreign_keys_are_enforced():
                 created_at=sa.func.now(),
             )
         )
-        db.session.flush()
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
@@ -64,7 +63,6 @@ def test_restrict_keeps_a_faculty_that_has_users():
     faculty_id = user.faculty_id
     with pytest.raises(IntegrityError):
         db.session.execute(sa.delete(Faculty).where(Faculty.id == faculty_id))
-        db.session.flush()
     db.session.rollback()
     assert db.session.get(Faculty, faculty_id) is not None
 
@@ -80,7 +78,6 @@ def test_check_constraints_are_enforced():
     user = UserFactory()
     with pytest.raises(IntegrityError):
         db.session.execute(sa.update(User).where(User.id == user.id).values(category="professor"))
-        db.session.flush()
     db.session.rollback()
 
 

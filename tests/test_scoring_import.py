@@ -10,8 +10,8 @@ from irflow.extensions import db
 from irflow.models.base import utcnow
 from irflow.scoring import csv_import
 
-from .factories import UserFactory, one_commit
-from .test_scoring_sheet import (  # noqa: F401  (world: the fixture, shared with the sheet's tests)
+from .fixtures.factories import UserFactory, one_commit
+from .fixtures.scoring import (
     CHANGED,
     form_fields,
     log_of,
@@ -21,7 +21,6 @@ from .test_scoring_sheet import (  # noqa: F401  (world: the fixture, shared wit
     sheet_form,
     sheet_url,
     stored_scores,
-    world,
 )
 
 
@@ -58,9 +57,9 @@ def problems_of(page, line):
 
 
 @pytest.fixture
-def examiner_in(client, login_as, world):
-    login_as(world["examiner"])
-    return world
+def examiner_in(client, login_as, scoring_world):
+    login_as(scoring_world["examiner"])
+    return scoring_world
 
 
 # --- a good file -----------------------------------------------------------------------------
@@ -219,10 +218,10 @@ def test_a_forged_confirmation_is_checked_again(client, examiner_in):
     assert reload(karimov).state == "eligible" and stored_scores(karimov) == {}
 
 
-def test_a_confirmation_without_a_file_checked_by_this_user_is_refused(client, login_as, world):
+def test_a_confirmation_without_a_file_checked_by_this_user_is_refused(client, login_as, scoring_world):
     """The head may look at the sheet but cannot save, not even through a forged confirmation."""
-    call, karimov = world["call"], world["rows"]["karimov"]
-    login_as(world["examiner"])
+    call, karimov = scoring_world["call"], scoring_world["rows"]["karimov"]
+    login_as(scoring_world["examiner"])
     fields = confirm_fields(upload(client, call, f"application,Language test,Interview\n{karimov.id},50,50\n"))
     login_as(UserFactory(roles=["head"]))
     assert client.get(import_url(call)).status_code == 403
@@ -313,7 +312,7 @@ def test_a_tested_applicant_is_corrected_before_the_selection(client, examiner_i
 
 def test_changes_between_preview_and_confirmation_are_not_overwritten(client, examiner_in):
     world = examiner_in
-    call, examiner, interview = world["call"], world["examiner"], world["interview"]
+    call, interview = world["call"], world["interview"]
     karimov, aliev = world["rows"]["karimov"], world["rows"]["aliev"]
     response = upload(client, call, f"application,Language test,Interview\n{karimov.id},70,80\n{aliev.id},50,50\n")
     fields = confirm_fields(response)
@@ -347,12 +346,12 @@ def test_after_the_selection_is_confirmed_late_applicants_are_still_imported(cli
 
 
 @pytest.mark.parametrize("who", ["other_examiner", "applicant", "anonymous"])
-def test_only_assigned_examiners_import(client, login_as, world, who):
-    call = world["call"]
+def test_only_assigned_examiners_import(client, login_as, scoring_world, who):
+    call = scoring_world["call"]
     if who == "other_examiner":
-        login_as(world["other_examiner"])
+        login_as(scoring_world["other_examiner"])
     elif who == "applicant":
-        login_as(world["rows"]["aliev"].applicant)
+        login_as(scoring_world["rows"]["aliev"].applicant)
     response = client.get(import_url(call))
     if who == "anonymous":
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]

@@ -1,105 +1,30 @@
 """The examiner's score sheet: GET/POST /calls/<id>/scores."""
 
-from datetime import timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
 
 from irflow.extensions import db
-from irflow.models import Application, Score, TransitionLog
+from irflow.models import Application
 from irflow.models.base import utcnow
 from irflow.workflow import WorkflowError, fire
 
-from .factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, one_commit
-from .logins import login_token
-from .querycount import counting_statements
-
-CHANGED = "changed by someone else"
-
-
-# --- helpers shared with test_scoring_import -----------------------------------------------
-
-
-def sheet_url(call):
-    return f"/calls/{call.id}/scores"
-
-
-def make_applicant(call, latin, state="eligible", email=None, grade=Decimal("4.50"), faculty=None):
-    """An application of `call` in `state` with no scores (the factories' application_in
-    would score every test criterion)."""
-    applicant = UserFactory(
-        full_name_latin=latin,
-        full_name_native=f"Номи {latin}",
-        faculty=faculty or FacultyFactory(),
-        **({"email": email} if email else {}),
-    )
-    return ApplicationFactory(
-        call=call,
-        applicant=applicant,
-        state=state,
-        average_grade=grade,
-        hosts=[],
-        submitted_at=None if state == "draft" else utcnow() - timedelta(days=3),
-    )
-
-
-def score(application, criterion, value, examiner):
-    db.session.add(Score(application=application, criterion=criterion, value=Decimal(value), examiner=examiner))
-
-
-def make_tested(call, latin, examiner, values, **kwargs):
-    """A tested application with `values` ({criterion name: score}) and its total."""
-    from irflow.workflow.allocation import total_score
-
-    application = make_applicant(call, latin, state="tested", **kwargs)
-    for criterion in call.test_criteria:
-        score(application, criterion, values[criterion.name], examiner)
-    db.session.flush()
-    application.total_score = total_score(application)
-    db.session.commit()
-    return application
-
-
-class FormReader(HTMLParser):
-    """The fields a browser would send from the form with id `form_id` (or the first form)."""
-
-    def __init__(self, form_id=None):
-        super().__init__()
-        self.form_id, self.inside, self.done = form_id, False, False
-        self.fields, self.names = {}, []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and not self.done and (self.form_id is None or attrs.get("id") == self.form_id):
-            self.inside = True
-        elif tag == "input" and self.inside and attrs.get("name"):
-            self.names.append(attrs["name"])
-            if attrs.get("type") == "checkbox":
-                if "checked" in attrs:
-                    self.fields[attrs["name"]] = attrs.get("value", "on")
-            else:
-                self.fields[attrs["name"]] = attrs.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self.inside:
-            self.inside, self.done = False, True
-
-
-def form_fields(page, form_id=None):
-    reader = FormReader(form_id)
-    reader.feed(page)
-    return reader.fields, reader.names
-
-
-def sheet_form(client, call):
-    """The sheet's fields as a browser would post them (CSRF token, versions, scores)."""
-    response = client.get(sheet_url(call))
-    assert response.status_code == 200
-    fields, _names = form_fields(response.get_data(as_text=True), "score-sheet")
-    assert "csrf_token" in fields
-    return fields
+from .fixtures.factories import ApplicationFactory, CallFactory, UserFactory, one_commit
+from .fixtures.logins import login_token
+from .fixtures.querycount import counting_statements
+from .fixtures.scoring import (
+    CHANGED,
+    form_fields,
+    log_of,
+    make_applicant,
+    make_tested,
+    reload,
+    score,
+    sheet_form,
+    sheet_url,
+    stored_scores,
+)
 
 
 def cell(application, criterion):
@@ -108,49 +33,6 @@ def cell(application, criterion):
 
 def absent(application):
     return f"absent-{application.id}"
-
-
-def reload(application):
-    db.session.expire_all()
-    return db.session.get(Application, application.id)
-
-
-def stored_scores(application):
-    rows = db.session.execute(
-        sa.select(Score.criterion_id, Score.value, Score.examiner_id).where(Score.application_id == application.id)
-    ).all()
-    return {criterion_id: (value, examiner_id) for criterion_id, value, examiner_id in rows}
-
-
-def log_of(application):
-    return db.session.scalars(
-        sa.select(TransitionLog).where(TransitionLog.application_id == application.id).order_by(TransitionLog.id)
-    ).all()
-
-
-@pytest.fixture
-def world():
-    """A call with an assigned examiner and three eligible applicants (no scores), and a
-    second call with its own examiner."""
-    with one_commit():
-        examiner = UserFactory(roles=["examiner"], full_name_latin="EXAMINER")
-        call = CallFactory(examiners=[examiner])
-        other_examiner = UserFactory(roles=["examiner"])
-        CallFactory(examiners=[other_examiner])
-        rows = {
-            "karimov": make_applicant(call, "KARIMOV ALISHER", grade=Decimal("4.50")),
-            "aliev": make_applicant(call, "ALIEV BAHROM", grade=Decimal("4.00")),
-            "saidova": make_applicant(call, "SAIDOVA MADINA", grade=Decimal("5.00")),
-        }
-    language, interview = call.test_criteria
-    return {
-        "call": call,
-        "examiner": examiner,
-        "other_examiner": other_examiner,
-        "rows": rows,
-        "language": language,
-        "interview": interview,
-    }
 
 
 # --- who may see and save ----------------------------------------------------------------
@@ -168,15 +50,15 @@ def world():
         ("examiner_role_only_assigned_elsewhere", 403, 403),
     ],
 )
-def test_role_matrix(client, login_as, world, who, get_status, post_status):
-    call = world["call"]
+def test_role_matrix(client, login_as, scoring_world, who, get_status, post_status):
+    call = scoring_world["call"]
     people = {
-        "examiner": lambda: world["examiner"],
-        "other_examiner": lambda: world["other_examiner"],
+        "examiner": lambda: scoring_world["examiner"],
+        "other_examiner": lambda: scoring_world["other_examiner"],
         "head": lambda: UserFactory(roles=["head"]),
         "admin": lambda: UserFactory(roles=["admin"]),
-        "applicant": lambda: world["rows"]["aliev"].applicant,
-        "coordinator": lambda: UserFactory(coordinates=[world["rows"]["aliev"].faculty]),
+        "applicant": lambda: scoring_world["rows"]["aliev"].applicant,
+        "coordinator": lambda: UserFactory(coordinates=[scoring_world["rows"]["aliev"].faculty]),
         "examiner_role_only_assigned_elsewhere": lambda: UserFactory(roles=["examiner", "coordinator"]),
     }
     user = people[who]()
@@ -188,32 +70,32 @@ def test_role_matrix(client, login_as, world, who, get_status, post_status):
         assert page.count('data-application="') == 3
         editable = who == "examiner"
         assert ('id="score-sheet"' in page) is editable
-        assert (f'name="{cell(world["rows"]["aliev"], world["language"])}"' in page) is editable
+        assert (f'name="{cell(scoring_world["rows"]["aliev"], scoring_world["language"])}"' in page) is editable
     token = client.csrf_token("/")
-    target = world["rows"]["aliev"]
+    target = scoring_world["rows"]["aliev"]
     response = client.post(
         sheet_url(call),
         data={
             "csrf_token": token,
             f"version-{target.id}": target.version,
-            cell(target, world["language"]): "70",
-            cell(target, world["interview"]): "80",
+            cell(target, scoring_world["language"]): "70",
+            cell(target, scoring_world["interview"]): "80",
         },
     )
     assert response.status_code == post_status
     assert reload(target).state == ("tested" if post_status == 302 else "eligible")
 
 
-def test_anonymous_is_sent_to_log_in(client, world):
-    response = client.get(sheet_url(world["call"]))
+def test_anonymous_is_sent_to_log_in(client, scoring_world):
+    response = client.get(sheet_url(scoring_world["call"]))
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
 
 
-def test_a_post_without_the_csrf_token_is_refused(client, login_as, world):
-    call, language, interview = world["call"], world["language"], world["interview"]
-    aliev = world["rows"]["aliev"]
-    login_as(world["examiner"])
+def test_a_post_without_the_csrf_token_is_refused(client, login_as, scoring_world):
+    call, language, interview = scoring_world["call"], scoring_world["language"], scoring_world["interview"]
+    aliev = scoring_world["rows"]["aliev"]
+    login_as(scoring_world["examiner"])
     fields = sheet_form(client, call)
     fields.update({cell(aliev, language): "60", cell(aliev, interview): "60"})
     del fields["csrf_token"]
@@ -224,26 +106,26 @@ def test_a_post_without_the_csrf_token_is_refused(client, login_as, world):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_unknown_call_is_404(client, login_as, world):
-    login_as(world["examiner"])
+def test_unknown_call_is_404(client, login_as, scoring_world):
+    login_as(scoring_world["examiner"])
     assert client.get("/calls/999999/scores").status_code == 404
 
 
-def test_rows_are_eligible_and_tested_by_latin_name(client, login_as, world):
-    call, examiner = world["call"], world["examiner"]
+def test_rows_are_eligible_and_tested_by_latin_name(client, login_as, scoring_world):
+    call, examiner = scoring_world["call"], scoring_world["examiner"]
     with one_commit():
         tested = make_tested(call, "BOBOEV DAVRON", examiner, {"Language test": 60, "Interview": 70})
         submitted = make_applicant(call, "ABDULLOEV SUHROB", state="submitted")
         withdrawn = make_applicant(call, "AZIZOV JAMSHED", state="withdrawn")
     login_as(examiner)
     page = client.get(sheet_url(call)).get_data(as_text=True)
-    order = [world["rows"]["aliev"], tested, world["rows"]["karimov"], world["rows"]["saidova"]]
+    order = [scoring_world["rows"]["aliev"], tested, scoring_world["rows"]["karimov"], scoring_world["rows"]["saidova"]]
     positions = [page.index(f'data-application="{application.id}"') for application in order]
     assert positions == sorted(positions)
     assert f'data-application="{submitted.id}"' not in page
     assert f'data-application="{withdrawn.id}"' not in page
     # Columns: the Latin and native names, the faculty, the test criteria, the tested total.
-    assert "Номи ALIEV BAHROM" in page and world["rows"]["aliev"].faculty.name in page
+    assert "Номи ALIEV BAHROM" in page and scoring_world["rows"]["aliev"].faculty.name in page
     assert "Language test" in page and "Interview" in page and "Average grade" not in page
     # (2·60 + 70 + 90) / 4
     assert row_html(page, tested).count(">70</td>") == 1
@@ -261,9 +143,14 @@ def post_sheet(client, call, fields):
     return client.post(sheet_url(call), data=fields)
 
 
-def test_a_fully_scored_row_fires_record_score(client, login_as, world):
-    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
-    karimov = world["rows"]["karimov"]
+def test_a_fully_scored_row_fires_record_score(client, login_as, scoring_world):
+    call, examiner, language, interview = (
+        scoring_world["call"],
+        scoring_world["examiner"],
+        scoring_world["language"],
+        scoring_world["interview"],
+    )
+    karimov = scoring_world["rows"]["karimov"]
     login_as(examiner)
     fields = sheet_form(client, call)
     fields[cell(karimov, language)] = "70"
@@ -289,16 +176,16 @@ def test_a_fully_scored_row_fires_record_score(client, login_as, world):
     )
     # The others were left alone.
     for name in ("aliev", "saidova"):
-        assert reload(world["rows"][name]).state == "eligible"
-        assert stored_scores(world["rows"][name]) == {}
+        assert reload(scoring_world["rows"][name]).state == "eligible"
+        assert stored_scores(scoring_world["rows"][name]) == {}
     page = client.get(sheet_url(call)).get_data(as_text=True)
     assert "Recorded as tested: 1; marked absent: 0; corrected: 0; partly scored: 0." in page
     assert "78.88" in row_html(page, application)
 
 
-def test_a_partly_scored_row_keeps_its_scores_and_stays_eligible(client, login_as, world):
-    call, examiner, language = world["call"], world["examiner"], world["language"]
-    aliev = world["rows"]["aliev"]
+def test_a_partly_scored_row_keeps_its_scores_and_stays_eligible(client, login_as, scoring_world):
+    call, examiner, language = scoring_world["call"], scoring_world["examiner"], scoring_world["language"]
+    aliev = scoring_world["rows"]["aliev"]
     version = aliev.version
     login_as(examiner)
     fields = sheet_form(client, call)
@@ -317,16 +204,16 @@ def test_a_partly_scored_row_keeps_its_scores_and_stays_eligible(client, login_a
 
     # Completing the row later records the test.
     fields = sheet_form(client, call)
-    fields[cell(aliev, world["interview"])] = "80"
+    fields[cell(aliev, scoring_world["interview"])] = "80"
     assert post_sheet(client, call, fields).status_code == 302
     application = reload(aliev)
     assert application.state == "tested"
     assert application.total_score == Decimal("72.00")  # (2·64 + 80 + 80) / 4
 
 
-def test_absent_fires_mark_absent(client, login_as, world):
-    call, examiner = world["call"], world["examiner"]
-    saidova = world["rows"]["saidova"]
+def test_absent_fires_mark_absent(client, login_as, scoring_world):
+    call, examiner = scoring_world["call"], scoring_world["examiner"]
+    saidova = scoring_world["rows"]["saidova"]
     login_as(examiner)
     fields = sheet_form(client, call)
     fields[absent(saidova)] = "y"
@@ -340,9 +227,14 @@ def test_absent_fires_mark_absent(client, login_as, world):
     assert f'data-application="{saidova.id}"' not in page
 
 
-def test_one_save_records_marks_and_keeps_together(client, login_as, world):
-    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
-    karimov, aliev, saidova = (world["rows"][name] for name in ("karimov", "aliev", "saidova"))
+def test_one_save_records_marks_and_keeps_together(client, login_as, scoring_world):
+    call, examiner, language, interview = (
+        scoring_world["call"],
+        scoring_world["examiner"],
+        scoring_world["language"],
+        scoring_world["interview"],
+    )
+    karimov, aliev, saidova = (scoring_world["rows"][name] for name in ("karimov", "aliev", "saidova"))
     login_as(examiner)
     fields = sheet_form(client, call)
     fields.update(
@@ -359,14 +251,14 @@ def test_one_save_records_marks_and_keeps_together(client, login_as, world):
     assert "Recorded as tested: 1; marked absent: 1; corrected: 0; partly scored: 1." in page
 
 
-def test_saving_an_unchanged_sheet_changes_nothing(client, login_as, world):
-    call = world["call"]
-    login_as(world["examiner"])
-    versions = {name: application.version for name, application in world["rows"].items()}
+def test_saving_an_unchanged_sheet_changes_nothing(client, login_as, scoring_world):
+    call = scoring_world["call"]
+    login_as(scoring_world["examiner"])
+    versions = {name: application.version for name, application in scoring_world["rows"].items()}
     response = post_sheet(client, call, sheet_form(client, call))
     assert response.status_code == 302
     assert "Nothing was changed." in client.get(sheet_url(call)).get_data(as_text=True)
-    assert {name: reload(application).version for name, application in world["rows"].items()} == versions
+    assert {name: reload(application).version for name, application in scoring_world["rows"].items()} == versions
 
 
 @pytest.mark.parametrize(
@@ -379,10 +271,10 @@ def test_saving_an_unchanged_sheet_changes_nothing(client, login_as, world):
         ("NaN", "Not a number."),
     ],
 )
-def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(client, login_as, world, typed, message):
-    call, language, interview = world["call"], world["language"], world["interview"]
-    karimov, aliev, saidova = (world["rows"][name] for name in ("karimov", "aliev", "saidova"))
-    login_as(world["examiner"])
+def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(client, login_as, scoring_world, typed, message):
+    call, language, interview = scoring_world["call"], scoring_world["language"], scoring_world["interview"]
+    karimov, aliev, saidova = (scoring_world["rows"][name] for name in ("karimov", "aliev", "saidova"))
+    login_as(scoring_world["examiner"])
     fields = sheet_form(client, call)
     fields.update(
         {
@@ -410,20 +302,20 @@ def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(client, login_as, wor
         assert log_of(application) == []
 
 
-def test_a_decimal_comma_is_accepted(client, login_as, world):
-    call, language, interview = world["call"], world["language"], world["interview"]
-    karimov = world["rows"]["karimov"]
-    login_as(world["examiner"])
+def test_a_decimal_comma_is_accepted(client, login_as, scoring_world):
+    call, language, interview = scoring_world["call"], scoring_world["language"], scoring_world["interview"]
+    karimov = scoring_world["rows"]["karimov"]
+    login_as(scoring_world["examiner"])
     fields = sheet_form(client, call)
     fields.update({cell(karimov, language): "72,5", cell(karimov, interview): "100"})
     assert post_sheet(client, call, fields).status_code == 302
     assert stored_scores(karimov)[language.id][0] == Decimal("72.50")
 
 
-def test_absent_and_scored_is_an_error_for_that_row(client, login_as, world):
-    call, language = world["call"], world["language"]
-    aliev, karimov = world["rows"]["aliev"], world["rows"]["karimov"]
-    login_as(world["examiner"])
+def test_absent_and_scored_is_an_error_for_that_row(client, login_as, scoring_world):
+    call, language = scoring_world["call"], scoring_world["language"]
+    aliev, karimov = scoring_world["rows"]["aliev"], scoring_world["rows"]["karimov"]
+    login_as(scoring_world["examiner"])
     fields = sheet_form(client, call)
     fields.update({cell(aliev, language): "50", absent(aliev): "y", absent(karimov): "y"})
     response = post_sheet(client, call, fields)
@@ -433,9 +325,14 @@ def test_absent_and_scored_is_an_error_for_that_row(client, login_as, world):
     assert stored_scores(aliev) == {}
 
 
-def test_a_stale_row_saves_nothing(client, login_as, world):
-    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
-    karimov, aliev = world["rows"]["karimov"], world["rows"]["aliev"]
+def test_a_stale_row_saves_nothing(client, login_as, scoring_world):
+    call, examiner, language, interview = (
+        scoring_world["call"],
+        scoring_world["examiner"],
+        scoring_world["language"],
+        scoring_world["interview"],
+    )
+    karimov, aliev = scoring_world["rows"]["karimov"], scoring_world["rows"]["aliev"]
     second = UserFactory(roles=["examiner"])
     call.examiners.append(second)
     db.session.commit()
@@ -476,10 +373,10 @@ def test_a_stale_row_saves_nothing(client, login_as, world):
     assert reload(aliev).state == "tested"
 
 
-def test_a_forged_or_unreadable_version_is_stale(client, login_as, world):
-    call, language, interview = world["call"], world["language"], world["interview"]
-    aliev = world["rows"]["aliev"]
-    login_as(world["examiner"])
+def test_a_forged_or_unreadable_version_is_stale(client, login_as, scoring_world):
+    call, language, interview = scoring_world["call"], scoring_world["language"], scoring_world["interview"]
+    aliev = scoring_world["rows"]["aliev"]
+    login_as(scoring_world["examiner"])
     for version in ("0", "x"):
         fields = sheet_form(client, call)
         fields.update({f"version-{aliev.id}": version, cell(aliev, language): "60", cell(aliev, interview): "60"})
@@ -489,10 +386,10 @@ def test_a_forged_or_unreadable_version_is_stale(client, login_as, world):
     assert reload(aliev).state == "eligible" and stored_scores(aliev) == {}
 
 
-def test_a_row_that_left_the_sheet_is_stale(client, login_as, world):
-    call, language, interview = world["call"], world["language"], world["interview"]
-    aliev, karimov = world["rows"]["aliev"], world["rows"]["karimov"]
-    login_as(world["examiner"])
+def test_a_row_that_left_the_sheet_is_stale(client, login_as, scoring_world):
+    call, language, interview = scoring_world["call"], scoring_world["language"], scoring_world["interview"]
+    aliev, karimov = scoring_world["rows"]["aliev"], scoring_world["rows"]["karimov"]
+    login_as(scoring_world["examiner"])
     fields = sheet_form(client, call)
     # The applicant withdraws while the examiner types.
     db.session.execute(
@@ -517,7 +414,7 @@ def test_a_row_that_left_the_sheet_is_stale(client, login_as, world):
     assert stored_scores(aliev) == stored_scores(karimov) == {}
 
 
-def test_a_workflow_refusal_rolls_back_the_whole_sheet(client, login_as, world, monkeypatch):
+def test_a_workflow_refusal_rolls_back_the_whole_sheet(client, login_as, scoring_world, monkeypatch):
     from irflow.scoring import operations as sheet_module
     from irflow.workflow import fire as real_fire
 
@@ -530,17 +427,17 @@ def test_a_workflow_refusal_rolls_back_the_whole_sheet(client, login_as, world, 
         return real_fire(application, trigger, actor, **kwargs)
 
     monkeypatch.setattr(sheet_module, "fire", refuse_the_second)
-    call, language, interview = world["call"], world["language"], world["interview"]
-    login_as(world["examiner"])
+    call, language, interview = scoring_world["call"], scoring_world["language"], scoring_world["interview"]
+    login_as(scoring_world["examiner"])
     fields = sheet_form(client, call)
-    for application in world["rows"].values():
+    for application in scoring_world["rows"].values():
         fields.update({cell(application, language): "75", cell(application, interview): "75"})
     response = post_sheet(client, call, fields)
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Refused for the test." in page
     assert 'value="75"' in page
-    for application in world["rows"].values():
+    for application in scoring_world["rows"].values():
         assert reload(application).state == "eligible"
         assert stored_scores(application) == {} and log_of(application) == []
 
@@ -548,8 +445,13 @@ def test_a_workflow_refusal_rolls_back_the_whole_sheet(client, login_as, world, 
 # --- tested rows: corrections --------------------------------------------------------------
 
 
-def test_correcting_a_tested_row_recomputes_its_total(client, login_as, world):
-    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+def test_correcting_a_tested_row_recomputes_its_total(client, login_as, scoring_world):
+    call, examiner, language, interview = (
+        scoring_world["call"],
+        scoring_world["examiner"],
+        scoring_world["language"],
+        scoring_world["interview"],
+    )
     first = UserFactory(roles=["examiner"])
     tested = make_tested(call, "BOBOEV DAVRON", first, {"Language test": 60, "Interview": 70})
     assert tested.total_score == Decimal("70.00")
@@ -575,10 +477,10 @@ def sheet_form_names(client, call):
     return form_fields(response.get_data(as_text=True), "score-sheet")[1]
 
 
-def test_a_tested_score_cannot_be_removed_nor_marked_absent(client, login_as, world):
-    call, language = world["call"], world["language"]
-    tested = make_tested(call, "BOBOEV DAVRON", world["examiner"], {"Language test": 60, "Interview": 70})
-    login_as(world["examiner"])
+def test_a_tested_score_cannot_be_removed_nor_marked_absent(client, login_as, scoring_world):
+    call, language = scoring_world["call"], scoring_world["language"]
+    tested = make_tested(call, "BOBOEV DAVRON", scoring_world["examiner"], {"Language test": 60, "Interview": 70})
+    login_as(scoring_world["examiner"])
     fields = sheet_form(client, call)
     fields[cell(tested, language)] = ""
     response = post_sheet(client, call, fields)
@@ -594,26 +496,31 @@ def test_a_tested_score_cannot_be_removed_nor_marked_absent(client, login_as, wo
     assert stored_scores(tested)[language.id][0] == Decimal("60.00")
 
 
-def test_emptying_a_cell_of_an_eligible_row_removes_the_score(client, login_as, world):
-    call, language, interview = world["call"], world["language"], world["interview"]
-    aliev = world["rows"]["aliev"]
-    score(aliev, language, 50, world["examiner"])
+def test_emptying_a_cell_of_an_eligible_row_removes_the_score(client, login_as, scoring_world):
+    call, language, interview = scoring_world["call"], scoring_world["language"], scoring_world["interview"]
+    aliev = scoring_world["rows"]["aliev"]
+    score(aliev, language, 50, scoring_world["examiner"])
     db.session.commit()
-    login_as(world["examiner"])
+    login_as(scoring_world["examiner"])
     fields = sheet_form(client, call)
     assert fields[cell(aliev, language)] == "50"
     fields[cell(aliev, language)] = ""
     fields[cell(aliev, interview)] = "70"
     assert post_sheet(client, call, fields).status_code == 302
-    assert stored_scores(aliev) == {interview.id: (Decimal("70.00"), world["examiner"].id)}
+    assert stored_scores(aliev) == {interview.id: (Decimal("70.00"), scoring_world["examiner"].id)}
 
 
-def test_after_the_selection_is_confirmed_late_applicants_are_still_scored(client, login_as, world):
+def test_after_the_selection_is_confirmed_late_applicants_are_still_scored(client, login_as, scoring_world):
     """An applicant approved (or resubmitted) after the confirmation reaches the test later:
     the sheet stays open for them, while the scores of a decided applicant stay out of reach."""
-    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+    call, examiner, language, interview = (
+        scoring_world["call"],
+        scoring_world["examiner"],
+        scoring_world["language"],
+        scoring_world["interview"],
+    )
     decided = make_tested(call, "BOBOEV DAVRON", examiner, {"Language test": 60, "Interview": 70})
-    aliev = world["rows"]["aliev"]
+    aliev = scoring_world["rows"]["aliev"]
     login_as(examiner)
     shown_before = sheet_form(client, call)
     fire(decided, "waitlist", UserFactory(roles=["head"]))
@@ -637,8 +544,13 @@ def test_after_the_selection_is_confirmed_late_applicants_are_still_scored(clien
     assert [log.trigger for log in log_of(aliev)] == ["record_score"]
 
 
-def test_an_examiner_does_not_score_their_own_application(client, login_as, world):
-    call, examiner, language, interview = world["call"], world["examiner"], world["language"], world["interview"]
+def test_an_examiner_does_not_score_their_own_application(client, login_as, scoring_world):
+    call, examiner, language, interview = (
+        scoring_world["call"],
+        scoring_world["examiner"],
+        scoring_world["language"],
+        scoring_world["interview"],
+    )
     own = ApplicationFactory(call=call, applicant=examiner, state="eligible", hosts=[], submitted_at=utcnow())
     login_as(examiner)
     page = client.get(sheet_url(call)).get_data(as_text=True)
@@ -680,8 +592,8 @@ def test_the_sheet_query_count_does_not_grow_with_the_rows(client, login_as):
     assert len(small) == len(large), "\n\n".join(large)
 
 
-def test_the_examiner_finds_their_calls(client, login_as, world):
-    call, examiner = world["call"], world["examiner"]
+def test_the_examiner_finds_their_calls(client, login_as, scoring_world):
+    call, examiner = scoring_world["call"], scoring_world["examiner"]
     make_tested(call, "BOBOEV DAVRON", examiner, {"Language test": 60, "Interview": 70})
     login_as(examiner)
     page = client.get("/scores/").get_data(as_text=True)
@@ -691,5 +603,5 @@ def test_the_examiner_finds_their_calls(client, login_as, world):
     assert '<td class="text-end">3</td>\n    <td class="text-end">1</td>' in row
     login_as(UserFactory(roles=["head"]))
     assert client.get("/scores/").get_data(as_text=True).count('data-call="') == 2
-    login_as(world["rows"]["aliev"].applicant)
+    login_as(scoring_world["rows"]["aliev"].applicant)
     assert client.get("/scores/").status_code == 403

@@ -4,8 +4,6 @@ the read-only decision afterwards and the printable protocol."""
 
 from datetime import timedelta
 from decimal import Decimal
-from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 
@@ -16,80 +14,9 @@ from irflow.selection import operations as selection_operations
 from irflow.selection.proposal import proposal_for
 from irflow.workflow import WorkflowError, fire
 
-from .factories import CallFactory, UserFactory, add_scores, application_in, one_commit
-from .test_selection_proposal import scored
-
-
-class FormValues(HTMLParser):
-    """What a browser would post from the page's forms: hidden inputs and selected options."""
-
-    def __init__(self):
-        super().__init__()
-        self.values = {}
-        self._select = None
-        self._first = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("type") == "hidden" and attrs.get("name"):
-            self.values[attrs["name"]] = attrs.get("value", "")
-        elif tag == "select":
-            self._select, self._first = attrs.get("name"), None
-        elif tag == "option" and self._select:
-            if self._first is None:
-                self._first = attrs.get("value", "")
-            if "selected" in attrs:
-                self.values[self._select] = attrs.get("value", "")
-
-    def handle_endtag(self, tag):
-        if tag == "select" and self._select:
-            self.values.setdefault(self._select, self._first or "")
-            self._select = None
-
-
-def form_of(response):
-    parser = FormValues()
-    parser.feed(response.get_data(as_text=True))
-    return parser.values
-
-
-def text_of(response):
-    return unescape(response.get_data(as_text=True))
-
-
-def url(call, suffix=""):
-    return f"/calls/{call.id}/selection{suffix}"
-
-
-@pytest.fixture
-def head():
-    return UserFactory(roles=["head"], full_name_native="Сардор Раҳимов")
-
-
-@pytest.fixture
-def selection():
-    """A call with hosts of 2, 1 and 1 places and five tested applicants:
-    ann 95 (A, B) → A; ben 90 (A, C) → A; cid 85 (A, B) → B; dan 80 (B, A) → waiting list;
-    eve 25 (A) → below the minimum of 50, not selected."""
-    with one_commit():
-        call = CallFactory(
-            places=(2, 1, 1),
-            minimum_total_score=Decimal(50),
-            title="Erasmus+ KA171 to Dresden",
-            opens_at=utcnow() - timedelta(days=40),
-            closes_at=utcnow() - timedelta(days=10),
-        )
-        a, b, c = call.places
-        examiner = UserFactory(roles=["examiner"])
-        people = {
-            "ann": scored(call, hosts=[a, b], language=100, interview=90, grade="4.50", examiner=examiner),
-            "ben": scored(call, hosts=[a, c], language=90, interview=90, grade="4.50", examiner=examiner),
-            "cid": scored(call, hosts=[a, b], language=85, interview=80, grade="4.50", examiner=examiner),
-            "dan": scored(call, hosts=[b, a], language=75, interview=80, grade="4.50", examiner=examiner),
-            "eve": scored(call, hosts=[a], language=20, interview=20, grade="2.00", examiner=examiner),
-        }
-        people["ann"].applicant.full_name_latin = "ANN AKHMEDOVA"
-    return call, people
+from .fixtures.factories import CallFactory, UserFactory, add_scores, application_in
+from .fixtures.selection import scored, selection_url
+from .fixtures.web import form_of, text_of
 
 
 def states(people):
@@ -128,9 +55,9 @@ def test_only_the_head_and_admin_reach_the_selection(kind, client, login_as, sel
     token = client.csrf_token("/")
 
     responses = [
-        client.get(url(call)),
-        client.post(url(call), data={"csrf_token": token}),
-        client.get(url(call, "/protocol")),
+        client.get(selection_url(call)),
+        client.post(selection_url(call), data={"csrf_token": token}),
+        client.get(selection_url(call, "/protocol")),
     ]
 
     for response in responses:
@@ -145,8 +72,8 @@ def test_only_the_head_and_admin_reach_the_selection(kind, client, login_as, sel
 def test_head_and_admin_see_the_page_and_unknown_calls_are_404(role, client, login_as, selection):
     call, _people = selection
     login_as(UserFactory(roles=[role]))
-    assert client.get(url(call)).status_code == 200
-    assert client.get(url(call, "/protocol")).status_code == 409  # not confirmed yet
+    assert client.get(selection_url(call)).status_code == 200
+    assert client.get(selection_url(call, "/protocol")).status_code == 409  # not confirmed yet
     assert client.get(f"/calls/{call.id + 1000}/selection").status_code == 404
     assert client.get(f"/calls/{call.id + 1000}/selection/protocol").status_code == 404
     token = client.csrf_token("/")
@@ -156,11 +83,13 @@ def test_head_and_admin_see_the_page_and_unknown_calls_are_404(role, client, log
 # --- the proposal -------------------------------------------------------------------------
 
 
-def test_the_page_shows_ranking_breakdown_allocation_places_and_waiting_list(client, login_as, head, selection):
+def test_the_page_shows_ranking_breakdown_allocation_places_and_waiting_list(
+    client, login_as, selection_head, selection
+):
     call, people = selection
-    login_as(head)
+    login_as(selection_head)
 
-    response = client.get(url(call))
+    response = client.get(selection_url(call))
 
     assert response.status_code == 200
     page = text_of(response)
@@ -198,14 +127,14 @@ def test_the_page_shows_ranking_breakdown_allocation_places_and_waiting_list(cli
     assert 'data-free="0"' in hosts and 'data-free="1"' in hosts  # c is left free
 
 
-def test_confirming_the_proposal_fires_every_decision_as_the_head(client, login_as, head, selection):
+def test_confirming_the_proposal_fires_every_decision_as_the_head(client, login_as, selection_head, selection):
     call, people = selection
-    login_as(head)
-    form = form_of(client.get(url(call)))
+    login_as(selection_head)
+    form = form_of(client.get(selection_url(call)))
 
-    response = client.post(url(call), data=form)
+    response = client.post(selection_url(call), data=form)
 
-    assert response.status_code == 302 and response.headers["Location"].endswith(url(call))
+    assert response.status_code == 302 and response.headers["Location"].endswith(selection_url(call))
     a, b, _c = call.places
     assert states(people) == {
         "ann": "selected",
@@ -219,37 +148,37 @@ def test_confirming_the_proposal_fires_every_decision_as_the_head(client, login_
     assert [people[name].allocated_place_id for name in ("ann", "ben", "cid")] == [a.id, a.id, b.id]
     assert all(people[name].offer_deadline is not None for name in ("ann", "ben", "cid"))
     logs = db.session.scalars(db.select(TransitionLog).order_by(TransitionLog.id)).all()
-    assert {log.actor_id for log in logs} == {head.id} and len(logs) == 5
+    assert {log.actor_id for log in logs} == {selection_head.id} and len(logs) == 5
     assert [log.trigger for log in logs] == ["select"] * 3 + ["waitlist", "not_select"]  # selects first
     notified = db.session.scalars(db.select(Notification.recipient_id)).all()
     assert sorted(notified) == sorted(application.applicant_id for application in people.values())
     assert call.selection_confirmed_at is not None
 
-    page = text_of(client.get(url(call)))
+    page = text_of(client.get(selection_url(call)))
     assert "The selection was confirmed on" in page
     assert 'name="fingerprint"' not in page  # read-only now
     assert "3 selected, 1 on the waiting list, 1 not selected." in page
     assert people["dan"].applicant.full_name_latin in page[page.index('id="waitlist"') :]
 
     # A second confirmation (another tab) changes nothing.
-    again = client.post(url(call), data=form)
+    again = client.post(selection_url(call), data=form)
     assert again.status_code == 409
     assert "already been confirmed" in text_of(again)
     assert db.session.scalar(db.select(db.func.count(TransitionLog.id))) == 5
 
 
-def test_the_head_may_change_a_host_and_a_result(client, login_as, head, selection):
+def test_the_head_may_change_a_host_and_a_result(client, login_as, selection_head, selection):
     call, people = selection
-    login_as(head)
+    login_as(selection_head)
     a, b, c = call.places
-    form = form_of(client.get(url(call)))
+    form = form_of(client.get(selection_url(call)))
     form[f"place-{people['ben'].id}"] = str(c.id)  # ben: second choice instead of the first
     form[f"result-{people['dan'].id}"] = "select"  # dan: takes the place ben left at A
     form[f"place-{people['dan'].id}"] = str(a.id)
     form[f"result-{people['cid'].id}"] = "not_select"  # cid: not selected after all
     form[f"place-{people['cid'].id}"] = ""
 
-    response = client.post(url(call), data=form)
+    response = client.post(selection_url(call), data=form)
 
     assert response.status_code == 302
     assert states(people) == {
@@ -264,11 +193,11 @@ def test_the_head_may_change_a_host_and_a_result(client, login_as, head, selecti
 
 
 @pytest.mark.parametrize("change", ["over_capacity", "host_not_chosen", "no_host", "below_minimum"])
-def test_a_change_that_breaks_the_rule_is_refused_next_to_its_row(change, client, login_as, head, selection):
+def test_a_change_that_breaks_the_rule_is_refused_next_to_its_row(change, client, login_as, selection_head, selection):
     call, people = selection
-    login_as(head)
+    login_as(selection_head)
     a, b, c = call.places
-    form = form_of(client.get(url(call)))
+    form = form_of(client.get(selection_url(call)))
     target, result, place, message = {
         "over_capacity": ("dan", "select", a, ": 3 selected, free places: 2."),
         "host_not_chosen": ("dan", "select", c, "The applicant did not choose this host."),
@@ -278,7 +207,7 @@ def test_a_change_that_breaks_the_rule_is_refused_next_to_its_row(change, client
     form[f"result-{people[target].id}"] = result
     form[f"place-{people[target].id}"] = str(place.id) if place else ""
 
-    response = client.post(url(call), data=form)
+    response = client.post(selection_url(call), data=form)
 
     assert response.status_code == 400
     page = text_of(response)
@@ -320,16 +249,16 @@ def _change_places(call, people):
     "change", [_change_score, _change_state, _edit_application, _new_tested_application, _change_places]
 )
 def test_a_confirmation_is_refused_when_anything_changed_since_the_page_was_shown(
-    change, client, login_as, head, selection
+    change, client, login_as, selection_head, selection
 ):
     call, people = selection
-    login_as(head)
-    form = form_of(client.get(url(call)))
+    login_as(selection_head)
+    form = form_of(client.get(selection_url(call)))
     change(call, people)
     db.session.commit()
     before = states(people), db.session.scalar(db.select(db.func.count(TransitionLog.id)))
 
-    response = client.post(url(call), data=form)
+    response = client.post(selection_url(call), data=form)
 
     assert response.status_code == 409
     page = text_of(response)
@@ -339,14 +268,14 @@ def test_a_confirmation_is_refused_when_anything_changed_since_the_page_was_show
     # The page shows the current proposal, and confirming it then works.
     fresh = form_of(response)
     assert fresh["fingerprint"] != form["fingerprint"]
-    assert client.post(url(call), data=fresh).status_code == 302
+    assert client.post(selection_url(call), data=fresh).status_code == 302
     assert call.selection_confirmed_at is not None
 
 
-def test_the_confirmation_is_one_transaction(client, login_as, head, selection, monkeypatch):
+def test_the_confirmation_is_one_transaction(client, login_as, selection_head, selection, monkeypatch):
     call, people = selection
-    login_as(head)
-    form = form_of(client.get(url(call)))
+    login_as(selection_head)
+    form = form_of(client.get(selection_url(call)))
     real_fire = selection_operations.fire
     fired = []
 
@@ -358,7 +287,7 @@ def test_the_confirmation_is_one_transaction(client, login_as, head, selection, 
 
     monkeypatch.setattr(selection_operations, "fire", fire_failing_on_the_last)
 
-    response = client.post(url(call), data=form)
+    response = client.post(selection_url(call), data=form)
 
     assert response.status_code == 409
     assert "The database said no." in text_of(response)
@@ -372,20 +301,20 @@ def test_a_head_who_applied_to_the_call_cannot_confirm_it(client, login_as, sele
     own.set_roles(["head"])
     db.session.commit()
     login_as(own)
-    response = client.post(url(call), data=form_of(client.get(url(call))))
+    response = client.post(selection_url(call), data=form_of(client.get(selection_url(call))))
     assert response.status_code == 400
     assert "You have applied to this call yourself" in text_of(response)
     assert_nothing_done(call, people)
 
 
-def test_a_call_without_tested_applications_cannot_be_confirmed(client, login_as, head):
+def test_a_call_without_tested_applications_cannot_be_confirmed(client, login_as, selection_head):
     call = CallFactory(closes_at=utcnow() - timedelta(days=1))
-    login_as(head)
-    response = client.get(url(call))
+    login_as(selection_head)
+    response = client.get(selection_url(call))
     assert "No application of this call has been tested yet." in text_of(response)
     assert 'name="fingerprint"' not in text_of(response)  # nothing to confirm: no form
     form = {"csrf_token": client.csrf_token("/"), "fingerprint": proposal_for(call).fingerprint}
-    response = client.post(url(call), data=form)
+    response = client.post(selection_url(call), data=form)
     assert response.status_code == 400
     assert "There are no tested applications to decide on." in text_of(response)
     assert call.selection_confirmed_at is None
@@ -395,7 +324,9 @@ def test_a_call_without_tested_applications_cannot_be_confirmed(client, login_as
 
 
 @pytest.mark.parametrize("published", [True, False])
-def test_the_selection_cannot_be_confirmed_while_the_call_is_open(client, login_as, head, selection, published):
+def test_the_selection_cannot_be_confirmed_while_the_call_is_open(
+    client, login_as, selection_head, selection, published
+):
     """Applications approved after the decision would have nobody to decide on them: the head
     learns why the button is unavailable, and a forged post confirms nothing. An unpublished
     call that has not reached its closing time could still be published and receive some."""
@@ -403,9 +334,9 @@ def test_the_selection_cannot_be_confirmed_while_the_call_is_open(client, login_
     call.closes_at = utcnow() + timedelta(days=3)
     call.published = published
     db.session.commit()
-    login_as(head)
+    login_as(selection_head)
 
-    page = client.get(url(call))
+    page = client.get(selection_url(call))
     html = text_of(page)
     assert 'id="still-open"' in html and "once the call has closed" in html
     assert ("Close the call now" in html) == published
@@ -413,18 +344,18 @@ def test_the_selection_cannot_be_confirmed_while_the_call_is_open(client, login_
     assert 'type="submit"' not in form_html
     assert 'disabled aria-describedby="confirm-unavailable"' in form_html
 
-    response = client.post(url(call), data=form_of(page))
+    response = client.post(selection_url(call), data=form_of(page))
     assert response.status_code == 409
     assert "The call is still open for applications until" in text_of(response)
     assert_nothing_done(call, people)
 
 
-def test_confirming_is_possible_once_the_call_has_closed(client, login_as, head, selection):
+def test_confirming_is_possible_once_the_call_has_closed(client, login_as, selection_head, selection):
     call, people = selection
-    login_as(head)
-    page = text_of(client.get(url(call)))
+    login_as(selection_head)
+    page = text_of(client.get(selection_url(call)))
     assert 'id="still-open"' not in page and 'id="confirm-unavailable"' not in page
-    assert client.post(url(call), data=form_of(client.get(url(call)))).status_code == 302
+    assert client.post(selection_url(call), data=form_of(client.get(selection_url(call)))).status_code == 302
     assert states(people)["ann"] == "selected"
 
 
@@ -441,16 +372,18 @@ def _late(call, hosts, examiner):
     return application
 
 
-def test_applications_tested_after_the_confirmation_are_decided_from_their_pages(client, login_as, head, selection):
+def test_applications_tested_after_the_confirmation_are_decided_from_their_pages(
+    client, login_as, selection_head, selection
+):
     call, people = selection
     a, b, c = call.places  # a: ann and ben; b: cid; c: free (nobody chose it first)
-    login_as(head)
-    client.post(url(call), data=form_of(client.get(url(call))))
+    login_as(selection_head)
+    client.post(selection_url(call), data=form_of(client.get(selection_url(call))))
     examiner = UserFactory(roles=["examiner"])
     call.examiners.append(examiner)
     free_elsewhere, full_host, unwanted = (_late(call, hosts, examiner) for hosts in ([a, c], [a], [b]))
 
-    page = text_of(client.get(url(call)))
+    page = text_of(client.get(selection_url(call)))
     listed = page[page.index('id="tested-since"') :]
     assert "3 applications were tested after the confirmation" in listed
     for application in (free_elsewhere, full_host, unwanted):
@@ -462,7 +395,9 @@ def test_applications_tested_after_the_confirmation_are_decided_from_their_pages
 
     def decide(application, trigger):
         return client.post_form(
-            f"/applications/{application.id}/fire/{trigger}", {"version": application.version}, token_from=url(call)
+            f"/applications/{application.id}/fire/{trigger}",
+            {"version": application.version},
+            token_from=selection_url(call),
         )
 
     assert decide(free_elsewhere, "select").status_code == 302
@@ -473,7 +408,7 @@ def test_applications_tested_after_the_confirmation_are_decided_from_their_pages
     assert (free_elsewhere.state, free_elsewhere.allocated_place_id) == ("selected", c.id)
     assert (full_host.state, full_host.rank) == ("waitlisted", None)
     assert unwanted.state == "not_selected"
-    assert 'id="tested-since"' not in text_of(client.get(url(call)))
+    assert 'id="tested-since"' not in text_of(client.get(selection_url(call)))
 
     # The late one waits behind the ranked waiting list: dan (rank 4, chose b then a) first.
     fire(people["ann"], "decline_place", people["ann"].applicant)
@@ -488,16 +423,16 @@ def test_applications_tested_after_the_confirmation_are_decided_from_their_pages
 # --- the protocol -------------------------------------------------------------------------
 
 
-def test_the_protocol_prints_the_decision_with_signatures(client, login_as, head, selection):
+def test_the_protocol_prints_the_decision_with_signatures(client, login_as, selection_head, selection):
     call, people = selection
-    login_as(head)
-    before = client.get(url(call, "/protocol"))
+    login_as(selection_head)
+    before = client.get(selection_url(call, "/protocol"))
     assert before.status_code == 409
     assert "once the selection of this call has been confirmed" in text_of(before)
     assert 'id="decision"' not in text_of(before)
-    client.post(url(call), data=form_of(client.get(url(call))))
+    client.post(selection_url(call), data=form_of(client.get(selection_url(call))))
 
-    response = client.get(url(call, "/protocol"))
+    response = client.get(selection_url(call, "/protocol"))
 
     assert response.status_code == 200
     page = text_of(response)

@@ -1,33 +1,19 @@
 """The selection rule (irflow/selection/proposal.py): ranking, minimum, allocation by
 preference, the waiting list, the checks on the head's changes and the fingerprint."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 from irflow.extensions import db
 from irflow.models import Score
 from irflow.models.application import state_assignment_allowed
-from irflow.models.base import utcnow
 from irflow.selection.proposal import Decision, build_proposal, check_decisions, proposal_for
-from irflow.workflow.allocation import total_score
 
-from .factories import ApplicationFactory, CallFactory, UserFactory, add_scores, application_in, one_commit
-from .querycount import counting_statements
+from .fixtures.factories import CallFactory, UserFactory, application_in, one_commit
+from .fixtures.querycount import counting_statements
+from .fixtures.selection import scored
 
 # Criteria of CallFactory: Language test ×2, Interview ×1, Average grade ×1 (grade / 5 × 100).
 # total = (2·language + interview + grade·20) / 4; the defaults give (160 + 80 + 90) / 4 = 82.5.
-
-
-def scored(call, hosts=None, language=80, interview=80, grade="4.50", submitted_days_ago=3, examiner=None):
-    """A tested application of `call` with these scores, submitted that many days ago."""
-    application = ApplicationFactory(call=call, state="tested", hosts=hosts, average_grade=Decimal(grade))
-    application.submitted_at = utcnow() - timedelta(days=submitted_days_ago)
-    add_scores(
-        application, examiner or UserFactory(roles=["examiner"]), {"Language test": language, "Interview": interview}
-    )
-    application.total_score = total_score(application, application.scores)  # as record_score does
-    db.session.commit()
-    return application
 
 
 def by_id(proposal):

@@ -13,8 +13,8 @@ from irflow.extensions import db
 from irflow.models import User, UserSession
 from irflow.models.base import utcnow
 
-from .conftest import CSRF_INPUT
-from .factories import PASSWORD, UserFactory
+from .fixtures.factories import PASSWORD, UserFactory
+from .fixtures.web import CSRF_INPUT
 
 NEW_PASSWORD = "apricots ripen in Isfara"
 
@@ -417,7 +417,7 @@ def test_users_are_equal_only_to_themselves(app):
     assert first.get_id() is None and second.get_id() is None  # neither is a login
 
     assert first != second
-    assert not first == second
+    assert (first == second) is False  # __eq__ itself, not only __ne__
     assert first == first
     assert first in [second, first] and second not in [first]
     assert len({first, second}) == 2

@@ -1,6 +1,6 @@
 """Guards (each refusal says what is missing), the computed score, and lost-update protection."""
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,7 @@ from irflow.workflow import WorkflowError, fire
 from irflow.workflow.engine import FireContext
 from irflow.workflow.guards import guard_depart
 
-from .factories import (
+from .fixtures.factories import (
     CallFactory,
     actors_for,
     add_document,
@@ -450,8 +450,8 @@ def test_a_concurrent_write_makes_the_other_flush_fail():
 
     # Ours was loaded before their commit and still says `version`.
     assert application.version == version
+    fire(application, "submit", owner)
     with pytest.raises(StaleDataError):
-        fire(application, "submit", owner)
         db.session.flush()
     db.session.rollback()
 

@@ -10,7 +10,7 @@ from irflow.models.base import utcnow
 from irflow.workflow import WorkflowError, fire
 from irflow.workflow.allocation import free_places
 
-from .factories import (
+from .fixtures.factories import (
     CallFactory,
     actors_for,
     application_in,

@@ -15,7 +15,7 @@ run (and both databases) go through the same examples.
 """
 
 import collections
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -34,9 +34,17 @@ from irflow.models import Application, CallPlace, Notification, ReturnReport, Tr
 from irflow.models.base import utcnow
 from irflow.workflow import STATES, TRIGGERS, WorkflowError, fire
 
-from .conftest import _empty_tables
-from .factories import CallFactory, FacultyFactory, UserFactory, add_document, add_scores, application_in, one_commit
-from .test_workflow_table import FINAL, TABLE
+from .fixtures.database import empty_tables
+from .fixtures.factories import (
+    CallFactory,
+    FacultyFactory,
+    UserFactory,
+    add_document,
+    add_scores,
+    application_in,
+    one_commit,
+)
+from .fixtures.workflow import FINAL, TABLE
 
 # DESIGN.md: the states that occupy the allocated place, and the triggers that free it.
 HOLDING = {"selected", "confirmed", "nominated", "host_accepted", "abroad", "returned", "report_submitted", "completed"}
@@ -213,7 +221,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def teardown(self):
         db.session.rollback()
         db.session.expunge_all()
-        _empty_tables()
+        empty_tables()
 
     # --- what the database holds ---------------------------------------------------------
 
@@ -332,7 +340,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         )
         try:
             fire(application, trigger, actor, comment=comment, version=version, **extra)
-        except WorkflowError as refusal:
+        except WorkflowError as error:
+            refusal = error
+        else:
+            refusal = None
+        if refusal is not None:
             # Nothing half done in the session, and nothing in the database after the rollback.
             assert application.state == before["state"], (trigger, actor_name)
             assert not (db.session.new or db.session.dirty or db.session.deleted), (trigger, actor_name)

@@ -1,7 +1,7 @@
 """The workflow table of DESIGN.md, row by row: who may fire what from where, and nothing else.
 
-The table is written out here again on purpose: the tests check the engine against the
-contract, not against the engine's own data.
+The table is written out again on purpose (tests/fixtures/workflow.py): the tests check the
+engine against the contract, not against the engine's own data.
 """
 
 from datetime import date, timedelta
@@ -14,7 +14,7 @@ from irflow.extensions import db
 from irflow.models.base import utcnow
 from irflow.workflow import FINAL_STATES, STATES, TRANSITIONS, WorkflowError, available_actions, fire
 
-from .factories import (
+from .fixtures.factories import (
     ALLOWED_KINDS,
     OUTSIDER_KINDS,
     actors_for,
@@ -26,62 +26,8 @@ from .factories import (
     staff_applicant,
     stored_state,
 )
+from .fixtures.workflow import FINAL, HEAD, NOT_FINAL, TABLE
 
-FINAL = {"ineligible", "absent", "not_selected", "declined", "withdrawn", "host_rejected", "completed", "cancelled"}
-NOT_FINAL = [
-    "draft",
-    "submitted",
-    "changes_requested",
-    "eligible",
-    "tested",
-    "selected",
-    "waitlisted",
-    "confirmed",
-    "nominated",
-    "host_accepted",
-    "abroad",
-    "returned",
-    "report_submitted",
-]
-BEFORE_ABROAD = [
-    "draft",
-    "submitted",
-    "changes_requested",
-    "eligible",
-    "tested",
-    "waitlisted",
-    "selected",
-    "confirmed",
-    "nominated",
-    "host_accepted",
-]
-HEAD = ("head", "admin")  # admin may do all that head may
-
-# trigger: (sources, dest, actor kinds)
-TABLE = {
-    "submit": (["draft"], "submitted", ("owner",)),
-    "request_changes": (["submitted"], "changes_requested", ("coordinator",)),
-    "resubmit": (["changes_requested"], "submitted", ("owner",)),
-    "approve_eligibility": (["submitted"], "eligible", ("coordinator",)),
-    "reject_eligibility": (["submitted"], "ineligible", ("coordinator",)),
-    "record_score": (["eligible"], "tested", ("examiner",)),
-    "mark_absent": (["eligible"], "absent", ("examiner",)),
-    "select": (["tested", "waitlisted"], "selected", HEAD + ("system",)),
-    "waitlist": (["tested"], "waitlisted", HEAD),
-    "not_select": (["tested", "waitlisted"], "not_selected", HEAD),
-    "confirm_place": (["selected"], "confirmed", ("owner",)),
-    "decline_place": (["selected"], "declined", ("owner", "system")),
-    "nominate": (["confirmed"], "nominated", ("coordinator",)),
-    "host_accept": (["nominated"], "host_accepted", ("coordinator",)),
-    "host_reject": (["nominated"], "host_rejected", ("coordinator",)),
-    "depart": (["host_accepted"], "abroad", ("coordinator", "owner")),
-    "return_home": (["abroad"], "returned", ("coordinator", "owner")),
-    "submit_report": (["returned"], "report_submitted", ("owner",)),
-    "return_report": (["report_submitted"], "returned", ("coordinator",)),
-    "approve_report": (["report_submitted"], "completed", ("coordinator",)),
-    "withdraw": (BEFORE_ABROAD, "withdrawn", ("owner",)),
-    "cancel": (NOT_FINAL, "cancelled", HEAD),
-}
 COMMENT_REQUIRED = {"request_changes", "reject_eligibility", "host_reject", "return_report", "cancel"}
 
 ROWS = [

@@ -271,7 +271,19 @@ def _write_workbook(
     sheet_title: object,
     column_widths: Sequence[float] | None,
 ) -> None:
-    workbook = xlsxwriter.Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": scratch})
+    # Closed also when `rows` fails half-way: in constant_memory mode each worksheet keeps
+    # its rows in an open scratch file until the workbook is closed.
+    with xlsxwriter.Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": scratch}) as workbook:
+        _fill_workbook(workbook, header, rows, sheet_title, column_widths)
+
+
+def _fill_workbook(
+    workbook: xlsxwriter.Workbook,
+    header: Iterable[object],
+    rows: Iterable[Sequence[object]],
+    sheet_title: object,
+    column_widths: Sequence[float] | None,
+) -> None:
     worksheet = workbook.add_worksheet(sheet_title_for(sheet_title))
     bold = workbook.add_format({"bold": True})
     datetime_format = workbook.add_format({"num_format": DATETIME_FORMAT})
@@ -310,4 +322,3 @@ def _write_workbook(
                     worksheet.write_string(last_row, column, value, quoted_text)
     if header:
         worksheet.autofilter(0, 0, last_row, len(header) - 1)
-    workbook.close()
