@@ -113,6 +113,8 @@ def update_application(
         application.choices = [
             ApplicationChoice(rank=rank, call_place_id=place_id) for rank, place_id in enumerate(place_ids, 1)
         ]
+    # Written now: a version changed meanwhile is refused before success is reported.
+    db.session.flush()
 
 
 def _current_documents_of_kind(application, kind):
@@ -177,6 +179,7 @@ def remove_document(application, document, actor):
     """Removed, not deleted: kept with who and when (the file too), for the office and the timeline."""
     document.remove(actor, utcnow())
     touch(application)
+    db.session.flush()  # a version changed meanwhile is refused before success is reported
 
 
 def fire_action(application, trigger, actor, *, comment, version, date=None):
@@ -184,3 +187,4 @@ def fire_action(application, trigger, actor, *, comment, version, date=None):
     Raises WorkflowError (a Refused) when the workflow refuses."""
     data = {DATE_TRIGGERS[trigger]: date} if trigger in DATE_TRIGGERS else {}
     fire(application, trigger, actor, comment=comment, version=version, **data)
+    db.session.flush()  # a version changed meanwhile is refused before success is reported

@@ -14,6 +14,8 @@ from datetime import timedelta
 from flask import after_this_request, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..web import unit_of_work
+
 # Its own salt: no other signed value of the application (session, CSRF) passes for it.
 SALT = "irflow-known-device"
 LONGEST_COOKIE = 512
@@ -54,7 +56,6 @@ def remember(user):
         {"user": user.id, "device": secrets.token_urlsafe(16), "password": _password_mark(user)}
     )
 
-    @after_this_request
     def set_cookie(response):
         # `__Host-` outside development: Secure, Path=/ and no Domain.
         response.set_cookie(
@@ -67,3 +68,6 @@ def remember(user):
             samesite="Lax",
         )
         return response
+
+    # Only a login that was saved marks the browser: the cookie waits for the commit.
+    unit_of_work.after_commit(lambda: after_this_request(set_cookie))

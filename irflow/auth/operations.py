@@ -104,6 +104,8 @@ def register(registration: Registration, address: str) -> User:
 def log_out(token: str | None) -> None:
     """End the login with this token, here and in the browser's cookies."""
     sessions.end_session(token, "logout")
+    # Written before the browser forgets it: a failing write must not leave the login alive.
+    db.session.flush()
     # Clear first: logout_user() leaves the mark that deletes the remember cookie.
     session.clear()
     logout_user()
