@@ -484,4 +484,8 @@ def test_responses_are_streamed_not_built_in_memory(app, client, login_as, head)
 
     # Through the client as well: the headers are there and the files are whole.
     login_as(head)
-    assert client.get(csv_url).is_streamed and client.get(xlsx_url).is_streamed
+    with (
+        client.get(csv_url, buffered=False) as csv_response,
+        client.get(xlsx_url, buffered=False) as xlsx_response,
+    ):
+        assert csv_response.is_streamed and xlsx_response.is_streamed

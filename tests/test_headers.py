@@ -18,7 +18,7 @@ from .fixtures.applications import upload
 from .fixtures.factories import ApplicationFactory, UserFactory, application_in
 from .fixtures.files import PDF
 from .fixtures.selection import selection_url
-from .fixtures.web import client_for, form_of
+from .fixtures.web import ClosingClient, client_for, form_of
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -156,6 +156,7 @@ def production_like_app(tmp_path, base=Config):
         MAIL_SERVER = None
 
     app = create_app(ProductionLike)
+    app.test_client_class = ClosingClient
 
     @app.route("/fails")
     def fails():

@@ -14,8 +14,10 @@ from irflow.config import TestConfig
 from irflow.extensions import db
 from irflow.models.base import utcnow
 
+from .fixtures.database import close_connections
 from .fixtures.factories import CallFactory, UserFactory
 from .fixtures.logins import login_token
+from .fixtures.web import ClosingClient
 
 INTERNALS = (
     "Traceback",
@@ -121,6 +123,7 @@ def bare_app(app, tmp_path_factory):
         MAX_CONTENT_LENGTH = 1024 * 1024
 
     bare = create_app(BareConfig)
+    bare.test_client_class = ClosingClient
 
     @bare.route("/test-only/boom")
     def boom():
@@ -134,7 +137,8 @@ def bare_app(app, tmp_path_factory):
     def upload():
         return "stored"
 
-    return bare
+    yield bare
+    close_connections(bare)
 
 
 def test_500_page_hides_the_exception(bare_app):

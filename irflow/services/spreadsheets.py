@@ -251,7 +251,13 @@ def xlsx_file(header, rows, sheet_title, column_widths=None):
 
 
 def _write_workbook(target, scratch, header, rows, sheet_title, column_widths):
-    workbook = xlsxwriter.Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": scratch})
+    # Closed also when `rows` fails half-way: in constant_memory mode each worksheet keeps
+    # its rows in an open scratch file until the workbook is closed.
+    with xlsxwriter.Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": scratch}) as workbook:
+        _fill_workbook(workbook, header, rows, sheet_title, column_widths)
+
+
+def _fill_workbook(workbook, header, rows, sheet_title, column_widths):
     worksheet = workbook.add_worksheet(sheet_title_for(sheet_title))
     bold = workbook.add_format({"bold": True})
     datetime_format = workbook.add_format({"num_format": DATETIME_FORMAT})
@@ -290,4 +296,3 @@ def _write_workbook(target, scratch, header, rows, sheet_title, column_widths):
                     worksheet.write_string(last_row, column, value, quoted_text)
     if header:
         worksheet.autofilter(0, 0, last_row, len(header) - 1)
-    workbook.close()
