@@ -21,7 +21,7 @@ from irflow import create_app
 from irflow.config import TestConfig, database_url
 from irflow.extensions import db
 
-from .fixtures.database import empty_tables
+from .fixtures.database import close_connections, empty_tables
 from .fixtures.web import CSRF_INPUT, ClosingClient
 
 # Fixtures that tests of several modules use, defined next to their helpers.
@@ -152,6 +152,21 @@ def _app_context(app):
         yield
         db.session.remove()
         empty_tables()
+
+
+@pytest.fixture
+def create_own_app():
+    """create_app for a test that needs an app of its own; its database connections are
+    closed after the test."""
+    made = []
+
+    def create(config):
+        made.append(create_app(config))
+        return made[-1]
+
+    yield create
+    for own_app in made:
+        close_connections(own_app)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import pytest
 import sqlalchemy as sa
 
-from irflow import create_app
 from irflow.extensions import db
 from irflow.models import LoginAttempt, UserSession
 
@@ -13,9 +12,9 @@ PROXY, ATTACKER, OWNER = "10.0.0.1", "198.51.100.7", "203.0.113.20"
 
 
 @pytest.fixture
-def proxied_app(app):
+def proxied_app(app, create_own_app):
     """The suite's app behind one trusted proxy (same database)."""
-    proxied = create_app({**app.config, "TRUSTED_PROXIES": 1})
+    proxied = create_own_app({**app.config, "TRUSTED_PROXIES": 1})
     proxied.test_client_class = type(app.test_client())
     return proxied
 

@@ -14,6 +14,7 @@ from irflow.config import TestConfig
 from irflow.extensions import db
 from irflow.models.base import utcnow
 
+from .fixtures.database import close_connections
 from .fixtures.factories import CallFactory, UserFactory
 from .fixtures.logins import login_token
 from .fixtures.web import ClosingClient
@@ -136,7 +137,8 @@ def bare_app(app, tmp_path_factory):
     def upload():
         return "stored"
 
-    return bare
+    yield bare
+    close_connections(bare)
 
 
 def test_500_page_hides_the_exception(bare_app):

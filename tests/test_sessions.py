@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from irflow import create_app
 from irflow.auth.sessions import change_password, load_user, start_session
 from irflow.config import Config
 from irflow.extensions import db
@@ -274,7 +273,7 @@ def test_a_forged_or_overlong_token_loads_nobody(app):
 # --- cookies outside development --------------------------------------------------------------
 
 
-def test_production_cookies_use_the_host_prefix(app, tmp_path):
+def test_production_cookies_use_the_host_prefix(app, tmp_path, create_own_app):
     if Config.DEVELOPMENT:
         pytest.skip("IRFLOW_ENV=development is set for this run: Config is the development one")
 
@@ -286,7 +285,7 @@ def test_production_cookies_use_the_host_prefix(app, tmp_path):
         ARGON2_TIME_COST, ARGON2_MEMORY_COST, ARGON2_PARALLELISM = 1, 1024, 1
         MAIL_SERVER = None
 
-    production = create_app(ProductionLike)
+    production = create_own_app(ProductionLike)
     production.test_client_class = type(app.test_client())
     UserFactory(email="student@example.org")
     browser = production.test_client()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, url_for
 
-from irflow import create_app, static_files
+from irflow import static_files
 
 STATIC = Path(__file__).resolve().parent.parent / "irflow" / "static"
 VERSIONED = re.compile(r"/static/(.+)\.[0-9a-f]{12}(\.[a-z]+)$")
@@ -214,13 +214,15 @@ def test_a_stale_staging_folder_is_pruned_and_one_in_flight_is_not(tmp_path):
     assert in_flight.is_dir()
 
 
-def test_the_app_starts_and_links_plain_static_urls_when_its_build_folder_is_read_only(app, tmp_path, monkeypatch):
+def test_the_app_starts_and_links_plain_static_urls_when_its_build_folder_is_read_only(
+    app, tmp_path, monkeypatch, create_own_app
+):
     monkeypatch.setattr(
         static_files.tempfile, "mkdtemp", refuse_to_write(OSError(errno.EROFS, "Read-only file system"))
     )
     settings = dict(app.config)
     settings.update(STATIC_BUILD_FOLDER=str(tmp_path / "never-built"))
-    fallback = create_app(settings)
+    fallback = create_own_app(settings)
 
     urls = static_urls_of(fallback.test_client().get("/").get_data(as_text=True))
     assert "/static/css/irflow.css" in urls
