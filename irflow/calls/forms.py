@@ -40,8 +40,7 @@ from ..models.base import (
     MOBILITY_TYPES,
     utcnow,
 )
-from ..programs.forms import int_or_none, options, strip_text
-from ..web.forms import CheckboxListField, LocalDecimalField
+from ..web.forms import CheckboxListField, LocalDecimalField, int_or_none, options, strip_text
 
 # Empty rows offered below the filled ones for new hosts and criteria.
 EMPTY_PLACE_ROWS = 3

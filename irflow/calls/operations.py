@@ -9,7 +9,7 @@ from ..errors import Refused
 from ..extensions import db
 from ..models import Call, CallPlace, Criterion
 from ..models.base import CATEGORIES, utcnow
-from ..programs.forms import int_or_none
+from ..web.forms import int_or_none
 from .forms import REQUIRABLE_DOCUMENT_KINDS
 from .queries import held_places_by_partner
 

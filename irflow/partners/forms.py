@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, StopValida
 from ..countries import country_choices, is_country
 from ..forms import FlaskForm
 from ..models.base import PARTNER_KINDS
-from ..programs.forms import int_or_none, options, strip_text, web_address
+from ..web.forms import int_or_none, options, strip_text, web_address
 
 MAX_PER_YEAR = 10000
 

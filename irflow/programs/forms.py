@@ -1,43 +1,12 @@
-"""The program editor, and the small field helpers the editors of programs, partners and
-calls share."""
-
-from urllib.parse import urlsplit
+"""The program editor."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import FlaskForm
 from ..models.base import PROGRAM_KINDS
-
-
-def options(pairs):
-    """(value, label) pairs as the SelectChoice objects WTForms wants."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def int_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def strip_text(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def web_address(form, field):
-    value = (field.data or "").strip()
-    field.data = value or None
-    if not value:
-        return
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+from ..web.forms import options, strip_text, web_address
 
 
 class ProgramForm(FlaskForm):

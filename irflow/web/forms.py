@@ -1,6 +1,11 @@
-"""The forms and fields every area's pages share."""
+"""The forms, fields and field helpers every area's pages share."""
 
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectMultipleField, widgets
+from wtforms.fields import SelectChoice
+from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from ..forms import FlaskForm
@@ -51,3 +56,31 @@ class LocalDecimalField(DecimalField):
 class CheckboxListField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+def options(pairs):
+    """(value, label) pairs as the SelectChoice objects WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def int_or_none(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def web_address(form, field):
+    value = (field.data or "").strip()
+    field.data = value or None
+    if not value:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise ValidationError(_l("Enter a web address starting with http:// or https://."))
