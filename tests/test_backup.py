@@ -21,6 +21,7 @@ from irflow.extensions import db
 from irflow.models import Document, User
 from irflow.services.backup import MANIFEST, create_backup, libpq_url, tool_major
 
+from .fixtures.database import empty_tables
 from .fixtures.factories import UserFactory, application_in
 
 ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
@@ -79,9 +80,7 @@ def made_backup(app, tmp_path_factory):
             for path in written:
                 path.unlink()
             db.session.remove()
-            with db.engine.begin() as connection:
-                for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
+            empty_tables()
     return directory
 
 

@@ -11,6 +11,7 @@ from .partner import Agreement, Partner
 from .program import Program
 from .report import ReturnReport
 from .score import Score
+from .security_event import SecurityEvent
 from .user import User, UserRole, coordinator_faculties
 from .user_session import UserSession
 
@@ -29,6 +30,7 @@ __all__ = [
     "Program",
     "ReturnReport",
     "Score",
+    "SecurityEvent",
     "TransitionLog",
     "User",
     "UserRole",

@@ -1,0 +1,55 @@
+"""Writing the security event log: in the caller's transaction, so an event is kept exactly
+when what it records is kept; and as one structured line in the application log.
+
+Never pass a password, token or code in `details`: the log is read by administrators and
+kept for years. `record` refuses keys that name such things."""
+
+import json
+import logging
+
+from flask import has_request_context, request
+
+from .extensions import db
+from .models import SecurityEvent
+from .models.base import utcnow
+from .models.security_event import EVENT_KINDS
+
+logger = logging.getLogger("irflow.security")
+
+SECRET_WORDS = ("password", "token", "code", "secret", "hash")
+
+
+def record(kind, *, actor=None, user=None, email=None, details=None, address=None, session=None):
+    """Add one event to the log in `session` (default: the request's) and return it."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown security event kind {kind!r}")
+    details = dict(details or {})
+    for key in details:
+        if any(word in key.lower() for word in SECRET_WORDS):
+            raise ValueError(f"security event detail {key!r} may hold a secret")
+    if address is None and has_request_context():
+        address = request.remote_addr
+    event = SecurityEvent(
+        kind=kind,
+        actor_id=_id(actor),
+        user_id=_id(user),
+        email=email,
+        address=address,
+        details=details,
+        created_at=utcnow(),
+    )
+    (session or db.session).add(event)
+    logger.info(
+        "security_event %s",
+        json.dumps(
+            {"kind": kind, "actor": event.actor_id, "user": event.user_id, "address": address, **details},
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
+        ),
+    )
+    return event
+
+
+def _id(user):
+    return user if isinstance(user, int) or user is None else user.id

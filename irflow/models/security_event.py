@@ -1,0 +1,68 @@
+"""The security event log: who did what to whose account or data, and when. Append-only."""
+
+from sqlalchemy.orm import Session
+
+from .base import UTCDateTime, db, sa, utcnow
+
+# Every kind the log records; `details` holds facts (a list's name, a row count, the roles
+# given), never a password, token or code.
+EVENT_KINDS = (
+    "login",
+    "login_failed",
+    "login_throttled",
+    "logout",
+    "password_changed",
+    "password_reset_requested",
+    "password_reset",
+    "email_verified",
+    "two_factor_enabled",
+    "two_factor_disabled",
+    "two_factor_failed",
+    "recovery_code_used",
+    "sessions_ended",
+    "roles_changed",
+    "faculties_changed",
+    "account_deactivated",
+    "account_reactivated",
+    "profile_changed",
+    "export",
+    "selection_confirmed",
+    "document_deleted",
+    "personal_data_downloaded",
+    "personal_data_purged",
+)
+
+
+class SecurityEvent(db.Model):
+    __tablename__ = "security_events"
+    __table_args__ = (
+        sa.Index("ix_security_events_created_at", "created_at"),
+        sa.Index("ix_security_events_kind_created_at", "kind", "created_at"),
+        sa.Index("ix_security_events_user_id_created_at", "user_id", "created_at"),
+        sa.Index("ix_security_events_actor_id_created_at", "actor_id", "created_at"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    kind = sa.Column(sa.String(40), nullable=False)
+    # Who acted (None: the system, or someone not logged in), and whose account it concerns.
+    actor_id = sa.Column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    user_id = sa.Column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    # The e-mail typed at a failed login of no account: nobody to point at.
+    email = sa.Column(sa.String(254))
+    address = sa.Column(sa.String(45))
+    details = sa.Column(sa.JSON, nullable=False, default=dict)
+
+    actor = db.relationship("User", foreign_keys=[actor_id])
+    user = db.relationship("User", foreign_keys=[user_id])
+
+
+class AppendOnly(RuntimeError):
+    """A security event was to be changed or deleted: the log is append-only."""
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _events_are_never_changed(session, flush_context, instances):
+    for instance in (*session.dirty, *session.deleted):
+        if isinstance(instance, SecurityEvent) and (instance in session.deleted or session.is_modified(instance)):
+            raise AppendOnly("security events are never changed or deleted")
