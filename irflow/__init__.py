@@ -103,6 +103,7 @@ def _register_blueprints(app):
     from .exports import bp as exports_bp
     from .mobility import bp as mobility_bp
     from .partners import bp as partners_bp
+    from .privacy import bp as privacy_bp
     from .programs import bp as programs_bp
     from .returns import bp as returns_bp
     from .review import bp as review_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app):
     app.register_blueprint(returns_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(privacy_bp)
 
 
 def _register_mail_delivery(app):

@@ -117,6 +117,13 @@ class Config:
     LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS", 50)
     LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS", 60)
 
+    # E-mail verification: how long a mailed link stays valid, and how often a user may ask
+    # for another one.
+    VERIFY_TOKEN_MAX_AGE = _int("VERIFY_TOKEN_MAX_AGE", 7 * 24 * 3600)
+    VERIFY_RESEND_INTERVAL_SECONDS = _int("VERIFY_RESEND_INTERVAL_SECONDS", 5 * 60)
+    # Registrations accepted from one address per hour (a campus NAT shares it: generous).
+    REGISTRATION_THROTTLE_PER_HOUR = _int("REGISTRATION_THROTTLE_PER_HOUR", 10)
+
     # Reminders (`flask send-reminders`): a report is overdue this many days after return;
     # an applicant is reminded of an open offer this many days before its deadline.
     REPORT_DUE_DAYS = _int("REPORT_DUE_DAYS", 30)

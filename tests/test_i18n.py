@@ -287,6 +287,7 @@ def test_the_registration_form_saves_the_chosen_language(client):
             "locale": "tg",
             "password": "the river runs past the old fortress",
             "password_again": "the river runs past the old fortress",
+            "privacy_consent": "y",
         },
         token_from="/auth/register",
     )

@@ -131,6 +131,12 @@ def may_edit(user, application):
     return is_owner(user, application) and application.state in EDITABLE_STATES
 
 
+def must_verify_email(user, application):
+    """The owner may prepare the application but not submit it before confirming their
+    e-mail address: the page tells them and offers a new link."""
+    return may_edit(user, application) and not user.email_verified
+
+
 def _acts_as(who, application, user):
     if not _active(user):
         return False

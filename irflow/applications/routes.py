@@ -132,6 +132,8 @@ def _render_detail(application, upload_form=None, status=200):
         upload_form=upload_form if kinds else None,
         usage=upload_usage(application) if kinds else None,
         problems=application_problems(application) if editable else [],
+        must_verify_email=policy.must_verify_email(viewer, application),
+        verification_resend_minutes=current_app.config["VERIFY_RESEND_INTERVAL_SECONDS"] // 60,
         show_result=application.total_score is not None and policy.may_see_result(viewer, application),
         has_transitions=bool(transitions),
         timeline=timeline(transitions, all_documents),

@@ -55,6 +55,11 @@ class RegistrationForm(FlaskForm):
         _l("Password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+    # The template puts the link to the notice (/privacy) beside it.
+    privacy_consent = BooleanField(
+        _l("I have read the privacy notice and agree that irflow keeps and uses my data as it describes."),
+        validators=[DataRequired(message=_l("Agree to the privacy notice to register."))],
+    )
 
     def __init__(self, faculties, *args, **kwargs):
         super().__init__(*args, **kwargs)

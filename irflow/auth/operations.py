@@ -1,4 +1,5 @@
-"""Logging in and out, registering, the language switch: the use cases of the auth pages.
+"""Logging in and out, registering, confirming the e-mail address, the language switch:
+the use cases of the auth pages.
 
 Nothing here commits: the request is the unit of work (irflow/web/unit_of_work.py). A
 refused login or registration raises a `Refused` naming the form field its message
@@ -8,18 +9,22 @@ belongs to, so the page can show the form again with what was typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app, session
+import sqlalchemy as sa
+from flask import current_app, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..errors import Refused
 from ..extensions import db
-from ..models import User
+from ..models import SecurityEvent, User
 from ..models.base import utcnow
-from . import known_devices, sessions, throttle
+from ..services.mail import queue_for_user
+from . import known_devices, sessions, throttle, verification
 from .passwords import hash_password, spend_verification_time, verify_password
 
 if TYPE_CHECKING:
@@ -47,6 +52,7 @@ class Registration:
     faculty_id: int
     phone: str | None
     locale: str
+    privacy_consent: bool
 
 
 def authenticate(email: str, password: str, remember: bool, address: str) -> User:
@@ -75,12 +81,22 @@ def authenticate(email: str, password: str, remember: bool, address: str) -> Use
     return user
 
 
-def register(registration: Registration, address: str) -> User:
-    """Create an applicant's account and log them in. An e-mail already taken, even by a
-    registration a moment ago, raises FormRefused on the e-mail field."""
-    taken = FormRefused(_("An account with this e-mail already exists. Log in instead."), "email")
+def register(registration: Registration, address: str) -> User | None:
+    """Create an applicant's account, mail the link that confirms its address and log them in.
+
+    An address that has an account already creates nothing and returns None: its owner gets
+    a mail instead, and the page says what it says to a new applicant, so that registering
+    tells a stranger nothing about which addresses have accounts. Refused with 429 beyond
+    REGISTRATION_THROTTLE_PER_HOUR registrations from one address."""
+    _refuse_if_registering_too_often(address)
+    if not registration.privacy_consent:
+        raise FormRefused(_("Agree to the privacy notice to register."), "privacy_consent")
     if _email_taken(registration.email):
-        raise taken
+        # The hash a new account costs: the answer takes as long either way.
+        hash_password(registration.password)
+        _tell_owner(registration.email, address)
+        return None
+    now = utcnow()
     user = User(
         email=registration.email,
         password_hash=hash_password(registration.password),
@@ -90,15 +106,70 @@ def register(registration: Registration, address: str) -> User:
         faculty_id=registration.faculty_id,
         phone=(registration.phone or "").strip() or None,
         locale=registration.locale,
+        privacy_consent_at=now,
     )
     try:
         # A savepoint: the unique e-mail hit by a concurrent registration undoes this insert only.
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:
-        raise taken from None
+        _tell_owner(registration.email, address)
+        return None
+    events.record("registered", actor=user, user=user, address=address)
+    verification.send_link(user)
     _start_login(user, False, address)
     return user
+
+
+def confirm_email(user: User, actor: User | None) -> None:
+    """The owner opened the link mailed to them and confirmed: the account is verified."""
+    verification.confirm(user, actor)
+
+
+def resend_verification(user: User) -> None:
+    """Mail `user` a new verification link; at most one per VERIFY_RESEND_INTERVAL_SECONDS,
+    so the button cannot flood their mailbox."""
+    wait = verification.seconds_until_resend(user)
+    if wait:
+        minutes = (wait + 59) // 60
+        raise Refused(
+            _(
+                "A link was sent to you a short while ago; a new one can be sent every %(interval)s minutes. "
+                "Check your mailbox (and its spam folder), or try again in %(minutes)s minutes.",
+                interval=current_app.config["VERIFY_RESEND_INTERVAL_SECONDS"] // 60,
+                minutes=minutes,
+            )
+        )
+    verification.send_link(user)
+
+
+def _refuse_if_registering_too_often(address: str) -> None:
+    limit = current_app.config["REGISTRATION_THROTTLE_PER_HOUR"]
+    since = utcnow() - timedelta(hours=1)
+    count = db.session.scalar(
+        sa.select(sa.func.count(SecurityEvent.id)).where(
+            SecurityEvent.kind.in_(("registered", "registration_email_taken")),
+            SecurityEvent.created_at >= since,
+            SecurityEvent.address == address,
+        )
+    )
+    if count >= limit:
+        raise FormRefused(
+            _("Too many registrations from your network in the last hour. Try again later."), "email", 429
+        )
+
+
+def _tell_owner(email: str, address: str) -> None:
+    """Someone registered with `email`, which has an account: tell its owner, at most once an hour."""
+    owner = db.session.scalar(db.select(User).where(User.email == email))
+    events.record("registration_email_taken", user=owner, email=email, address=address)
+    queue_for_user(
+        owner,
+        "emails/already_registered.txt",
+        lambda: _("Someone tried to register with your e-mail address"),
+        dedup_key=f"already-registered:{owner.id}:{utcnow():%Y-%m-%dT%H}",
+        login_url=url_for("auth.login", _external=True),
+    )
 
 
 def log_out(token: str | None) -> None:

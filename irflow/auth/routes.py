@@ -6,7 +6,7 @@ from .. import web
 from ..extensions import db
 from ..models import Faculty
 from ..web.errors import changed_by_someone_else_message
-from . import bp, operations
+from . import bp, operations, verification
 from .forms import LoginForm, RegistrationForm
 
 
@@ -70,12 +70,49 @@ def register():
             faculty_id=form.faculty_id.data,
             phone=form.phone.data,
             locale=form.locale.data,
+            privacy_consent=form.privacy_consent.data,
         )
+        # The same answer whether or not the address had an account (its owner gets a mail).
         operations.register(registration, _client_address())
-        flash(_("Welcome to irflow. Your account is ready."), "success")
+        flash(
+            _(
+                "Welcome to irflow. Check your mailbox: we have sent a message to %(email)s. Open the link in it "
+                "to confirm your address; until then you can prepare an application but not submit it.",
+                email=registration.email,
+            ),
+            "success",
+        )
         return redirect(url_for("calls.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def verify_email(token):
+    """The link mailed at registration. Opening it shows a button; the POST confirms, so a
+    mail scanner fetching the link changes nothing."""
+    user, problem = verification.check_token(token)
+    if problem is not None:
+        return render_template("auth/verify_invalid.html", problem=problem), 400
+    if request.method == "POST" and not user.email_verified:
+        operations.confirm_email(user, current_user if current_user.is_authenticated else None)
+        flash(_("Thank you: your e-mail address is confirmed. You can now submit your applications."), "success")
+        return redirect(url_for("applications.index") if current_user == user else url_for("auth.login"))
+    return render_template("auth/verify.html", user=user, token=token)
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@login_required
+def resend_verification():
+    # CSRFProtect has checked the token already.
+    back = web.local_path_or_none(request.form.get("next")) or url_for("applications.index")
+    web.back_to(back)
+    if current_user.email_verified:
+        flash(_("Your e-mail address is already confirmed."), "info")
+    else:
+        operations.resend_verification(current_user)
+        flash(_("We have sent a new link to %(email)s.", email=current_user.email), "success")
+    return redirect(back)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -40,6 +40,11 @@ class User(UserMixin, db.Model):
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = sa.Column(UTCDateTime)
+    # Set when the owner opened the link mailed to `email` (accounts made by the office count
+    # as verified); an unverified applicant may prepare a draft but not submit it.
+    email_verified_at = sa.Column(UTCDateTime)
+    # When the user agreed to the privacy notice at registration.
+    privacy_consent_at = sa.Column(UTCDateTime)
 
     faculty = db.relationship("Faculty")
     role_rows = db.relationship("UserRole", cascade="all, delete-orphan", lazy="selectin")
@@ -74,6 +79,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self):
         return self.active
+
+    @property
+    def email_verified(self):
+        return self.email_verified_at is not None
 
     @property
     def is_staff(self):

@@ -84,15 +84,28 @@ def _comment_problem(ctx: FireContext) -> list[str]:
     return [] if (ctx.comment or "").strip() else [_("A comment is required.")]
 
 
+def _email_problems(application: Application) -> list[str]:
+    # Registering is open to anyone: an application is taken only from an owner who has
+    # shown the address is theirs, since every message about it goes there.
+    if application.applicant.email_verified:
+        return []
+    return [
+        _(
+            "Verify your e-mail address first: open the link we sent you at registration "
+            "(or ask for a new one on the application page)."
+        )
+    ]
+
+
 def guard_submit(application: Application, ctx: FireContext) -> list[str]:
-    problems = []
+    problems = _email_problems(application)
     if not application.call.is_open(ctx.now):
         problems.append(_("The call is not open for applications."))
     return problems + application_problems(application)
 
 
 def guard_resubmit(application: Application, ctx: FireContext) -> list[str]:
-    problems = []
+    problems = _email_problems(application)
     if application.changes_due_at is not None and ctx.now > application.changes_due_at:
         problems.append(_("The time given for the changes has run out."))
     return problems + application_problems(application)
