@@ -303,3 +303,23 @@ def test_the_events_name_no_secret_and_no_code(app, login_as):
     written = json.dumps([event.details for event in logged])
     for secret_text in (secret, *codes, *(code.replace("-", "") for code in codes), "111111", "222222"):
         assert secret_text not in written
+
+
+# roles -> (two-factor required, may disable it) under the default REQUIRE_2FA_ROLES
+POLICY_MATRIX = {
+    (): (False, True),
+    ("coordinator",): (False, True),
+    ("examiner",): (False, True),
+    ("head",): (True, False),
+    ("admin",): (True, False),
+    ("coordinator", "head"): (True, False),
+}
+
+
+@pytest.mark.parametrize(("roles", "expected"), POLICY_MATRIX.items())
+def test_two_factor_policy_matrix(app, required, roles, expected):
+    from irflow.two_factor import policy
+
+    user = UserFactory(roles=list(roles))
+    assert (policy.is_required_for(user), policy.may_disable(user)) == expected
+    assert not policy.may_manage(None) and not policy.may_disable(None)
