@@ -109,6 +109,7 @@ def _register_blueprints(app):
     from .review import bp as review_bp
     from .scoring import bp as scoring_bp
     from .selection import bp as selection_bp
+    from .two_factor import bp as two_factor_bp
 
     app.register_blueprint(calls_bp)
     app.register_blueprint(programs_bp)
@@ -125,6 +126,7 @@ def _register_blueprints(app):
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
 
 
 def _register_mail_delivery(app):

@@ -126,6 +126,14 @@ class Config:
     VERIFY_RESEND_INTERVAL_SECONDS = _int("VERIFY_RESEND_INTERVAL_SECONDS", 5 * 60)
     # Registrations accepted from one address per hour (a campus NAT shares it: generous).
     REGISTRATION_THROTTLE_PER_HOUR = _int("REGISTRATION_THROTTLE_PER_HOUR", 10)
+    # Two-factor login (irflow/auth/second_factor.py, irflow/two_factor/): users holding one of
+    # these roles (comma-separated; admin counts as head) must set it up before any other page.
+    REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES", "head,admin")
+    # How long the second step may follow a correct password.
+    TWO_FACTOR_PENDING_SECONDS = _int("TWO_FACTOR_PENDING_SECONDS", 5 * 60)
+    # Encrypts the stored TOTP secrets; unset: derived from SECRET_KEY. Changing it (or the
+    # SECRET_KEY it follows) leaves every user only their recovery codes until set up again.
+    TWO_FACTOR_ENCRYPTION_KEY = os.environ.get("TWO_FACTOR_ENCRYPTION_KEY")
 
     # Reminders (`flask send-reminders`): a report is overdue this many days after return;
     # an applicant is reminded of an open offer this many days before its deadline.
@@ -163,6 +171,9 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS = {}
     BABEL_DEFAULT_LOCALE = "en"
     MAIL_SERVER = None
+    # Factory heads and admins log in without a second factor (most tests are about other
+    # things); tests/test_two_factor.py turns the production default on for its own tests.
+    REQUIRE_2FA_ROLES = ""
     # Cheap hashes keep the suite fast; production keeps the defaults above.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

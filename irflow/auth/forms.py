@@ -22,6 +22,15 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class SecondStepForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The 6-digit code your authenticator app shows, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
+    )
+
+
 class RegistrationForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),

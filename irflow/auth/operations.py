@@ -24,7 +24,7 @@ from ..extensions import db
 from ..models import SecurityEvent, User
 from ..models.base import utcnow
 from ..services.mail import queue_for_user
-from . import known_devices, sessions, throttle, verification
+from . import known_devices, second_factor, sessions, throttle, verification
 from .passwords import hash_password, spend_verification_time, verify_password
 
 if TYPE_CHECKING:
@@ -55,19 +55,18 @@ class Registration:
     privacy_consent: bool
 
 
-def authenticate(email: str, password: str, remember: bool, address: str) -> User:
+def authenticate(email: str, password: str, remember: bool, address: str, next_url: str = "") -> bool:
     """Log in as `email` from `address`: the login brake first, then the password, then a
     fresh server-side login. Raises FormRefused (429 wait, 401 wrong, 403 deactivated).
+
+    False when the account has two-factor on: nobody is logged in yet, the browser carries
+    a short-lived mark for the second step (`complete_second_step`), where `next_url` waits.
+    Its failures are not cleared here: a right password must not reset the brake on codes.
 
     A failure is recorded on a connection of its own (throttle.record_failure): the refused
     request's work is rolled back, the brake must still count it."""
     user = db.session.scalar(db.select(User).where(User.email == email))
-    wait = throttle.seconds_to_wait(email, address, known_device=known_devices.recognizes(user))
-    if wait:
-        # Refused before the password is even looked at: guessing gains nothing.
-        raise FormRefused(
-            _("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait), "password", 429
-        )
+    _wait_for_brake(email, address, user, "password")
     if user is None:
         spend_verification_time(password)
     if user is None or not verify_password(user, password):
@@ -75,10 +74,47 @@ def authenticate(email: str, password: str, remember: bool, address: str) -> Use
         raise FormRefused(_("Wrong e-mail or password."), "password", 401)
     if not user.active:
         raise FormRefused(_("This account has been deactivated. Contact the department."), "email", 403)
-    throttle.clear_failures(email, address)
+    if second_factor.is_enabled(user):
+        second_factor.begin_pending(user, remember, next_url)
+        return False
+    _finish_login(user, remember, address)
+    return True
+
+
+def complete_second_step(code: str, address: str) -> str | None:
+    """The second step of a login the password began: a TOTP code or a recovery code, under
+    the same brake as the password. Returns the page the login asked for (or "").
+    None: no password step is pending (none, expired or its account changed)."""
+    pending = second_factor.pending_login()
+    if pending is None:
+        return None
+    user, remember, next_url = pending
+    _wait_for_brake(user.email, address, user, "code")
+    if second_factor.check(user, code) is None:
+        throttle.record_failure(user.email, address)
+        second_factor.record_failure_apart(user, "login")
+        raise FormRefused(_("Wrong code. Type the code your authenticator app shows now."), "code", 401)
+    _finish_login(user, remember, address)
+    return next_url
+
+
+def second_step_pending() -> bool:
+    return second_factor.pending_login() is not None
+
+
+def _wait_for_brake(email: str, address: str, user: User | None, field: str) -> None:
+    wait = throttle.seconds_to_wait(email, address, known_device=known_devices.recognizes(user))
+    if wait:
+        # Refused before the password or code is even looked at: guessing gains nothing.
+        raise FormRefused(
+            _("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait), field, 429
+        )
+
+
+def _finish_login(user: User, remember: bool, address: str) -> None:
+    throttle.clear_failures(user.email, address)
     user.last_login_at = utcnow()
     _start_login(user, remember, address)
-    return user
 
 
 def register(registration: Registration, address: str) -> User | None:

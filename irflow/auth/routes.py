@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import Faculty
 from ..web.errors import changed_by_someone_else_message
 from . import bp, operations, verification
-from .forms import LoginForm, RegistrationForm
+from .forms import LoginForm, RegistrationForm, SecondStepForm
 
 
 def _client_address():
@@ -41,10 +41,33 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         web.when_refused(_form_again("auth/login.html", form))
-        operations.authenticate(form.email.data, form.password.data, form.remember.data, _client_address())
+        logged_in = operations.authenticate(
+            form.email.data, form.password.data, form.remember.data, _client_address(), form.next.data
+        )
+        if not logged_in:
+            return redirect(url_for("auth.second_step"))
         return redirect(_after_login_url(form.next.data))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+def second_step():
+    """The second step of a login whose account has two-factor on: a code or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("calls.index"))
+    form = SecondStepForm()
+    if form.validate_on_submit():
+        web.when_refused(_form_again("auth/second_step.html", form))
+        next_url = operations.complete_second_step(form.code.data, _client_address())
+        if next_url is not None:
+            return redirect(_after_login_url(next_url))
+    elif request.method == "GET" and operations.second_step_pending():
+        return render_template("auth/second_step.html", form=form)
+    elif request.method == "POST":
+        return render_template("auth/second_step.html", form=form), 400
+    flash(_("Your login has expired. Log in again."), "warning")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from .program import Program
 from .report import ReturnReport
 from .score import Score
 from .security_event import SecurityEvent
+from .two_factor import RecoveryCode, TwoFactorCredential
 from .user import User, UserRole, coordinator_faculties
 from .user_session import UserSession
 
@@ -28,10 +29,12 @@ __all__ = [
     "Notification",
     "Partner",
     "Program",
+    "RecoveryCode",
     "ReturnReport",
     "Score",
     "SecurityEvent",
     "TransitionLog",
+    "TwoFactorCredential",
     "User",
     "UserRole",
     "UserSession",
