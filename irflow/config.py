@@ -117,6 +117,13 @@ class Config:
     LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS = _int("LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS", 50)
     LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS = _int("LOGIN_THROTTLE_ADDRESS_MAX_DELAY_SECONDS", 60)
 
+    # How long a password reset link works, in seconds (irflow/auth/password_reset.py).
+    RESET_TOKEN_MAX_AGE = _int("RESET_TOKEN_MAX_AGE", 3600)
+    # Host names irflow answers to (comma-separated; unset: any). Mailed links are built from
+    # the request's host: set this in production so a forged Host header cannot point a reset
+    # link elsewhere.
+    TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()] or None
+
     # Reminders (`flask send-reminders`): a report is overdue this many days after return;
     # an applicant is reminded of an open offer this many days before its deadline.
     REPORT_DUE_DAYS = _int("REPORT_DUE_DAYS", 30)
