@@ -1,4 +1,5 @@
-"""Commands: `flask --app wsgi seed-demo`, `flask --app wsgi create-user EMAIL --role ROLE`."""
+"""Commands: `flask --app wsgi seed-demo`, `flask --app wsgi create-user EMAIL --role ROLE`,
+`flask --app wsgi reset-password EMAIL`, ..."""
 
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from . import seed_data
+from .auth.cli import reset_password_command
 from .auth.passwords import hash_password, password_problems
 from .extensions import db
 from .models import Call, CallPlace, Criterion, Faculty, Partner, Program, User
@@ -21,6 +23,7 @@ from .services.storage_check import storage_check_command
 def register_cli(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(reset_password_command)
     app.cli.add_command(expire_offers_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)

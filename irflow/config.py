@@ -134,6 +134,12 @@ class Config:
     # Encrypts the stored TOTP secrets; unset: derived from SECRET_KEY. Changing it (or the
     # SECRET_KEY it follows) leaves every user only their recovery codes until set up again.
     TWO_FACTOR_ENCRYPTION_KEY = os.environ.get("TWO_FACTOR_ENCRYPTION_KEY")
+    # How long a password reset link works, in seconds (irflow/auth/password_reset.py).
+    RESET_TOKEN_MAX_AGE = _int("RESET_TOKEN_MAX_AGE", 3600)
+    # Host names irflow answers to (comma-separated; unset: any). Mailed links are built from
+    # the request's host: set this in production so a forged Host header cannot point a reset
+    # link elsewhere.
+    TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()] or None
 
     # Reminders (`flask send-reminders`): a report is overdue this many days after return;
     # an applicant is reminded of an open offer this many days before its deadline.

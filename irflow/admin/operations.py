@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from .. import events
 from ..auth.sessions import end_all_sessions
 from ..errors import Refused
+from ..extensions import db
+from ..models import UserSession
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -38,3 +42,21 @@ def set_active(actor: User, account: User, active: bool) -> None:
     account.active = active
     if not active:
         end_all_sessions(account, "deactivated")
+
+
+def end_login(actor: User, account: User, session_id: int) -> None:
+    """End one login of `account` (a lost phone, a shared computer)."""
+    record = db.session.scalar(
+        sa.select(UserSession).where(UserSession.id == session_id, UserSession.user_id == account.id)
+    )
+    if record is None or record.ended_at is not None:
+        raise Refused(_("This login has already ended."))
+    record.end("ended_by_admin")
+    events.record("sessions_ended", actor=actor, user=account, details={"sessions": 1})
+
+
+def end_all_logins(actor: User, account: User) -> int:
+    """End every login of `account`; returns how many were open."""
+    ended = end_all_sessions(account, "ended_by_admin")
+    events.record("sessions_ended", actor=actor, user=account, details={"sessions": ended})
+    return ended

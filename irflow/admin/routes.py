@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import Faculty, User, UserRole
 from ..search import contains_text
 from ..web.errors import changed_by_someone_else_message
-from . import bp, operations
+from . import accounts, bp, operations
 from .forms import ActiveForm, UserAccessForm, UserSearchForm
 
 
@@ -66,7 +66,7 @@ def _user_page(account, form, refusal=None):
     elif refusal is not None:  # a change by another admin at the same moment, found at the commit
         flash(changed_by_someone_else_message(), "warning")
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/user.html", account=account, form=form), status
+    return render_template("admin/user.html", account=account, form=form, **accounts.user_page_context(account)), status
 
 
 def _access_data(account):

@@ -83,3 +83,34 @@ class RegistrationForm(FlaskForm):
         problems = password_problems(field.data or "", self.email.data)
         if problems:
             raise ValidationError(" ".join(problems))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)],
+        filters=[normalise_email],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, checked by the password rules against the account's e-mail."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1024)],
+        description=_l("At least 10 characters; a phrase of several words is easy to remember."),
+    )
+    password_again = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+    def __init__(self, email, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = email
+
+    def validate_password(self, field):
+        problems = password_problems(field.data or "", self.account_email)
+        if problems:
+            raise ValidationError(" ".join(problems))

@@ -6,8 +6,8 @@ from .. import web
 from ..extensions import db
 from ..models import Faculty
 from ..web.errors import changed_by_someone_else_message
-from . import bp, operations, verification
-from .forms import LoginForm, RegistrationForm, SecondStepForm
+from . import bp, operations, password_reset, verification
+from .forms import ForgotPasswordForm, LoginForm, NewPasswordForm, RegistrationForm, SecondStepForm
 
 
 def _client_address():
@@ -145,3 +145,41 @@ def logout():
     operations.log_out(current_user.get_id())
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(form.email.data, _client_address())
+        # The same words whatever happened: whether an account exists is not told here.
+        flash(
+            _(
+                "If an account with this e-mail exists, a link to choose a new password is on its way. "
+                "Check your mail, including the spam folder."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+def _reset_link_refused(error):
+    if not isinstance(error, password_reset.ResetLinkInvalid):  # a conflict found at the commit
+        flash(changed_by_someone_else_message(), "warning")
+        return redirect(request.url)
+    return render_template("auth/reset_link_invalid.html", message=error.message), error.status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    web.when_refused(_reset_link_refused)
+    account = password_reset.user_for_token(token)
+    form = NewPasswordForm(account.email)
+    if form.validate_on_submit():
+        password_reset.reset_with_token(token, form.password.data)
+        flash(_("Your new password is set, and every earlier login has ended. Log in with it."), "success")
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset_password.html", form=form, account=account), status

@@ -131,13 +131,27 @@ def end_session(token, reason):
 
 
 def end_all_sessions(user, reason):
-    """End every login of `user` (deactivation, password change): every browser is logged out."""
-    db.session.execute(
+    """End every login of `user` (deactivation, password change): every browser is logged out.
+    Returns how many were still open."""
+    result = db.session.execute(
         sa.update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount
+
+
+def live_sessions(user, now=None):
+    """The logins of `user` that can still load (not ended, within their time limits), the
+    most recently seen first."""
+    now = now or utcnow()
+    records = db.session.scalars(
+        sa.select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
+    return [record for record in records if not _is_expired(record, user, now)]
 
 
 def change_password(user, new_password):
@@ -163,6 +177,7 @@ __all__ = [
     "end_session",
     "forget_old_sessions",
     "limits_for",
+    "live_sessions",
     "load_user",
     "may_remember",
     "start_request_session",

@@ -8,6 +8,7 @@ from .log import TransitionLog
 from .login_attempt import LoginAttempt
 from .notification import Notification
 from .partner import Agreement, Partner
+from .password_reset_request import PasswordResetRequest
 from .program import Program
 from .report import ReturnReport
 from .score import Score
@@ -28,6 +29,7 @@ __all__ = [
     "LoginAttempt",
     "Notification",
     "Partner",
+    "PasswordResetRequest",
     "Program",
     "RecoveryCode",
     "ReturnReport",
