@@ -140,6 +140,37 @@ def end_all_sessions(user, reason):
     )
 
 
+def end_other_sessions(user, keep_token, reason):
+    """End every login of `user` but the one with `keep_token` (the browser asking stays
+    logged in); returns how many were ended."""
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.token_hash != hash_session_token(keep_token or ""),
+        )
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def live_sessions(user, now=None):
+    """The logins of `user` that could still load (not ended, not timed out), newest first."""
+    now = now or utcnow()
+    records = db.session.scalars(
+        sa.select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
+    return [record for record in records if not _is_expired(record, user, now)]
+
+
+def is_session_of(record, token):
+    return bool(token) and record.token_hash == hash_session_token(token)
+
+
 def change_password(user, new_password):
     """Set a new password and end every login made with the old one."""
     user.password_hash = hash_password(new_password)
@@ -160,9 +191,12 @@ def forget_old_sessions(user_id=None):
 __all__ = [
     "change_password",
     "end_all_sessions",
+    "end_other_sessions",
     "end_session",
+    "is_session_of",
     "forget_old_sessions",
     "limits_for",
+    "live_sessions",
     "load_user",
     "may_remember",
     "start_request_session",

@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = sa.Column(UTCDateTime)
+    # Set when `purge-personal-data` replaced the person's data with placeholders: never again.
+    anonymised_at = sa.Column(UTCDateTime)
 
     faculty = db.relationship("Faculty")
     role_rows = db.relationship("UserRole", cascade="all, delete-orphan", lazy="selectin")
