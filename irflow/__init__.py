@@ -95,6 +95,7 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
+    from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
     from .auth import bp as auth_bp
@@ -115,6 +116,7 @@ def _register_blueprints(app):
     app.register_blueprint(programs_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(applications_bp, url_prefix="/applications")
     app.register_blueprint(review_bp, url_prefix="/review")
     # These serve pages of a call: /calls/<id>/scores, /selection, /export/...

@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from . import seed_data
+from .account.cli import purge_personal_data_command
 from .auth.cli import reset_password_command
 from .auth.passwords import hash_password, password_problems
 from .extensions import db
@@ -28,6 +29,7 @@ def register_cli(app):
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(storage_check_command)
+    app.cli.add_command(purge_personal_data_command)
     backup_cli.register(app)
 
 

@@ -154,6 +154,26 @@ def live_sessions(user, now=None):
     return [record for record in records if not _is_expired(record, user, now)]
 
 
+def end_other_sessions(user, keep_token, reason):
+    """End every login of `user` but the one with `keep_token` (the browser asking stays
+    logged in); returns how many were ended."""
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.token_hash != hash_session_token(keep_token or ""),
+        )
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def is_session_of(record, token):
+    return bool(token) and record.token_hash == hash_session_token(token)
+
+
 def change_password(user, new_password):
     """Set a new password and end every login made with the old one."""
     user.password_hash = hash_password(new_password)
@@ -174,7 +194,9 @@ def forget_old_sessions(user_id=None):
 __all__ = [
     "change_password",
     "end_all_sessions",
+    "end_other_sessions",
     "end_session",
+    "is_session_of",
     "forget_old_sessions",
     "limits_for",
     "live_sessions",

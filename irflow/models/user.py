@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
     email_verified_at = sa.Column(UTCDateTime)
     # When the user agreed to the privacy notice at registration.
     privacy_consent_at = sa.Column(UTCDateTime)
+    # Set when `purge-personal-data` replaced the person's data with placeholders: never again.
+    anonymised_at = sa.Column(UTCDateTime)
 
     faculty = db.relationship("Faculty")
     role_rows = db.relationship("UserRole", cascade="all, delete-orphan", lazy="selectin")

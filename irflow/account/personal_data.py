@@ -1,0 +1,214 @@
+"""Everything irflow holds about one user, as one ZIP: data.json and the files of the
+documents of their own applications (current and removed ones).
+
+Left out on purpose: the password hash, session tokens (only their hashes are stored, and
+not even those are given), and other people's data — a staff member acting on the
+application is named by their role in it ("staff"), not by name."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from .. import upload_folder
+from ..extensions import db
+from ..models import Application, Document, Notification, SecurityEvent, TransitionLog, UserSession
+
+FORMAT_VERSION = 1
+
+
+def _value(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _fields(record, names):
+    return {name: _value(getattr(record, name)) for name in names}
+
+
+def _who(actor_id, user):
+    if actor_id is None:
+        return "system"
+    return "you" if actor_id == user.id else "staff"
+
+
+def _user(user):
+    data = _fields(
+        user,
+        (
+            "id",
+            "email",
+            "full_name_native",
+            "full_name_latin",
+            "category",
+            "phone",
+            "locale",
+            "timezone",
+            "active",
+            "created_at",
+            "last_login_at",
+        ),
+    )
+    data["faculty"] = user.faculty.name if user.faculty else None
+    data["roles"] = sorted(user.roles)
+    data["coordinated_faculties"] = [faculty.name for faculty in user.coordinated_faculties]
+    return data
+
+
+def document_path_in_zip(document):
+    # Stored original names are cleaned of paths already (services/storage.py); the id keeps them apart.
+    name = document.original_name.replace("/", "_").replace("\\", "_")
+    return f"documents/application-{document.application_id}/{document.id}-{name}"
+
+
+def _document(document, user):
+    data = _fields(
+        document,
+        ("id", "kind", "original_name", "content_type", "size", "sha256", "uploaded_at", "deleted_at"),
+    )
+    data["uploaded_by"] = _who(document.uploaded_by_id, user)
+    data["removed_by"] = _who(document.deleted_by_id, user) if document.deleted_at else None
+    data["file"] = document_path_in_zip(document) if document.file_present() else None
+    return data
+
+
+def _application(application, user):
+    data = _fields(
+        application,
+        (
+            "id",
+            "state",
+            "motivation",
+            "average_grade",
+            "language",
+            "cefr_level",
+            "planned_start",
+            "planned_end",
+            "total_score",
+            "rank",
+            "offer_deadline",
+            "changes_due_at",
+            "actual_departure",
+            "actual_return",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        ),
+    )
+    call = application.call
+    data["call"] = {"id": call.id, "title": call.title, "program": call.program.name, "year": call.academic_year}
+    data["faculty"] = application.faculty.name if application.faculty else None
+    data["choices"] = [_place(choice.place) | {"rank": choice.rank} for choice in application.choices]
+    data["allocated_place"] = _place(application.allocated_place) if application.allocated_place else None
+    data["scores"] = [
+        {"criterion": score.criterion.name, "value": _value(score.value), "recorded_at": _value(score.recorded_at)}
+        for score in sorted(application.scores, key=lambda score: (score.criterion.position, score.id))
+    ]
+    data["transitions"] = [
+        {
+            "trigger": row.trigger,
+            "from": row.from_state,
+            "to": row.to_state,
+            "by": _who(row.actor_id, user),
+            "comment": row.comment,
+            "at": _value(row.created_at),
+        }
+        for row in db.session.scalars(
+            sa.select(TransitionLog).where(TransitionLog.application_id == application.id).order_by(TransitionLog.id)
+        )
+    ]
+    report = application.report
+    data["return_report"] = (
+        _fields(report, ("activities", "results", "credits_recognised", "recommendation", "created_at", "updated_at"))
+        if report
+        else None
+    )
+    data["documents"] = [_document(document, user) for document in application.documents]
+    return data
+
+
+def _place(place):
+    partner = place.partner
+    return {"host": partner.name, "country": partner.country, "city": partner.city, "months": place.months}
+
+
+def own_applications(user):
+    return db.session.scalars(
+        sa.select(Application).where(Application.applicant_id == user.id).order_by(Application.id)
+    ).all()
+
+
+def own_documents(user):
+    return db.session.scalars(
+        sa.select(Document)
+        .join(Application, Application.id == Document.application_id)
+        .where(Application.applicant_id == user.id)
+        .order_by(Document.id)
+    ).all()
+
+
+def collect(user, now):
+    """The contents of data.json for `user`."""
+    notifications = db.session.scalars(
+        sa.select(Notification).where(Notification.recipient_id == user.id).order_by(Notification.id)
+    )
+    logins = db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id))
+    events = db.session.scalars(
+        sa.select(SecurityEvent).where(SecurityEvent.user_id == user.id).order_by(SecurityEvent.id)
+    )
+    return {
+        "format_version": FORMAT_VERSION,
+        "exported_at": _value(now),
+        "user": _user(user),
+        "applications": [_application(application, user) for application in own_applications(user)],
+        "notifications": [
+            _fields(row, ("recipient_email", "subject", "body", "created_at", "sent_at"))
+            | {"application_id": row.application_id}
+            for row in notifications
+        ],
+        "sessions": [
+            _fields(row, ("created_at", "last_seen_at", "ended_at", "end_reason", "user_agent", "address", "remember"))
+            for row in logins
+        ],
+        "security_events": [
+            {
+                "kind": event.kind,
+                "at": _value(event.created_at),
+                "by": _who(event.actor_id, user),
+                "address": event.address,
+                "details": event.details,
+            }
+            for event in events
+        ],
+    }
+
+
+class PersonalDataArchive:
+    """The ZIP, written to a temporary file (deleted when closed) and read from the start."""
+
+    def __init__(self, user, now):
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response, or below on failure)
+        self.files = 0
+        try:
+            with zipfile.ZipFile(self.file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr(
+                    "data.json", json.dumps(collect(user, now), ensure_ascii=False, indent=2, default=_value)
+                )
+                for document in own_documents(user):
+                    if document.file_present():
+                        archive.write(upload_folder.path_of(document.stored_name), document_path_in_zip(document))
+                        self.files += 1
+            self.size = self.file.tell()
+            self.file.seek(0, os.SEEK_SET)
+        except BaseException:
+            self.file.close()
+            raise
