@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..errors import Refused
 from ..extensions import db
 from ..models import User
@@ -59,19 +60,23 @@ def authenticate(email: str, password: str, remember: bool, address: str) -> Use
     wait = throttle.seconds_to_wait(email, address, known_device=known_devices.recognizes(user))
     if wait:
         # Refused before the password is even looked at: guessing gains nothing.
+        throttle.record_refusal(email, address, user)
         raise FormRefused(
             _("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait), "password", 429
         )
     if user is None:
         spend_verification_time(password)
     if user is None or not verify_password(user, password):
-        throttle.record_failure(email, address)
+        throttle.record_failure(email, address, user, "unknown_email" if user is None else "wrong_password")
         raise FormRefused(_("Wrong e-mail or password."), "password", 401)
     if not user.active:
+        # Not counted by the brake (the password was right), but logged all the same.
+        throttle.record_failure(email, address, user, "deactivated", counted=False)
         raise FormRefused(_("This account has been deactivated. Contact the department."), "email", 403)
     throttle.clear_failures(email, address)
     user.last_login_at = utcnow()
     _start_login(user, remember, address)
+    events.record("login", actor=user, user=user, address=address)
     return user
 
 
@@ -101,9 +106,10 @@ def register(registration: Registration, address: str) -> User:
     return user
 
 
-def log_out(token: str | None) -> None:
-    """End the login with this token, here and in the browser's cookies."""
+def log_out(user: User, token: str | None) -> None:
+    """End `user`'s login with this token, here and in the browser's cookies."""
     sessions.end_session(token, "logout")
+    events.record("logout", actor=user, user=user)
     # Written before the browser forgets it: a failing write must not leave the login alive.
     db.session.flush()
     # Clear first: logout_user() leaves the mark that deletes the remember cookie.
