@@ -7,6 +7,7 @@ kept for years. `record` refuses keys that name such things."""
 import json
 import logging
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from .extensions import db
@@ -19,8 +20,12 @@ logger = logging.getLogger("irflow.security")
 SECRET_WORDS = ("password", "token", "code", "secret", "hash")
 
 
-def record(kind, *, actor=None, user=None, email=None, details=None, address=None, session=None):
-    """Add one event to the log in `session` (default: the request's) and return it."""
+def record(kind, *, actor=None, user=None, email=None, details=None, address=None, session=None, connection=None):
+    """Add one event to the log in `session` (default: the request's) and return it.
+
+    `connection`: write it at once with that Core connection instead, in the connection's
+    transaction (a failed login is counted on a connection of its own, so that the refused
+    request's rollback keeps it; its event goes with it)."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown security event kind {kind!r}")
     details = dict(details or {})
@@ -38,11 +43,31 @@ def record(kind, *, actor=None, user=None, email=None, details=None, address=Non
         details=details,
         created_at=utcnow(),
     )
-    (session or db.session).add(event)
+    if connection is not None:
+        connection.execute(
+            sa.insert(SecurityEvent).values(
+                kind=kind,
+                actor_id=event.actor_id,
+                user_id=event.user_id,
+                email=email,
+                address=address,
+                details=details,
+                created_at=event.created_at,
+            )
+        )
+    else:
+        (session or db.session).add(event)
     logger.info(
         "security_event %s",
         json.dumps(
-            {"kind": kind, "actor": event.actor_id, "user": event.user_id, "address": address, **details},
+            {
+                "kind": kind,
+                "actor": event.actor_id,
+                "user": event.user_id,
+                "email": email,
+                "address": address,
+                **details,
+            },
             ensure_ascii=False,
             sort_keys=True,
             default=str,

@@ -296,6 +296,7 @@ def test_the_events_name_no_secret_and_no_code(app, login_as):
         "two_factor_enabled",
         "two_factor_failed",
         "recovery_code_used",
+        "login",  # the second step done with a recovery code logs in
         "recovery_code_used",
         "two_factor_disabled",
     ]

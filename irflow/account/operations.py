@@ -95,7 +95,7 @@ def change_password(user: User, current_password: str, new_password: str, keep_t
             429,
         )
     if not verify_password(user, current_password):
-        throttle.record_failure(user.email, address)
+        throttle.record_failure(user.email, address, user, "wrong_current_password")
         raise FormRefused(_("This is not your current password."), "current_password")
     throttle.clear_failures(user.email, address)
     user.password_hash = hash_password(new_password)

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import accounts, routes  # noqa: E402,F401
+from . import accounts, events, routes  # noqa: E402,F401

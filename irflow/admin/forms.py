@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import Optional
 
 from ..forms import FlaskForm
 from ..models.base import ROLES
+from ..models.security_event import EVENT_KIND_LABELS
 from ..web.forms import CheckboxListField, EmptyForm, FilterForm
 
 
@@ -35,3 +37,14 @@ class ActiveForm(EmptyForm):
     """A POST-only button: activate or deactivate an account."""
 
     active = HiddenField()
+
+
+class EventFilterForm(FilterForm):
+    user = StringField(_l("User (e-mail or name)"))
+    kind = SelectField(_l("Event"), choices=[], default="")
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _l("Any event"))] + list(EVENT_KIND_LABELS.items())

@@ -26,12 +26,28 @@ class AccessRefused(Refused):
 
 def set_access(actor: User, account: User, roles: Iterable[str], faculties: Iterable[Faculty]) -> None:
     """Give `account` exactly these roles and coordinated faculties. An administrator
-    cannot take the admin role from themselves (nobody might be left to give it back)."""
+    cannot take the admin role from themselves (nobody might be left to give it back).
+    Each change is logged with what was before and after; saving the same again logs nothing."""
     roles = set(roles)
     if account.id == actor.id and "admin" not in roles:
         raise AccessRefused(_("You cannot take the administrator role from yourself."))
+    faculties = list(faculties)
+    roles_before = sorted(account.roles)
+    faculties_before = sorted(account.coordinated_faculty_ids)
     account.set_roles(roles)
-    account.coordinated_faculties = list(faculties)
+    account.coordinated_faculties = faculties
+    if sorted(roles) != roles_before:
+        events.record(
+            "roles_changed", actor=actor, user=account, details={"before": roles_before, "after": sorted(roles)}
+        )
+    faculties_after = sorted(faculty.id for faculty in faculties)
+    if faculties_after != faculties_before:
+        events.record(
+            "faculties_changed",
+            actor=actor,
+            user=account,
+            details={"before": faculties_before, "after": faculties_after},
+        )
 
 
 def set_active(actor: User, account: User, active: bool) -> None:
@@ -39,6 +55,8 @@ def set_active(actor: User, account: User, active: bool) -> None:
     Administrators cannot change their own account's status."""
     if account.id == actor.id:
         raise Refused(_("You cannot deactivate your own account."))
+    if account.active != active:
+        events.record("account_reactivated" if active else "account_deactivated", actor=actor, user=account)
     account.active = active
     if not active:
         end_all_sessions(account, "deactivated")

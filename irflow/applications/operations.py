@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..errors import Refused
 from ..extensions import db
 from ..models import Application, ApplicationChoice, Document
@@ -179,6 +180,13 @@ def remove_document(application, document, actor):
     """Removed, not deleted: kept with who and when (the file too), for the office and the timeline."""
     document.remove(actor, utcnow())
     touch(application)
+    # Which document, never its name (a file name can carry personal data).
+    events.record(
+        "document_deleted",
+        actor=actor,
+        user=application.applicant_id,
+        details={"application": application.id, "document": document.id, "kind": document.kind},
+    )
     db.session.flush()  # a version changed meanwhile is refused before success is reported
 
 

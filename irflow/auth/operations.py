@@ -70,9 +70,11 @@ def authenticate(email: str, password: str, remember: bool, address: str, next_u
     if user is None:
         spend_verification_time(password)
     if user is None or not verify_password(user, password):
-        throttle.record_failure(email, address)
+        throttle.record_failure(email, address, user, "unknown_email" if user is None else "wrong_password")
         raise FormRefused(_("Wrong e-mail or password."), "password", 401)
     if not user.active:
+        # Not counted by the brake (the password was right), but logged all the same.
+        throttle.record_failure(email, address, user, "deactivated", counted=False)
         raise FormRefused(_("This account has been deactivated. Contact the department."), "email", 403)
     if second_factor.is_enabled(user):
         second_factor.begin_pending(user, remember, next_url)
@@ -91,7 +93,7 @@ def complete_second_step(code: str, address: str) -> str | None:
     user, remember, next_url = pending
     _wait_for_brake(user.email, address, user, "code")
     if second_factor.check(user, code) is None:
-        throttle.record_failure(user.email, address)
+        throttle.record_failure(user.email, address, user, event=False)
         second_factor.record_failure_apart(user, "login")
         raise FormRefused(_("Wrong code. Type the code your authenticator app shows now."), "code", 401)
     _finish_login(user, remember, address)
@@ -106,6 +108,7 @@ def _wait_for_brake(email: str, address: str, user: User | None, field: str) -> 
     wait = throttle.seconds_to_wait(email, address, known_device=known_devices.recognizes(user))
     if wait:
         # Refused before the password or code is even looked at: guessing gains nothing.
+        throttle.record_refusal(email, address, user)
         raise FormRefused(
             _("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait), field, 429
         )
@@ -115,6 +118,7 @@ def _finish_login(user: User, remember: bool, address: str) -> None:
     throttle.clear_failures(user.email, address)
     user.last_login_at = utcnow()
     _start_login(user, remember, address)
+    events.record("login", actor=user, user=user, address=address)
 
 
 def register(registration: Registration, address: str) -> User | None:
@@ -208,9 +212,10 @@ def _tell_owner(email: str, address: str) -> None:
     )
 
 
-def log_out(token: str | None) -> None:
-    """End the login with this token, here and in the browser's cookies."""
+def log_out(user: User, token: str | None) -> None:
+    """End `user`'s login with this token, here and in the browser's cookies."""
     sessions.end_session(token, "logout")
+    events.record("logout", actor=user, user=user)
     # Written before the browser forgets it: a failing write must not leave the login alive.
     db.session.flush()
     # Clear first: logout_user() leaves the mark that deletes the remember cookie.

@@ -142,7 +142,7 @@ def resend_verification():
 @login_required
 def logout():
     # CSRFProtect has already checked the token: a forged logout is refused.
-    operations.log_out(current_user.get_id())
+    operations.log_out(current_user._get_current_object(), current_user.get_id())
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import events
 from ..extensions import db
 from ..models import LoginAttempt
 from ..models.base import utcnow
@@ -75,16 +76,44 @@ def seconds_to_wait(email, address, known_device=False, now=None):
     return int(wait + 0.999) if wait > 0 else 0
 
 
-def record_failure(email, address):
+def record_failure(email, address, user=None, reason=None, counted=True, event=True):
     """Count a failed login, on a connection of its own committed at once: the refused
     request's own work is rolled back, and the brake must count the failure all the same.
+    Its security event ("login_failed": the account, or the typed e-mail when no account
+    has it) is written in that same transaction, for the same reason.
     (The login has written nothing on the request's connection by then, so on SQLite this
-    second connection finds the file unlocked.)"""
+    second connection finds the file unlocked.)
+
+    `counted`: False for a failure the brake does not count (the right password of a
+    deactivated account): only its event is written. `event`: False where the caller logs
+    the failure as a kind of its own (a wrong second-factor code)."""
     now = utcnow()
     with db.engine.begin() as connection:
-        # Old rows count for nothing; drop them so the table stays small.
-        connection.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=1)))
-        connection.execute(sa.insert(LoginAttempt).values(email=email, address=address, created_at=now))
+        if counted:
+            # Old rows count for nothing; drop them so the table stays small.
+            connection.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=1)))
+            connection.execute(sa.insert(LoginAttempt).values(email=email, address=address, created_at=now))
+        if event:
+            _record_event(connection, "login_failed", email, address, user, reason)
+
+
+def record_refusal(email, address, user=None):
+    """A try refused by the brake before any password was checked: its event
+    ("login_throttled"), on a connection of its own like a failure, so the refusal's
+    rollback keeps it."""
+    with db.engine.begin() as connection:
+        _record_event(connection, "login_throttled", email, address, user, None)
+
+
+def _record_event(connection, kind, email, address, user, reason):
+    events.record(
+        kind,
+        user=user,
+        email=None if user is not None else email,
+        address=address,
+        details={"reason": reason} if reason else {},
+        connection=connection,
+    )
 
 
 def clear_failures(email, address):

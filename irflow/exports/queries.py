@@ -108,6 +108,12 @@ def selected_participants_query(scope, call_id=None, academic_year=None):
     return query
 
 
+def count_selected_participants(scope, call_id=None, academic_year=None):
+    """How many rows the export of these participants holds: a COUNT of the same query."""
+    query = selected_participants_query(scope, call_id=call_id, academic_year=academic_year).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
 def months_between(start, end):
     """Whole months from `start` to `end`, rounded, at least 1; None without both dates."""
     if start is None or end is None:

@@ -18,6 +18,7 @@ from flask import Response, abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import events
 from ..extensions import db
 from ..models import Call
 from ..services.spreadsheets import (
@@ -30,7 +31,7 @@ from ..services.spreadsheets import (
 )
 from ..web.access import role_required
 from . import bp
-from .queries import export_scope, selected_participant_rows
+from .queries import count_selected_participants, export_scope, selected_participant_rows
 
 # "2026-2027" in the address (a slash cannot be in a path segment), "2026/2027" stored.
 ACADEMIC_YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
@@ -76,41 +77,57 @@ def _xlsx_response(rows, filename):
     return response
 
 
-def _call_rows(call_id):
+def _record_export(scope, file_format, which):
+    """The export in the security log: who (the actor), which list, the format, how many rows.
+    The rows are streamed later over a connection of their own, so they cannot be counted as
+    they go: the count is a COUNT of the same query run now, in the request's transaction
+    (a participant changed in the moment between the two is the only possible difference)."""
+    rows = count_selected_participants(scope, **which)
+    list_details = {"call": which["call_id"]} if "call_id" in which else {"academic_year": which["academic_year"]}
+    events.record(
+        "export",
+        actor=current_user._get_current_object(),
+        details={"list": "selected_participants", **list_details, "format": file_format, "rows": rows},
+    )
+
+
+def _call_rows(call_id, file_format):
     scope = _scope_or_403()
     call = db.get_or_404(Call, call_id)
+    _record_export(scope, file_format, {"call_id": call.id})
     return selected_participant_rows(scope, call_id=call.id), f"selected-call-{call.id}"
 
 
-def _year_rows(year):
+def _year_rows(year, file_format):
     scope = _scope_or_403()
     academic_year = _stored_academic_year(year)
+    _record_export(scope, file_format, {"academic_year": academic_year})
     return selected_participant_rows(scope, academic_year=academic_year), f"selected-{year}"
 
 
 @bp.route("/calls/<int:call_id>/export/selected.csv")
 @role_required("head", "coordinator")
 def call_csv(call_id):
-    rows, name = _call_rows(call_id)
+    rows, name = _call_rows(call_id, "csv")
     return _csv_response(rows, f"{name}.csv")
 
 
 @bp.route("/calls/<int:call_id>/export/selected.xlsx")
 @role_required("head", "coordinator")
 def call_xlsx(call_id):
-    rows, name = _call_rows(call_id)
+    rows, name = _call_rows(call_id, "xlsx")
     return _xlsx_response(rows, f"{name}.xlsx")
 
 
 @bp.route("/exports/<year>/selected.csv")
 @role_required("head", "coordinator")
 def year_csv(year):
-    rows, name = _year_rows(year)
+    rows, name = _year_rows(year, "csv")
     return _csv_response(rows, f"{name}.csv")
 
 
 @bp.route("/exports/<year>/selected.xlsx")
 @role_required("head", "coordinator")
 def year_xlsx(year):
-    rows, name = _year_rows(year)
+    rows, name = _year_rows(year, "xlsx")
     return _xlsx_response(rows, f"{name}.xlsx")

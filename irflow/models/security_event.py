@@ -1,5 +1,6 @@
 """The security event log: who did what to whose account or data, and when. Append-only."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from .base import UTCDateTime, db, sa, utcnow
@@ -34,6 +35,37 @@ EVENT_KINDS = (
     "personal_data_downloaded",
     "personal_data_purged",
 )
+
+EVENT_KIND_LABELS = {
+    "registered": _l("Account registered"),
+    "registration_email_taken": _l("Registration with an address already in use"),
+    "verification_link_sent": _l("Verification link sent"),
+    "login": _l("Login"),
+    "login_failed": _l("Failed login"),
+    "login_throttled": _l("Login refused: too many attempts"),
+    "logout": _l("Logout"),
+    "password_changed": _l("Password changed"),
+    "password_reset_requested": _l("Password reset requested"),
+    "password_reset": _l("Password reset"),
+    "email_verified": _l("E-mail verified"),
+    "two_factor_enabled": _l("Two-factor sign-in turned on"),
+    "two_factor_disabled": _l("Two-factor sign-in turned off"),
+    "two_factor_failed": _l("Wrong two-factor code"),
+    "recovery_code_used": _l("Recovery code used"),
+    "sessions_ended": _l("Sessions ended"),
+    "roles_changed": _l("Roles changed"),
+    "faculties_changed": _l("Coordinated faculties changed"),
+    "account_deactivated": _l("Account deactivated"),
+    "account_reactivated": _l("Account reactivated"),
+    "profile_changed": _l("Profile changed"),
+    "export": _l("Export"),
+    "selection_confirmed": _l("Selection confirmed"),
+    "document_deleted": _l("Document removed"),
+    "personal_data_downloaded": _l("Personal data downloaded"),
+    "personal_data_purged": _l("Personal data purged"),
+}
+if set(EVENT_KIND_LABELS) != set(EVENT_KINDS):  # pragma: no cover
+    raise RuntimeError("every security event kind needs a label in EVENT_KIND_LABELS")
 
 
 class SecurityEvent(db.Model):

@@ -6,6 +6,7 @@ everything back when any decision is refused, so a selection is confirmed whole 
 
 import sqlalchemy as sa
 
+from .. import events
 from ..extensions import db
 from ..models import Call
 from ..models.base import utcnow
@@ -48,5 +49,11 @@ def confirm_selection(call, proposal, decisions, actor):
             data = {"place": places[decision.place_id]} if result == "select" else {}
             fire(row.application, result, actor, **data)
     call.selection_confirmed_at = now
+    results = [decisions[row.id].result for row in proposal.ranked]
+    events.record(
+        "selection_confirmed",
+        actor=actor,
+        details={"call": call.id, **{result: results.count(result) for result in RESULT_ORDER}},
+    )
     # Written now: a row changed by someone else is refused here, before the view reports success.
     db.session.flush()

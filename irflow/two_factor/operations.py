@@ -76,6 +76,6 @@ def _check_code(user, code, address, step):
     if wait:
         raise CodeRefused(_("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait), 429)
     if second_factor.check(user, code) is None:
-        throttle.record_failure(user.email, address)
+        throttle.record_failure(user.email, address, user, event=False)
         second_factor.record_failure_apart(user, step)
         raise CodeRefused(_("Wrong code. Type the code your authenticator app shows now."), 401)

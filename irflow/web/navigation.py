@@ -13,6 +13,7 @@ DEPARTMENT_PAGES = (
     ("scoring.index", _l("Score sheets"), False),
     ("calls.manage.index", _l("Manage"), True),
     ("admin.users", _l("Users"), False),
+    ("admin.events", _l("Security events"), False),
 )
 
 
