@@ -82,7 +82,7 @@ def token_for(app, user):
 
 
 def test_registration_mails_a_link_and_only_a_verified_applicant_submits(app, client, faculty):
-    response = register(client, registration(faculty))
+    response = register(client, registration(faculty, locale="en"))
     assert response.status_code == 302
     forget_csrf_token(client)
     applicant = user_with(EMAIL)
@@ -247,7 +247,7 @@ def test_the_link_is_sent_again_at_most_once_in_five_minutes(app, monkeypatch):
 
 
 def test_the_registration_mail_counts_towards_the_resend_brake(client, faculty):
-    register(client, registration(faculty))
+    register(client, registration(faculty, locale="en"))
     forget_csrf_token(client)
     refused = post(client, "/auth/verify/resend")
     assert RESEND_REFUSED in text_of(follow(client, refused))
