@@ -336,8 +336,18 @@ def download(browser):
     return zipfile.ZipFile(io.BytesIO(response.get_data()))
 
 
+def test_the_download_holds_no_score_before_the_selection_is_confirmed(app):
+    tested = application_in("tested")
+    db.session.commit()
+    response = post(client_for(app, tested.applicant), "/account/data", {})
+    exported = json.loads(zipfile.ZipFile(io.BytesIO(response.get_data())).read("data.json"))
+    (application,) = [row for row in exported["applications"] if row["id"] == tested.id]
+    assert "scores" not in application and "total_score" not in application and "rank" not in application
+
+
 def test_the_data_download_holds_the_users_rows_and_files_and_nobody_elses(app):
     mine = application_in("returned")
+    mine.call.selection_confirmed_at = utcnow()  # the scores are the participant's to see from then on
     user = mine.applicant
     removed = mine.documents[0]
     removed.remove(user, utcnow())

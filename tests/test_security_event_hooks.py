@@ -389,6 +389,16 @@ def test_invalid_filter_values_are_ignored_with_a_note(app):
     assert "were ignored" in text and "Event" in text and "From" in text
 
 
+@pytest.mark.parametrize(("name", "day"), [("date_from", "0001-01-01"), ("date_to", "9999-12-31")])
+def test_dates_at_the_ends_of_the_calendar_are_ignored_not_a_500(app, name, day):
+    admin = UserFactory(roles=["admin"])
+    with one_commit():
+        add_event("login", user_id=admin.id)
+    response = client_for(app, admin).get("/admin/events", query_string={name: day})
+    assert response.status_code == 200
+    assert len(listed_rows(response)) == 1 and "were ignored" in unescape(response.get_data(as_text=True))
+
+
 def test_the_page_shows_fifty_events_a_page_newest_first(app):
     admin = UserFactory(roles=["admin"])
     start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -12,6 +12,7 @@ import time
 import pyotp
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from irflow.auth import second_factor
 from irflow.config import Config
@@ -324,3 +325,14 @@ def test_two_factor_policy_matrix(app, required, roles, expected):
     user = UserFactory(roles=list(roles))
     assert (policy.is_required_for(user), policy.may_disable(user)) == expected
     assert not policy.may_manage(None) and not policy.may_disable(None)
+
+
+def test_a_code_spent_meanwhile_by_another_request_is_refused(app, login_as):
+    user, secret, _codes = user_with_two_factor(app, login_as)
+    credential = db.session.get(TwoFactorCredential, user.id)
+    seen_by_both = credential.last_used_step  # two requests read the credential, then both check the code
+    code = pyotp.TOTP(secret).at(time.time() + 30)
+    assert second_factor.check_totp(credential, code)
+    db.session.commit()
+    set_committed_value(credential, "last_used_step", seen_by_both)
+    assert not second_factor.check_totp(credential, code)

@@ -17,6 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from .. import upload_folder
+from ..applications.policy import may_see_result
 from ..extensions import db
 from ..models import Application, Document, Notification, SecurityEvent, TransitionLog, UserSession
 
@@ -93,8 +94,6 @@ def _application(application, user):
             "cefr_level",
             "planned_start",
             "planned_end",
-            "total_score",
-            "rank",
             "offer_deadline",
             "changes_due_at",
             "actual_departure",
@@ -109,10 +108,14 @@ def _application(application, user):
     data["faculty"] = application.faculty.name if application.faculty else None
     data["choices"] = [_place(choice.place) | {"rank": choice.rank} for choice in application.choices]
     data["allocated_place"] = _place(application.allocated_place) if application.allocated_place else None
-    data["scores"] = [
-        {"criterion": score.criterion.name, "value": _value(score.value), "recorded_at": _value(score.recorded_at)}
-        for score in sorted(application.scores, key=lambda score: (score.criterion.position, score.id))
-    ]
+    # Scores and rank as the application page shows them: only once the result may be seen.
+    if may_see_result(application.applicant, application):
+        data["total_score"] = _value(application.total_score)
+        data["rank"] = application.rank
+        data["scores"] = [
+            {"criterion": score.criterion.name, "value": _value(score.value), "recorded_at": _value(score.recorded_at)}
+            for score in sorted(application.scores, key=lambda score: (score.criterion.position, score.id))
+        ]
     data["transitions"] = [
         {
             "trigger": row.trigger,

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, StringField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from ..forms import FlaskForm
 from ..models.base import ROLES
@@ -39,11 +39,17 @@ class ActiveForm(EmptyForm):
     active = HiddenField()
 
 
+def _sane_year(form, field):
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Enter a date between the years 2000 and 2100."))
+
+
 class EventFilterForm(FilterForm):
     user = StringField(_l("User (e-mail or name)"))
     kind = SelectField(_l("Event"), choices=[], default="")
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    # Dates outside these years are no filter anyone means (and year 1 or 9999 has no UTC day).
+    date_from = DateField(_l("From"), validators=[Optional(), _sane_year])
+    date_to = DateField(_l("To"), validators=[Optional(), _sane_year])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events
 from ..extensions import db
@@ -111,9 +112,26 @@ def check_totp(credential, code, now=None):
         if credential.last_used_step is not None and step <= credential.last_used_step:
             continue
         if hmac.compare_digest(totp.generate_otp(step), code):
-            credential.last_used_step = step
-            return True
+            return _spend_step(credential, step)
     return False
+
+
+def _spend_step(credential, step):
+    """Mark `step` used, only if no other request has used it (or a later one) meanwhile: a
+    code relayed to two requests at once passes once."""
+    spent = db.session.execute(
+        sa.update(TwoFactorCredential)
+        .where(
+            TwoFactorCredential.user_id == credential.user_id,
+            sa.or_(TwoFactorCredential.last_used_step.is_(None), TwoFactorCredential.last_used_step < step),
+        )
+        .values(last_used_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        return False
+    set_committed_value(credential, "last_used_step", step)
+    return True
 
 
 def hash_recovery_code(code):
