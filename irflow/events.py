@@ -14,6 +14,7 @@ from .extensions import db
 from .models import SecurityEvent
 from .models.base import utcnow
 from .models.security_event import EVENT_KINDS
+from .web import unit_of_work
 
 logger = logging.getLogger("irflow.security")
 
@@ -57,22 +58,17 @@ def record(kind, *, actor=None, user=None, email=None, details=None, address=Non
         )
     else:
         (session or db.session).add(event)
-    logger.info(
-        "security_event %s",
-        json.dumps(
-            {
-                "kind": kind,
-                "actor": event.actor_id,
-                "user": event.user_id,
-                "email": email,
-                "address": address,
-                **details,
-            },
-            ensure_ascii=False,
-            sort_keys=True,
-            default=str,
-        ),
+    line = json.dumps(
+        {"kind": kind, "actor": event.actor_id, "user": event.user_id, "email": email, "address": address, **details},
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
     )
+    if connection is None and session is None and has_request_context():
+        # The request's own work: logged once it is committed, never for an action rolled back.
+        unit_of_work.after_commit(lambda: logger.info("security_event %s", line))
+    else:
+        logger.info("security_event %s", line)
     return event
 
 

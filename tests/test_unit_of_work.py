@@ -12,7 +12,7 @@ from irflow.web import unit_of_work
 from .fixtures.applications import edit_data
 from .fixtures.auth import login
 from .fixtures.factories import PASSWORD, UserFactory, application_in
-from .fixtures.web import client_for, post, text_of
+from .fixtures.web import client_for, forget_csrf_token, post, text_of
 
 
 @pytest.fixture
@@ -79,3 +79,18 @@ def test_commit_and_rollback_run_their_callbacks(app):
         unit_of_work.commit()
         unit_of_work.rollback()
     assert ran == ["undo", "commit"]
+
+
+def test_an_event_reaches_the_log_only_when_its_action_is_committed(app, login_as, caplog, commit_fails_once):
+    caplog.set_level("INFO", logger="irflow.security")
+    client = login_as(UserFactory())
+
+    def logged_logouts():
+        return [r for r in caplog.records if r.name == "irflow.security" and '"kind": "logout"' in r.getMessage()]
+
+    post(client, "/auth/logout")
+    assert commit_fails_once == [True] and logged_logouts() == []
+    client = login_as(UserFactory())
+    forget_csrf_token(client)
+    post(client, "/auth/logout")
+    assert len(logged_logouts()) == 1
