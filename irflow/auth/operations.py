@@ -202,7 +202,7 @@ def _refuse_if_registering_too_often(address: str) -> None:
 def _tell_owner(email: str, address: str) -> None:
     """Someone registered with `email`, which has an account: tell its owner, at most once an hour."""
     owner = db.session.scalar(db.select(User).where(User.email == email))
-    events.record("registration_email_taken", user=owner, email=email, address=address)
+    events.record("registration_email_taken", user=owner, address=address)
     queue_for_user(
         owner,
         "emails/already_registered.txt",
