@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from .. import events
 from ..auth import sessions, throttle
-from ..auth.operations import FormRefused
+from ..auth.operations import FormRefused, refuse_while_braked
 from ..auth.passwords import hash_password, verify_password
 from ..errors import Refused
 from ..extensions import db
@@ -87,13 +87,7 @@ def change_password(user: User, current_password: str, new_password: str, keep_t
     stays. Wrong current passwords are braked like failed logins. Returns how many logins
     ended."""
     # This browser is logged in to the account: the account-wide brake is not its concern.
-    wait = throttle.seconds_to_wait(user.email, address, known_device=True)
-    if wait:
-        raise FormRefused(
-            _("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait),
-            "current_password",
-            429,
-        )
+    refuse_while_braked(user.email, address, user, "current_password", known_device=True)
     if not verify_password(user, current_password):
         throttle.record_failure(user.email, address, user, "wrong_current_password")
         raise FormRefused(_("This is not your current password."), "current_password")

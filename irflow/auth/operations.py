@@ -66,7 +66,7 @@ def authenticate(email: str, password: str, remember: bool, address: str, next_u
     A failure is recorded on a connection of its own (throttle.record_failure): the refused
     request's work is rolled back, the brake must still count it."""
     user = db.session.scalar(db.select(User).where(User.email == email))
-    _wait_for_brake(email, address, user, "password")
+    refuse_while_braked(email, address, user, "password")
     if user is None:
         spend_verification_time(password)
     if user is None or not verify_password(user, password):
@@ -91,7 +91,7 @@ def complete_second_step(code: str, address: str) -> str | None:
     if pending is None:
         return None
     user, remember, next_url = pending
-    _wait_for_brake(user.email, address, user, "code")
+    refuse_while_braked(user.email, address, user, "code")
     if second_factor.check(user, code) is None:
         throttle.record_failure(user.email, address, user, event=False)
         second_factor.record_failure_apart(user, "login")
@@ -104,14 +104,18 @@ def second_step_pending() -> bool:
     return second_factor.pending_login() is not None
 
 
-def _wait_for_brake(email: str, address: str, user: User | None, field: str) -> None:
-    wait = throttle.seconds_to_wait(email, address, known_device=known_devices.recognizes(user))
+def refuse_while_braked(
+    email: str, address: str, user: User | None, field: str, known_device: bool | None = None
+) -> None:
+    """Refuse the try (429, beside `field`) while the login brake holds; `known_device`: None
+    asks the browser's cookie, True for a browser already logged in to the account."""
+    if known_device is None:
+        known_device = known_devices.recognizes(user)
+    wait = throttle.seconds_to_wait(email, address, known_device=known_device)
     if wait:
         # Refused before the password or code is even looked at: guessing gains nothing.
         throttle.record_refusal(email, address, user)
-        raise FormRefused(
-            _("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait), field, 429
-        )
+        raise FormRefused(throttle.too_many_attempts(wait), field, 429)
 
 
 def _finish_login(user: User, remember: bool, address: str) -> None:

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import events
 from ..extensions import db
@@ -118,3 +119,8 @@ def _record_event(connection, kind, email, address, user, reason):
 
 def clear_failures(email, address):
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address))
+
+
+def too_many_attempts(seconds):
+    """What a try held back by the brake is told, wherever the brake holds it back."""
+    return _("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=seconds)

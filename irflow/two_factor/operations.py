@@ -74,7 +74,7 @@ def _check_code(user, code, address, step):
         raise Refused(_("Two-factor authentication is not on."))
     wait = throttle.seconds_to_wait(user.email, address, known_device=True)
     if wait:
-        raise CodeRefused(_("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait), 429)
+        raise CodeRefused(throttle.too_many_attempts(wait), 429)
     if second_factor.check(user, code) is None:
         throttle.record_failure(user.email, address, user, event=False)
         second_factor.record_failure_apart(user, step)
