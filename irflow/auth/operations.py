@@ -126,7 +126,8 @@ def _finish_login(user: User, remember: bool, address: str) -> None:
 
 
 def register(registration: Registration, address: str) -> User | None:
-    """Create an applicant's account, mail the link that confirms its address and log them in.
+    """Create an applicant's account and mail the link that confirms its address. Nobody is
+    logged in: they log in with their password (before confirming, too: a draft needs no more).
 
     An address that has an account already creates nothing and returns None: its owner gets
     a mail instead, and the page says what it says to a new applicant, so that registering
@@ -161,7 +162,6 @@ def register(registration: Registration, address: str) -> User | None:
         return None
     events.record("registered", actor=user, user=user, address=address)
     verification.send_link(user)
-    _start_login(user, False, address)
     return user
 
 
