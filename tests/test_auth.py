@@ -657,6 +657,7 @@ def test_production_config_marks_cookies_secure(tmp_path):
 
     class ProductionLike(Config):
         SECRET_KEY = "a-long-random-production-secret-0123456789"
+        PUBLIC_URL = "https://irflow.example"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
         UPLOAD_FOLDER = str(tmp_path / "uploads")
 

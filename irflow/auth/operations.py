@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import current_app, session, url_for
+from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import SecurityEvent, User
 from ..models.base import utcnow
 from ..services.mail import queue_for_user
+from ..web.links import mailed_url
 from . import known_devices, second_factor, sessions, throttle, verification
 from .passwords import hash_password, spend_verification_time, verify_password
 
@@ -212,7 +213,7 @@ def _tell_owner(email: str, address: str) -> None:
         "emails/already_registered.txt",
         lambda: _("Someone tried to register with your e-mail address"),
         dedup_key=f"already-registered:{owner.id}:{utcnow():%Y-%m-%dT%H}",
-        login_url=url_for("auth.login", _external=True),
+        login_url=mailed_url("auth.login"),
     )
 
 
