@@ -573,6 +573,23 @@ def test_old_failures_do_not_count(app):
     assert login(new_client(app, ATTACKER), "teacher@example.org", PASSWORD).status_code == 302
 
 
+@pytest.mark.parametrize("next_login", ["failed", "successful"])
+def test_typed_addresses_are_forgotten_once_outside_the_window(app, next_login):
+    # The brake keeps what was typed, also for no account; only as long as it counts.
+    UserFactory(email="teacher@example.org")
+    db.session.add(LoginAttempt(email="nobody@example.org", address=ATTACKER))
+    db.session.commit()
+    move_attempts_back(app.config["LOGIN_THROTTLE_WINDOW_SECONDS"] + 1)
+    db.session.add(LoginAttempt(email="recent@example.org", address=ATTACKER))
+    db.session.commit()
+
+    password = PASSWORD if next_login == "successful" else "typo typo typo"
+    login(new_client(app, VICTIM), "teacher@example.org", password)
+
+    assert failures("nobody@example.org") == 0
+    assert failures("recent@example.org") == 1
+
+
 # --- CSRF -----------------------------------------------------------------------------------
 
 

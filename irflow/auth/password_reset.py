@@ -159,7 +159,8 @@ def request_reset(email: str, address: str) -> None:
 
 
 def _typed_if_nobody(user: User | None, email: str) -> str | None:
-    # A known account is named by its id: the log keeps no address a purge could not remove.
+    # A known account is named by its id, an unknown one by the digest events.record makes of
+    # what was typed: the log keeps no address a purge could not remove.
     return email if user is None else None
 
 
