@@ -1,5 +1,6 @@
-"""Races on places, on PostgreSQL: a place being given while the head lowers the places of
-its host, and two places freed at once at the same host.
+"""Races on PostgreSQL: a place being given while the head lowers the places of its host,
+two places freed at once at the same host, and one password reset link submitted twice at
+the same moment.
 
 Each side of a race runs in its own thread with its own app context, database session and
 transaction; a barrier releases them together. Every race is run REPETITIONS times, each
@@ -15,14 +16,16 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from irflow.auth import password_reset
 from irflow.extensions import db
-from irflow.models import Application, CallPlace, TransitionLog, User
+from irflow.models import Application, CallPlace, SecurityEvent, TransitionLog, User
 from irflow.models.base import utcnow
 from irflow.selection.cli import expire_offers
 from irflow.workflow import WorkflowError, fire
 from irflow.workflow.allocation import total_score
 from irflow.workflow.states import HOLDING_STATES
 
+from .fixtures.auth import login
 from .fixtures.calls import edit_form
 from .fixtures.factories import (
     ApplicationFactory,
@@ -33,7 +36,7 @@ from .fixtures.factories import (
     add_scores,
     one_commit,
 )
-from .fixtures.web import client_for, form_of, post
+from .fixtures.web import CSRF_INPUT, client_for, form_of, post, text_of
 
 REPETITIONS = 20
 PARALLEL = 4
@@ -454,3 +457,38 @@ def test_the_database_refuses_a_holder_moved_to_a_full_host():
     db.session.execute(sa.update(Application).where(Application.id == moving.id).values(allocated_place_id=full.id))
     db.session.commit()
     assert len(holders(full.id)) == 2
+
+
+# --- one reset link, submitted twice at once ----------------------------------------------------
+
+
+def submitting(browser, path, password):
+    """An action posting the reset form at `path`; the CSRF token is read now, before the race."""
+    token = CSRF_INPUT.search(browser.get(path).get_data(as_text=True)).group(1)
+    data = {"csrf_token": token, "password": password, "password_again": password}
+    return lambda: browser.post(path, data=data)
+
+
+def test_a_reset_link_submitted_twice_at_once_sets_one_password(app):
+    """Both submits find the link valid when they start; the account's row, locked by the
+    first, makes the second see the new password, and with it a used link."""
+    for repetition in range(REPETITIONS // 2):
+        user = UserFactory(email=f"racer{repetition}@example.org")
+        with app.test_request_context("/"):
+            path = f"/auth/reset/{password_reset.make_token(user)}"
+        passwords = [f"first apricot orchard {repetition}", f"second apricot orchard {repetition}"]
+
+        outcomes = run_together(app, [submitting(app.test_client(), path, password) for password in passwords])
+
+        assert [error for _, error in outcomes] == [None, None]
+        statuses = [response.status_code for response, _ in outcomes]
+        assert sorted(statuses) == [302, 410], repetition
+        refused = outcomes[statuses.index(410)][0]
+        assert "This password reset link has already been used" in text_of(refused)
+        winner, loser = passwords[statuses.index(302)], passwords[statuses.index(410)]
+        assert login(app.test_client(), user.email, winner).status_code == 302
+        assert login(app.test_client(), user.email, loser).status_code == 401
+        resets = db.session.scalars(
+            sa.select(SecurityEvent).where(SecurityEvent.kind == "password_reset", SecurityEvent.user_id == user.id)
+        ).all()
+        assert len(resets) == 1
