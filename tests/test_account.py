@@ -10,15 +10,24 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from irflow.account import policy
+from irflow.account import operations, policy
+from irflow.applications.operations import start_application
+from irflow.errors import Refused
 from irflow.extensions import db
-from irflow.models import Application, Document, Notification, SecurityEvent, TransitionLog, User, UserSession
+from irflow.models import Application, Call, Document, Notification, SecurityEvent, TransitionLog, User, UserSession
 from irflow.models.base import utcnow
 from irflow.models.states import FINAL_STATES, STATES
 
 from .fixtures.applications import stored_files
 from .fixtures.auth import NEW_PASSWORD, field_errors, is_logged_in
-from .fixtures.factories import PASSWORD, ApplicationFactory, FacultyFactory, UserFactory, application_in
+from .fixtures.factories import (
+    PASSWORD,
+    ApplicationFactory,
+    CallFactory,
+    FacultyFactory,
+    UserFactory,
+    application_in,
+)
 from .fixtures.web import client_for, post, text_of
 
 
@@ -558,6 +567,48 @@ def test_the_purge_anonymises_exactly_the_expected_accounts(app, cli, people):
     again = cli("purge-personal-data", "--older-than", "5")
     assert again.exit_code == 0 and "No account to anonymise." in again.output
     assert len(events_of("personal_data_purged")) == 2
+
+
+def test_an_applicant_who_starts_an_application_after_the_decision_is_skipped(app, cli, people, monkeypatch):
+    applicant = people["gone_never_applied"]
+    email = applicant.email
+    call = CallFactory()
+    db.session.commit()
+    browser = client_for(app, applicant)
+    browser.irflow_csrf_token = browser.csrf_token()
+    decide = operations.purge_candidates
+
+    def decide_then_apply(years):
+        candidates = decide(years)
+        assert post(browser, f"/applications/new/{call.id}").status_code == 302
+        return candidates
+
+    monkeypatch.setattr(operations, "purge_candidates", decide_then_apply)
+    result = cli("purge-personal-data", "--older-than", "5")
+
+    assert result.exit_code == 0, result.output
+    assert f"skipped user {applicant.id} <{email}>: no longer to be anonymised" in result.output
+    assert "1 account(s) anonymised, 1 skipped." in result.output
+    user = db.session.get(User, applicant.id)
+    assert (user.email, user.anonymised_at, user.active) == (email, None, True)
+    assert db.session.scalar(sa.select(Application.state).where(Application.applicant_id == user.id)) == "draft"
+    assert db.session.get(User, people["gone_finished"].id).anonymised_at is not None
+    assert [event.user_id for event in events_of("personal_data_purged")] == [people["gone_finished"].id]
+
+
+def test_an_account_anonymised_meanwhile_starts_no_application(app):
+    applicant = UserFactory()
+    call = CallFactory()
+    db.session.commit()
+    with app.test_request_context():
+        starting = db.session.get(User, applicant.id)
+        # What the purge commits while the start request waits for the account's row.
+        with app.app_context():
+            db.session.execute(sa.update(User).where(User.id == applicant.id).values(active=False))
+            db.session.commit()
+        with pytest.raises(Refused, match="This account has been deactivated"):
+            start_application(db.session.get(Call, call.id), starting)
+    assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0
 
 
 def test_final_states_are_what_the_purge_waits_for():
