@@ -4,6 +4,7 @@ where they are signed in, the download of their personal data, and the purge com
 import io
 import json
 import os
+import re
 import zipfile
 from datetime import timedelta
 
@@ -415,6 +416,48 @@ def test_the_data_download_holds_the_users_rows_and_files_and_nobody_elses(app):
 
     (event,) = events_of("personal_data_downloaded")
     assert (event.actor_id, event.user_id, event.details) == (user.id, user.id, {"files": len(mine.documents)})
+
+
+OWN_ADDRESS, ADMIN_ADDRESS, STRANGER_ADDRESS = "203.0.113.5", "198.51.100.7", "192.0.2.9"
+
+
+def test_the_download_holds_the_users_own_addresses_only_and_no_link_with_a_token(app):
+    user = UserFactory(email_verified_at=None)
+    admin = UserFactory(roles=["admin"], category="staff")
+    db.session.commit()
+    own = client_for(app, user)
+    own.environ_base["REMOTE_ADDR"] = OWN_ADDRESS
+    assert post(own, "/auth/verify/resend").status_code == 302  # a mail with a token, an event of the user's
+    by_admin = client_for(app, admin)
+    by_admin.environ_base["REMOTE_ADDR"] = ADMIN_ADDRESS
+    assert post(by_admin, f"/admin/users/{user.id}/password-reset").status_code == 302
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = STRANGER_ADDRESS
+    stranger.post_form("/auth/login", {"email": user.email, "password": "not it at all"}, token_from="/auth/login")
+    mails = db.session.scalars(sa.select(Notification).where(Notification.recipient_id == user.id)).all()
+    links = [re.search(r"https?://\S+/auth/(?:verify|reset)/\S+", mail.body).group(0) for mail in mails]
+    assert len(links) == 2
+
+    archive = download(own)
+
+    text = archive.read("data.json").decode()
+    data = json.loads(text)
+    for secret in (ADMIN_ADDRESS, STRANGER_ADDRESS, admin.email, admin.full_name_latin, *links):
+        assert secret not in text
+    events = {event["kind"]: event for event in data["security_events"]}
+    assert events["verification_link_sent"]["address"] == OWN_ADDRESS
+    assert events["verification_link_sent"]["by"] == "you"
+    assert events["password_reset_requested"] == {
+        "kind": "password_reset_requested",
+        "at": events["password_reset_requested"]["at"],
+        "by": "admin",
+    }
+    assert set(events["login_failed"]) == {"kind", "at", "by"}
+    # The mails: what, when and whether sent; their bodies without the links that act on the account.
+    assert sorted(mail["subject"] for mail in data["notifications"]) == sorted(mail.subject for mail in mails)
+    for mail in data["notifications"]:
+        assert mail["state"] == "waiting" and mail["created_at"]
+        assert "[link removed]" in mail["body"] and "Dear" in mail["body"]
 
 
 def test_the_data_page_offers_the_download_and_a_get_changes_nothing(app):
