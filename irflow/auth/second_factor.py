@@ -225,6 +225,18 @@ def check(user, code):
     return None
 
 
+def remove(user):
+    """Delete `user`'s two-factor credential and recovery codes; returns how many of the codes
+    were unused, or None when there was no credential. The caller records the event."""
+    credential = credential_of(user)
+    if credential is None:
+        return None
+    unused = recovery_codes_left(user)
+    db.session.delete(credential)
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    return unused
+
+
 def record_failure_apart(user, step):
     """Record a wrong second-factor code on a session of its own, committed at once: the
     refused request's work is rolled back, the log must keep the failure all the same."""

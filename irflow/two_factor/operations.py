@@ -9,7 +9,7 @@ from .. import events
 from ..auth import second_factor, sessions, throttle
 from ..errors import Refused
 from ..extensions import db
-from ..models import RecoveryCode, TwoFactorCredential, User
+from ..models import TwoFactorCredential, User
 from ..models.base import utcnow
 from . import policy
 
@@ -65,8 +65,7 @@ def disable(user, code, address):
     if not policy.may_disable(user):
         raise Refused(_("Your role requires two-factor authentication: it cannot be turned off."))
     _check_code(user, code, address, "disable")
-    db.session.delete(second_factor.credential_of(user))
-    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    second_factor.remove(user)
     events.record("two_factor_disabled", actor=user, user=user)
 
 
