@@ -9,6 +9,7 @@ the race is about), which keeps the suite fast while the database waits. SQLite 
 one transaction at a time, so there is no race to test there.
 """
 
+import dataclasses
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -16,9 +17,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from irflow.account.operations import anonymise, purge_candidates
+from irflow.applications.operations import start_application
 from irflow.auth import password_reset
+from irflow.errors import Refused
 from irflow.extensions import db
-from irflow.models import Application, CallPlace, SecurityEvent, TransitionLog, User
+from irflow.models import Application, Call, CallPlace, SecurityEvent, TransitionLog, User
 from irflow.models.base import utcnow
 from irflow.selection.cli import expire_offers
 from irflow.workflow import WorkflowError, fire
@@ -492,3 +496,52 @@ def test_a_reset_link_submitted_twice_at_once_sets_one_password(app):
             sa.select(SecurityEvent).where(SecurityEvent.kind == "password_reset", SecurityEvent.user_id == user.id)
         ).all()
         assert len(resets) == 1
+
+
+# --- the purge of personal data while the applicant starts an application ------------------
+
+
+def test_the_purge_never_anonymises_an_applicant_holding_a_live_application(app):
+    """The purge has listed an applicant whose applications all ended long ago; just then they
+    start a new one. Either the purge goes first and the start is refused (the account is
+    anonymised), or the start goes first and the purge skips the account."""
+    long_ago = utcnow() - timedelta(days=6 * 366)
+    with one_commit():
+        worlds = [
+            (UserFactory(created_at=long_ago, last_login_at=long_ago).id, CallFactory().id) for _ in range(REPETITIONS)
+        ]
+    listed = {candidate.user.id: candidate for candidate in purge_candidates(5)}
+    assert set(listed) == {applicant_id for applicant_id, _ in worlds}
+
+    def sides(slot, world):
+        applicant_id, call_id = world
+
+        def purge():
+            # The decision of the list, anonymised in a transaction of its own as the command does.
+            result = anonymise(dataclasses.replace(listed[applicant_id], user=db.session.get(User, applicant_id)))
+            if result is None:
+                db.session.rollback()
+                return "skipped"
+            db.session.commit()
+            return "anonymised"
+
+        def start():
+            with app.test_request_context():
+                call, applicant = db.session.get(Call, call_id), db.session.get(User, applicant_id)
+                started = start_application(call, applicant)
+                db.session.commit()
+                return started.how
+
+        return (purge, start)
+
+    for _slot, (applicant_id, _call_id), outcomes in races(app, worlds, sides):
+        (purged, purge_error), (started, start_error) = outcomes
+        assert purge_error is None
+        user = db.session.get(User, applicant_id)
+        states = db.session.scalars(sa.select(Application.state).where(Application.applicant_id == applicant_id)).all()
+        if purged == "anonymised":
+            assert isinstance(start_error, Refused) and "deactivated" in start_error.message, (started, start_error)
+            assert user.anonymised_at is not None and states == []
+        else:
+            assert purged == "skipped" and start_error is None and started == "new"
+            assert user.anonymised_at is None and user.active and states == ["draft"]
