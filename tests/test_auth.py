@@ -97,7 +97,7 @@ def test_register_with_a_taken_email_creates_nothing_and_answers_as_for_a_new_on
     before = users_count()
 
     for typed in ("user@example.org", "USER@Example.ORG", "  user@example.org  "):
-        response = register(client, registration(faculty, email=typed))
+        response = register(client, registration(faculty, email=typed, locale="en"))
 
         assert response.status_code == 302, typed
         assert response.headers["Location"] == "/auth/login"
