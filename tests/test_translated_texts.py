@@ -2,6 +2,7 @@
 language (else the first one written), the migration keeps the texts written before, and
 countries are named in the reader's language."""
 
+import io
 import os
 import re
 
@@ -361,3 +362,28 @@ def test_the_migration_keeps_the_texts_written_before_as_english(old_database):
             assert one("SELECT count(*) FROM users") == (1,)
             if connection.dialect.name == "sqlite":
                 assert one("PRAGMA foreign_keys") == (1,)
+
+
+# --- scores imported with criteria named in another language -----------------------------------
+
+
+def test_a_score_file_may_name_the_criteria_in_any_of_their_languages(client, login_as, scoring_world):
+    language, interview = scoring_world["language"], scoring_world["interview"]
+    language.name_tg, interview.name_ru = "Санҷиши забон", "Собеседование"
+    db.session.commit()
+    login_as(scoring_world["examiner"])  # reads English
+    call, karimov = scoring_world["call"], scoring_world["rows"]["karimov"]
+    url = f"/calls/{call.id}/scores/import"
+
+    def preview(header):
+        content = f"application,{header}\n{karimov.id},70,80\n".encode()
+        return text_of(
+            client.post(
+                url,
+                data={"csrf_token": client.csrf_token(url), "step": "preview", "file": (io.BytesIO(content), "s.csv")},
+                content_type="multipart/form-data",
+            )
+        )
+
+    assert 'data-plan="record"' in preview("Санҷиши забон,Собеседование")
+    assert "appears twice" in preview("Санҷиши забон,Language test")
