@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from irflow import seed_data
 from irflow.extensions import db
-from irflow.models import Call, Criterion, Faculty, Partner, Program
+from irflow.models import Call, Criterion, Faculty, Notification, Partner, Program
 
-from .fixtures.factories import CallFactory, FacultyFactory, PartnerFactory
+from .fixtures.factories import CallFactory, FacultyFactory, PartnerFactory, UserFactory, application_in
 from .fixtures.manage import head_client, manage_world, text_of
 from .fixtures.web import post
 
@@ -387,3 +387,18 @@ def test_a_score_file_may_name_the_criteria_in_any_of_their_languages(client, lo
 
     assert 'data-plan="record"' in preview("Санҷиши забон,Собеседование")
     assert "appears twice" in preview("Санҷиши забон,Language test")
+
+
+def test_a_mail_names_the_call_in_the_recipients_language(client, login_as):
+    call = CallFactory(title_en="Spring semester in Dresden", title_tg="Семестри баҳорӣ дар Дрезден")
+    application = application_in("submitted", call=call, applicant=UserFactory(locale="tg"))
+    login_as(UserFactory(coordinates=[application.faculty], locale="ru"))  # acts in Russian
+
+    response = client.post_form(
+        f"/applications/{application.id}/fire/request_changes",
+        {"comment": "Паспортро дубора бор кунед.", "version": application.version},
+    )
+
+    assert response.status_code == 302
+    notice = db.session.scalar(sa.select(Notification).where(Notification.recipient_id == application.applicant_id))
+    assert "Семестри баҳорӣ дар Дрезден" in notice.body and "Spring semester" not in notice.body

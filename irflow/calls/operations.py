@@ -98,7 +98,11 @@ def _save_criteria(call, form):
     # Deletions and renames first: the (call, name) uniqueness holds after every statement,
     # even when a name moves from one criterion to another.
     call.criteria = kept
-    renamed = [criterion for criterion, row in rows if criterion is not None and _names(criterion) != _typed_names(row)]
+    renamed = [
+        criterion
+        for criterion, row in rows
+        if criterion is not None and _names(criterion) != translated_data(row, "name")
+    ]
     if existing or renamed:
         for criterion in renamed:
             criterion.name_en, criterion.name_ru, criterion.name_tg = f"~renaming {criterion.id}~", None, None
@@ -116,10 +120,6 @@ def _save_criteria(call, form):
 
 def _names(criterion):
     return {language: getattr(criterion, f"name_{language}") for language in TEXT_LANGUAGES}
-
-
-def _typed_names(row):
-    return translated_data(row, "name")
 
 
 def set_published(call, published):
