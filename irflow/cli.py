@@ -33,13 +33,22 @@ def register_cli(app):
     backup_cli.register(app)
 
 
-def _get_or_create(model, lookup, **values):
+def _get_or_create(model, lookup, texts=None, **values):
+    """The row `lookup` finds, else a new one. `texts` ({column: text}) are the translations of
+    its texts: a row seeded before they existed gets those it lacks (and counts as not new)."""
     instance = db.session.scalar(db.select(model).filter_by(**lookup))
     if instance is not None:
+        for column, text in (texts or {}).items():
+            if not getattr(instance, column):
+                setattr(instance, column, text)
         return instance, False
-    instance = model(**lookup, **values)
+    instance = model(**lookup, **(texts or {}), **values)
     db.session.add(instance)
     return instance, True
+
+
+def _in_languages(field, english, russian, tajik):
+    return {f"{field}_en": english, f"{field}_ru": russian, f"{field}_tg": tajik}
 
 
 def _demo_password(email):
@@ -85,18 +94,33 @@ def seed_demo(if_empty):
 def _seed(with_demo_users):
     created = 0
     faculties = {}
-    for code, name in seed_data.FACULTIES:
-        faculties[code], new = _get_or_create(Faculty, {"code": code}, name=name)
+    for code, *names in seed_data.FACULTIES:
+        faculties[code], new = _get_or_create(Faculty, {"code": code}, texts=_in_languages("name", *names))
         created += new
     partners = {}
     for name, country, city, kind, website in seed_data.PARTNERS:
+        description = seed_data.PARTNER_DESCRIPTIONS.get(name)
         partners[name], new = _get_or_create(
-            Partner, {"name": name}, country=country, city=city, kind=kind, website=website
+            Partner,
+            {"name": name},
+            texts=_in_languages("description", *description) if description else None,
+            country=country,
+            city=city,
+            kind=kind,
+            website=website,
         )
         created += new
     programs = {}
     for name, kind, funder in seed_data.PROGRAMS:
-        programs[name], new = _get_or_create(Program, {"name": name}, kind=kind, funder=funder, published=True)
+        description = seed_data.PROGRAM_DESCRIPTIONS.get(name)
+        programs[name], new = _get_or_create(
+            Program,
+            {"name": name},
+            texts=_in_languages("description", *description) if description else None,
+            kind=kind,
+            funder=funder,
+            published=True,
+        )
         created += new
     users = {}
     for email, native, latin, category, faculty_code, roles in seed_data.DEMO_USERS if with_demo_users else ():
@@ -129,9 +153,19 @@ def _seed_calls(programs, partners, examiner):
     calls = (
         dict(
             program=programs["Erasmus+ KA171 International Credit Mobility"],
-            title=f"Erasmus+ KA171 semester exchange for students, {academic_year}",
-            description="A semester of study at a European partner university with full recognition "
-            "of credits. A grant covers travel and living costs.",
+            title=(
+                f"Erasmus+ KA171 semester exchange for students, {academic_year}",
+                f"Семестровый обмен студентов Erasmus+ KA171, {academic_year}",
+                f"Мубодилаи семестрии донишҷӯён Erasmus+ KA171, {academic_year}",
+            ),
+            description=(
+                "A semester of study at a European partner university with full recognition of credits. "
+                "A grant covers travel and living costs.",
+                "Семестр обучения в европейском университете-партнёре с полным перезачётом кредитов. "
+                "Грант покрывает проезд и проживание.",
+                "Як семестр таҳсил дар донишгоҳи шарики аврупоӣ бо ба ҳисоб гирифтани пурраи кредитҳо. "
+                "Грант хароҷоти роҳ ва зиндагиро мепӯшонад.",
+            ),
             mobility_type="study",
             eligible_categories=["bachelor", "master"],
             required_document_kinds=["cv", "motivation_letter", "transcript", "passport"],
@@ -149,9 +183,19 @@ def _seed_calls(programs, partners, examiner):
         ),
         dict(
             program=programs["Bilateral exchange with partner universities"],
-            title=f"Teaching and research mobility to partner universities, {academic_year}",
-            description="Short teaching or research visits of teachers, PhD candidates and staff to "
-            "partner universities in Central Asia and Russia.",
+            title=(
+                f"Teaching and research mobility to partner universities, {academic_year}",
+                f"Преподавательская и научная мобильность в университеты-партнёры, {academic_year}",
+                f"Мобилияти омӯзгорӣ ва илмӣ ба донишгоҳҳои шарик, {academic_year}",
+            ),
+            description=(
+                "Short teaching or research visits of teachers, PhD candidates and staff to partner universities "
+                "in Central Asia and Russia.",
+                "Краткие преподавательские или научные визиты преподавателей, докторантов и сотрудников "
+                "в университеты-партнёры Центральной Азии и России.",
+                "Сафарҳои кӯтоҳмуддати омӯзгорӣ ё илмии омӯзгорон, докторантҳо ва кормандон ба донишгоҳҳои шарики "
+                "Осиёи Марказӣ ва Русия.",
+            ),
             mobility_type="teaching",
             eligible_categories=["teacher", "phd", "staff"],
             required_document_kinds=["cv", "passport", "recommendation"],
@@ -170,14 +214,20 @@ def _seed_calls(programs, partners, examiner):
     created = 0
     for spec in calls:
         hosts, criteria = spec.pop("hosts"), spec.pop("criteria")
+        title, *other_titles = spec.pop("title")
         call, new = _get_or_create(
             Call,
-            {"title": spec.pop("title")},
+            {"title_en": title},
+            texts={
+                "title_ru": other_titles[0],
+                "title_tg": other_titles[1],
+                **_in_languages("description", *spec.pop("description")),
+                **_in_languages("test_place", *seed_data.TEST_PLACE),
+            },
             academic_year=academic_year,
             opens_at=now - timedelta(days=10),
             closes_at=now + timedelta(days=30),
             test_at=now + timedelta(days=37),
-            test_place="Main building, room 210",
             published=True,
             **spec,
         )
@@ -186,11 +236,21 @@ def _seed_calls(programs, partners, examiner):
                 CallPlace(partner=partners[name], places=places, months=months) for name, places, months in hosts
             ]
             call.criteria = [
-                Criterion(name=name, source=source, weight=weight, position=index)
+                Criterion(
+                    **_in_languages("name", name, *seed_data.CRITERIA[name]),
+                    source=source,
+                    weight=weight,
+                    position=index,
+                )
                 for index, (name, source, weight) in enumerate(criteria)
             ]
             call.examiners = [examiner] if examiner is not None else []
             created += 1 + len(hosts) + len(criteria)
+        else:
+            for criterion in call.criteria:
+                russian, tajik = seed_data.CRITERIA.get(criterion.name_en, (None, None))
+                criterion.name_ru = criterion.name_ru or russian
+                criterion.name_tg = criterion.name_tg or tajik
     return created
 
 

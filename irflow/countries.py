@@ -25,10 +25,26 @@ def is_country(code):
     return bool(code) and code in country_codes()
 
 
+# Where the user's language has no name for a country: Russian (read by every Tajik reader), then English.
+FALLBACK_LOCALES = ("ru", "en")
+
+
+@lru_cache(maxsize=8)
+def _territories(language):
+    return Locale.parse(language).territories
+
+
 def country_name(code):
-    """The country's name in the user's language; the code itself if CLDR has no name."""
+    """The country's name in the user's language, else in Russian or English; the code itself if CLDR has no name."""
+    if not code:
+        return ""
     locale = get_locale()
-    return (locale.territories.get(code) if locale is not None and code else None) or code or ""
+    languages = ((str(locale),) if locale is not None else ()) + FALLBACK_LOCALES
+    for language in languages:
+        name = _territories(language).get(code)
+        if name:
+            return name
+    return code
 
 
 def country_choices(codes=None):

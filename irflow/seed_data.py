@@ -1,19 +1,40 @@
 """Demo data: Khujand State University's faculties and the programs and partners named in
 the department's own description (names spelled as the institutions spell them)."""
 
+# code, name in English, Russian and Tajik
 FACULTIES = (
-    ("PHYS", "Faculty of Physics and Engineering"),
-    ("MATH", "Faculty of Mathematics"),
-    ("IT", "Faculty of Information Technology"),
-    ("NAT", "Faculty of Natural Sciences"),
-    ("TPHIL", "Faculty of Tajik Philology and Journalism"),
-    ("RPHIL", "Faculty of Russian Philology"),
-    ("ORIENT", "Faculty of Oriental Languages"),
-    ("GERM", "Faculty of Germanic Languages"),
-    ("HIST", "Faculty of History and Law"),
-    ("ECON", "Faculty of Economics and Management"),
-    ("PED", "Faculty of Pedagogy and Psychology"),
-    ("PE", "Faculty of Physical Education"),
+    ("PHYS", "Faculty of Physics and Engineering", "Физико-технический факультет", "Факултети физикаю техника"),
+    ("MATH", "Faculty of Mathematics", "Математический факультет", "Факултети математика"),
+    (
+        "IT",
+        "Faculty of Information Technology",
+        "Факультет информационных технологий",
+        "Факултети технологияҳои иттилоотӣ",
+    ),
+    ("NAT", "Faculty of Natural Sciences", "Факультет естественных наук", "Факултети илмҳои табиӣ"),
+    (
+        "TPHIL",
+        "Faculty of Tajik Philology and Journalism",
+        "Факультет таджикской филологии и журналистики",
+        "Факултети филологияи тоҷик ва журналистика",
+    ),
+    ("RPHIL", "Faculty of Russian Philology", "Факультет русской филологии", "Факултети филологияи рус"),
+    ("ORIENT", "Faculty of Oriental Languages", "Факультет восточных языков", "Факултети забонҳои шарқ"),
+    ("GERM", "Faculty of Germanic Languages", "Факультет германских языков", "Факултети забонҳои германӣ"),
+    ("HIST", "Faculty of History and Law", "Факультет истории и права", "Факултети таърих ва ҳуқуқ"),
+    (
+        "ECON",
+        "Faculty of Economics and Management",
+        "Факультет экономики и управления",
+        "Факултети иқтисод ва идоракунӣ",
+    ),
+    (
+        "PED",
+        "Faculty of Pedagogy and Psychology",
+        "Факультет педагогики и психологии",
+        "Факултети педагогика ва психология",
+    ),
+    ("PE", "Faculty of Physical Education", "Факультет физического воспитания", "Факултети тарбияи ҷисмонӣ"),
 )
 
 # name, country (ISO 3166-1 alpha-2), city, kind, website
@@ -99,6 +120,109 @@ PROGRAMS = (
     ("Bilateral exchange with partner universities", "bilateral", "Khujand State University"),
     ("Embassy and foundation scholarships", "other", None),
 )
+
+_ERASMUS_MUNDUS = (
+    "An Erasmus Mundus partnership of Central Asian and European universities for the mobility of students and staff.",
+    "Партнёрство Erasmus Mundus университетов Центральной Азии и Европы для мобильности студентов и сотрудников.",
+    "Шарикии Erasmus Mundus-и донишгоҳҳои Осиёи Марказӣ ва Аврупо барои мобилияти донишҷӯён ва кормандон.",
+)
+_TEMPUS = (
+    "A TEMPUS project of the European Union, completed; kept for the record of past mobility.",
+    "Проект TEMPUS Европейского союза, завершён; сохранён для учёта прошлой мобильности.",
+    "Лоиҳаи TEMPUS-и Иттиҳоди Аврупо, анҷомёфта; барои сабти мобилияти гузашта нигоҳ дошта шудааст.",
+)
+
+# Program name -> description in English, Russian and Tajik
+PROGRAM_DESCRIPTIONS = {
+    "Erasmus+ KA171 International Credit Mobility": (
+        "Semester exchanges of students and short visits of staff to European universities, funded by the "
+        "European Union; credits earned abroad are recognised at home.",
+        "Семестровые обмены студентов и краткосрочные визиты сотрудников в европейские университеты при "
+        "финансировании Европейского союза; кредиты, полученные за рубежом, перезачитываются дома.",
+        "Мубодилаи семестрии донишҷӯён ва сафарҳои кӯтоҳмуддати кормандон ба донишгоҳҳои Аврупо бо "
+        "маблағгузории Иттиҳоди Аврупо; кредитҳои дар хориҷа гирифташуда дар ватан ба ҳисоб гирифта мешаванд.",
+    ),
+    "Erasmus Mundus Silk Route": (
+        "Scholarships for bachelor, master and PhD studies and staff exchanges between Central Asian and "
+        "European universities along the Silk Road.",
+        "Стипендии для обучения в бакалавриате, магистратуре и докторантуре и обмены сотрудниками между "
+        "университетами Центральной Азии и Европы вдоль Шёлкового пути.",
+        "Стипендияҳо барои таҳсил дар бакалавриат, магистратура ва докторантура ва мубодилаи кормандон байни "
+        "донишгоҳҳои Осиёи Марказӣ ва Аврупо дар масири Роҳи Абрешим.",
+    ),
+    "Erasmus Mundus CANEM": _ERASMUS_MUNDUS,
+    "Erasmus Mundus TOSCA": _ERASMUS_MUNDUS,
+    "Erasmus Mundus MANECA": _ERASMUS_MUNDUS,
+    **{name: _TEMPUS for name, kind, _funder in PROGRAMS if kind == "tempus"},
+    "DAAD scholarships": (
+        "Scholarships of the German Academic Exchange Service for study and research stays in Germany.",
+        "Стипендии Германской службы академических обменов для учёбы и научных стажировок в Германии.",
+        "Стипендияҳои Хадамоти мубодилаи академии Олмон барои таҳсил ва таҷрибаомӯзии илмӣ дар Олмон.",
+    ),
+    "Bilateral exchange with partner universities": (
+        "Exchanges under the university's own agreements with partner universities in Central Asia, Russia and beyond.",
+        "Обмены по собственным договорам университета с вузами-партнёрами в Центральной Азии, России и других странах.",
+        "Мубодилаҳо тибқи шартномаҳои худи донишгоҳ бо донишгоҳҳои шарик дар Осиёи Марказӣ, Русия ва дигар кишварҳо.",
+    ),
+    "Embassy and foundation scholarships": (
+        "Scholarships offered through embassies and foundations; the office announces each one as a call.",
+        "Стипендии, предлагаемые через посольства и фонды; отдел объявляет каждую из них как конкурс.",
+        "Стипендияҳое, ки тавассути сафоратхонаҳо ва бунёдҳо пешниҳод мешаванд; шуъба ҳар якеро ҳамчун озмун "
+        "эълон мекунад.",
+    ),
+}
+
+# Partner name -> description in English, Russian and Tajik (the hosts of the demo calls)
+PARTNER_DESCRIPTIONS = {
+    "Technische Universität Dresden": (
+        "A technical university in Dresden, Saxony; hosts Erasmus+ students of engineering and natural sciences.",
+        "Технический университет в Дрездене (Саксония); принимает студентов Erasmus+ инженерных и естественных "
+        "специальностей.",
+        "Донишгоҳи техникӣ дар Дрезден (Саксония); донишҷӯёни Erasmus+-ро дар соҳаҳои муҳандисӣ ва илмҳои табиӣ "
+        "қабул мекунад.",
+    ),
+    "Humboldt University of Berlin": (
+        "One of Berlin's oldest universities; hosts students of languages, humanities and sciences.",
+        "Один из старейших университетов Берлина; принимает студентов языковых, гуманитарных и естественных "
+        "специальностей.",
+        "Яке аз қадимтарин донишгоҳҳои Берлин; донишҷӯёни ихтисосҳои забоншиносӣ, гуманитарӣ ва табииро қабул мекунад.",
+    ),
+    "Adam Mickiewicz University, Poznań": (
+        "A large public university in Poznań, Poland; hosts students of philology and social sciences.",
+        "Крупный государственный университет в Познани (Польша); принимает студентов филологии и социальных наук.",
+        "Донишгоҳи бузурги давлатӣ дар Познани Лаҳистон; донишҷӯёни филология ва илмҳои иҷтимоиро қабул мекунад.",
+    ),
+    "Daugavpils University": (
+        "A university in Latgale, Latvia; hosts students of education, languages and natural sciences.",
+        "Университет в Латгалии (Латвия); принимает студентов педагогики, языков и естественных наук.",
+        "Донишгоҳ дар Латгалияи Латвия; донишҷӯёни педагогика, забонҳо ва илмҳои табииро қабул мекунад.",
+    ),
+    "Osh State University": (
+        "A neighbouring university in southern Kyrgyzstan; short teaching and research visits.",
+        "Соседний университет на юге Кыргызстана; краткие преподавательские и научные визиты.",
+        "Донишгоҳи ҳамсоя дар ҷануби Қирғизистон; сафарҳои кӯтоҳи омӯзгорӣ ва илмӣ.",
+    ),
+    "Al-Farabi Kazakh National University": (
+        "Kazakhstan's leading university, in Almaty; teaching and research visits.",
+        "Ведущий университет Казахстана, в Алматы; преподавательские и научные визиты.",
+        "Донишгоҳи пешбари Қазоқистон, дар Алмаато; сафарҳои омӯзгорӣ ва илмӣ.",
+    ),
+    "Kazan Federal University": (
+        "A federal university in Kazan, Russia; teaching and research visits.",
+        "Федеральный университет в Казани (Россия); преподавательские и научные визиты.",
+        "Донишгоҳи федералӣ дар Қазони Русия; сафарҳои омӯзгорӣ ва илмӣ.",
+    ),
+}
+
+# Criterion name in English -> in Russian and Tajik
+CRITERIA = {
+    "English test": ("Тест по английскому языку", "Санҷиши забони англисӣ"),
+    "Interview": ("Собеседование", "Мусоҳиба"),
+    "Average grade": ("Средний балл", "Баҳои миёна"),
+    "Teaching plan": ("План занятий", "Нақшаи дарсҳо"),
+}
+
+TEST_PLACE = ("Main building, room 210", "Главный корпус, аудитория 210", "Бинои асосӣ, ҳуҷраи 210")
 
 # Demo accounts: e-mail, native name, Latin name, category, faculty code, roles
 DEMO_USERS = (

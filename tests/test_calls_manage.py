@@ -159,14 +159,14 @@ def call_form(world, **changes):
     first, second = world["partners"]
     data = {
         "program": str(world["program"].id),
-        "title": "Erasmus+ study in Dresden 2030",
-        "description": "One semester at TU Dresden.",
+        "title_en": "Erasmus+ study in Dresden 2030",
+        "description_en": "One semester at TU Dresden.",
         "mobility_type": "study",
         "academic_year": "2030/2031",
         "opens_at": "2030-09-01T09:00",
         "closes_at": "2030-10-01T18:00",
         "test_at": "2030-10-10T10:30",
-        "test_place": "Main building, room 210",
+        "test_place_en": "Main building, room 210",
         "min_months": "3",
         "max_months": "5",
         "minimum_total_score": "60",
@@ -186,15 +186,15 @@ def call_form(world, **changes):
         "places-2-places": "",
         "places-2-months": "",
         "criteria-0-criterion_id": "",
-        "criteria-0-name": "English test",
+        "criteria-0-name_en": "English test",
         "criteria-0-source": "test",
         "criteria-0-weight": "2",
         "criteria-1-criterion_id": "",
-        "criteria-1-name": "Average grade",
+        "criteria-1-name_en": "Average grade",
         "criteria-1-source": "average_grade",
         "criteria-1-weight": "1,5",
         "criteria-2-criterion_id": "",
-        "criteria-2-name": "",
+        "criteria-2-name_en": "",
         "criteria-2-source": "test",
         "criteria-2-weight": "",
     }
@@ -243,7 +243,7 @@ def test_creating_a_call_with_places_and_criteria(head, world):
 
 def test_the_new_call_form_offers_empty_rows_examiners_and_documents(head, world):
     page = text_of(head.get("/manage/calls/new"))
-    assert 'name="places-2-partner"' in page and 'name="criteria-1-name"' in page
+    assert 'name="places-2-partner"' in page and 'name="criteria-1-name_en"' in page
     assert "EXAMINER ONE" in page
     assert 'value="passport"' in page
     assert 'value="host_acceptance"' not in page  # comes after selection; applicants cannot upload it before
@@ -268,12 +268,12 @@ VALIDATION_CASES = {
     "a negative weight": ({"criteria-1-weight": "-1"}, "The weight must be more than zero.", "criteria-1-weight"),
     "a weight that is no number": ({"criteria-0-weight": "two"}, "Not a valid decimal value.", "criteria-0-weight"),
     "a criterion name twice": (
-        {"criteria-2-name": "english TEST", "criteria-2-weight": "1"},
+        {"criteria-2-name_en": "english TEST", "criteria-2-weight": "1"},
         "Another criterion has this name already.",
-        "criteria-2-name",
+        "criteria-2-name_en",
     ),
     "the average grade twice": (
-        {"criteria-2-name": "Grade again", "criteria-2-source": "average_grade", "criteria-2-weight": "1"},
+        {"criteria-2-name_en": "Grade again", "criteria-2-source": "average_grade", "criteria-2-weight": "1"},
         "The average grade can be a criterion only once.",
         "criteria-2-source",
     ),
@@ -296,7 +296,7 @@ VALIDATION_CASES = {
         "places",
     ),
     "a call with no criterion": (
-        {"criteria-0-name": "", "criteria-0-weight": "", "criteria-1-name": "", "criteria-1-weight": ""},
+        {"criteria-0-name_en": "", "criteria-0-weight": "", "criteria-1-name_en": "", "criteria-1-weight": ""},
         "Add at least one selection criterion with its weight.",
         "criteria",
     ),
@@ -311,7 +311,7 @@ VALIDATION_CASES = {
         "minimum_total_score",
     ),
     "no program": (dict(program=""), "Choose the program.", "program"),
-    "no title": (dict(title="  "), "Enter the title.", "title"),
+    "no title": (dict(title_en="  "), "Enter the title.", "title_en"),
     "a wrong academic year": (
         dict(academic_year="2030/2032"),
         "Write the academic year as two following years",
@@ -405,7 +405,7 @@ def test_the_edit_page_shows_the_call_as_saved(head, call_with_applications):
     assert f'value="{call.title}"' in page
     assert re.search(rf'<option selected value="{call.places[2].partner_id}">', page)
     assert f'name="criteria-0-criterion_id" type="hidden" value="{call.criteria[0].id}"' in page
-    assert 'name="criteria-0-name" type="text" value="Language test"' in page
+    assert 'name="criteria-0-name_en" type="text" value="Language test"' in page
     assert "This call has 2 applications." in page
     assert 'name="places-5-partner"' in page  # three empty rows to fill
 
@@ -499,7 +499,9 @@ def test_editing_a_call_cannot_remove_a_host_applicants_chose(head, call_with_ap
     response = post(
         head,
         f"/manage/calls/{call.id}/edit",
-        edit_form(call, **{"places-1-partner": "", "places-1-places": "", "places-1-months": "", "title": "Renamed"}),
+        edit_form(
+            call, **{"places-1-partner": "", "places-1-places": "", "places-1-months": "", "title_en": "Renamed"}
+        ),
     )
     assert response.status_code == 400
     page = text_of(response)
@@ -545,7 +547,9 @@ def test_a_host_chosen_while_the_head_edits_is_not_lost(head, call_with_applicat
     response = post(
         head,
         f"/manage/calls/{call.id}/edit",
-        edit_form(call, **{"places-1-partner": "", "places-1-places": "", "places-1-months": "", "title": "Renamed"}),
+        edit_form(
+            call, **{"places-1-partner": "", "places-1-places": "", "places-1-months": "", "title_en": "Renamed"}
+        ),
     )
     assert response.status_code == 400
     assert "The call changed while you were editing it" in text_of(response)
@@ -575,7 +579,7 @@ def test_a_place_given_while_the_head_edits_is_counted_again_before_saving(head,
     monkeypatch.setattr("irflow.calls.manage.held_places_by_partner", held_then_real)
     monkeypatch.setattr("irflow.calls.operations.held_places_by_partner", held_then_real)
     response = post(
-        head, f"/manage/calls/{call.id}/edit", edit_form(call, **{"places-0-places": "0", "title": "Renamed"})
+        head, f"/manage/calls/{call.id}/edit", edit_form(call, **{"places-0-places": "0", "title_en": "Renamed"})
     )
     assert len(counts) == 2
     assert response.status_code == 400
@@ -594,12 +598,12 @@ def test_editing_criteria_renames_reorders_and_keeps_scored_ones(head, call_with
         edit_form(
             call,
             **{
-                "criteria-0-name": "Interview",
-                "criteria-1-name": "Language test",
+                "criteria-0-name_en": "Interview",
+                "criteria-1-name_en": "Language test",
                 "criteria-2-criterion_id": "",
-                "criteria-2-name": "Average grade",
+                "criteria-2-name_en": "Average grade",
                 "criteria-2-weight": "3",
-                "criteria-3-name": "Motivation",
+                "criteria-3-name_en": "Motivation",
                 "criteria-3-source": "test",
                 "criteria-3-weight": "1",
             },
@@ -619,7 +623,7 @@ def test_a_scored_criterion_cannot_be_removed(head, call_with_applications):
     response = post(
         head,
         f"/manage/calls/{call.id}/edit",
-        edit_form(call, **{"criteria-0-criterion_id": None, "criteria-0-name": "", "criteria-0-weight": ""}),
+        edit_form(call, **{"criteria-0-criterion_id": None, "criteria-0-name_en": "", "criteria-0-weight": ""}),
     )
     assert response.status_code == 400
     assert "Examiners have already scored Language test" in text_of(response)
@@ -690,7 +694,7 @@ def test_creating_editing_publishing_and_closing_a_program(app, head):
             "name": "DAAD scholarships",
             "kind": "daad",
             "funder": "DAAD",
-            "description": "Research stays in Germany.",
+            "description_en": "Research stays in Germany.",
             "website": "https://www.daad.de/",
         },
     )
@@ -713,7 +717,7 @@ def test_creating_editing_publishing_and_closing_a_program(app, head):
     response = post(
         head,
         f"/manage/programs/{program.id}/edit",
-        {"name": "DAAD scholarships 2030", "kind": "daad", "funder": "", "description": "", "website": ""},
+        {"name": "DAAD scholarships 2030", "kind": "daad", "funder": "", "description_en": "", "website": ""},
     )
     assert response.status_code == 302
     assert (program.name, program.funder, program.website) == ("DAAD scholarships 2030", None, None)
@@ -733,7 +737,7 @@ def test_creating_editing_publishing_and_closing_a_program(app, head):
     ],
 )
 def test_a_refused_program_is_shown_again(head, world, fields, message):
-    data = {"name": "New program", "kind": "other", "funder": "A funder", "description": "", "website": ""}
+    data = {"name": "New program", "kind": "other", "funder": "A funder", "description_en": "", "website": ""}
     data.update(fields)
     response = post(head, "/manage/programs/new", data)
     assert response.status_code == 400

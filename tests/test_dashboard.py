@@ -654,7 +654,7 @@ def bulk_participants(count, call_count, partner_count, faculty):
         [
             {
                 "program_id": program.id,
-                "title": f"Bulk call {tag} {n}",
+                "title_en": f"Bulk call {tag} {n}",
                 "mobility_type": mobility[n % 5],
                 "eligible_categories": ["bachelor"],
                 "required_document_kinds": [],

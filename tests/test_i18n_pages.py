@@ -63,13 +63,25 @@ WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S*")
 # What users and the fixture typed, by table and column (not codes such as states or kinds:
 # one of those shown raw is exactly what the test is to find).
 DATA_COLUMNS = {
-    "faculties": ("name", "code"),
-    "partners": ("name", "country", "city", "website", "contact_email"),
-    "programs": ("name", "funder", "description", "website"),
+    "faculties": ("name_en", "name_ru", "name_tg", "code"),
+    "partners": (
+        "name",
+        "country",
+        "city",
+        "website",
+        "contact_email",
+        "description_en",
+        "description_ru",
+        "description_tg",
+    ),
+    "programs": ("name", "funder", "description_en", "description_ru", "description_tg", "website"),
     "agreements": ("title", "signed_copy_name"),
-    "calls": ("title", "description", "academic_year", "test_place"),
+    "calls": (
+        *(f"{field}_{language}" for field in ("title", "description", "test_place") for language in ("en", "ru", "tg")),
+        "academic_year",
+    ),
     "users": ("email", "full_name_native", "full_name_latin", "phone", "timezone"),
-    "criteria": ("name",),
+    "criteria": ("name_en", "name_ru", "name_tg"),
     "applications": ("motivation", "language", "cefr_level"),
     "documents": ("original_name",),
     "return_reports": ("activities", "results", "recommendation"),
@@ -686,7 +698,7 @@ def test_head_pages(client, login_as, subtests, world):
             status=400,
             form={
                 "program": "",
-                "title": "",
+                "title_en": "",
                 "mobility_type": "flying",
                 "academic_year": "2026-27",
                 "opens_at": "soon",
@@ -702,7 +714,7 @@ def test_head_pages(client, login_as, subtests, world):
                 "places-0-partner": str(world.partners["dresden"].id),
                 "places-0-places": "many",
                 "places-0-months": "",
-                "criteria-0-name": "Мусоҳиба",
+                "criteria-0-name_tg": "Мусоҳиба",
                 "criteria-0-source": "guess",
                 "criteria-0-weight": "heavy",
             },

@@ -38,7 +38,7 @@ def test_a_program_name_taken_meanwhile_is_shown_at_the_name(head, world, monkey
     response = post(
         head,
         "/manage/programs/new",
-        {"name": "Erasmus+ KA171", "kind": "daad", "funder": "DAAD", "description": "", "website": ""},
+        {"name": "Erasmus+ KA171", "kind": "daad", "funder": "DAAD", "description_en": "", "website": ""},
     )
     assert response.status_code == 400
     page = text_of(response)

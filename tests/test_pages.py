@@ -61,7 +61,7 @@ def test_home_lists_open_published_calls_only(client):
     assert response.status_code == 200
     page = text_of(response)
     assert "Erasmus+ semester in Dresden" in page
-    assert "Osh State University (KG)" in page
+    assert "Osh State University (Kyrgyzstan)" in page
     assert "3 places" in page
     assert "Closed call of last spring" not in page
     assert "Unpublished draft call" not in page

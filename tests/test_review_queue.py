@@ -80,7 +80,7 @@ def bulk_queue(count, faculty_count=1, call_count=1, state="submitted", facultie
     if faculties is None:
         faculties = db.session.scalars(
             sa.insert(Faculty).returning(Faculty.id, sort_by_parameter_order=True),
-            [{"name": f"Bulk faculty {tag} {n}", "code": f"B{tag}{n}"} for n in range(faculty_count)],
+            [{"name_en": f"Bulk faculty {tag} {n}", "code": f"B{tag}{n}"} for n in range(faculty_count)],
         ).all()
     if calls is None:
         program = ProgramFactory()
@@ -89,7 +89,7 @@ def bulk_queue(count, faculty_count=1, call_count=1, state="submitted", facultie
             [
                 {
                     "program_id": program.id,
-                    "title": f"Bulk call {tag} {n}",
+                    "title_en": f"Bulk call {tag} {n}",
                     "mobility_type": "study",
                     "eligible_categories": ["bachelor"],
                     "required_document_kinds": [],

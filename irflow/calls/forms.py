@@ -24,7 +24,6 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
@@ -40,7 +39,18 @@ from ..models.base import (
     MOBILITY_TYPES,
     utcnow,
 )
-from ..web.forms import CheckboxListField, LocalDecimalField, int_or_none, options, strip_text
+from ..models.translated import TEXT_LANGUAGES
+from ..web.forms import (
+    CheckboxListField,
+    LocalDecimalField,
+    int_or_none,
+    one_language_given,
+    options,
+    show_translated,
+    strip_text,
+    translated_data,
+    translated_fields,
+)
 
 # Empty rows offered below the filled ones for new hosts and criteria.
 EMPTY_PLACE_ROWS = 3
@@ -176,12 +186,12 @@ class CriterionRowForm(Form):
     """One selection criterion. A row with neither name nor weight is ignored."""
 
     criterion_id = HiddenField()
-    name = StringField(_l("Criterion"), filters=[strip_text], validators=[Length(max=200)])
+    name_en, name_ru, name_tg = translated_fields(_l("Criterion"), max_length=200)
     source = SelectField(_l("Source"), choices=[])
     weight = LocalDecimalField(_l("Weight"), places=2, validators=[Optional()])
 
     def is_blank(self):
-        return not self.name.data and not _typed(self.weight)
+        return not any(translated_data(self, "name").values()) and not _typed(self.weight)
 
     def validate(self, extra_validators=None):
         if self.is_blank():
@@ -189,9 +199,7 @@ class CriterionRowForm(Form):
                 field.errors = []
             return True
         ok = super().validate(extra_validators)
-        if not self.name.data:
-            self.name.errors.append(_l("Enter the name of the criterion."))
-            ok = False
+        ok = one_language_given(self, "name", _l("Enter the name of the criterion.")) and ok
         if self.weight.data is None:
             if not self.weight.errors:
                 self.weight.errors.append(_l("Enter the weight."))
@@ -207,10 +215,10 @@ class CriterionRowForm(Form):
 
 class CallForm(FlaskForm):
     program = SelectField(_l("Program"), coerce=int_or_none, choices=[], validate_choice=False)
-    title = StringField(
-        _l("Title"), filters=[strip_text], validators=[DataRequired(_l("Enter the title.")), Length(max=300)]
+    title_en, title_ru, title_tg = translated_fields(_l("Title"))
+    description_en, description_ru, description_tg = translated_fields(
+        _l("Description"), TextAreaField, max_length=20000, render_kw={"rows": 6}
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
     mobility_type = SelectField(_l("Mobility type"), choices=[])
     academic_year = StringField(
         _l("Academic year"),
@@ -221,7 +229,7 @@ class CallForm(FlaskForm):
     opens_at = UserDateTimeField(_l("Opens at"), validators=[InputRequired(_l("Enter when the call opens."))])
     closes_at = UserDateTimeField(_l("Closes at"), validators=[InputRequired(_l("Enter the deadline."))])
     test_at = UserDateTimeField(_l("Test date and time"), validators=[Optional()])
-    test_place = StringField(_l("Test place"), filters=[strip_text], validators=[Optional(), Length(max=300)])
+    test_place_en, test_place_ru, test_place_tg = translated_fields(_l("Test place"))
     min_months = IntegerField(
         _l("Shortest stay (months)"),
         default=1,
@@ -346,15 +354,13 @@ class CallForm(FlaskForm):
 
     def fill_from(self, call):
         """The call's values, for the GET of the edit page."""
+        show_translated(self, call, "title", "description", "test_place")
         for name in (
-            "title",
-            "description",
             "mobility_type",
             "academic_year",
             "opens_at",
             "closes_at",
             "test_at",
-            "test_place",
             "min_months",
             "max_months",
             "offer_reply_days",
@@ -377,7 +383,7 @@ class CallForm(FlaskForm):
             self.criteria.append_entry(
                 {
                     "criterion_id": str(criterion.id),
-                    "name": criterion.name,
+                    **{f"name_{language}": getattr(criterion, f"name_{language}") for language in TEXT_LANGUAGES},
                     "source": criterion.source,
                     "weight": Decimal(criterion.weight),
                 }
@@ -430,6 +436,7 @@ class CallForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
+        ok = one_language_given(self, "title", _l("Enter the title.")) and ok
         ok = self._check_places() and ok
         return self._check_criteria() and ok
 
@@ -488,10 +495,10 @@ class CallForm(FlaskForm):
         grade_rows = 0
         kept_ids = set()
         for row in self.filled_criteria():
-            key = (row.name.data or "").casefold()
-            if key:
-                if key in names:
-                    row.name.errors.append(_l("Another criterion has this name already."))
+            for language, name in translated_data(row, "name").items():
+                key = (language, (name or "").casefold())
+                if name and key in names:
+                    row[f"name_{language}"].errors.append(_l("Another criterion has this name already."))
                     ok = False
                 names.add(key)
             if row.source.data == "average_grade":

@@ -9,19 +9,18 @@ from ..errors import Refused
 from ..extensions import db
 from ..models import Call, CallPlace, Criterion
 from ..models.base import CATEGORIES, utcnow
-from ..web.forms import int_or_none
+from ..models.translated import TEXT_LANGUAGES
+from ..web.forms import fill_translated, int_or_none, translated_data
 from .forms import REQUIRABLE_DOCUMENT_KINDS
 from .queries import held_places_by_partner
 
+TRANSLATED_CALL_FIELDS = ("title", "description", "test_place")
 CALL_FIELDS = (
-    "title",
-    "description",
     "mobility_type",
     "academic_year",
     "opens_at",
     "closes_at",
     "test_at",
-    "test_place",
     "min_months",
     "max_months",
     "minimum_total_score",
@@ -50,8 +49,7 @@ def save_call(call, form, partners_by_id, examiners_by_id):
         db.session.add(call)
     for name in CALL_FIELDS:
         setattr(call, name, getattr(form, name).data)
-    call.description = call.description or None
-    call.test_place = call.test_place or None
+    fill_translated(call, form, *TRANSLATED_CALL_FIELDS)
     call.program_id = form.program.data
     # Whole new lists (JSON columns are not tracked in place), in the order of the value lists.
     ticked_kinds, ticked_categories = set(form.required_document_kinds.data or []), set(form.eligible_categories.data)
@@ -100,20 +98,28 @@ def _save_criteria(call, form):
     # Deletions and renames first: the (call, name) uniqueness holds after every statement,
     # even when a name moves from one criterion to another.
     call.criteria = kept
-    renamed = [criterion for criterion, row in rows if criterion is not None and criterion.name != row.name.data]
+    renamed = [
+        criterion
+        for criterion, row in rows
+        if criterion is not None and _names(criterion) != translated_data(row, "name")
+    ]
     if existing or renamed:
         for criterion in renamed:
-            criterion.name = f"~renaming {criterion.id}~"
+            criterion.name_en, criterion.name_ru, criterion.name_tg = f"~renaming {criterion.id}~", None, None
         db.session.flush()
     criteria = []
     for position, (criterion, row) in enumerate(rows):
         criterion = criterion or Criterion()
-        criterion.name = row.name.data
+        fill_translated(criterion, row, "name")
         criterion.source = row.source.data
         criterion.weight = row.weight.data
         criterion.position = position
         criteria.append(criterion)
     call.criteria = criteria
+
+
+def _names(criterion):
+    return {language: getattr(criterion, f"name_{language}") for language in TEXT_LANGUAGES}
 
 
 def set_published(call, published):

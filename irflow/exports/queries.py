@@ -13,9 +13,9 @@ Columns and their order: `SELECTED_PARTICIPANT_COLUMNS` in irflow/services/sprea
 """
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 
 from ..applications.policy import visible_filter
+from ..countries import country_codes, country_name
 from ..extensions import db
 from ..models import Application, Call, CallPlace, Faculty, Partner, Program, User
 from ..models.base import CATEGORIES, MOBILITY_TYPES
@@ -122,9 +122,8 @@ def months_between(start, end):
 
 
 def country_names():
-    """ISO 3166 alpha-2 code -> country name in the current request's language."""
-    locale = get_locale()
-    return dict(locale.territories) if locale is not None else {}
+    """ISO 3166 alpha-2 code -> country name in the current request's language (or its fallback)."""
+    return {code: country_name(code) for code in country_codes()}
 
 
 def selected_participant_rows(scope, call_id=None, academic_year=None):

@@ -1,4 +1,5 @@
 from .base import CRITERION_SOURCES, MOBILITY_TYPES, UTCDateTime, db, enum_check, sa, utcnow
+from .translated import one_language_given, translated, translated_columns
 
 call_examiners = sa.Table(
     "call_examiners",
@@ -14,6 +15,7 @@ class Call(db.Model):
     __tablename__ = "calls"
     __table_args__ = (
         enum_check("mobility_type", MOBILITY_TYPES),
+        one_language_given("title"),
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         sa.CheckConstraint("min_months >= 1 AND max_months >= min_months", name="months_range"),
         sa.CheckConstraint("offer_reply_days >= 1", name="offer_reply_days_positive"),
@@ -24,8 +26,10 @@ class Call(db.Model):
 
     id = sa.Column(sa.Integer, primary_key=True)
     program_id = sa.Column(sa.ForeignKey("programs.id", ondelete="RESTRICT"), nullable=False, index=True)
-    title = sa.Column(sa.String(300), nullable=False)
-    description = sa.Column(sa.Text)
+    title_en, title_ru, title_tg = translated_columns(sa.String(300))
+    title = translated("title")
+    description_en, description_ru, description_tg = translated_columns(sa.Text)
+    description = translated("description")
     mobility_type = sa.Column(sa.String(20), nullable=False)
     # Lists of keys of CATEGORIES and DOCUMENT_KINDS; always assigned whole, never mutated in place.
     eligible_categories = sa.Column(sa.JSON, nullable=False, default=list)
@@ -34,7 +38,8 @@ class Call(db.Model):
     opens_at = sa.Column(UTCDateTime, nullable=False)
     closes_at = sa.Column(UTCDateTime, nullable=False, index=True)
     test_at = sa.Column(UTCDateTime)
-    test_place = sa.Column(sa.String(300))
+    test_place_en, test_place_ru, test_place_tg = translated_columns(sa.String(300))
+    test_place = translated("test_place")
     min_months = sa.Column(sa.Integer, nullable=False, default=1)
     max_months = sa.Column(sa.Integer, nullable=False, default=10)
     minimum_total_score = sa.Column(sa.Numeric(5, 2), nullable=False, default=0)
@@ -97,13 +102,18 @@ class Criterion(db.Model):
     __tablename__ = "criteria"
     __table_args__ = (
         enum_check("source", CRITERION_SOURCES),
-        sa.UniqueConstraint("call_id", "name"),
+        # A name is unique within its call in each language.
+        sa.UniqueConstraint("call_id", "name_en"),
+        sa.UniqueConstraint("call_id", "name_ru"),
+        sa.UniqueConstraint("call_id", "name_tg"),
+        one_language_given("name"),
         sa.CheckConstraint("weight > 0", name="weight_positive"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
     call_id = sa.Column(sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False, index=True)
-    name = sa.Column(sa.String(200), nullable=False)
+    name_en, name_ru, name_tg = translated_columns(sa.String(200))
+    name = translated("name")
     source = sa.Column(sa.String(20), nullable=False, default="test")
     weight = sa.Column(sa.Numeric(6, 2), nullable=False)
     position = sa.Column(sa.Integer, nullable=False, default=0)

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 from .base import PARTNER_KINDS, UTCDateTime, db, enum_check, sa, utcnow
+from .translated import translated, translated_columns
 
 # Agreements ending within this many days are flagged to the office.
 AGREEMENT_WARNING_DAYS = 90
@@ -18,6 +19,8 @@ class Partner(db.Model):
     country = sa.Column(sa.String(2), nullable=False, index=True)  # ISO 3166-1 alpha-2
     city = sa.Column(sa.String(120))
     kind = sa.Column(sa.String(40), nullable=False, index=True)
+    description_en, description_ru, description_tg = translated_columns(sa.Text)
+    description = translated("description")
     website = sa.Column(sa.String(300))
     # Where nominations are sent; partners without one are told by the coordinator.
     contact_email = sa.Column(sa.String(254))

@@ -1,4 +1,5 @@
 from .base import PROGRAM_KINDS, UTCDateTime, db, enum_check, sa, utcnow
+from .translated import translated, translated_columns
 
 
 class Program(db.Model):
@@ -9,7 +10,8 @@ class Program(db.Model):
     name = sa.Column(sa.String(300), nullable=False, unique=True)
     kind = sa.Column(sa.String(20), nullable=False, index=True)
     funder = sa.Column(sa.String(300))
-    description = sa.Column(sa.Text)
+    description_en, description_ru, description_tg = translated_columns(sa.Text)
+    description = translated("description")
     website = sa.Column(sa.String(300))
     published = sa.Column(sa.Boolean, nullable=False, default=False)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -51,7 +51,7 @@ class User(UserMixin, db.Model):
     faculty = db.relationship("Faculty")
     role_rows = db.relationship("UserRole", cascade="all, delete-orphan", lazy="selectin")
     coordinated_faculties = db.relationship(
-        "Faculty", secondary=coordinator_faculties, lazy="selectin", order_by="Faculty.name"
+        "Faculty", secondary=coordinator_faculties, lazy="selectin", order_by="Faculty.code"
     )
 
     # --- Flask-Login -------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation, ValidationError
 
 from ..countries import country_choices, is_country
 from ..forms import FlaskForm
 from ..models.base import PARTNER_KINDS
-from ..web.forms import int_or_none, options, strip_text, web_address
+from ..web.forms import int_or_none, options, strip_text, translated_fields, web_address
 
 MAX_PER_YEAR = 10000
 
@@ -65,6 +65,9 @@ class PartnerForm(FlaskForm):
     country = CountryField(_l("Country"), choices=[])
     city = StringField(_l("City"), filters=[strip_text], validators=[Optional(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[])
+    description_en, description_ru, description_tg = translated_fields(
+        _l("Description"), TextAreaField, max_length=20000, render_kw={"rows": 4}
+    )
     website = StringField(_l("Website"), validators=[Length(max=300), web_address])
     contact_email = StringField(
         _l("Contact e-mail"),

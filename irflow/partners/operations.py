@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Agreement, Partner
 from ..services import storage
 from ..web import after_rollback
+from ..web.forms import fill_translated
 
 
 class SignedCopyRefused(Refused):
@@ -22,6 +23,7 @@ def _fill_partner(partner, form):
     partner.country = form.country.data
     partner.city = form.city.data or None
     partner.kind = form.kind.data
+    fill_translated(partner, form, "description")
     partner.website = form.website.data or None
     partner.contact_email = form.contact_email.data or None
 

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import FlaskForm
 from ..models.base import PROGRAM_KINDS
-from ..web.forms import options, strip_text, web_address
+from ..web.forms import options, strip_text, translated_fields, web_address
 
 
 class ProgramForm(FlaskForm):
@@ -20,7 +20,9 @@ class ProgramForm(FlaskForm):
         validators=[Optional(), Length(max=300)],
         description=_l("For example the European Commission or DAAD."),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
+    description_en, description_ru, description_tg = translated_fields(
+        _l("Description"), TextAreaField, max_length=20000, render_kw={"rows": 6}
+    )
     website = StringField(_l("Website"), validators=[Length(max=300), web_address])
 
     def __init__(self, taken_names=(), *args, **kwargs):

@@ -3,13 +3,14 @@ request commits once when the view has succeeded (irflow/web/unit_of_work.py).""
 
 from ..extensions import db
 from ..models import Program
+from ..web.forms import fill_translated
 
 
 def _fill(program, form):
     program.name = form.name.data
     program.kind = form.kind.data
     program.funder = form.funder.data or None
-    program.description = form.description.data or None
+    fill_translated(program, form, "description")
     program.website = form.website.data or None
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from ..models.states import STATE_LABELS
+from ..models.translated import texts
 from ..services.spreadsheets import FORMULA_TRIGGERS, escape_cell
 from . import sheet
 
@@ -192,7 +193,12 @@ def build_preview(data, call, examiner, versions=None):
         preview.file_problems.append(str(problem))
         return preview
 
-    by_name = {_key(criterion.name): criterion for criterion in criteria}
+    # A criterion's column may be named in any of its languages: the template is in the
+    # language of whoever downloaded it, maybe not of whoever imports it.
+    by_name = {}
+    for criterion in criteria:
+        for name in [criterion.name, *texts(criterion, "name").values()]:
+            by_name.setdefault(_key(name), criterion)
     known = {NUMBER_COLUMN, EMAIL_COLUMN, ABSENT_COLUMN, NAME_COLUMN} | set(by_name)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_pick_delimiter(text, known))
     try:
@@ -270,6 +276,9 @@ def _columns(header, by_name, preview):
             continue
         seen.add(key)
         if key in by_name:
+            if by_name[key] in columns.values():
+                preview.file_problems.append(_("The column “%(name)s” appears twice.", name=name.strip()))
+                continue
             columns[index] = by_name[key]
         elif key in (NUMBER_COLUMN, EMAIL_COLUMN, ABSENT_COLUMN):
             columns[index] = key
@@ -294,8 +303,8 @@ def _columns(header, by_name, preview):
                 email=EMAIL_COLUMN,
             )
         )
-    for criterion_key, criterion in by_name.items():
-        if criterion_key not in seen:
+    for criterion in dict.fromkeys(by_name.values()):
+        if criterion not in columns.values():
             preview.file_problems.append(_("The column for the criterion “%(name)s” is missing.", name=criterion.name))
     return columns
 

@@ -3,12 +3,13 @@
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectMultipleField, widgets
+from wtforms import DecimalField, SelectMultipleField, StringField, widgets
 from wtforms.fields import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from ..forms import FlaskForm
+from ..models.translated import TEXT_LANGUAGES
 
 
 class EmptyForm(FlaskForm):
@@ -84,3 +85,47 @@ def web_address(form, field):
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+
+
+def translated_fields(label, field_class=StringField, max_length=300, **kwargs):
+    """One field per language for a text kept in each (see models.translated), in the order
+    of TEXT_LANGUAGES: `title_en, title_ru, title_tg = translated_fields(_l("Title"))`.
+    Each is optional; `one_language_given` asks for at least one."""
+    render_kw = kwargs.pop("render_kw", {})
+    return tuple(
+        field_class(
+            label,
+            filters=[strip_text, lambda value: value or None],
+            validators=[Optional(), Length(max=max_length)],
+            render_kw={**render_kw, "lang": language},
+            **kwargs,
+        )
+        for language in TEXT_LANGUAGES
+    )
+
+
+def translated_data(form, name):
+    """{language: text or None} typed into the fields of `name`."""
+    return {language: form[f"{name}_{language}"].data or None for language in TEXT_LANGUAGES}
+
+
+def one_language_given(form, name, message):
+    """False, with `message` next to the first of the fields, if `name` is empty in every language."""
+    if any(translated_data(form, name).values()):
+        return True
+    form[f"{name}_{TEXT_LANGUAGES[0]}"].errors.append(message)
+    return False
+
+
+def fill_translated(obj, form, *names):
+    """Write the texts typed into the fields of `names` into `obj`'s columns of each language."""
+    for name in names:
+        for language, text in translated_data(form, name).items():
+            setattr(obj, f"{name}_{language}", text)
+
+
+def show_translated(form, obj, *names):
+    """Put `obj`'s texts of `names` into their fields, for the GET of an edit page."""
+    for name in names:
+        for language in TEXT_LANGUAGES:
+            form[f"{name}_{language}"].data = getattr(obj, f"{name}_{language}")

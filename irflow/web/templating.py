@@ -10,6 +10,7 @@ from ..countries import country_name
 from ..i18n import file_size
 from ..models.base import CATEGORIES, DOCUMENT_KINDS, LOCALES, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, ROLES
 from ..models.states import STATE_LABELS
+from ..models.translated import localized
 from .navigation import department_links
 
 
@@ -32,6 +33,7 @@ def init_app(app):
         department_links=department_links,
         user_timezone=user_timezone,
         country_name=country_name,
+        localized=localized,
         format_decimal=format_decimal,
         number=format_decimal,
         CATEGORIES=CATEGORIES,
