@@ -12,7 +12,7 @@ dropping the old table would otherwise delete, by ON DELETE CASCADE, the rows th
 to it (a call's places and criteria, a faculty's coordinators).
 
 Revision ID: e5a7c2d9b1f3
-Revises: 24494215cdb2
+Revises: a2ddfd62b3f8
 Create Date: 2026-12-02 09:00:00.000000
 
 """
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5a7c2d9b1f3'
-down_revision = '24494215cdb2'
+down_revision = 'a2ddfd62b3f8'
 branch_labels = None
 depends_on = None
 
