@@ -119,6 +119,7 @@ def _render_detail(application, upload_form=None, status=200):
         application=application,
         is_owner=is_owner,
         editable=editable,
+        may_delete_draft=policy.may_delete_draft(viewer, application),
         call_open=application.call.is_open(),
         # The submission deadline matters while the application is a draft.
         submission_deadline=application.call.closes_at if application.state == "draft" else None,
@@ -258,21 +259,79 @@ def download(id, document_id):
         return render_template("applications/file_missing.html", application=application, document=document), 404
 
 
-@bp.route("/<int:id>/documents/<int:document_id>/delete", methods=["POST"])
+@bp.route("/<int:id>/documents/<int:document_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_document(id, document_id):
     application = policy.application_or_404(id, current_user)
     document = _document_or_404(application, document_id)
     if not document.is_current:
         abort(404)
+    actor = _viewer()
+    if request.method == "GET":
+        if not policy.may_delete(actor, application, document):
+            abort(404)
+        return render_template(
+            "applications/confirm.html", what="delete_document", application=application, document=document
+        )
     if not web.EmptyForm().validate_on_submit():
         abort(400)
-    actor = _viewer()
     if not policy.may_delete(actor, application, document):
         abort(403)
     operations.remove_document(application, document, actor)
     flash(_("Document deleted: %(name)s.", name=document.original_name), "success")
     return redirect(url_for("applications.detail", id=application.id) + "#documents")
+
+
+def _confirm_owner_action(id, trigger, what):
+    """The page that asks before the owner fires `trigger`; its form posts to the fire route."""
+    application = policy.application_or_404(id, current_user)
+    viewer = _viewer()
+    offered = {transition.trigger for transition in available_actions(application, viewer)}
+    # A draft is deleted rather than withdrawn (see `delete`).
+    if not policy.is_owner(viewer, application) or trigger not in offered or application.state == "draft":
+        abort(404)
+    return render_template(
+        "applications/confirm.html",
+        what=what,
+        application=application,
+        trigger=trigger,
+        call_open=application.call.is_open(),
+    )
+
+
+@bp.route("/<int:id>/withdraw")
+@login_required
+def confirm_withdraw(id):
+    return _confirm_owner_action(id, "withdraw", "withdraw")
+
+
+@bp.route("/<int:id>/decline")
+@login_required
+def confirm_decline(id):
+    return _confirm_owner_action(id, "decline_place", "decline")
+
+
+@bp.route("/<int:id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(id):
+    application = policy.application_or_404(id, current_user)
+    viewer = _viewer()
+    if not policy.may_delete_draft(viewer, application):
+        abort(404)
+    if request.method == "GET":
+        return render_template(
+            "applications/confirm.html",
+            what="delete_draft",
+            application=application,
+            call_open=application.call.is_open(),
+        )
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    web.back_to(url_for("applications.detail", id=application.id))
+    operations.delete_draft(application, viewer, version=form.version.data or "")
+    flash(_("Your draft has been deleted. You may start a new application while the call is open."), "success")
+    return redirect(url_for("applications.index"))
 
 
 @bp.route("/<int:id>/fire/<trigger>", methods=["POST"])
