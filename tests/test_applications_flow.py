@@ -68,7 +68,7 @@ def test_register_apply_request_changes_resubmit_and_approve(app, client):
     assert f'name="version" type="hidden" value="{application.version}"' in form_page
     assert call.places[0].partner.name in form_page
     response = post(client, f"{detail_url}/edit", edit_data(application))
-    assert response.status_code == 302 and response.headers["Location"].endswith(detail_url)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{detail_url}#upload")
     application = db.session.get(Application, application.id)
     assert application.state == "draft"
     assert application.average_grade == Decimal("4.25")

@@ -36,6 +36,16 @@ def replaces_previous(kind):
     return kind not in MULTIPLE_FILE_KINDS
 
 
+def documents_by_kind(documents, also_kinds=()):
+    """[(kind, [documents of that kind])] in the order of DOCUMENT_KINDS, for the kinds that
+    have documents and for `also_kinds` (the required ones, shown as missing when empty)."""
+    grouped = {}
+    for document in documents:
+        grouped.setdefault(document.kind, []).append(document)
+    wanted = set(grouped) | set(also_kinds)
+    return [(kind, grouped.get(kind, [])) for kind in DOCUMENT_KINDS if kind in wanted]
+
+
 def missing_required_kinds(application):
     present = application.document_kinds()
     return [kind for kind in application.call.required_document_kinds or [] if kind not in present]

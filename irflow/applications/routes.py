@@ -18,11 +18,11 @@ from ..models.base import DOCUMENT_KINDS
 from ..services import storage
 from ..web.errors import changed_by_someone_else_message
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER, available_actions
-from ..workflow.guards import application_problems
 from . import bp, operations, policy
 from .deadlines import changes_due, offer_due
-from .documents import missing_required_kinds, upload_usage
+from .documents import documents_by_kind, missing_required_kinds, upload_usage
 from .forms import ActionForm, ApplicationForm, UploadForm
+from .progress import next_step, problems_with_fixes
 from .timeline import timeline
 
 MESSAGES_PAGE_SIZE = 50
@@ -91,7 +91,9 @@ def _render_detail(application, upload_form=None, status=200):
     editable = policy.may_edit(viewer, application)
     kinds = policy.uploadable_kinds(viewer, application)
     if upload_form is None and kinds:
-        upload_form = UploadForm(kinds, formdata=None)
+        # A link from what is missing names the kind to upload.
+        wanted = request.args.get("kind")
+        upload_form = UploadForm(kinds, formdata=None, data={"kind": wanted} if wanted in kinds else None)
     all_documents = db.session.scalars(
         db.select(Document)
         .where(Document.application_id == application.id)
@@ -114,13 +116,18 @@ def _render_detail(application, upload_form=None, status=200):
     if not policy.may_see_all_messages(viewer, application):
         notices = notices.where(Notification.recipient_id == viewer.id)
     notices = db.session.scalars(notices.order_by(Notification.created_at.desc(), Notification.id.desc())).all()
+    call_open = application.call.is_open()
+    change_request = _last_change_request(application)
+    problems = problems_with_fixes(application) if editable else []
     return render_template(
         "applications/detail.html",
         application=application,
         is_owner=is_owner,
         editable=editable,
         may_delete_draft=policy.may_delete_draft(viewer, application),
-        call_open=application.call.is_open(),
+        call_open=call_open,
+        change_request=change_request,
+        next_step=next_step(application, problems, change_request, call_open) if is_owner else None,
         # The submission deadline matters while the application is a draft.
         submission_deadline=application.call.closes_at if application.state == "draft" else None,
         documents=documents,
@@ -132,7 +139,7 @@ def _render_detail(application, upload_form=None, status=200):
         missing_kinds=missing_required_kinds(application),
         upload_form=upload_form if kinds else None,
         usage=upload_usage(application) if kinds else None,
-        problems=application_problems(application) if editable else [],
+        problems=problems,
         must_verify_email=policy.must_verify_email(viewer, application),
         verification_resend_minutes=current_app.config["VERIFY_RESEND_INTERVAL_SECONDS"] // 60,
         show_result=application.total_score is not None and policy.may_see_result(viewer, application),
@@ -185,7 +192,35 @@ def edit(id):
         return page(), 400
     operations.update_application(application, version=form.version.data, **form.values())
     flash(_("Your application has been saved."), "success")
-    return redirect(url_for("applications.detail", id=application.id))
+    # Straight on to the documents, the next thing to do.
+    return redirect(url_for("applications.detail", id=application.id, _anchor="upload"))
+
+
+@bp.route("/<int:id>/check")
+@login_required
+def check(id):
+    """Check your answers: everything entered, the documents and what is missing, with the
+    button that submits (or resubmits)."""
+    application = policy.application_or_404(id, current_user)
+    viewer = _viewer()
+    if not policy.is_owner(viewer, application):
+        abort(404)
+    if not policy.may_edit(viewer, application):
+        return redirect(url_for("applications.detail", id=application.id))
+    documents = [document for document in application.documents if document.is_current]
+    required = application.call.required_document_kinds or []
+    trigger = "submit" if application.state == "draft" else "resubmit"
+    return render_template(
+        "applications/check.html",
+        application=application,
+        documents=documents_by_kind(documents, required),
+        required_kinds=required,
+        problems=problems_with_fixes(application),
+        change_request=_last_change_request(application),
+        trigger=TRANSITIONS_BY_TRIGGER[trigger],
+        call_open=application.call.is_open(),
+        must_verify_email=policy.must_verify_email(viewer, application),
+    )
 
 
 def _last_change_request(application):
