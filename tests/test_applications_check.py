@@ -115,7 +115,7 @@ def test_the_top_of_the_page_shows_the_single_next_step(app):
 
     selected = application_in("selected")
     page = text_of(client_for(app, selected.applicant).get(f"/applications/{selected.id}"))
-    assert _next_step(page) == ("Confirm your place", "#offer")
+    assert _next_step(page) == ("Confirm the place", "#offer")
 
     submitted = application_in("submitted")
     assert _next_step(text_of(client_for(app, submitted.applicant).get(f"/applications/{submitted.id}"))) is None

@@ -20,9 +20,11 @@ AFTER_SELECTION_KINDS = frozenset({"host_acceptance", "certificate_of_attendance
 # (diplomas, certificates, a letter the office asked for by phone).
 ALWAYS_ACCEPTED_KINDS = frozenset({"other"})
 
-# Kinds of which an application holds several files; for every other kind a new upload
-# replaces the previous file.
-MULTIPLE_FILE_KINDS = frozenset({"motivation_letter", "recommendation", "language_certificate", "other"})
+# Kinds of which an application holds several files (a transcript or passport photographed
+# page by page); for every other kind a new upload replaces the previous file.
+MULTIPLE_FILE_KINDS = frozenset(
+    {"motivation_letter", "recommendation", "language_certificate", "transcript", "passport", "other"}
+)
 
 
 def call_kinds(call):

@@ -47,7 +47,7 @@ def next_step(application, problems, change_request=None, call_open=True):
     if state == "selected" and application.allocated_place_id is not None:
         deadline = application.offer_deadline
         if deadline is None or utcnow() <= deadline:
-            return NextStep(_("Confirm your place"), "#offer")
+            return NextStep(_("Confirm the place"), "#offer")
     if state == "returned":
-        return NextStep(_("Write your return report"), url_for("returns.report", id=application.id))
+        return NextStep(_("Edit the report"), url_for("returns.report", id=application.id))
     return None
