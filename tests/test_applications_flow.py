@@ -101,7 +101,7 @@ def test_register_apply_request_changes_resubmit_and_approve(app, client):
 
     page = text_of(client.get(detail_url))
     assert "Add the grades of the last term." in page
-    assert "Changes have been requested. Make them and resubmit by" in page
+    assert "Changes requested on" in page and "Resubmit by" in page
     form_page = text_of(client.get(f"{detail_url}/edit"))
     assert "Add the grades of the last term." in form_page[form_page.index('id="change-request"') :]
     response = post(

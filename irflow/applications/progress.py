@@ -2,6 +2,7 @@
 and the one next step the top of the application page offers them."""
 
 from collections import namedtuple
+from datetime import timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -13,6 +14,10 @@ from ..workflow.guards import application_problems_by_field
 # document: whether an upload puts it right.
 Problem = namedtuple("Problem", "message url document")
 NextStep = namedtuple("NextStep", "label url")
+
+# The request for changes moves the application's updated_at a moment after its log row is
+# written; a change by the applicant comes later than this.
+REQUEST_ITSELF = timedelta(seconds=2)
 
 
 def problems_with_fixes(application):
@@ -36,7 +41,7 @@ def next_step(application, problems, change_request=None, call_open=True):
     if state in ("draft", "changes_requested"):
         if state == "draft" and not call_open:
             return None
-        changed_since = change_request is None or application.updated_at > change_request.created_at
+        changed_since = change_request is None or application.updated_at > change_request.created_at + REQUEST_ITSELF
         if any(problem.url and not problem.document for problem in problems) or not changed_since:
             label = _("Make the changes") if change_request is not None else _("Fill in your details")
             return NextStep(label, url_for("applications.edit", id=application.id))
