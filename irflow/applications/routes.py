@@ -215,13 +215,11 @@ def check(id):
     if not policy.may_edit(viewer, application):
         return redirect(url_for("applications.detail", id=application.id))
     documents = [document for document in application.documents if document.is_current]
-    required = application.call.required_document_kinds or []
     trigger = "submit" if application.state == "draft" else "resubmit"
     return render_template(
         "applications/check.html",
         application=application,
-        documents=documents_by_kind(documents, required),
-        required_kinds=required,
+        documents=documents_by_kind(documents, application.call.required_document_kinds or []),
         problems=problems_with_fixes(application),
         change_request=_last_change_request(application),
         trigger=TRANSITIONS_BY_TRIGGER[trigger],
