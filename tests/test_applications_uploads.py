@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 from datetime import date
 
 import pytest
@@ -10,8 +11,9 @@ from irflow.applications.policy import may_upload, uploadable_kinds
 from irflow.extensions import db
 from irflow.models import Document
 from irflow.models.application import state_assignment_allowed
+from irflow.models.base import DOCUMENT_KINDS
 
-from .fixtures.applications import documents_of, fire, stored_files, upload
+from .fixtures.applications import documents_of, fire, refused_upload_page, stored_files, upload
 from .fixtures.factories import ApplicationFactory, CallFactory, UserFactory, add_document, application_in
 from .fixtures.files import EXE, PDF, PNG
 from .fixtures.web import client_for, field_error, follow, post, text_of
@@ -82,12 +84,16 @@ def test_refused_files_leave_nothing_behind(app, draft, content, filename, messa
     application, owner = draft
     files_before = stored_files(app)
     response = upload(owner, application.id, "cv", content, filename)
-    page = text_of(response)
-    assert response.status_code == 400
+    page = refused_upload_page(owner, response, application.id)
     assert field_error(page, "file") == message
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    assert f'<a href="#file">{message}</a>' in summary, "at the top too, linking to the field"
+    assert page.index('id="error-summary"') < page.index("<h1")
     assert 'id="kind"' in page and '<option selected value="cv">' in page  # the chosen kind is kept
     assert documents_of(application.id) == []
     assert stored_files(app) == files_before
+    # Shown once: a reload shows the page without it.
+    assert 'id="error-summary"' not in text_of(owner.get(f"/applications/{application.id}"))
 
 
 def test_a_file_over_the_limit_is_refused_with_a_message(app, draft, monkeypatch):
@@ -95,8 +101,11 @@ def test_a_file_over_the_limit_is_refused_with_a_message(app, draft, monkeypatch
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
     files_before = stored_files(app)
     response = upload(owner, application.id, "cv", PDF + b"0" * (1024 * 1024), "big.pdf")
-    assert response.status_code == 413
-    assert "The upload is larger than the 1 MB allowed. Nothing was saved" in text_of(response)
+    # Back to the application, not a dead end.
+    page = refused_upload_page(owner, response, application.id)
+    message = "The upload is larger than the 1 MB allowed. Nothing was saved; choose a smaller file and try again."
+    assert field_error(page, "file") == message
+    assert f'<a href="#file">{message}</a>' in page
     assert documents_of(application.id) == []
     assert stored_files(app) == files_before
 
@@ -116,11 +125,11 @@ def test_a_path_in_the_file_name_is_dropped(app, draft):
 
 def test_a_single_file_kind_replaces_the_previous_file(app, draft):
     application, owner = draft
-    upload(owner, application.id, "passport", PDF, "old.pdf")
+    upload(owner, application.id, "cv", PDF, "old.pdf")
     (old,) = documents_of(application.id)
     old_id, old_stored_name = old.id, old.stored_name
     assert os.path.exists(_upload_path(app, old_stored_name))
-    upload(owner, application.id, "passport", PNG, "new.png")
+    upload(owner, application.id, "cv", PNG, "new.png")
     (new,) = _current(application.id)
     assert new.original_name == "new.png" and new.id != old_id
     # The old one is kept (removed, with its file) for the office and the timeline.
@@ -178,8 +187,7 @@ def test_the_owner_may_not_upload_other_kinds_while_editing(app, draft, kind):
     application, owner = draft
     files_before = stored_files(app)
     response = upload(owner, application.id, kind)
-    assert response.status_code == 400
-    assert field_error(text_of(response), "kind") == "Not a valid choice."
+    assert field_error(refused_upload_page(owner, response, application.id), "kind") == "Not a valid choice."
     assert documents_of(application.id) == [] and stored_files(app) == files_before
 
 
@@ -202,7 +210,8 @@ def test_the_coordinator_uploads_the_host_acceptance_while_nominated(app):
 def test_the_owner_uploads_the_certificate_of_attendance_while_abroad_and_after(app):
     application = application_in("abroad")
     owner = client_for(app, application.applicant)
-    assert upload(owner, application.id, "cv").status_code == 400
+    refused = refused_upload_page(owner, upload(owner, application.id, "cv"), application.id)
+    assert field_error(refused, "kind") == "Not a valid choice."
     assert upload(owner, application.id, "certificate_of_attendance", PDF, "certificate.pdf").status_code == 302
     assert upload(owner, application.id, "transcript_of_records", PNG, "records.png").status_code == 302
     assert {d.kind for d in documents_of(application.id)} >= {"certificate_of_attendance", "transcript_of_records"}
@@ -247,3 +256,26 @@ def test_the_detail_page_lists_documents_and_what_is_missing(app, draft):
     kinds = page[page.index('id="kind"') :]
     kinds = kinds[: kinds.index("</select>")]
     assert 'value="host_acceptance"' not in kinds and 'value="cv"' in kinds
+
+
+def test_the_file_input_accepts_the_allowed_types(app, draft):
+    application, owner = draft
+    page = text_of(owner.get(f"/applications/{application.id}"))
+    file_input = re.search(r'<input[^>]*id="file"[^>]*>', page).group(0)
+    assert 'accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"' in file_input
+
+
+@pytest.mark.parametrize("kind", ["transcript", "passport"])
+def test_a_document_photographed_page_by_page_takes_several_files(app, kind):
+    application = ApplicationFactory(call=CallFactory(required_document_kinds=["cv", kind]))
+    owner = client_for(app, application.applicant)
+    for name in ("page-1.jpg", "page-2.jpg", "page-3.jpg"):
+        assert upload(owner, application.id, kind, PNG, name).status_code == 302
+    assert sorted(d.original_name for d in _current(application.id)) == ["page-1.png", "page-2.png", "page-3.png"]
+    page = text_of(owner.get(f"/applications/{application.id}"))
+    # One entry for the kind, its files listed in the order they were uploaded.
+    group = page[page.index(f'id="documents-{kind}"') :]
+    group = group[: group.index("</ol>")]
+    assert group.count("<li") == 3
+    assert group.index("page-1.png") < group.index("page-2.png") < group.index("page-3.png")
+    assert f"Upload the required document: {DOCUMENT_KINDS[kind]}." not in page

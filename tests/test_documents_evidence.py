@@ -10,7 +10,7 @@ import pytest
 from irflow.extensions import db
 from irflow.models import Document
 
-from .fixtures.applications import documents_of, fire, stored_files, upload
+from .fixtures.applications import documents_of, fire, refused_upload_page, stored_files, upload
 from .fixtures.factories import UserFactory, application_in
 from .fixtures.files import PDF, PNG
 from .fixtures.web import client_for, field_error, follow, post, text_of
@@ -68,8 +68,7 @@ def test_the_participant_cannot_replace_evidence_the_office_uploaded(app, return
     owner = client_for(app, application.applicant)
     rows_before, files_before = len(documents_of(application.id)), stored_files(app)
     response = upload(owner, application.id, "certificate_of_attendance", PNG, "mine.png")
-    assert response.status_code == 400
-    assert field_error(text_of(response), "file") == (
+    assert field_error(refused_upload_page(owner, response, application.id), "file") == (
         "The office uploaded this document (Certificate of attendance): only the office may replace it."
     )
     assert len(documents_of(application.id)) == rows_before and stored_files(app) == files_before
@@ -94,28 +93,28 @@ def test_a_replaced_document_is_kept_with_who_and_when_and_shown_in_the_timeline
     application = application_in("draft")
     owner_user = application.applicant
     owner = client_for(app, owner_user)
-    (first,) = _current(application.id, "passport")
-    assert upload(owner, application.id, "passport", PNG, "new passport.png").status_code == 302
+    (first,) = _current(application.id, "cv")
+    assert upload(owner, application.id, "cv", PNG, "new cv.png").status_code == 302
     db.session.expire_all()
     old = db.session.get(Document, first.id)
-    (new,) = _current(application.id, "passport")
-    assert new.original_name == "new passport.png"
+    (new,) = _current(application.id, "cv")
+    assert new.original_name == "new cv.png"
     assert old.deleted_at is not None and old.deleted_by_id == owner_user.id and old.replaced_by_id == new.id
     assert old.deleted_at >= old.uploaded_at
     assert os.path.exists(_path(app, old)), "a replaced file stays on disk"
 
     page = text_of(owner.get(f"/applications/{application.id}"))
     rows = _document_rows(page)
-    assert "new passport.png" in rows and f"/documents/{old.id}" not in rows
+    assert "new cv.png" in rows and f"/documents/{old.id}" not in rows
     timeline = _timeline(page)
-    assert f"{owner_user.full_name_native} Uploaded Passport: passport.pdf" in timeline
-    assert f"{owner_user.full_name_native} Replaced Passport: passport.pdf, by new passport.png" in timeline
-    assert f"{owner_user.full_name_native} Uploaded Passport: new passport.png" in timeline
+    assert f"{owner_user.full_name_native} Uploaded CV: cv.pdf" in timeline
+    assert f"{owner_user.full_name_native} Replaced CV: cv.pdf, by new cv.png" in timeline
+    assert f"{owner_user.full_name_native} Uploaded CV: new cv.png" in timeline
     # The applicant no longer opens the old file; the office still does.
     assert owner.get(f"/applications/{application.id}/documents/{old.id}").status_code == 404
     head = client_for(app, UserFactory(roles=["head"]))
     response = head.get(f"/applications/{application.id}/documents/{old.id}")
-    assert response.status_code == 200 and response.data.startswith(b"%PDF-passport")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-cv")
     head_page = text_of(head.get(f"/applications/{application.id}"))
     removed = head_page[head_page.index('id="removed-documents"') :]
     assert f"/applications/{application.id}/documents/{old.id}" in removed

@@ -569,8 +569,8 @@ def test_applicant_pages(client, login_as, subtests, world):
         Page(
             "upload, not a PDF",
             f"/applications/{draft.id}/documents",
-            "Documents",
-            status=400,
+            "Only PDF, JPEG and PNG files are accepted.",
+            follow=True,
             form=lambda: {"kind": "cv", "file": (io.BytesIO(b"MZ\x90\x00 a program"), "резюме.exe")},
         ),
         Page("report", f"/applications/{returned.id}/report", "Return report"),

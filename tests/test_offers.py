@@ -66,10 +66,11 @@ def test_the_selected_applicant_sees_the_offer_with_host_and_deadline(app, clien
         deadline = format_datetime(application.offer_deadline)
     assert deadline in panel[panel.index('id="offer-deadline"') :]
     assert f"/applications/{application.id}/fire/confirm_place" in panel
-    assert f"/applications/{application.id}/fire/decline_place" in panel
+    # Declining asks first, on a page of its own.
+    assert f'href="/applications/{application.id}/decline"' in panel
     # The two buttons are in the panel only, not again among the other actions.
-    assert page.count("fire/confirm_place") == 1 and page.count("fire/decline_place") == 1
-    assert "fire/withdraw" in page
+    assert page.count("fire/confirm_place") == 1 and "fire/decline_place" not in page
+    assert f'href="/applications/{application.id}/withdraw"' in page
 
 
 def test_staff_see_no_offer_panel(client, login_as):

@@ -20,9 +20,11 @@ AFTER_SELECTION_KINDS = frozenset({"host_acceptance", "certificate_of_attendance
 # (diplomas, certificates, a letter the office asked for by phone).
 ALWAYS_ACCEPTED_KINDS = frozenset({"other"})
 
-# Kinds of which an application holds several files; for every other kind a new upload
-# replaces the previous file.
-MULTIPLE_FILE_KINDS = frozenset({"motivation_letter", "recommendation", "language_certificate", "other"})
+# Kinds of which an application holds several files (a transcript or passport photographed
+# page by page); for every other kind a new upload replaces the previous file.
+MULTIPLE_FILE_KINDS = frozenset(
+    {"motivation_letter", "recommendation", "language_certificate", "transcript", "passport", "other"}
+)
 
 
 def call_kinds(call):
@@ -34,6 +36,16 @@ def call_kinds(call):
 def replaces_previous(kind):
     """True when an application keeps only one file of `kind`."""
     return kind not in MULTIPLE_FILE_KINDS
+
+
+def documents_by_kind(documents, also_kinds=()):
+    """[(kind, [documents of that kind])] in the order of DOCUMENT_KINDS, for the kinds that
+    have documents and for `also_kinds` (the required ones, shown as missing when empty)."""
+    grouped = {}
+    for document in documents:
+        grouped.setdefault(document.kind, []).append(document)
+    wanted = set(grouped) | set(also_kinds)
+    return [(kind, grouped.get(kind, [])) for kind in DOCUMENT_KINDS if kind in wanted]
 
 
 def missing_required_kinds(application):

@@ -11,6 +11,7 @@ from wtforms.widgets import TextInput
 from ..countries import country_name
 from ..forms import FlaskForm
 from ..models.base import CEFR_LEVELS, DOCUMENT_KINDS
+from ..services import storage
 from ..web.forms import LocalDecimalField
 
 MOTIVATION_MAX = 8000
@@ -148,7 +149,7 @@ def _format_scale(scale):
 
 class UploadForm(FlaskForm):
     kind = SelectField(_l("Kind of document"), choices=[])
-    file = FileField(_l("File"), description=_l("PDF, JPEG or PNG."))
+    file = FileField(_l("File"), description=_l("PDF, JPEG or PNG."), render_kw={"accept": storage.ACCEPT})
 
     def __init__(self, kinds, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from .. import events
 from ..errors import Refused
 from ..extensions import db
-from ..models import Application, ApplicationChoice, Document, User
+from ..models import Application, ApplicationChoice, Document, Notification, User
 from ..models.base import DOCUMENT_KINDS, utcnow
 from ..services import storage
 from ..web import after_rollback
+from ..web.unit_of_work import after_commit
 from ..workflow import fire
 from . import policy
 from .documents import replaces_previous, room_for_upload, upload_usage
@@ -47,8 +48,13 @@ Started = namedtuple("Started", "application how")
 
 
 def _own_application_to(call, applicant):
+    """The applicant's live application to `call`: a withdrawn one does not keep them from a new one."""
     return db.session.scalar(
-        db.select(Application).where(Application.call_id == call.id, Application.applicant_id == applicant.id)
+        db.select(Application).where(
+            Application.call_id == call.id,
+            Application.applicant_id == applicant.id,
+            Application.state != "withdrawn",
+        )
     )
 
 
@@ -199,6 +205,32 @@ def remove_document(application, document, actor):
         details={"application": application.id, "document": document.id, "kind": document.kind},
     )
     db.session.flush()  # a version changed meanwhile is refused before success is reported
+
+
+def delete_draft(application, actor, *, version):
+    """A draft is deleted, not withdrawn: nobody but its owner has seen it, and the owner may
+    start again. Its documents go with it (their files once the deletion is committed). Not a
+    workflow trigger: the row leaves no state behind, only the event in the log."""
+    if application.state != "draft":
+        raise Refused(_("Only a draft can be deleted."))
+    ensure_version(application, version)
+    stored_names = [document.stored_name for document in application.documents]
+    events.record(
+        "draft_deleted",
+        actor=actor,
+        user=application.applicant_id,
+        details={"application": application.id, "call": application.call_id},
+    )
+    # Reminders about the draft go with it (no relationship cascades them).
+    db.session.execute(db.delete(Notification).where(Notification.application_id == application.id))
+    db.session.delete(application)
+    db.session.flush()  # a version changed meanwhile is refused before success is reported
+
+    def remove_files():
+        for name in stored_names:
+            storage.delete(name)
+
+    after_commit(remove_files)
 
 
 def fire_action(application, trigger, actor, *, comment, version, date=None):

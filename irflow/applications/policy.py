@@ -131,6 +131,11 @@ def may_edit(user, application):
     return is_owner(user, application) and application.state in EDITABLE_STATES
 
 
+def may_delete_draft(user, application):
+    """A draft is its owner's alone: they may delete it (and start again)."""
+    return is_owner(user, application) and application.state == "draft"
+
+
 def must_verify_email(user, application):
     """The owner may prepare the application but not submit it before confirming their
     e-mail address: the page tells them and offers a new link."""

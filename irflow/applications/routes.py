@@ -5,7 +5,7 @@ or unknown id is a 404, never somebody else's data. What the viewer may do there
 policy's too; the views pass its answers to the templates.
 """
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,11 +18,11 @@ from ..models.base import DOCUMENT_KINDS
 from ..services import storage
 from ..web.errors import changed_by_someone_else_message
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER, available_actions
-from ..workflow.guards import application_problems
 from . import bp, operations, policy
 from .deadlines import changes_due, offer_due
-from .documents import missing_required_kinds, upload_usage
+from .documents import documents_by_kind, missing_required_kinds, replaces_previous, upload_usage
 from .forms import ActionForm, ApplicationForm, UploadForm
+from .progress import next_step, problems_with_fixes
 from .timeline import timeline
 
 MESSAGES_PAGE_SIZE = 50
@@ -85,13 +85,19 @@ def detail(id):
     return _render_detail(application)
 
 
-def _render_detail(application, upload_form=None, status=200):
+def _render_detail(application):
     viewer = _viewer()
     is_owner = policy.is_owner(viewer, application)
     editable = policy.may_edit(viewer, application)
     kinds = policy.uploadable_kinds(viewer, application)
-    if upload_form is None and kinds:
-        upload_form = UploadForm(kinds, formdata=None)
+    upload_form = upload_refusal = None
+    if kinds:
+        upload_refusal = _take_upload_refusal(application)
+        # A link from what is missing names the kind to upload; a refused upload keeps its kind.
+        wanted = upload_refusal["kind"] if upload_refusal else request.args.get("kind")
+        upload_form = UploadForm(kinds, formdata=None, data={"kind": wanted} if wanted else None)
+        if upload_refusal:
+            upload_form[upload_refusal["field"]].errors = [upload_refusal["message"]]
     all_documents = db.session.scalars(
         db.select(Document)
         .where(Document.application_id == application.id)
@@ -114,24 +120,33 @@ def _render_detail(application, upload_form=None, status=200):
     if not policy.may_see_all_messages(viewer, application):
         notices = notices.where(Notification.recipient_id == viewer.id)
     notices = db.session.scalars(notices.order_by(Notification.created_at.desc(), Notification.id.desc())).all()
+    call_open = application.call.is_open()
+    change_request = _last_change_request(application)
+    problems = problems_with_fixes(application) if editable else []
     return render_template(
         "applications/detail.html",
         application=application,
         is_owner=is_owner,
         editable=editable,
-        call_open=application.call.is_open(),
+        may_delete_draft=policy.may_delete_draft(viewer, application),
+        call_open=call_open,
+        change_request=change_request,
+        next_step=next_step(application, problems, change_request, call_open) if is_owner else None,
         # The submission deadline matters while the application is a draft.
         submission_deadline=application.call.closes_at if application.state == "draft" else None,
         documents=documents,
+        documents_by_kind=documents_by_kind(documents),
+        replacing_kinds=[DOCUMENT_KINDS[kind] for kind in kinds if replaces_previous(kind)],
         missing_files=missing_files,
         removed_documents=[document for document in all_documents if not document.is_current]
         if policy.may_see_removed_documents(viewer, application)
         else [],
         deletable={document.id for document in documents if policy.may_delete(viewer, application, document)},
         missing_kinds=missing_required_kinds(application),
-        upload_form=upload_form if kinds else None,
+        upload_form=upload_form,
+        upload_refusal=upload_refusal,
         usage=upload_usage(application) if kinds else None,
-        problems=application_problems(application) if editable else [],
+        problems=problems,
         must_verify_email=policy.must_verify_email(viewer, application),
         verification_resend_minutes=current_app.config["VERIFY_RESEND_INTERVAL_SECONDS"] // 60,
         show_result=application.total_score is not None and policy.may_see_result(viewer, application),
@@ -140,7 +155,7 @@ def _render_detail(application, upload_form=None, status=200):
         notices=notices,
         actions=available_actions(application, viewer),
         date_triggers=operations.DATE_TRIGGERS,
-    ), status
+    )
 
 
 @bp.route("/<int:id>/edit", methods=["GET", "POST"])
@@ -184,7 +199,33 @@ def edit(id):
         return page(), 400
     operations.update_application(application, version=form.version.data, **form.values())
     flash(_("Your application has been saved."), "success")
-    return redirect(url_for("applications.detail", id=application.id))
+    # Straight on to the documents, the next thing to do.
+    return redirect(url_for("applications.detail", id=application.id, _anchor="upload"))
+
+
+@bp.route("/<int:id>/check")
+@login_required
+def check(id):
+    """Check your answers: everything entered, the documents and what is missing, with the
+    button that submits (or resubmits)."""
+    application = policy.application_or_404(id, current_user)
+    viewer = _viewer()
+    if not policy.is_owner(viewer, application):
+        abort(404)
+    if not policy.may_edit(viewer, application):
+        return redirect(url_for("applications.detail", id=application.id))
+    documents = [document for document in application.documents if document.is_current]
+    trigger = "submit" if application.state == "draft" else "resubmit"
+    return render_template(
+        "applications/check.html",
+        application=application,
+        documents=documents_by_kind(documents, application.call.required_document_kinds or []),
+        problems=problems_with_fixes(application),
+        change_request=_last_change_request(application),
+        trigger=TRANSITIONS_BY_TRIGGER[trigger],
+        call_open=application.call.is_open(),
+        must_verify_email=policy.must_verify_email(viewer, application),
+    )
 
 
 def _last_change_request(application):
@@ -209,25 +250,43 @@ def upload(id):
         abort(403)
     form = UploadForm(kinds)
     if not form.validate_on_submit():
-        return _render_detail(application, upload_form=form, status=400)
+        field = next(name for name in ("kind", "file") if form[name].errors)
+        return _refuse_upload(application.id, field, form[field].errors[0], form.kind.data)
 
     def refused_page(error):
-        # The detail page again, the reason next to the file (and as the page's message when
-        # the server is at fault); nothing was saved.
-        storage_failed = isinstance(error, operations.UploadRefused) and error.storage_failed
-        if storage_failed:
-            flash(error.message, "danger")
-        if isinstance(error, Refused):
-            message, status = error.message, 503 if storage_failed else 400
-        else:  # changed by another request at the same moment
-            message, status = changed_by_someone_else_message(), 409
-        form.file.errors.append(message)
-        return _render_detail(application, upload_form=form, status=status)
+        # Nothing was saved; the reason goes to the application's page (see _refuse_upload).
+        message = error.message if isinstance(error, Refused) else changed_by_someone_else_message()
+        return _refuse_upload(application.id, "file", message, form.kind.data)
 
     web.when_refused(refused_page)
     document = operations.upload_document(application, uploader, form.kind.data, form.file.data)
     flash(_("%(kind)s uploaded: %(name)s.", kind=DOCUMENT_KINDS[document.kind], name=document.original_name), "success")
     return redirect(url_for("applications.detail", id=application.id) + "#documents")
+
+
+_UPLOAD_REFUSED = "irflow_upload_refused"
+
+
+def _refuse_upload(application_id, field, message, kind=None):
+    """Send the user back to the application's page, where the reason is shown at the top
+    and next to `field` ("kind" or "file") with the kind they chose: a redirect, so that a
+    reload posts nothing again. The reason waits in the session for that one page."""
+    session[_UPLOAD_REFUSED] = {"application": application_id, "field": field, "message": str(message), "kind": kind}
+    return redirect(url_for("applications.detail", id=application_id, _anchor="error-summary"))
+
+
+def _take_upload_refusal(application):
+    refusal = session.get(_UPLOAD_REFUSED)
+    if not refusal or refusal.get("application") != application.id:
+        return None
+    del session[_UPLOAD_REFUSED]
+    return refusal
+
+
+# A file over MAX_CONTENT_LENGTH is refused before the view runs: back to the application too.
+web.errors.when_too_large(
+    "applications.upload", lambda message: _refuse_upload(request.view_args["id"], "file", message)
+)
 
 
 def _document_or_404(application, document_id):
@@ -258,21 +317,79 @@ def download(id, document_id):
         return render_template("applications/file_missing.html", application=application, document=document), 404
 
 
-@bp.route("/<int:id>/documents/<int:document_id>/delete", methods=["POST"])
+@bp.route("/<int:id>/documents/<int:document_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_document(id, document_id):
     application = policy.application_or_404(id, current_user)
     document = _document_or_404(application, document_id)
     if not document.is_current:
         abort(404)
+    actor = _viewer()
+    if request.method == "GET":
+        if not policy.may_delete(actor, application, document):
+            abort(404)
+        return render_template(
+            "applications/confirm.html", what="delete_document", application=application, document=document
+        )
     if not web.EmptyForm().validate_on_submit():
         abort(400)
-    actor = _viewer()
     if not policy.may_delete(actor, application, document):
         abort(403)
     operations.remove_document(application, document, actor)
     flash(_("Document deleted: %(name)s.", name=document.original_name), "success")
     return redirect(url_for("applications.detail", id=application.id) + "#documents")
+
+
+def _confirm_owner_action(id, trigger, what):
+    """The page that asks before the owner fires `trigger`; its form posts to the fire route."""
+    application = policy.application_or_404(id, current_user)
+    viewer = _viewer()
+    offered = {transition.trigger for transition in available_actions(application, viewer)}
+    # A draft is deleted rather than withdrawn (see `delete`).
+    if not policy.is_owner(viewer, application) or trigger not in offered or application.state == "draft":
+        abort(404)
+    return render_template(
+        "applications/confirm.html",
+        what=what,
+        application=application,
+        trigger=trigger,
+        call_open=application.call.is_open(),
+    )
+
+
+@bp.route("/<int:id>/withdraw")
+@login_required
+def confirm_withdraw(id):
+    return _confirm_owner_action(id, "withdraw", "withdraw")
+
+
+@bp.route("/<int:id>/decline")
+@login_required
+def confirm_decline(id):
+    return _confirm_owner_action(id, "decline_place", "decline")
+
+
+@bp.route("/<int:id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(id):
+    application = policy.application_or_404(id, current_user)
+    viewer = _viewer()
+    if not policy.may_delete_draft(viewer, application):
+        abort(404)
+    if request.method == "GET":
+        return render_template(
+            "applications/confirm.html",
+            what="delete_draft",
+            application=application,
+            call_open=application.call.is_open(),
+        )
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    web.back_to(url_for("applications.detail", id=application.id))
+    operations.delete_draft(application, viewer, version=form.version.data or "")
+    flash(_("Your draft has been deleted. You may start a new application while the call is open."), "success")
+    return redirect(url_for("applications.index"))
 
 
 @bp.route("/<int:id>/fire/<trigger>", methods=["POST"])

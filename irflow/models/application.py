@@ -10,7 +10,15 @@ from .states import STATES
 class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
-        sa.UniqueConstraint("call_id", "applicant_id"),
+        # One live application per call and applicant; a withdrawn one may be followed by a new one.
+        sa.Index(
+            "uq_applications_call_id_applicant_id_live",
+            "call_id",
+            "applicant_id",
+            unique=True,
+            sqlite_where=sa.text("state <> 'withdrawn'"),
+            postgresql_where=sa.text("state <> 'withdrawn'"),
+        ),
         enum_check("state", STATES),
         sa.CheckConstraint(
             "cefr_level IS NULL OR cefr_level IN ({})".format(", ".join(f"'{level}'" for level in CEFR_LEVELS)),

@@ -32,6 +32,7 @@ EVENT_KINDS = (
     "export",
     "selection_confirmed",
     "document_deleted",
+    "draft_deleted",
     "personal_data_downloaded",
     "personal_data_purged",
 )
@@ -61,6 +62,7 @@ EVENT_KIND_LABELS = {
     "export": _l("Export"),
     "selection_confirmed": _l("Selection confirmed"),
     "document_deleted": _l("Document removed"),
+    "draft_deleted": _l("Draft application deleted"),
     "personal_data_downloaded": _l("Personal data downloaded"),
     "personal_data_purged": _l("Personal data purged"),
 }

@@ -28,6 +28,9 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
 )
 CHUNK = 64 * 1024
+# A file input's `accept` for the kinds above: what a phone's picker offers first. Only a
+# hint; the content decides.
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
 class UploadError(ValueError):

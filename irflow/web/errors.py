@@ -22,6 +22,14 @@ from .safety import is_local_url
 
 _BACK_URL = "irflow_back_url"
 _REFUSAL_PAGE = "irflow_refusal_page"
+# endpoint -> answer(message) for a request too large to read (413): the view never runs.
+_TOO_LARGE_ANSWERS = {}
+
+
+def when_too_large(endpoint, answer):
+    """Answer a request to `endpoint` over MAX_CONTENT_LENGTH with `answer(message)` (say, a
+    redirect back to the form with the message) instead of the error page."""
+    _TOO_LARGE_ANSWERS[endpoint] = answer
 
 
 def back_to(url):
@@ -122,6 +130,9 @@ def init_app(app):
         def handler(error):
             unit_of_work.rollback()
             title, message = messages[code]
+            answer = _TOO_LARGE_ANSWERS.get(request.endpoint) if code == 413 else None
+            if answer is not None:
+                return answer(message())
             return _render_error(code, title(), message())
 
         return handler

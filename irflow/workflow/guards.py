@@ -25,25 +25,33 @@ if TYPE_CHECKING:
 
 def application_problems(application: Application) -> list[str]:
     """What a submission still lacks: fields, host choices, documents, eligibility."""
+    return [message for _field, message in application_problems_by_field(application)]
+
+
+def application_problems_by_field(application: Application) -> list[tuple[str | None, str]]:
+    """application_problems with where each is fixed: the edit form's field name,
+    "document:<kind>" for a missing document, or None (nothing the applicant can fix)."""
     call = application.call
-    problems = []
+    problems: list[tuple[str | None, str]] = []
     if not call.admits_category(application.applicant.category):
-        problems.append(_("This call is not open to your category."))
+        problems.append((None, _("This call is not open to your category.")))
     if not (application.motivation or "").strip():
-        problems.append(_("Write your motivation."))
+        problems.append(("motivation", _("Write your motivation.")))
     if application.average_grade is None:
-        problems.append(_("Enter your average grade."))
+        problems.append(("average_grade", _("Enter your average grade.")))
     elif application.average_grade > call.grade_scale:
-        problems.append(_("The average grade cannot be above %(scale)s.", scale=call.grade_scale))
+        problems.append(("average_grade", _("The average grade cannot be above %(scale)s.", scale=call.grade_scale)))
     if not (application.language or "").strip():
-        problems.append(_("Name the language of the mobility."))
+        problems.append(("language", _("Name the language of the mobility.")))
     if not application.cefr_level:
-        problems.append(_("Give your language level (CEFR)."))
-    problems.extend(_planned_dates_problems(application))
-    problems.extend(_choice_problems(application))
+        problems.append(("cefr_level", _("Give your language level (CEFR).")))
+    problems.extend(("planned_start", message) for message in _planned_dates_problems(application))
+    problems.extend(("first_choice", message) for message in _choice_problems(application))
     missing = [kind for kind in call.required_document_kinds or [] if kind not in application.document_kinds()]
     for kind in missing:
-        problems.append(_("Upload the required document: %(kind)s.", kind=DOCUMENT_KINDS.get(kind, kind)))
+        problems.append(
+            (f"document:{kind}", _("Upload the required document: %(kind)s.", kind=DOCUMENT_KINDS.get(kind, kind)))
+        )
     return problems
 
 
