@@ -2,9 +2,11 @@
 
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectMultipleField, widgets
 from wtforms.fields import SelectChoice
+from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
@@ -84,3 +86,35 @@ def web_address(form, field):
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+
+
+def described_by(field):
+    """The ids of the texts that describe `field`: its error messages (as the field macro
+    numbers them) and its hint; for aria-describedby."""
+    ids = [f"{field.id}-error-{number}" for number in range(1, len(field.errors) + 1)]
+    if field.description:
+        ids.append(f"{field.id}-help")
+    return " ".join(ids)
+
+
+def error_links(form):
+    """What the error summary at the top of a refused form lists: (the id of the field to
+    jump to or None, the message), in the form's order. Errors of a row of a FieldList link
+    to that row's field; an expired CSRF token is told once, without a link."""
+    if not isinstance(form, BaseForm):
+        return []
+    links = []
+    for field in form:
+        if field.type == "CSRFTokenField":
+            if field.errors:
+                links.append((None, _("The form has expired. Please submit it again.")))
+            continue
+        links.extend(_field_error_links(field))
+    links.extend((None, message) for message in getattr(form, "form_errors", ()))
+    return links
+
+
+def _field_error_links(field):
+    if field.type in ("FieldList", "FormField"):
+        return [link for child in field for link in _field_error_links(child)]
+    return [(field.id, message) for message in field.errors if isinstance(message, str)]

@@ -10,6 +10,7 @@ from ..countries import country_name
 from ..i18n import file_size, format_day, format_moment
 from ..models.base import CATEGORIES, DOCUMENT_KINDS, LOCALES, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, ROLES
 from ..models.states import STATE_LABELS
+from .forms import described_by, error_links
 from .navigation import department_links
 
 
@@ -30,6 +31,8 @@ def init_app(app):
     app.jinja_env.globals.update(
         current_locale_code=current_locale_code,
         department_links=department_links,
+        described_by=described_by,
+        error_links=error_links,
         user_timezone=user_timezone,
         country_name=country_name,
         format_decimal=format_decimal,
