@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from . import bad_input, i18n, web
 from .config import BASE_DIR, INSTANCE_DIR, Config, DevelopmentConfig, TestConfig
 from .extensions import babel, csrf, db, login_manager, migrate
+from .web.links import public_url_problem
 from .web.unit_of_work import UnitOfWorkFlask
 
 
@@ -36,6 +37,7 @@ def create_app(config=None):
             "value (for example: python -c 'import secrets; print(secrets.token_hex(32))'), "
             "or set IRFLOW_ENV=development on a developer's machine."
         )
+    _check_public_url(app)
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
@@ -51,6 +53,23 @@ def create_app(config=None):
 
     register_cli(app)
     return app
+
+
+def _check_public_url(app):
+    public_url = (app.config.get("PUBLIC_URL") or "").strip() or None
+    if public_url is None:
+        if not (app.config.get("DEVELOPMENT") or app.config.get("TESTING")):
+            raise ConfigurationError(
+                "PUBLIC_URL is not set. Set the PUBLIC_URL environment variable to the address people "
+                "open irflow at (for example: https://irflow.example.tj): links in mails are built on it, "
+                "never on a request's Host header. Or set IRFLOW_ENV=development on a developer's machine."
+            )
+    else:
+        problem = public_url_problem(public_url)
+        if problem:
+            raise ConfigurationError(f"PUBLIC_URL {public_url!r} is not a web address: {problem}.")
+        public_url = public_url.rstrip("/")
+    app.config["PUBLIC_URL"] = public_url
 
 
 def _trust_proxies(app):

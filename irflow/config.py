@@ -1,7 +1,8 @@
 """Configuration read from the environment.
 
 `IRFLOW_ENV` is `production` unless set; `make run` and the `.flaskenv` used by the
-`flask` command set `development`. Outside development a real SECRET_KEY is required.
+`flask` command set `development`. Outside development a real SECRET_KEY and PUBLIC_URL
+are required.
 """
 
 import os
@@ -136,9 +137,11 @@ class Config:
     TWO_FACTOR_ENCRYPTION_KEY = os.environ.get("TWO_FACTOR_ENCRYPTION_KEY")
     # How long a password reset link works, in seconds (irflow/auth/password_reset.py).
     RESET_TOKEN_MAX_AGE = _int("RESET_TOKEN_MAX_AGE", 3600)
-    # Host names irflow answers to (comma-separated; unset: any). Mailed links are built from
-    # the request's host: set this in production so a forged Host header cannot point a reset
-    # link elsewhere.
+    # The address people open irflow at, e.g. https://irflow.example.tj (with the path, if
+    # irflow is mounted under one). Links in mails are built on it (irflow/web/links.py), never
+    # on a request's Host header, which anyone can forge. Required outside development.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
+    # Host names irflow answers to (comma-separated; unset: any); others get 400.
     TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()] or None
 
     # Reminders (`flask send-reminders`): a report is overdue this many days after return;

@@ -2,13 +2,17 @@
 when what it records is kept; and as one structured line in the application log.
 
 Never pass a password, token or code in `details`: the log is read by administrators and
-kept for years. `record` refuses keys that name such things."""
+kept for years. `record` refuses keys that name such things. An e-mail typed for no account
+is kept only as its keyed digest (`email_digest`): the purge of personal data cannot reach
+this log, so it holds no address."""
 
+import hashlib
+import hmac
 import json
 import logging
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 
 from .extensions import db
 from .models import SecurityEvent
@@ -19,10 +23,21 @@ from .web import unit_of_work
 logger = logging.getLogger("irflow.security")
 
 SECRET_WORDS = ("password", "token", "code", "secret", "hash")
+_DIGEST_KEY_PURPOSE = b"irflow-security-event-email"
+
+
+def email_digest(email):
+    """The first 16 hex digits of HMAC-SHA256 of the normalised `email`, keyed by SECRET_KEY:
+    the same address gives the same digest, which nobody without the key can turn back into
+    the address (nor test guesses against)."""
+    secret = current_app.config["SECRET_KEY"]
+    key = hmac.new(secret.encode("utf-8"), _DIGEST_KEY_PURPOSE, hashlib.sha256).digest()
+    return hmac.new(key, email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
 def record(kind, *, actor=None, user=None, email=None, details=None, address=None, session=None, connection=None):
     """Add one event to the log in `session` (default: the request's) and return it.
+    `email`: what was typed for no account; only its digest is written.
 
     `connection`: write it at once with that Core connection instead, in the connection's
     transaction (a failed login is counted on a connection of its own, so that the refused
@@ -35,11 +50,12 @@ def record(kind, *, actor=None, user=None, email=None, details=None, address=Non
             raise ValueError(f"security event detail {key!r} may hold a secret")
     if address is None and has_request_context():
         address = request.remote_addr
+    digest = email_digest(email) if email else None
     event = SecurityEvent(
         kind=kind,
         actor_id=_id(actor),
         user_id=_id(user),
-        email=email,
+        email_digest=digest,
         address=address,
         details=details,
         created_at=utcnow(),
@@ -50,7 +66,7 @@ def record(kind, *, actor=None, user=None, email=None, details=None, address=Non
                 kind=kind,
                 actor_id=event.actor_id,
                 user_id=event.user_id,
-                email=email,
+                email_digest=digest,
                 address=address,
                 details=details,
                 created_at=event.created_at,
@@ -59,7 +75,14 @@ def record(kind, *, actor=None, user=None, email=None, details=None, address=Non
     else:
         (session or db.session).add(event)
     line = json.dumps(
-        {"kind": kind, "actor": event.actor_id, "user": event.user_id, "email": email, "address": address, **details},
+        {
+            "kind": kind,
+            "actor": event.actor_id,
+            "user": event.user_id,
+            "email_digest": digest,
+            "address": address,
+            **details,
+        },
         ensure_ascii=False,
         sort_keys=True,
         default=str,

@@ -4,21 +4,31 @@ where they are signed in, the download of their personal data, and the purge com
 import io
 import json
 import os
+import re
 import zipfile
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from irflow.account import policy
+from irflow.account import operations, policy
+from irflow.applications.operations import start_application
+from irflow.errors import Refused
 from irflow.extensions import db
-from irflow.models import Application, Document, Notification, SecurityEvent, TransitionLog, User, UserSession
+from irflow.models import Application, Call, Document, Notification, SecurityEvent, TransitionLog, User, UserSession
 from irflow.models.base import utcnow
 from irflow.models.states import FINAL_STATES, STATES
 
 from .fixtures.applications import stored_files
 from .fixtures.auth import NEW_PASSWORD, field_errors, is_logged_in
-from .fixtures.factories import PASSWORD, ApplicationFactory, FacultyFactory, UserFactory, application_in
+from .fixtures.factories import (
+    PASSWORD,
+    ApplicationFactory,
+    CallFactory,
+    FacultyFactory,
+    UserFactory,
+    application_in,
+)
 from .fixtures.web import client_for, post, text_of
 
 
@@ -408,6 +418,48 @@ def test_the_data_download_holds_the_users_rows_and_files_and_nobody_elses(app):
     assert (event.actor_id, event.user_id, event.details) == (user.id, user.id, {"files": len(mine.documents)})
 
 
+OWN_ADDRESS, ADMIN_ADDRESS, STRANGER_ADDRESS = "203.0.113.5", "198.51.100.7", "192.0.2.9"
+
+
+def test_the_download_holds_the_users_own_addresses_only_and_no_link_with_a_token(app):
+    user = UserFactory(email_verified_at=None)
+    admin = UserFactory(roles=["admin"], category="staff")
+    db.session.commit()
+    own = client_for(app, user)
+    own.environ_base["REMOTE_ADDR"] = OWN_ADDRESS
+    assert post(own, "/auth/verify/resend").status_code == 302  # a mail with a token, an event of the user's
+    by_admin = client_for(app, admin)
+    by_admin.environ_base["REMOTE_ADDR"] = ADMIN_ADDRESS
+    assert post(by_admin, f"/admin/users/{user.id}/password-reset").status_code == 302
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = STRANGER_ADDRESS
+    stranger.post_form("/auth/login", {"email": user.email, "password": "not it at all"}, token_from="/auth/login")
+    mails = db.session.scalars(sa.select(Notification).where(Notification.recipient_id == user.id)).all()
+    links = [re.search(r"https?://\S+/auth/(?:verify|reset)/\S+", mail.body).group(0) for mail in mails]
+    assert len(links) == 2
+
+    archive = download(own)
+
+    text = archive.read("data.json").decode()
+    data = json.loads(text)
+    for secret in (ADMIN_ADDRESS, STRANGER_ADDRESS, admin.email, admin.full_name_latin, *links):
+        assert secret not in text
+    events = {event["kind"]: event for event in data["security_events"]}
+    assert events["verification_link_sent"]["address"] == OWN_ADDRESS
+    assert events["verification_link_sent"]["by"] == "you"
+    assert events["password_reset_requested"] == {
+        "kind": "password_reset_requested",
+        "at": events["password_reset_requested"]["at"],
+        "by": "admin",
+    }
+    assert set(events["login_failed"]) == {"kind", "at", "by"}
+    # The mails: what, when and whether sent; their bodies without the links that act on the account.
+    assert sorted(mail["subject"] for mail in data["notifications"]) == sorted(mail.subject for mail in mails)
+    for mail in data["notifications"]:
+        assert mail["state"] == "waiting" and mail["created_at"]
+        assert "[link removed]" in mail["body"] and "Dear" in mail["body"]
+
+
 def test_the_data_page_offers_the_download_and_a_get_changes_nothing(app):
     user = UserFactory()
     page = text_of(client_for(app, user).get("/account/data"))
@@ -558,6 +610,48 @@ def test_the_purge_anonymises_exactly_the_expected_accounts(app, cli, people):
     again = cli("purge-personal-data", "--older-than", "5")
     assert again.exit_code == 0 and "No account to anonymise." in again.output
     assert len(events_of("personal_data_purged")) == 2
+
+
+def test_an_applicant_who_starts_an_application_after_the_decision_is_skipped(app, cli, people, monkeypatch):
+    applicant = people["gone_never_applied"]
+    email = applicant.email
+    call = CallFactory()
+    db.session.commit()
+    browser = client_for(app, applicant)
+    browser.irflow_csrf_token = browser.csrf_token()
+    decide = operations.purge_candidates
+
+    def decide_then_apply(years):
+        candidates = decide(years)
+        assert post(browser, f"/applications/new/{call.id}").status_code == 302
+        return candidates
+
+    monkeypatch.setattr(operations, "purge_candidates", decide_then_apply)
+    result = cli("purge-personal-data", "--older-than", "5")
+
+    assert result.exit_code == 0, result.output
+    assert f"skipped user {applicant.id} <{email}>: no longer to be anonymised" in result.output
+    assert "1 account(s) anonymised, 1 skipped." in result.output
+    user = db.session.get(User, applicant.id)
+    assert (user.email, user.anonymised_at, user.active) == (email, None, True)
+    assert db.session.scalar(sa.select(Application.state).where(Application.applicant_id == user.id)) == "draft"
+    assert db.session.get(User, people["gone_finished"].id).anonymised_at is not None
+    assert [event.user_id for event in events_of("personal_data_purged")] == [people["gone_finished"].id]
+
+
+def test_an_account_anonymised_meanwhile_starts_no_application(app):
+    applicant = UserFactory()
+    call = CallFactory()
+    db.session.commit()
+    with app.test_request_context():
+        starting = db.session.get(User, applicant.id)
+        # What the purge commits while the start request waits for the account's row.
+        with app.app_context():
+            db.session.execute(sa.update(User).where(User.id == applicant.id).values(active=False))
+            db.session.commit()
+        with pytest.raises(Refused, match="This account has been deactivated"):
+            start_application(db.session.get(Call, call.id), starting)
+    assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0
 
 
 def test_final_states_are_what_the_purge_waits_for():

@@ -10,6 +10,7 @@ from irflow.models import Application, Notification, TransitionLog, User
 from irflow.models.base import utcnow
 
 from .fixtures.applications import edit_data, fire, upload
+from .fixtures.auth import login
 from .fixtures.factories import (
     PASSWORD,
     ApplicationFactory,
@@ -43,6 +44,7 @@ def register(client, faculty, email="dilnoza@example.org", category="bachelor"):
         },
     )
     assert response.status_code == 302, text_of(response)
+    assert login(client, email, PASSWORD).status_code == 302  # registering logs nobody in
     forget_csrf_token(client)
     user = db.session.scalar(db.select(User).where(User.email == email))
     # The flow starts after the address is confirmed (tests/test_email_verification.py follows the link).

@@ -57,11 +57,16 @@ def users_count():
     return db.session.scalar(sa.select(sa.func.count(User.id)))
 
 
-def test_register_creates_an_applicant_and_logs_in(client, faculty):
+def test_register_creates_an_applicant_who_then_logs_in(client, faculty):
     response = register(client, registration(faculty))
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/auth/login"
+    # Nobody is logged in by registering: the page asks them to confirm the address, then log in.
+    login_page = text_of(client.get("/auth/login"))
+    assert "Check your mailbox: we sent a message to alisher.rahimov@example.org." in login_page
+    assert 'lang="tg"' in login_page  # in the language chosen on the form
+    assert not is_logged_in(client)
     user = db.session.scalar(sa.select(User).where(User.email == "alisher.rahimov@example.org"))
     assert user is not None
     assert user.roles == set()
@@ -73,9 +78,8 @@ def test_register_creates_an_applicant_and_logs_in(client, faculty):
     assert PasswordHasher().verify(user.password_hash, NEW_PASSWORD)
     assert NEW_PASSWORD not in user.password_hash
 
-    home = client.get("/")
-    assert "Раҳимов Алишер Ҷамшедович" in text_of(home)  # the name in the navigation bar
-    assert "Welcome to irflow" in text_of(home)
+    assert login(client, "alisher.rahimov@example.org", NEW_PASSWORD).status_code == 302
+    assert "Раҳимов Алишер Ҷамшедович" in text_of(client.get("/"))  # the name in the navigation bar
     assert is_logged_in(client)
 
 
@@ -96,8 +100,8 @@ def test_register_with_a_taken_email_creates_nothing_and_answers_as_for_a_new_on
         response = register(client, registration(faculty, email=typed))
 
         assert response.status_code == 302, typed
-        assert response.headers["Location"] == "/"
-        assert "Check your mailbox: we have sent a message to user@example.org." in text_of(client.get("/"))
+        assert response.headers["Location"] == "/auth/login"
+        assert "Check your mailbox: we sent a message to user@example.org." in text_of(client.get("/auth/login"))
         assert users_count() == before
         assert not is_logged_in(client)
 
@@ -569,6 +573,23 @@ def test_old_failures_do_not_count(app):
     assert login(new_client(app, ATTACKER), "teacher@example.org", PASSWORD).status_code == 302
 
 
+@pytest.mark.parametrize("next_login", ["failed", "successful"])
+def test_typed_addresses_are_forgotten_once_outside_the_window(app, next_login):
+    # The brake keeps what was typed, also for no account; only as long as it counts.
+    UserFactory(email="teacher@example.org")
+    db.session.add(LoginAttempt(email="nobody@example.org", address=ATTACKER))
+    db.session.commit()
+    move_attempts_back(app.config["LOGIN_THROTTLE_WINDOW_SECONDS"] + 1)
+    db.session.add(LoginAttempt(email="recent@example.org", address=ATTACKER))
+    db.session.commit()
+
+    password = PASSWORD if next_login == "successful" else "typo typo typo"
+    login(new_client(app, VICTIM), "teacher@example.org", password)
+
+    assert failures("nobody@example.org") == 0
+    assert failures("recent@example.org") == 1
+
+
 # --- CSRF -----------------------------------------------------------------------------------
 
 
@@ -653,6 +674,7 @@ def test_production_config_marks_cookies_secure(tmp_path):
 
     class ProductionLike(Config):
         SECRET_KEY = "a-long-random-production-secret-0123456789"
+        PUBLIC_URL = "https://irflow.example"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
         UPLOAD_FOLDER = str(tmp_path / "uploads")
 

@@ -148,6 +148,7 @@ def test_pages_and_downloads_of_a_signed_in_user_are_not_stored(app):
 def production_like_app(tmp_path, base=Config):
     class ProductionLike(base):
         SECRET_KEY = "a-production-like-secret"
+        PUBLIC_URL = "https://irflow.example"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
         UPLOAD_FOLDER = str(tmp_path / "uploads")
         STATIC_BUILD_FOLDER = str(tmp_path / "static")

@@ -121,6 +121,25 @@ def test_a_password_from_deep_in_the_list_is_refused(app, client):
     assert not is_logged_in(client)
 
 
+@pytest.mark.parametrize("typed", [" password123 ", "password123  ", "\tPassWord123", " PASSWORD123\n"])
+def test_spaces_around_a_listed_password_do_not_hide_it(app, client, typed):
+    # The list is stored stripped and lower-case: what is typed is compared the same way.
+    assert password_problems(typed) == [TOO_COMMON]
+    faculty = FacultyFactory()
+
+    response = register(client, registration(faculty, password=typed, password_again=typed))
+
+    assert response.status_code == 400
+    assert field_errors(response, "password") == [TOO_COMMON]
+    assert users_with("alisher.rahimov@example.org") == 0
+
+
+def test_spaces_around_the_mail_name_do_not_hide_it(app):
+    assert "Do not use your e-mail address as your password." in password_problems(
+        "  Alisher.Rahimov ", "alisher.rahimov@example.org"
+    )
+
+
 def test_a_strong_password_is_accepted(app, client):
     assert STRONG_PASSWORD.lower() not in common_passwords()
     assert password_problems(STRONG_PASSWORD) == []

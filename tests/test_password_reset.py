@@ -7,13 +7,16 @@ import json
 import re
 import time
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner
 
+from irflow.auth import second_factor
 from irflow.auth.sessions import change_password
 from irflow.extensions import db
-from irflow.models import Notification, SecurityEvent, UserSession
+from irflow.models import Notification, RecoveryCode, SecurityEvent, TwoFactorCredential, UserSession
+from irflow.models.base import utcnow
 
 from .fixtures.auth import field_errors, is_logged_in, login
 from .fixtures.factories import PASSWORD, UserFactory
@@ -236,7 +239,7 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(app, client):
     assert mails_to("nobody@example.org") == []
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1
     unknown_event = events_of("password_reset_requested")[-1]
-    assert unknown_event.user_id is None and unknown_event.email == "nobody@example.org"
+    assert unknown_event.user_id is None and unknown_event.email_digest is not None  # never the typed address
 
 
 def test_a_deactivated_account_gets_no_mail(client):
@@ -392,6 +395,50 @@ def test_reset_password_command(app):
     assert can_log_in(app, "last.admin@example.org", NEW_PASSWORD)
     (event,) = events_of("password_reset")
     assert event.user_id == admin.id and event.actor_id is None and event.details["via"] == "command line"
+
+
+def test_reset_password_command_can_remove_a_lost_second_factor(app, monkeypatch):
+    admin = UserFactory(email="last.admin@example.org", roles=["admin"])
+    db.session.add(
+        TwoFactorCredential(
+            user_id=admin.id, encrypted_secret=second_factor.encrypt_secret(pyotp.random_base32()), enabled_at=utcnow()
+        )
+    )
+    second_factor.new_recovery_codes(admin)
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(
+        args=["reset-password", "last.admin@example.org", "--disable-two-factor"],
+        input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "New password set for last.admin@example.org" in result.output
+    assert (
+        "Two-factor authentication removed for last.admin@example.org, with its 10 unused recovery code(s): "
+        "the next login sets it up again where the role requires it." in result.output
+    )
+    db.session.expire_all()
+    assert db.session.get(TwoFactorCredential, admin.id) is None
+    assert db.session.scalar(sa.select(sa.func.count(RecoveryCode.id))) == 0
+    (event,) = events_of("two_factor_disabled")
+    assert (event.user_id, event.actor_id, event.details) == (admin.id, None, {"via": "command line"})
+    # One step to log in, then straight to the set-up the role requires.
+    monkeypatch.setitem(app.config, "REQUIRE_2FA_ROLES", "head,admin")
+    browser = app.test_client()
+    assert login(browser, "last.admin@example.org", NEW_PASSWORD).status_code == 302
+    assert browser.get("/calls/").headers["Location"].endswith("/account/two-factor/setup")
+
+
+def test_reset_password_command_says_when_there_was_no_second_factor(app):
+    UserFactory(email="last.admin@example.org", roles=["admin"])
+    result = app.test_cli_runner().invoke(
+        args=["reset-password", "last.admin@example.org", "--disable-two-factor"],
+        input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "last.admin@example.org had no two-factor authentication." in result.output
+    assert events_of("two_factor_disabled") == []
 
 
 def test_reset_password_command_for_an_unknown_account(app):

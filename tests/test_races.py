@@ -1,5 +1,6 @@
-"""Races on places, on PostgreSQL: a place being given while the head lowers the places of
-its host, and two places freed at once at the same host.
+"""Races on PostgreSQL: a place being given while the head lowers the places of its host,
+two places freed at once at the same host, and one password reset link submitted twice at
+the same moment.
 
 Each side of a race runs in its own thread with its own app context, database session and
 transaction; a barrier releases them together. Every race is run REPETITIONS times, each
@@ -8,6 +9,7 @@ the race is about), which keeps the suite fast while the database waits. SQLite 
 one transaction at a time, so there is no race to test there.
 """
 
+import dataclasses
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -15,14 +17,19 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from irflow.account.operations import anonymise, purge_candidates
+from irflow.applications.operations import start_application
+from irflow.auth import password_reset
+from irflow.errors import Refused
 from irflow.extensions import db
-from irflow.models import Application, CallPlace, TransitionLog, User
+from irflow.models import Application, Call, CallPlace, SecurityEvent, TransitionLog, User
 from irflow.models.base import utcnow
 from irflow.selection.cli import expire_offers
 from irflow.workflow import WorkflowError, fire
 from irflow.workflow.allocation import total_score
 from irflow.workflow.states import HOLDING_STATES
 
+from .fixtures.auth import login
 from .fixtures.calls import edit_form
 from .fixtures.factories import (
     ApplicationFactory,
@@ -33,7 +40,7 @@ from .fixtures.factories import (
     add_scores,
     one_commit,
 )
-from .fixtures.web import client_for, form_of, post
+from .fixtures.web import CSRF_INPUT, client_for, form_of, post, text_of
 
 REPETITIONS = 20
 PARALLEL = 4
@@ -454,3 +461,87 @@ def test_the_database_refuses_a_holder_moved_to_a_full_host():
     db.session.execute(sa.update(Application).where(Application.id == moving.id).values(allocated_place_id=full.id))
     db.session.commit()
     assert len(holders(full.id)) == 2
+
+
+# --- one reset link, submitted twice at once ----------------------------------------------------
+
+
+def submitting(browser, path, password):
+    """An action posting the reset form at `path`; the CSRF token is read now, before the race."""
+    token = CSRF_INPUT.search(browser.get(path).get_data(as_text=True)).group(1)
+    data = {"csrf_token": token, "password": password, "password_again": password}
+    return lambda: browser.post(path, data=data)
+
+
+def test_a_reset_link_submitted_twice_at_once_sets_one_password(app):
+    """Both submits find the link valid when they start; the account's row, locked by the
+    first, makes the second see the new password, and with it a used link."""
+    for repetition in range(REPETITIONS // 2):
+        user = UserFactory(email=f"racer{repetition}@example.org")
+        with app.test_request_context("/"):
+            path = f"/auth/reset/{password_reset.make_token(user)}"
+        passwords = [f"first apricot orchard {repetition}", f"second apricot orchard {repetition}"]
+
+        outcomes = run_together(app, [submitting(app.test_client(), path, password) for password in passwords])
+
+        assert [error for _, error in outcomes] == [None, None]
+        statuses = [response.status_code for response, _ in outcomes]
+        assert sorted(statuses) == [302, 410], repetition
+        refused = outcomes[statuses.index(410)][0]
+        assert "This password reset link has already been used" in text_of(refused)
+        winner, loser = passwords[statuses.index(302)], passwords[statuses.index(410)]
+        assert login(app.test_client(), user.email, winner).status_code == 302
+        assert login(app.test_client(), user.email, loser).status_code == 401
+        resets = db.session.scalars(
+            sa.select(SecurityEvent).where(SecurityEvent.kind == "password_reset", SecurityEvent.user_id == user.id)
+        ).all()
+        assert len(resets) == 1
+
+
+# --- the purge of personal data while the applicant starts an application ------------------
+
+
+def test_the_purge_never_anonymises_an_applicant_holding_a_live_application(app):
+    """The purge has listed an applicant whose applications all ended long ago; just then they
+    start a new one. Either the purge goes first and the start is refused (the account is
+    anonymised), or the start goes first and the purge skips the account."""
+    long_ago = utcnow() - timedelta(days=6 * 366)
+    with one_commit():
+        worlds = [
+            (UserFactory(created_at=long_ago, last_login_at=long_ago).id, CallFactory().id) for _ in range(REPETITIONS)
+        ]
+    listed = {candidate.user.id: candidate for candidate in purge_candidates(5)}
+    assert set(listed) == {applicant_id for applicant_id, _ in worlds}
+
+    def sides(slot, world):
+        applicant_id, call_id = world
+
+        def purge():
+            # The decision of the list, anonymised in a transaction of its own as the command does.
+            result = anonymise(dataclasses.replace(listed[applicant_id], user=db.session.get(User, applicant_id)))
+            if result is None:
+                db.session.rollback()
+                return "skipped"
+            db.session.commit()
+            return "anonymised"
+
+        def start():
+            with app.test_request_context():
+                call, applicant = db.session.get(Call, call_id), db.session.get(User, applicant_id)
+                started = start_application(call, applicant)
+                db.session.commit()
+                return started.how
+
+        return (purge, start)
+
+    for _slot, (applicant_id, _call_id), outcomes in races(app, worlds, sides):
+        (purged, purge_error), (started, start_error) = outcomes
+        assert purge_error is None
+        user = db.session.get(User, applicant_id)
+        states = db.session.scalars(sa.select(Application.state).where(Application.applicant_id == applicant_id)).all()
+        if purged == "anonymised":
+            assert isinstance(start_error, Refused) and "deactivated" in start_error.message, (started, start_error)
+            assert user.anonymised_at is not None and states == []
+        else:
+            assert purged == "skipped" and start_error is None and started == "new"
+            assert user.anonymised_at is None and user.active and states == ["draft"]

@@ -31,7 +31,8 @@ def test_a_cron_line_runs_in_production_mode_on_the_configured_database(tmp_path
     database = tmp_path / "real.sqlite3"
     env_file = tmp_path / "irflow.env"
     env_file.write_text(
-        f"IRFLOW_ENV=production\nSECRET_KEY={'s' * 64}\nDATABASE_URL=sqlite:///{database}\n"
+        f"IRFLOW_ENV=production\nSECRET_KEY={'s' * 64}\nPUBLIC_URL=https://irflow.example.tj\n"
+        f"DATABASE_URL=sqlite:///{database}\n"
         f"UPLOAD_FOLDER={tmp_path / 'uploads'}\n"
     )
     line = cron_lines()[0].split(None, 5)[5]  # the command after the five time fields

@@ -279,6 +279,7 @@ def test_production_cookies_use_the_host_prefix(app, tmp_path, create_own_app):
 
     class ProductionLike(Config):
         SECRET_KEY = "a-long-random-production-secret-0123456789"
+        PUBLIC_URL = "https://irflow.example"
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
         SQLALCHEMY_ENGINE_OPTIONS = {}
         UPLOAD_FOLDER = str(tmp_path / "uploads")

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from irflow.auth import second_factor
+from irflow.auth.sessions import start_session
 from irflow.config import Config
 from irflow.extensions import db
-from irflow.models import LoginAttempt, RecoveryCode, SecurityEvent, TwoFactorCredential
+from irflow.models import LoginAttempt, RecoveryCode, SecurityEvent, TwoFactorCredential, UserSession
 
 from .fixtures.auth import is_logged_in, login
 from .fixtures.factories import PASSWORD, UserFactory
@@ -75,6 +76,23 @@ def second_step(browser, code):
     return browser.post_form(SECOND_STEP, {"code": code}, token_from=SECOND_STEP)
 
 
+def another_login(app, user):
+    """A second browser logged in to the same account: a login of its own."""
+    token = start_session(user, user_agent="pytest", address="127.0.0.2")
+    db.session.commit()
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return browser
+
+
+def session_of(app, browser):
+    """What the browser's signed session cookie holds."""
+    cookie = browser.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
 def events_of(kind):
     return db.session.scalars(sa.select(SecurityEvent).where(SecurityEvent.kind == kind)).all()
 
@@ -87,10 +105,10 @@ def test_set_up_shows_a_qr_code_and_the_key_then_ten_recovery_codes_once(app, lo
     assert page.status_code == 200
     assert re.search(r"<svg[^>]*class=\"two-factor-qr\"", html) and "style=" not in html.split("<svg", 1)[1]
     secret = re.search(r'id="two-factor-secret">([A-Z2-7]+)<', html).group(1)
-    # The same key on a reload, until it is confirmed; kept encrypted.
+    # The same key on a reload, until it is confirmed; kept encrypted in this login's session.
     assert secret in client.get(SETUP).get_data(as_text=True)
-    stored = db.session.get(TwoFactorCredential, user.id)
-    assert stored.enabled_at is None and secret not in stored.encrypted_secret
+    assert db.session.get(TwoFactorCredential, user.id) is None
+    assert secret not in json.dumps(session_of(app, client))
 
     done = post(client, SETUP, {"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 200
@@ -117,8 +135,51 @@ def test_a_wrong_set_up_code_is_refused(app, login_as):
     assert refused.status_code == 400
     assert "That code does not fit" in text_of(refused)
     db.session.expire_all()
-    assert db.session.get(TwoFactorCredential, user.id).enabled_at is None
+    assert db.session.get(TwoFactorCredential, user.id) is None
     assert events_of("two_factor_enabled") == []
+
+
+def secret_on(page):
+    return re.search(r'id="two-factor-secret">([A-Z2-7]+)<', page.get_data(as_text=True)).group(1)
+
+
+def test_two_logins_of_one_account_set_up_with_secrets_of_their_own(app, login_as):
+    user = UserFactory()
+    first, second = login_as(user), another_login(app, user)
+    first_page = first.get(SETUP)
+    assert "Turning it on signs your account out on every other computer." in text_of(first_page)
+    first_secret, second_secret = secret_on(first_page), secret_on(second.get(SETUP))
+    assert first_secret != second_secret
+    assert first_secret not in second.get(SETUP).get_data(as_text=True)
+    assert secret_on(first.get(SETUP)) == first_secret
+
+
+def test_a_code_of_another_logins_secret_does_not_confirm_this_one(app, login_as):
+    user = UserFactory()
+    first, second = login_as(user), another_login(app, user)
+    first_secret = secret_on(first.get(SETUP))
+    second.get(SETUP)
+    second.irflow_csrf_token = second.csrf_token(SETUP)
+    refused = post(second, SETUP, {"code": pyotp.TOTP(first_secret).now()})
+    assert refused.status_code == 400 and "That code does not fit" in text_of(refused)
+    db.session.expire_all()
+    assert db.session.get(TwoFactorCredential, user.id) is None
+    assert events_of("two_factor_enabled") == []
+
+
+def test_turning_two_factor_on_ends_every_other_login_with_the_secret_of_this_one(app, login_as):
+    user = UserFactory()
+    first, second = login_as(user), another_login(app, user)
+    second.get(SETUP)
+    secret, codes = set_up(first, user)
+    assert len(codes) == 10
+    db.session.expire_all()
+    credential = db.session.get(TwoFactorCredential, user.id)
+    assert credential.enabled and second_factor.decrypt_secret(credential.encrypted_secret) == secret
+    assert is_logged_in(first) and not is_logged_in(second)
+    ended = db.session.scalars(sa.select(UserSession).where(UserSession.ended_at.is_not(None))).all()
+    assert [record.end_reason for record in ended] == ["two_factor_enabled"]
+    assert [event.details for event in events_of("two_factor_enabled")] == [{"other_sessions_ended": 1}]
 
 
 def test_the_secret_is_encrypted_and_tampering_is_noticed(app):

@@ -1,8 +1,10 @@
 """`flask --app wsgi purge-personal-data --older-than YEARS [--dry-run]`.
 
-Each account is anonymised and committed on its own, its documents' files deleted after
-that commit: a failure half-way leaves every account either untouched or done. A file
-that could not be deleted is a file without a row, which `storage-check --fix` removes."""
+Each account listed is checked again with its row locked (a login or a new application
+meanwhile: skipped and said so), then anonymised and committed on its own, its documents'
+files deleted after that commit: a failure half-way leaves every account either untouched
+or done. A file that could not be deleted is a file without a row, which
+`storage-check --fix` removes."""
 
 import click
 
@@ -11,14 +13,14 @@ from ..services import storage
 from . import operations
 
 
-def _describe(candidate):
-    user = candidate.user
+def _describe(candidate, email):
+    # `email` as listed: once anonymised, the account's is a placeholder.
     if candidate.applications:
         what = f"{candidate.applications} ended application(s)"
     else:
         what = "no application"
     return (
-        f"user {user.id} <{user.email}>: {what}, last activity {candidate.last_activity:%Y-%m-%d}, "
+        f"user {candidate.user.id} <{email}>: {what}, last activity {candidate.last_activity:%Y-%m-%d}, "
         f"{candidate.documents} document(s)"
     )
 
@@ -38,12 +40,19 @@ def purge_personal_data_command(years, dry_run):
     if not candidates:
         click.echo("No account to anonymise.")
         return
+    skipped = 0
     for candidate in candidates:
-        description = _describe(candidate)
+        email = candidate.user.email
         if dry_run:
-            click.echo(f"would anonymise {description}")
+            click.echo(f"would anonymise {_describe(candidate, email)}")
             continue
         result = operations.anonymise(candidate)
+        if result is None:
+            db.session.rollback()  # nothing was changed; the row locks go
+            skipped += 1
+            click.echo(f"skipped user {candidate.user.id} <{email}>: no longer to be anonymised")
+            continue
+        description = _describe(result.candidate, email)
         db.session.commit()
         for stored_name in result.stored_names:
             try:
@@ -51,5 +60,9 @@ def purge_personal_data_command(years, dry_run):
             except OSError as error:
                 click.echo(f"could not delete file {stored_name} ({error}); storage-check --fix removes it", err=True)
         click.echo(f"anonymised {description}")
-    verb = "would be anonymised (dry run, nothing changed)" if dry_run else "anonymised"
-    click.echo(f"{len(candidates)} account(s) {verb}.")
+    if dry_run:
+        click.echo(f"{len(candidates)} account(s) would be anonymised (dry run, nothing changed).")
+    elif skipped:
+        click.echo(f"{len(candidates) - skipped} account(s) anonymised, {skipped} skipped.")
+    else:
+        click.echo(f"{len(candidates)} account(s) anonymised.")

@@ -129,6 +129,7 @@ class PurgeCandidate:
     user: User
     applications: int
     last_activity: datetime
+    cutoff: datetime
     documents: int = 0
 
 
@@ -142,54 +143,75 @@ def _last_login(user: User) -> datetime:
     return user.last_login_at or user.created_at
 
 
+def _idle_applicants(cutoff: datetime):
+    """Applicants (no staff role), not anonymised yet, who have not logged in since `cutoff`."""
+    staff = sa.select(UserRole.user_id)
+    return sa.select(User).where(
+        User.anonymised_at.is_(None),
+        User.id.not_in(staff),
+        sa.func.coalesce(User.last_login_at, User.created_at) < cutoff,
+    )
+
+
+def _candidate(user: User, cutoff: datetime) -> PurgeCandidate | None:
+    """`user` as a candidate when all their applications ended before `cutoff`, else None."""
+    applications = db.session.execute(
+        sa.select(
+            Application.state,
+            sa.func.coalesce(
+                sa.select(sa.func.max(TransitionLog.created_at))
+                .where(TransitionLog.application_id == Application.id)
+                .scalar_subquery(),
+                Application.updated_at,
+            ),
+        ).where(Application.applicant_id == user.id)
+    ).all()
+    if any(state not in FINAL_STATES for state, _ in applications):
+        return None
+    last_change = max((changed for _, changed in applications), default=None)
+    if last_change is not None and last_change >= cutoff:
+        return None
+    candidate = PurgeCandidate(user, len(applications), max(filter(None, (last_change, _last_login(user)))), cutoff)
+    candidate.documents = db.session.scalar(
+        sa.select(sa.func.count(Document.id))
+        .join(Application, Application.id == Document.application_id)
+        .where(Application.applicant_id == user.id)
+    )
+    return candidate
+
+
 def purge_candidates(years: int, now: datetime | None = None) -> list[PurgeCandidate]:
     """Applicants (no staff role), not anonymised yet, who have not logged in for `years`
     years and either have no application or only applications in a final state whose last
     transition is that old. Someone still logging in keeps their account even with old
     applications: they may be preparing the next one."""
-    now = now or utcnow()
-    cutoff = years_before(now, years)
-    staff = sa.select(UserRole.user_id)
-    users = db.session.scalars(
-        sa.select(User)
-        .where(
-            User.anonymised_at.is_(None),
-            User.id.not_in(staff),
-            sa.func.coalesce(User.last_login_at, User.created_at) < cutoff,
-        )
-        .order_by(User.id)
-    ).all()
-    candidates = []
-    for user in users:
-        applications = db.session.execute(
-            sa.select(
-                Application.state,
-                sa.func.coalesce(
-                    sa.select(sa.func.max(TransitionLog.created_at))
-                    .where(TransitionLog.application_id == Application.id)
-                    .scalar_subquery(),
-                    Application.updated_at,
-                ),
-            ).where(Application.applicant_id == user.id)
-        ).all()
-        if any(state not in FINAL_STATES for state, _ in applications):
-            continue
-        last_change = max((changed for _, changed in applications), default=None)
-        if last_change is not None and last_change >= cutoff:
-            continue
-        candidate = PurgeCandidate(user, len(applications), max(filter(None, (last_change, _last_login(user)))))
-        candidate.documents = db.session.scalar(
-            sa.select(sa.func.count(Document.id))
-            .join(Application, Application.id == Document.application_id)
-            .where(Application.applicant_id == user.id)
-        )
-        candidates.append(candidate)
-    return candidates
+    cutoff = years_before(now or utcnow(), years)
+    users = db.session.scalars(_idle_applicants(cutoff).order_by(User.id)).all()
+    return [candidate for user in users if (candidate := _candidate(user, cutoff)) is not None]
 
 
-def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeResult:
+def _still_candidate(candidate: PurgeCandidate) -> PurgeCandidate | None:
+    """The candidate as it is now, its account's row and applications locked (PostgreSQL)
+    until the commit; None when it is no longer to be anonymised. Starting an application
+    locks the same row first (applications/operations.py): an application started after the
+    list was made is seen here, or waits and then finds the account anonymised."""
+    user = db.session.scalar(
+        sa.select(User).where(User.id == candidate.user.id).with_for_update().execution_options(populate_existing=True)
+    )
+    if user is None:
+        return None
+    # A change to one of them (a reopening) being made now is waited for and then read.
+    db.session.execute(sa.select(Application.id).where(Application.applicant_id == user.id).with_for_update()).all()
+    if db.session.scalar(_idle_applicants(candidate.cutoff).where(User.id == user.id)) is None:
+        return None
+    return _candidate(user, candidate.cutoff)
+
+
+def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeResult | None:
     """Replace the person's data with placeholders and remove their documents' rows; the
     files are the caller's to delete once this is committed (PurgeResult.stored_names).
+    None, changing nothing, when the account is no longer to be anonymised: a login or a
+    new application since the candidates were listed.
 
     Kept for statistics: the account's id, category and faculty, its applications with
     their states, calls, hosts, scores, dates and credits, and the transition log. Removed:
@@ -198,6 +220,9 @@ def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeRe
     and their documents. Document rows are deleted, not only marked removed: nothing else
     refers to them, a row without its file would read as a lost file (storage-check), and
     a kept row would still hold the file's name and checksum."""
+    candidate = _still_candidate(candidate)
+    if candidate is None:
+        return None
     now = now or utcnow()
     user = candidate.user
     application_ids = sa.select(Application.id).where(Application.applicant_id == user.id)

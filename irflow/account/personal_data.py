@@ -3,23 +3,30 @@ documents of their own applications (current and removed ones).
 
 Left out on purpose: the password hash, session tokens (only their hashes are stored, and
 not even those are given), and other people's data — a staff member acting on the
-application is named by their role in it ("staff"), not by name."""
+application is named by their role in it ("staff"), not by name; a security event about the
+user caused by someone else (an administrator, or someone not logged in: a failed login, a
+registration with their address) is given as its kind, time and the actor's role only, no
+address or details; and the links in mails that act on the account (a password reset, an
+address confirmation) are removed from their bodies."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.orm import selectinload
 
 from .. import upload_folder
 from ..applications.policy import may_see_result
 from ..extensions import db
-from ..models import Application, Document, Notification, SecurityEvent, TransitionLog, UserSession
+from ..models import Application, Document, Notification, SecurityEvent, TransitionLog, User, UserSession
 
 FORMAT_VERSION = 1
 
@@ -40,6 +47,53 @@ def _who(actor_id, user):
     if actor_id is None:
         return "system"
     return "you" if actor_id == user.id else "staff"
+
+
+# The highest role an actor holds names them in an event about the user.
+ROLES_BY_RANK = ("admin", "head", "coordinator", "examiner")
+LINK_REMOVED = "[link removed]"
+TOKEN_LINK_ENDPOINTS = ("auth.reset_password", "auth.verify_email")
+
+
+def _role_of(actor):
+    if actor is None:
+        return "system"
+    return next((role for role in ROLES_BY_RANK if role in actor.roles), "user")
+
+
+def _security_event(event, user):
+    if event.actor_id == user.id:
+        return {
+            "kind": event.kind,
+            "at": _value(event.created_at),
+            "by": "you",
+            "address": event.address,
+            "details": event.details,
+        }
+    # Someone else's doing: their address and the details (other accounts' ids) are theirs.
+    return {"kind": event.kind, "at": _value(event.created_at), "by": _role_of(event.actor)}
+
+
+def _token_links():
+    """A pattern of the links that carry a token (reset, verification), wherever they point."""
+    marker = "TOKEN"
+    prefixes = [url_for(endpoint, token=marker).removesuffix(marker) for endpoint in TOKEN_LINK_ENDPOINTS]
+    return re.compile(r"(?:[a-z][a-z0-9+.-]*://[^\s/]+)?(?:" + "|".join(map(re.escape, prefixes)) + r")\S+", re.I)
+
+
+def _mail_state(notification):
+    if notification.sent_at is not None:
+        return "sent"
+    # Given up after its last try (services/delivery.py); otherwise still to be tried.
+    return "failed" if notification.error and notification.next_attempt_at is None else "waiting"
+
+
+def _notification(notification, token_links):
+    data = _fields(notification, ("recipient_email", "subject", "created_at", "sent_at"))
+    data["state"] = _mail_state(notification)
+    data["body"] = token_links.sub(LINK_REMOVED, notification.body)
+    data["application_id"] = notification.application_id
+    return data
 
 
 def _user(user):
@@ -166,32 +220,23 @@ def collect(user, now):
     )
     logins = db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id))
     events = db.session.scalars(
-        sa.select(SecurityEvent).where(SecurityEvent.user_id == user.id).order_by(SecurityEvent.id)
+        sa.select(SecurityEvent)
+        .where(SecurityEvent.user_id == user.id)
+        .options(selectinload(SecurityEvent.actor).selectinload(User.role_rows))
+        .order_by(SecurityEvent.id)
     )
+    token_links = _token_links()
     return {
         "format_version": FORMAT_VERSION,
         "exported_at": _value(now),
         "user": _user(user),
         "applications": [_application(application, user) for application in own_applications(user)],
-        "notifications": [
-            _fields(row, ("recipient_email", "subject", "body", "created_at", "sent_at"))
-            | {"application_id": row.application_id}
-            for row in notifications
-        ],
+        "notifications": [_notification(row, token_links) for row in notifications],
         "sessions": [
             _fields(row, ("created_at", "last_seen_at", "ended_at", "end_reason", "user_agent", "address", "remember"))
             for row in logins
         ],
-        "security_events": [
-            {
-                "kind": event.kind,
-                "at": _value(event.created_at),
-                "by": _who(event.actor_id, user),
-                "address": event.address,
-                "details": event.details,
-            }
-            for event in events
-        ],
+        "security_events": [_security_event(event, user) for event in events],
     }
 
 

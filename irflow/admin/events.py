@@ -9,6 +9,7 @@ from flask_babel import to_utc
 
 from .. import web
 from ..bad_input import page_number
+from ..events import email_digest
 from ..extensions import db
 from ..models import SecurityEvent, User
 from ..models.security_event import EVENT_KIND_LABELS
@@ -27,12 +28,14 @@ def _start_of_day(day):
 def _filtered(query, form):
     text = (form.user.data or "").strip()
     if text:
-        # The account the event concerns, the one who acted, or the e-mail typed at a failed login.
+        # The account the event concerns, the one who acted, or an e-mail typed for no account:
+        # the log has only its digest, so the whole address (or the digest shown) finds it.
         users = db.select(User.id).where(contains_text((User.email, User.full_name_latin, User.full_name_native), text))
+        digests = {text.lower(), email_digest(text)}
         query = query.where(
             SecurityEvent.user_id.in_(users)
             | SecurityEvent.actor_id.in_(users)
-            | contains_text((SecurityEvent.email,), text)
+            | SecurityEvent.email_digest.in_(digests)
         )
     if form.kind.data:
         query = query.where(SecurityEvent.kind == form.kind.data)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import events
 from ..errors import Refused
 from ..extensions import db
-from ..models import Application, ApplicationChoice, Document
+from ..models import Application, ApplicationChoice, Document, User
 from ..models.base import DOCUMENT_KINDS, utcnow
 from ..services import storage
 from ..web import after_rollback
@@ -52,8 +52,19 @@ def _own_application_to(call, applicant):
     )
 
 
+def _lock_account(applicant):
+    """Hold `applicant`'s row (PostgreSQL) and read it afresh: the purge of personal data locks
+    it too, so an account is never anonymised while an application of it is being started."""
+    db.session.scalar(
+        db.select(User).where(User.id == applicant.id).with_for_update().execution_options(populate_existing=True)
+    )
+    if not applicant.active:
+        raise Refused(_("This account has been deactivated. Contact the department."))
+
+
 def start_application(call, applicant):
     """A draft application of `applicant` to `call`, or the one they have already."""
+    _lock_account(applicant)
     existing = _own_application_to(call, applicant)
     if existing is not None:
         return Started(existing, "existing")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import current_app, session, url_for
+from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import SecurityEvent, User
 from ..models.base import utcnow
 from ..services.mail import queue_for_user
+from ..web.links import mailed_url
 from . import known_devices, second_factor, sessions, throttle, verification
 from .passwords import hash_password, spend_verification_time, verify_password
 
@@ -126,7 +127,8 @@ def _finish_login(user: User, remember: bool, address: str) -> None:
 
 
 def register(registration: Registration, address: str) -> User | None:
-    """Create an applicant's account, mail the link that confirms its address and log them in.
+    """Create an applicant's account and mail the link that confirms its address. Nobody is
+    logged in: they log in with their password (before confirming, too: a draft needs no more).
 
     An address that has an account already creates nothing and returns None: its owner gets
     a mail instead, and the page says what it says to a new applicant, so that registering
@@ -161,7 +163,6 @@ def register(registration: Registration, address: str) -> User | None:
         return None
     events.record("registered", actor=user, user=user, address=address)
     verification.send_link(user)
-    _start_login(user, False, address)
     return user
 
 
@@ -212,7 +213,7 @@ def _tell_owner(email: str, address: str) -> None:
         "emails/already_registered.txt",
         lambda: _("Someone tried to register with your e-mail address"),
         dedup_key=f"already-registered:{owner.id}:{utcnow():%Y-%m-%dT%H}",
-        login_url=url_for("auth.login", _external=True),
+        login_url=mailed_url("auth.login"),
     )
 
 

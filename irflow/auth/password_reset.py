@@ -17,7 +17,7 @@ import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -29,6 +29,7 @@ from ..i18n import force_timezone
 from ..models import PasswordResetRequest, User
 from ..models.base import utcnow
 from ..services.mail import queue_for_user
+from ..web.links import mailed_url
 from .passwords import hash_password
 from .sessions import end_all_sessions
 
@@ -96,7 +97,7 @@ def _queue_mail(user: User, actor: User | None) -> None:
         user,
         _TEMPLATE,
         lambda: _("Reset your irflow password"),
-        link=url_for("auth.reset_password", token=make_token(user), _external=True),
+        link=mailed_url("auth.reset_password", token=make_token(user)),
         minutes=max_age_minutes(),
         sent_by_admin=actor is not None,
     )
@@ -111,7 +112,7 @@ def _render_unsent_mail() -> None:
         render_template(
             _TEMPLATE,
             recipient=stand_in,
-            link=url_for("auth.reset_password", token=token, _external=True),
+            link=mailed_url("auth.reset_password", token=token),
             minutes=max_age_minutes(),
             sent_by_admin=False,
         )
@@ -158,7 +159,8 @@ def request_reset(email: str, address: str) -> None:
 
 
 def _typed_if_nobody(user: User | None, email: str) -> str | None:
-    # A known account is named by its id: the log keeps no address a purge could not remove.
+    # A known account is named by its id, an unknown one by the digest events.record makes of
+    # what was typed: the log keeps no address a purge could not remove.
     return email if user is None else None
 
 

@@ -108,11 +108,12 @@ def password_problems(password, email=None):
     problems = []
     if len(password) < MIN_LENGTH:
         problems.append(_("Use at least %(count)s characters.", count=MIN_LENGTH))
-    lowered = password.lower()
+    # As the list is stored: spaces around a listed password, or another case, hide nothing.
+    lowered = password.strip().lower()
     if lowered in common_passwords():
         problems.append(_("This password is too common; choose another."))
     elif len(set(lowered)) < 4:
         problems.append(_("This password is too easy to guess; choose another."))
-    if email and lowered == email.lower().split("@")[0]:
+    if email and lowered == email.strip().lower().split("@")[0]:
         problems.append(_("Do not use your e-mail address as your password."))
     return problems

@@ -95,17 +95,19 @@ def register():
             locale=form.locale.data,
             privacy_consent=form.privacy_consent.data,
         )
-        # The same answer whether or not the address had an account (its owner gets a mail).
+        # The same answer whether or not the address had an account (its owner gets a mail):
+        # nobody is logged in, or a login would tell which addresses were free.
         operations.register(registration, _client_address())
+        session["locale"] = registration.locale  # the login page in the language just chosen
         flash(
             _(
-                "Welcome to irflow. Check your mailbox: we have sent a message to %(email)s. Open the link in it "
-                "to confirm your address; until then you can prepare an application but not submit it.",
+                "Check your mailbox: we sent a message to %(email)s. Open the link in it to confirm your address, "
+                "then log in.",
                 email=registration.email,
             ),
             "success",
         )
-        return redirect(url_for("calls.index"))
+        return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
 

@@ -34,6 +34,7 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 RECOVERY_CODE_LENGTH = 16
 PENDING_KEY = "two_factor_pending"
 PENDING_SALT = "irflow-two-factor-pending"
+SETUP_KEY = "two_factor_setup"
 CIPHER_VERSION = "v1"
 
 
@@ -83,6 +84,33 @@ def qr_code_svg(secret, user, title):
     """The set-up QR code as an inline <svg> element: no style attribute, no script (the CSP)."""
     qr = segno.make(provisioning_uri(secret, user), error="m")
     return qr.svg_inline(scale=5, dark="#000", light="#fff", title=title, svgclass="two-factor-qr")
+
+
+# --- the secret being set up, kept in one login's session -----------------------------------
+def _login_mark(login_token):
+    return hashlib.sha256((login_token or "").encode("utf-8")).hexdigest()[:16]
+
+
+def setup_secret(user, login_token):
+    """The secret this login of `user` is setting up, or None. It lives in this login's
+    session cookie, encrypted like a stored secret: no other login of the account sees it."""
+    value = session.get(SETUP_KEY)
+    if not isinstance(value, dict) or value.get("user") != user.id:
+        return None
+    if not hmac.compare_digest(str(value.get("login", "")), _login_mark(login_token)):
+        return None
+    return decrypt_secret(str(value.get("secret", "")))
+
+
+def begin_setup(user, login_token):
+    """A new secret for this login of `user` to set up; returns it."""
+    secret = new_secret()
+    session[SETUP_KEY] = {"user": user.id, "login": _login_mark(login_token), "secret": encrypt_secret(secret)}
+    return secret
+
+
+def forget_setup():
+    session.pop(SETUP_KEY, None)
 
 
 # --- checking a code -----------------------------------------------------------------------
@@ -195,6 +223,18 @@ def check(user, code):
     if use_recovery_code(user, code):
         return "recovery"
     return None
+
+
+def remove(user):
+    """Delete `user`'s two-factor credential and recovery codes; returns how many of the codes
+    were unused, or None when there was no credential. The caller records the event."""
+    credential = credential_of(user)
+    if credential is None:
+        return None
+    unused = recovery_codes_left(user)
+    db.session.delete(credential)
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    return unused
 
 
 def record_failure_apart(user, step):

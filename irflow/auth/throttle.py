@@ -11,6 +11,10 @@ Failed logins are counted over a window, and each further try must wait longer
   the cap on a new one.
 A refused try is answered at once, before any password is checked: no request sleeps.
 A successful login clears that account's failures from that address.
+
+The table keeps the e-mail as typed, also for no account, so a row lives no longer than it
+counts: every failed and every successful login deletes the rows older than the window
+(`_forget_expired`). The security event of a failure keeps only a digest (irflow/events.py).
 """
 
 from datetime import timedelta
@@ -80,8 +84,8 @@ def seconds_to_wait(email, address, known_device=False, now=None):
 def record_failure(email, address, user=None, reason=None, counted=True, event=True):
     """Count a failed login, on a connection of its own committed at once: the refused
     request's own work is rolled back, and the brake must count the failure all the same.
-    Its security event ("login_failed": the account, or the typed e-mail when no account
-    has it) is written in that same transaction, for the same reason.
+    Its security event ("login_failed": the account, or the digest of the typed e-mail when
+    no account has it) is written in that same transaction, for the same reason.
     (The login has written nothing on the request's connection by then, so on SQLite this
     second connection finds the file unlocked.)
 
@@ -91,8 +95,7 @@ def record_failure(email, address, user=None, reason=None, counted=True, event=T
     now = utcnow()
     with db.engine.begin() as connection:
         if counted:
-            # Old rows count for nothing; drop them so the table stays small.
-            connection.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=1)))
+            connection.execute(_forget_expired(now))
             connection.execute(sa.insert(LoginAttempt).values(email=email, address=address, created_at=now))
         if event:
             _record_event(connection, "login_failed", email, address, user, reason)
@@ -119,6 +122,13 @@ def _record_event(connection, kind, email, address, user, reason):
 
 def clear_failures(email, address):
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address))
+    db.session.execute(_forget_expired(utcnow()))
+
+
+def _forget_expired(now):
+    """Rows outside the window count for nothing, and hold typed addresses: gone."""
+    window = timedelta(seconds=current_app.config["LOGIN_THROTTLE_WINDOW_SECONDS"])
+    return sa.delete(LoginAttempt).where(LoginAttempt.created_at < now - window)
 
 
 def too_many_attempts(seconds):

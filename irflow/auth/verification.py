@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import SecurityEvent, User
 from ..models.base import utcnow
 from ..services.mail import queue_for_user
+from ..web.links import mailed_url
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -73,7 +74,7 @@ def send_link(user: User) -> None:
         user,
         "emails/verify_email.txt",
         lambda: _("Confirm your e-mail address for irflow"),
-        link=url_for("auth.verify_email", token=make_token(user), _external=True),
+        link=mailed_url("auth.verify_email", token=make_token(user)),
         valid_days=max(1, max_age // (24 * 3600)),
     )
     events.record("verification_link_sent", actor=user, user=user)

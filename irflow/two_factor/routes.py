@@ -71,10 +71,10 @@ def setup():
     if second_factor.is_enabled(current_user):
         return redirect(url_for("two_factor.index"))
     form = CodeForm()
-    secret = operations.pending_secret(current_user)
+    secret = operations.pending_secret(current_user, current_user.get_id())
     if form.validate_on_submit():
         web.when_refused(_show_again(lambda message: _setup_page(_with_error(form, message), secret)))
-        codes = operations.confirm_setup(current_user, form.code.data)
+        codes = operations.confirm_setup(current_user, form.code.data, current_user.get_id())
         # Shown in this response only: they are stored hashed and never shown again.
         return render_template("two_factor/recovery_codes.html", codes=codes, just_enabled=True)
     status = 400 if request.method == "POST" else 200
