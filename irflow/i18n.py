@@ -50,6 +50,11 @@ def select_timezone():
     return None
 
 
+def language_of(user):
+    """The language to write to `user` in when no request tells: theirs, else the default."""
+    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 @contextmanager
 def force_timezone(zone):
     """Times shown inside the block are in `zone` (a mail is in its recipient's zone, not in

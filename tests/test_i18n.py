@@ -25,10 +25,20 @@ from irflow.i18n import file_size
 from irflow.models import Notification
 from irflow.models.base import utcnow
 from irflow.returns.cli import send_reminders
+from irflow.services.mail import queue_for_user
 from irflow.services.spreadsheets import BOM, SELECTED_PARTICIPANT_COLUMNS, headers
 from irflow.workflow.states import STATE_LABELS
 
-from .fixtures.factories import ApplicationFactory, CallFactory, FacultyFactory, UserFactory, application_in, one_commit
+from .fixtures.auth import login
+from .fixtures.factories import (
+    PASSWORD,
+    ApplicationFactory,
+    CallFactory,
+    FacultyFactory,
+    UserFactory,
+    application_in,
+    one_commit,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "irflow" / "translations"
@@ -260,6 +270,35 @@ def test_a_users_saved_language_beats_the_switcher_and_the_browser(client, login
 
     assert html_lang(client.get("/", headers={"Accept-Language": "ru,en;q=0.5"})) == "tg"
     assert html_lang(client.get("/applications/", headers={"Accept-Language": "en"})) == "tg"
+
+
+def test_a_language_chosen_before_logging_in_becomes_the_users_when_they_have_none(client):
+    """An account the office created has no language yet: the one its owner picked on the
+    login page is kept, for pages and for mails alike."""
+    user = UserFactory(locale=None, email="staff.member@example.org")
+    client.post_form("/locale", {"locale": "tg"})
+    assert login(client, user.email, PASSWORD).status_code == 302
+
+    db.session.refresh(user)
+    assert user.locale == "tg"
+    assert html_lang(client.get("/applications/", headers={"Accept-Language": "en"})) == "tg"
+
+
+def test_a_language_chosen_before_logging_in_does_not_replace_a_saved_one(client):
+    user = UserFactory(locale="ru")
+    client.post_form("/locale", {"locale": "tg"})
+    login(client, user.email, PASSWORD)
+
+    db.session.refresh(user)
+    assert user.locale == "ru"
+    assert html_lang(client.get("/applications/")) == "ru"
+
+
+def test_a_user_without_a_language_is_mailed_in_the_default_one(app):
+    user = UserFactory(locale=None)
+    with app.test_request_context("/"):
+        notice = queue_for_user(user, "emails/verify_email.txt", "Subject", link="http://x/", valid_days=7)
+    assert notice.body.startswith("Dear ")  # English, the default language of the suite
 
 
 def test_the_switcher_of_a_logged_in_user_saves_the_language(client, login_as):
