@@ -117,4 +117,5 @@ def error_links(form):
 def _field_error_links(field):
     if field.type in ("FieldList", "FormField"):
         return [link for child in field for link in _field_error_links(child)]
-    return [(field.id, message) for message in field.errors if isinstance(message, str)]
+    # Lazy messages (validators' `message=_l(...)`) are not str: anything but a nested list or dict is a message.
+    return [(field.id, str(message)) for message in field.errors if not isinstance(message, (list, tuple, dict))]
