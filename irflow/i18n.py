@@ -11,7 +11,17 @@ module for `pybabel extract`) and from WTForms' catalogue for any message not li
 from contextlib import contextmanager
 
 from flask import current_app, g, request, session
-from flask_babel import format_decimal, get_translations, gettext, ngettext, refresh
+from flask_babel import (
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+    get_translations,
+    gettext,
+    ngettext,
+    refresh,
+    to_user_timezone,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm as _FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
@@ -40,6 +50,11 @@ def select_timezone():
     return None
 
 
+def language_of(user):
+    """The language to write to `user` in when no request tells: theirs, else the default."""
+    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 @contextmanager
 def force_timezone(zone):
     """Times shown inside the block are in `zone` (a mail is in its recipient's zone, not in
@@ -52,6 +67,39 @@ def force_timezone(zone):
     finally:
         g.forced_timezone = previous
         refresh()
+
+
+# Short dates with the year in full and no slashes: Babel's short Tajik form (07/01/27) and
+# English one (1/7/27) read differently across the region; 07.01.2027 does not.
+SHORT_DATE_PATTERNS = {"en": "d MMM y", "ru": "dd.MM.y", "tg": "dd.MM.y"}
+
+
+def format_day(value, width="medium"):
+    """A date (or a moment's date in the reader's zone) in the reader's language."""
+    if not value:
+        return ""
+    if width == "short":
+        return format_date(value, SHORT_DATE_PATTERNS.get(str(get_locale()), "dd.MM.y"))
+    return format_date(value, width)
+
+
+def format_moment(value, width="medium"):
+    """A moment as the reader's date, the time to the minute and the zone it is told in,
+    e.g. "7 янв. 2027 г., 19:30 (UTC+5)": deadlines are read from Khujand and from Europe."""
+    if not value:
+        return ""
+    return f"{format_day(value, width)}, {format_time(value, 'short')} ({utc_offset(value)})"
+
+
+def utc_offset(value):
+    """The reader's zone at that moment as "UTC+5", "UTC+5:30" or "UTC"."""
+    offset = to_user_timezone(value).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    if not minutes:
+        return "UTC"
+    sign = "+" if minutes > 0 else "\N{MINUS SIGN}"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def _languages():

@@ -25,7 +25,7 @@ from .fixtures.database import close_connections, empty_tables
 from .fixtures.web import CSRF_INPUT, ClosingClient
 
 # Fixtures that tests of several modules use, defined next to their helpers.
-pytest_plugins = ["tests.fixtures.selection", "tests.fixtures.scoring"]
+pytest_plugins = ["tests.fixtures.selection", "tests.fixtures.scoring", "tests.fixtures.browser"]
 
 
 class IsolatedClient(ClosingClient):
@@ -167,6 +167,13 @@ def create_own_app():
     yield create
     for own_app in made:
         close_connections(own_app)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """Where the browser tests' relative paths go. Defined here, not beside live_server in
+    tests/fixtures/browser.py: only a conftest's fixture overrides pytest-playwright's own."""
+    return live_server.url
 
 
 @pytest.fixture

@@ -337,7 +337,7 @@ def _message_near(page, field_name, message):
     if match.group(1) == "select":
         after = after[after.index("</select>") :]
     return (
-        re.match(r'\s*(<div class="invalid-feedback">[^<]*</div>\s*)*', after)
+        re.match(r'\s*(<div class="invalid-feedback"[^>]*>[^<]*</div>\s*)*', after)
         and message in after[:600]
         and "is-invalid" in match.group(0)
     )
@@ -878,7 +878,7 @@ def test_the_signed_copy_must_be_a_pdf_jpeg_or_png(app, head, world):
     assert response.status_code == 400
     page = text_of(response)
     assert "Only PDF, JPEG and PNG files are accepted." in page
-    assert re.search(r'name="signed_copy" type="file">\s*<div class="invalid-feedback">Only PDF', page)
+    assert re.search(r'name="signed_copy" type="file">\s*<div class="invalid-feedback"[^>]*>Only PDF', page)
     assert 'value="IIA 2025–2029"' in page
     assert count(Agreement) == 1
     assert set(os.listdir(app.config["UPLOAD_FOLDER"])) == files_before

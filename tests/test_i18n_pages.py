@@ -53,6 +53,7 @@ ALLOWED_WORDS = {
     "iso",
     "utf",
     "english",  # the language switcher names each language in itself: English, Русский, Тоҷикӣ
+    "utc",  # times name their zone as UTC+5 in every language
 }
 # Latin the translations keep on purpose: the ECTS document's own name, the passport-style
 # example of a Latin name, and Russian's usual "e-mail".

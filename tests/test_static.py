@@ -25,7 +25,7 @@ def static_urls_of(page):
 
 def test_the_home_page_links_versioned_static_files_cached_for_a_year(client):
     urls = static_urls_of(client.get("/").get_data(as_text=True))
-    assert len(urls) == 4  # bootstrap.css, irflow.css, bootstrap.js, irflow.js
+    assert len(urls) == 6  # icon.svg, bootstrap.css, irflow.css, no-script.css, bootstrap.js, irflow.js
     for url in urls:
         match = VERSIONED.match(url)
         assert match, url

@@ -79,12 +79,14 @@ class ProfileForm(FlaskForm):
         validators=[DataRequired(), Length(max=200)],
         filters=[strip_text],
         description=_l("As you write it, for example Раҳимов Алишер Ҷамшедович."),
+        render_kw={"autocomplete": "name"},
     )
     full_name_latin = StringField(
         _l("Full name in Latin letters"),
         validators=[DataRequired(), Length(max=200), latin_only],
         filters=[strip_text],
         description=_l("Exactly as in your passport, for example RAHIMOV ALISHER."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
     phone = TelField(
         _l("Phone"), validators=[Optional(), Length(max=40)], filters=[strip_text], render_kw={"autocomplete": "tel"}

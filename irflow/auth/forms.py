@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import FlaskForm
@@ -16,8 +16,15 @@ def int_or_none(value):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)], filters=[normalise_email])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Length(max=254)],
+        filters=[normalise_email],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "current-password"}
+    )
     remember = BooleanField(_l("Keep me signed in on this computer"))
     next = HiddenField()
 
@@ -36,16 +43,20 @@ class RegistrationForm(FlaskForm):
         _l("E-mail"),
         validators=[DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)],
         filters=[normalise_email],
+        render_kw={"autocomplete": "email"},
     )
     full_name_native = StringField(
         _l("Full name"),
         validators=[DataRequired(), Length(max=200)],
         description=_l("As you write it, for example Раҳимов Алишер Ҷамшедович."),
+        render_kw={"autocomplete": "name"},
     )
+    # Not the browser's saved name: that one is in the user's own script.
     full_name_latin = StringField(
         _l("Full name in Latin letters"),
         validators=[DataRequired(), Length(max=200)],
         description=_l("Exactly as in your passport, for example RAHIMOV ALISHER."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
     # Both start on an empty choice: a preselected first faculty would go unnoticed and send
     # the application to the wrong faculty's coordinator.
@@ -53,16 +64,18 @@ class RegistrationForm(FlaskForm):
     faculty_id = SelectField(
         _l("Faculty"), coerce=int_or_none, choices=[], validators=[DataRequired(message=_l("Choose your faculty."))]
     )
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=40)], render_kw={"autocomplete": "tel"})
     locale = SelectField(_l("Language"), choices=[(code, name) for code, name in LOCALES.items()])
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(max=1024)],
         description=_l("At least 10 characters; a phrase of several words is easy to remember."),
+        render_kw={"autocomplete": "new-password"},
     )
     password_again = PasswordField(
         _l("Password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
     # The template puts the link to the notice (/privacy) beside it.
     privacy_consent = BooleanField(
@@ -90,6 +103,7 @@ class ForgotPasswordForm(FlaskForm):
         _l("E-mail"),
         validators=[DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)],
         filters=[normalise_email],
+        render_kw={"autocomplete": "email"},
     )
 
 
@@ -100,10 +114,12 @@ class NewPasswordForm(FlaskForm):
         _l("New password"),
         validators=[DataRequired(), Length(max=1024)],
         description=_l("At least 10 characters; a phrase of several words is easy to remember."),
+        render_kw={"autocomplete": "new-password"},
     )
     password_again = PasswordField(
         _l("Password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
 
     def __init__(self, email, *args, **kwargs):

@@ -122,7 +122,10 @@ def refuse_while_braked(
 def _finish_login(user: User, remember: bool, address: str) -> None:
     throttle.clear_failures(user.email, address)
     user.last_login_at = utcnow()
+    chosen = session.get("locale")  # the login starts a fresh session
     _start_login(user, remember, address)
+    if user.locale is None and chosen in current_app.config["LANGUAGES"]:
+        user.locale = chosen
     events.record("login", actor=user, user=user, address=address)
 
 

@@ -35,7 +35,9 @@ class User(UserMixin, db.Model):
     category = sa.Column(sa.String(20), nullable=False)
     faculty_id = sa.Column(sa.ForeignKey("faculties.id", ondelete="RESTRICT"), index=True)
     phone = sa.Column(sa.String(40))
-    locale = sa.Column(sa.String(5), nullable=False, default="en")
+    # None until the user chooses (registration, the switcher, the profile): pages follow the
+    # browser meanwhile, and the language picked before logging in is kept at the login.
+    locale = sa.Column(sa.String(5))
     timezone = sa.Column(sa.String(64), nullable=False, default="Asia/Dushanbe")
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -15,13 +15,12 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import force_timezone, format_moment
 from ..models import Application, CallPlace, User
 from ..services import mail
 from .checklist import report_due_date, transcript_required
@@ -99,7 +98,8 @@ def _in_zone_of(user):
     zone = _zone(user.timezone)
 
     def format_local(value):
-        return babel_format_datetime(value, "medium", tzinfo=zone, locale=get_locale() or "en") + f" ({zone.key})"
+        with force_timezone(zone.key):
+            return format_moment(value)
 
     return format_local
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..i18n import language_of
 from ..models import Application
 from ..models.base import utcnow
 from ..workflow import WorkflowError, fire
@@ -54,7 +55,7 @@ def expire_offers(now=None):
             db.session.rollback()
             continue
         waiting = _waitlisted_ids(application.call_id)
-        with force_locale(application.applicant.locale):
+        with force_locale(language_of(application.applicant)):
             comment = _("The offer lapsed: the place was not confirmed by the deadline.")
         try:
             fire(application, "decline_place", None, comment=comment)

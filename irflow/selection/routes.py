@@ -12,13 +12,13 @@ again with the current data.
 """
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import web
 from ..errors import Refused
 from ..extensions import db
+from ..i18n import format_moment
 from ..models import Call
 from ..models.base import utcnow
 from ..web.access import role_required
@@ -77,7 +77,7 @@ def confirm(call_id):
                 _(
                     "The call is still open for applications until %(date)s: the selection can be confirmed "
                     "once it has closed.",
-                    date=format_datetime(call.closes_at),
+                    date=format_moment(call.closes_at),
                 )
             ],
         )

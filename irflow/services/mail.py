@@ -11,7 +11,7 @@ from flask import render_template
 from flask_babel import force_locale
 
 from ..extensions import db
-from ..i18n import force_timezone
+from ..i18n import force_timezone, language_of
 from ..models import Notification
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def queue_for_user(
     **context: object,
 ) -> Notification | None:
     """Render `template` in the recipient's own language and time zone, and queue it."""
-    with force_locale(user.locale), force_timezone(user.timezone):
+    with force_locale(language_of(user)), force_timezone(user.timezone):
         return queue(
             user.email,
             str(subject() if callable(subject) else subject),

@@ -2,9 +2,11 @@
 
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectMultipleField, StringField, widgets
 from wtforms.fields import SelectChoice
+from wtforms.form import BaseForm
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -129,3 +131,36 @@ def show_translated(form, obj, *names):
     for name in names:
         for language in TEXT_LANGUAGES:
             form[f"{name}_{language}"].data = getattr(obj, f"{name}_{language}")
+
+
+def described_by(field):
+    """The ids of the texts that describe `field`: its error messages (as the field macro
+    numbers them) and its hint; for aria-describedby."""
+    ids = [f"{field.id}-error-{number}" for number in range(1, len(field.errors) + 1)]
+    if field.description:
+        ids.append(f"{field.id}-help")
+    return " ".join(ids)
+
+
+def error_links(form):
+    """What the error summary at the top of a refused form lists: (the id of the field to
+    jump to or None, the message), in the form's order. Errors of a row of a FieldList link
+    to that row's field; an expired CSRF token is told once, without a link."""
+    if not isinstance(form, BaseForm):
+        return []
+    links = []
+    for field in form:
+        if field.type == "CSRFTokenField":
+            if field.errors:
+                links.append((None, _("The form has expired. Please submit it again.")))
+            continue
+        links.extend(_field_error_links(field))
+    links.extend((None, message) for message in getattr(form, "form_errors", ()))
+    return links
+
+
+def _field_error_links(field):
+    if field.type in ("FieldList", "FormField"):
+        return [link for child in field for link in _field_error_links(child)]
+    # Lazy messages (validators' `message=_l(...)`) are not str: anything but a nested list or dict is a message.
+    return [(field.id, str(message)) for message in field.errors if not isinstance(message, (list, tuple, dict))]

@@ -4,13 +4,14 @@ A helper of one area's pages is passed by its views or registered by its bluepri
 app template global; nothing here runs per render."""
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
+from flask_babel import format_decimal, get_locale, get_timezone
 
 from ..countries import country_name
-from ..i18n import file_size
+from ..i18n import file_size, format_day, format_moment
 from ..models.base import CATEGORIES, DOCUMENT_KINDS, LOCALES, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, ROLES
 from ..models.states import STATE_LABELS
 from ..models.translated import localized
+from .forms import described_by, error_links
 from .navigation import department_links
 
 
@@ -24,13 +25,15 @@ def user_timezone():
 
 def init_app(app):
     app.jinja_env.filters.update(
-        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
-        date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
+        datetime=format_moment,
+        date=format_day,
         filesize=file_size,
     )
     app.jinja_env.globals.update(
         current_locale_code=current_locale_code,
         department_links=department_links,
+        described_by=described_by,
+        error_links=error_links,
         user_timezone=user_timezone,
         country_name=country_name,
         localized=localized,
