@@ -4,7 +4,7 @@ Existing accounts keep the language they have: whether it was chosen or the old 
 ("en") cannot be told apart. The downgrade gives accounts without one the old default.
 
 Revision ID: 6a3abbf840e7
-Revises: a2ddfd62b3f8
+Revises: 1f86bad32b8c
 Create Date: 2026-12-01 10:09:36.286388
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6a3abbf840e7'
-down_revision = 'a2ddfd62b3f8'
+down_revision = '1f86bad32b8c'
 branch_labels = None
 depends_on = None
 

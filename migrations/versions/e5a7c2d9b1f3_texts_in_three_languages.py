@@ -7,9 +7,9 @@ and what the office has entered so far), so each is copied into its `_en` column
 the old column is dropped; nothing is lost. A text that was required must be written in at
 least one language; the names that were unique stay unique in each language.
 
-On SQLite the tables are rebuilt (batch mode). Foreign keys are switched off meanwhile:
-dropping the old table would otherwise delete, by ON DELETE CASCADE, the rows that refer
-to it (a call's places and criteria, a faculty's coordinators).
+On SQLite the tables are rebuilt (batch mode); migrations/env.py switches foreign keys off
+for the run: dropping the old table would otherwise delete, by ON DELETE CASCADE, the rows
+that refer to it (a call's places and criteria, a faculty's coordinators).
 
 Revision ID: e5a7c2d9b1f3
 Revises: a2ddfd62b3f8
@@ -43,15 +43,7 @@ def _given(field):
     return f"length({joined}) > 0"
 
 
-def _foreign_keys(on):
-    if op.get_bind().dialect.name == "sqlite":
-        # PRAGMA foreign_keys is ignored inside a transaction.
-        with op.get_context().autocommit_block():
-            op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-
-
 def upgrade():
-    _foreign_keys(False)
     for table, fields in TEXTS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for field, type_, _required in fields:
@@ -83,12 +75,10 @@ def upgrade():
         batch_op.create_check_constraint(batch_op.f('ck_faculties_name_given'), _given('name'))
     with op.batch_alter_table('programs', schema=None) as batch_op:
         batch_op.drop_column('description')
-    _foreign_keys(True)
 
 
 def downgrade():
     """Back to one column per text: the English text, else the Russian, else the Tajik one."""
-    _foreign_keys(False)
     with op.batch_alter_table('partners', schema=None) as batch_op:
         for language in LANGUAGES:
             batch_op.drop_column(f"description_{language}")
@@ -118,4 +108,3 @@ def downgrade():
             for field, _type, _required in fields:
                 for language in LANGUAGES:
                     batch_op.drop_column(f"{field}_{language}")
-    _foreign_keys(True)
