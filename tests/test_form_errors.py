@@ -2,6 +2,7 @@
 the fields marked invalid and described by their messages; the title saying so; and the
 fields a browser can fill (autocomplete) or a phone can type (inputmode, type) marked."""
 
+import html
 import re
 
 from .fixtures.auth import registration
@@ -17,7 +18,10 @@ def summary_links(page):
     summary = re.search(r'<div class="alert alert-danger error-summary"(.*?)</div>', page, re.S)
     assert summary, "no error summary"
     assert 'tabindex="-1"' in summary.group(1) and "autofocus" in summary.group(1)
-    return re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary.group(1))
+    return [
+        (target, html.unescape(text))
+        for target, text in re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary.group(1))
+    ]
 
 
 def test_a_refused_registration_sums_up_its_errors_first_and_links_to_each_field(client):
@@ -34,7 +38,8 @@ def test_a_refused_registration_sums_up_its_errors_first_and_links_to_each_field
         assert 'aria-invalid="true"' in field
         described = re.search(r'aria-describedby="([^"]+)"', field).group(1).split()
         first_error = re.search(rf'<div class="invalid-feedback" id="{described[0]}">([^<]+)</div>', page)
-        assert first_error and first_error.group(1) == message
+        label = re.search(rf'<label[^>]*for="{target}">([^<]+)', page).group(1).strip()
+        assert first_error and message == f"{label}: {html.unescape(first_error.group(1))}"
 
 
 def test_a_page_shown_for_the_first_time_has_no_summary_and_no_error_title(client):

@@ -144,7 +144,7 @@ def described_by(field):
 
 def error_links(form):
     """What the error summary at the top of a refused form lists: (the id of the field to
-    jump to or None, the message), in the form's order. Errors of a row of a FieldList link
+    jump to or None, the field's label or None, the message), in the form's order. Errors of a row of a FieldList link
     to that row's field; an expired CSRF token is told once, without a link."""
     if not isinstance(form, BaseForm):
         return []
@@ -152,10 +152,10 @@ def error_links(form):
     for field in form:
         if field.type == "CSRFTokenField":
             if field.errors:
-                links.append((None, _("The form has expired. Please submit it again.")))
+                links.append((None, None, _("The form has expired. Please submit it again.")))
             continue
         links.extend(_field_error_links(field))
-    links.extend((None, message) for message in getattr(form, "form_errors", ()))
+    links.extend((None, None, message) for message in getattr(form, "form_errors", ()))
     return links
 
 
@@ -163,4 +163,5 @@ def _field_error_links(field):
     if field.type in ("FieldList", "FormField"):
         return [link for child in field for link in _field_error_links(child)]
     # Lazy messages (validators' `message=_l(...)`) are not str: anything but a nested list or dict is a message.
-    return [(field.id, str(message)) for message in field.errors if not isinstance(message, (list, tuple, dict))]
+    label = field.label.text if field.label else None
+    return [(field.id, label, str(message)) for message in field.errors if not isinstance(message, (list, tuple, dict))]
