@@ -108,15 +108,19 @@ def run_migrations_online():
             connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            connection.commit()
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
-            if broken:
-                raise RuntimeError(f"rows point at rows that are gone after the migration: {broken[:10]}")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    # Checked before the run ends: a migration that broke references fails the command.
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"rows point at rows that are gone after the migration: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.rollback()  # nothing of a failed run is left open before the pragma
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

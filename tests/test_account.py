@@ -656,3 +656,10 @@ def test_an_account_anonymised_meanwhile_starts_no_application(app):
 
 def test_final_states_are_what_the_purge_waits_for():
     assert "completed" in FINAL_STATES and "abroad" not in FINAL_STATES
+
+
+def test_a_user_without_a_language_is_offered_the_one_the_pages_are_in(client, login_as):
+    user = UserFactory(locale=None)
+    login_as(user)
+    page = client.get("/account/", headers={"Accept-Language": "tg"}).get_data(as_text=True)
+    assert re.search(r'<option selected value="tg">|<option value="tg" selected>', page), "Tajik not preselected"

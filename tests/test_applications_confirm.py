@@ -4,11 +4,12 @@ a draft each show a confirmation page that says what follows, and only its POST 
 import os
 import re
 
+from irflow.applications import policy
 from irflow.extensions import db
 from irflow.models import Application, Document, SecurityEvent
 
 from .fixtures.applications import current_version, documents_of, fire, stored_files, upload
-from .fixtures.factories import ApplicationFactory, CallFactory, add_document, application_in
+from .fixtures.factories import ApplicationFactory, CallFactory, UserFactory, add_document, application_in, stored_state
 from .fixtures.files import PDF
 from .fixtures.web import client_for, follow, post, text_of
 
@@ -161,3 +162,17 @@ def test_after_withdrawing_the_student_may_apply_again_while_the_call_is_open(ap
     assert response.headers["Location"].endswith(f"/applications/{new_id}")
     assert "You already have an application to this call." in text_of(follow(owner, response))
     assert os.path.basename(response.headers["Location"]) == str(new_id)
+
+
+def test_a_draft_withdrawn_through_the_workflow_stays_out_of_the_coordinators_sight(app):
+    """Withdrawing is allowed from a draft by the workflow table, but a draft nobody else has
+    seen must not reach the faculty's coordinators by being withdrawn."""
+    application = application_in("draft", motivation="Private words of a draft.")
+    coordinator = UserFactory(coordinates=[application.faculty])
+    owner = client_for(app, application.applicant)
+    assert fire(owner, application.id, "withdraw").status_code == 302
+    assert stored_state(application)[0] == "withdrawn"
+
+    response = client_for(app, coordinator).get(f"/applications/{application.id}")
+    assert response.status_code == 404
+    assert not policy.may_view(coordinator, db.session.get(Application, application.id))

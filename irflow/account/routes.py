@@ -11,6 +11,7 @@ POST     /account/data        account.download_data (the ZIP)
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -48,6 +49,8 @@ def profile():
     form = ProfileForm(_faculties(), user.timezone, faculty_and_category_open, obj=user)
     if request.method == "GET":
         form.timezone.data = user.timezone or DEFAULT_TIMEZONE
+        # No language chosen yet: offer the one the pages are in, so saving keeps it.
+        form.locale.data = user.locale or str(get_locale())
 
     def page(status=200):
         return render_template(

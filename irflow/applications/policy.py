@@ -2,8 +2,9 @@
 rules. Views, queries (`visible_filter`) and, through the booleans and lists the views pass,
 templates all ask here. Deny by default: whatever is not granted here is refused.
 
-Seeing: the owner sees their own applications; a coordinator sees the submitted (not draft)
-applications of the faculties they coordinate; the head (and the admin, who may do all the
+Seeing: the owner sees their own applications; a coordinator sees the applications of the
+faculties they coordinate once they have been submitted (a draft withdrawn or cancelled
+before submission stays its owner's); the head (and the admin, who may do all the
 head may) sees everything. Examiners get nothing here: they see only what they score, on
 the score sheet of the calls they examine (irflow/scoring), never the application with its
 motivation, documents and messages. A deactivated user sees nothing.
@@ -65,7 +66,7 @@ def visible_filter(user):
         clauses.append(
             sa.and_(
                 Application.faculty_id.in_(sorted(user.coordinated_faculty_ids)),
-                Application.state != "draft",
+                Application.submitted_at.is_not(None),
             )
         )
     return sa.or_(*clauses)
@@ -94,7 +95,7 @@ def may_view(user, application):
     return (
         user.has_role("coordinator")
         and application.faculty_id in user.coordinated_faculty_ids
-        and application.state != "draft"
+        and application.submitted_at is not None
     )
 
 
