@@ -18,6 +18,7 @@ from ..models.base import DOCUMENT_KINDS
 from ..services import storage
 from ..web.errors import changed_by_someone_else_message
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER, available_actions
+from ..workflow.next_steps import what_happens_next
 from . import bp, operations, policy
 from .deadlines import changes_due, offer_due
 from .documents import documents_by_kind, missing_required_kinds, replaces_previous, upload_usage
@@ -132,6 +133,7 @@ def _render_detail(application):
         call_open=call_open,
         change_request=change_request,
         next_step=next_step(application, problems, change_request, call_open) if is_owner else None,
+        what_next=what_happens_next(application, transitions[-1].trigger if transitions else None) if is_owner else [],
         # The submission deadline matters while the application is a draft.
         submission_deadline=application.call.closes_at if application.state == "draft" else None,
         documents=documents,
