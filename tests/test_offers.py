@@ -7,9 +7,9 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from flask_babel import format_datetime
 
 from irflow.extensions import db
+from irflow.i18n import format_moment
 from irflow.models import Notification, TransitionLog
 from irflow.models.base import utcnow
 from irflow.selection import cli as expiry
@@ -63,7 +63,7 @@ def test_the_selected_applicant_sees_the_offer_with_host_and_deadline(app, clien
     assert "Technische Universität Dresden, Dresden" in panel and "Germany" in panel
     assert "5 months" in panel
     with app.test_request_context():  # shown in the user's zone, Asia/Dushanbe by default
-        deadline = format_datetime(application.offer_deadline)
+        deadline = format_moment(application.offer_deadline)
     assert deadline in panel[panel.index('id="offer-deadline"') :]
     assert f"/applications/{application.id}/fire/confirm_place" in panel
     # Declining asks first, on a page of its own.
