@@ -4,9 +4,9 @@ the application, and nothing on the page says the application is complete meanwh
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
 
 from irflow.extensions import db
+from irflow.i18n import format_moment
 from irflow.models import Application, TransitionLog
 
 from .fixtures.applications import edit_data, fire
@@ -32,7 +32,7 @@ def test_the_comment_and_the_date_to_resubmit_by_are_at_the_top(app):
     banner = banner[: banner.index("</section>") if "</section>" in banner else None]
     assert COMMENT in banner
     with app.test_request_context():
-        due = format_datetime(application.changes_due_at)
+        due = format_moment(application.changes_due_at)
     assert f"Resubmit by {due}." in banner
     # At the top: above the details, the documents and the history.
     assert page.index('id="change-request"') < page.index('id="details-heading"')
@@ -46,7 +46,7 @@ def test_without_a_due_date_the_call_closing_date_is_given(app):
     owner = client_for(app, application.applicant)
     page = text_of(owner.get(f"/applications/{application.id}"))
     with app.test_request_context():
-        closes = format_datetime(application.call.closes_at)
+        closes = format_moment(application.call.closes_at)
     banner = page[page.index('id="change-request"') :]
     assert f"Resubmit by {closes}." in banner[: banner.index('id="next"')]
 
