@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from irflow.calls.queries import own_application_id
 from irflow.extensions import db
 from irflow.models import Agreement
 from irflow.models.base import utcnow
@@ -232,6 +233,30 @@ def test_the_apply_button_is_offered_to_admitted_users_on_open_calls_only(app, c
     teacher_page = text_of(client_for(app, teacher).get(f"/calls/{open_call.id}"))
     assert start_form_for(open_call) not in teacher_page
     assert "This call is not open to your category (Teacher)." in teacher_page
+
+
+def test_a_withdrawn_application_leaves_the_way_open_to_apply_again(app):
+    call = CallFactory()
+    bachelor = UserFactory(category="bachelor")
+    ApplicationFactory(call=call, applicant=bachelor, state="withdrawn")
+    as_bachelor = client_for(app, bachelor)
+
+    page = text_of(as_bachelor.get(f"/calls/{call.id}"))
+    assert "Open my application" not in page
+    assert start_form_for(call) in page and ">Apply<" in page.replace(" <", "<").replace("> ", ">")
+
+    ApplicationFactory(call=call, applicant=bachelor)  # the new one, after the withdrawn
+    assert "Open my application" in text_of(as_bachelor.get(f"/calls/{call.id}"))
+
+
+def test_own_application_id_is_the_live_application_not_a_withdrawn_one():
+    call = CallFactory()
+    bachelor = UserFactory(category="bachelor")
+    withdrawn = ApplicationFactory(call=call, applicant=bachelor, state="withdrawn")
+    assert own_application_id(call, bachelor) is None
+    live = ApplicationFactory(call=call, applicant=bachelor)
+    assert withdrawn.id < live.id
+    assert own_application_id(call, bachelor) == live.id
 
 
 # --- programs -------------------------------------------------------------------------------------

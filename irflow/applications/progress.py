@@ -7,8 +7,11 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 
+from ..extensions import db
+from ..models import TransitionLog
 from ..models.base import utcnow
 from ..workflow.guards import application_problems_by_field
+from .policy import EDITABLE_STATES
 
 # message: what is missing; url: where it is put right (None: nothing the applicant can do);
 # document: whether an upload puts it right.
@@ -56,3 +59,24 @@ def next_step(application, problems, change_request=None, call_open=True):
     if state == "returned":
         return NextStep(_("Edit the report"), url_for("returns.report", id=application.id))
     return None
+
+
+def latest_change_requests(applications):
+    """{application id: the coordinator's latest request for changes} of those of
+    `applications` whose changes are being made, in one statement."""
+    ids = [application.id for application in applications if application.state == "changes_requested"]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        db.select(TransitionLog)
+        .where(TransitionLog.application_id.in_(ids), TransitionLog.trigger == "request_changes")
+        .order_by(TransitionLog.id)
+    )
+    return {row.application_id: row for row in rows}  # the later request overwrites the earlier
+
+
+def owners_next_step(application, change_request=None):
+    """next_step for a page that does not show the problems itself (the list of applications):
+    the same step the top of the application's page offers its owner."""
+    problems = problems_with_fixes(application) if application.state in EDITABLE_STATES else []
+    return next_step(application, problems, change_request, application.call.is_open())

@@ -5,6 +5,8 @@ or unknown id is a 404, never somebody else's data. What the viewer may do there
 policy's too; the views pass its answers to the templates.
 """
 
+from collections import namedtuple
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,14 +20,18 @@ from ..models.base import DOCUMENT_KINDS
 from ..services import storage
 from ..web.errors import changed_by_someone_else_message
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER, available_actions
+from ..workflow.next_steps import deadline_now, what_happens_next
 from . import bp, operations, policy
 from .deadlines import changes_due, offer_due
 from .documents import documents_by_kind, missing_required_kinds, replaces_previous, upload_usage
 from .forms import ActionForm, ApplicationForm, UploadForm
-from .progress import next_step, problems_with_fixes
+from .progress import latest_change_requests, next_step, owners_next_step, problems_with_fixes
 from .timeline import timeline
 
 MESSAGES_PAGE_SIZE = 50
+
+# One card of the list of applications: the next step is the one the application's page offers.
+ApplicationCard = namedtuple("ApplicationCard", "application next_step deadline")
 
 # Shown on the pages of the applications and of the review queue.
 bp.add_app_template_global(changes_due, "changes_due")
@@ -42,10 +48,22 @@ def index():
     applications = db.session.scalars(
         db.select(Application)
         .where(Application.applicant_id == current_user.id)
-        .options(db.joinedload(Application.call).joinedload(Call.program))
+        .options(
+            db.joinedload(Application.call).joinedload(Call.program),
+            # What the next step checks in an editable application: its choices and documents.
+            db.selectinload(Application.choices),
+            db.selectinload(Application.documents),
+        )
         .order_by(Application.created_at.desc(), Application.id.desc())
     ).all()
-    return render_template("applications/index.html", applications=applications)
+    change_requests = latest_change_requests(applications)
+    cards = [
+        ApplicationCard(
+            application, owners_next_step(application, change_requests.get(application.id)), deadline_now(application)
+        )
+        for application in applications
+    ]
+    return render_template("applications/index.html", cards=cards)
 
 
 @bp.route("/messages")
@@ -132,6 +150,7 @@ def _render_detail(application):
         call_open=call_open,
         change_request=change_request,
         next_step=next_step(application, problems, change_request, call_open) if is_owner else None,
+        what_next=what_happens_next(application, transitions[-1].trigger if transitions else None) if is_owner else [],
         # The submission deadline matters while the application is a draft.
         submission_deadline=application.call.closes_at if application.state == "draft" else None,
         documents=documents,
@@ -230,14 +249,7 @@ def check(id):
 
 def _last_change_request(application):
     """The coordinator's latest request for changes, shown while the applicant makes them."""
-    if application.state != "changes_requested":
-        return None
-    return db.session.scalar(
-        db.select(TransitionLog)
-        .where(TransitionLog.application_id == application.id, TransitionLog.trigger == "request_changes")
-        .order_by(TransitionLog.id.desc())
-        .limit(1)
-    )
+    return latest_change_requests([application]).get(application.id)
 
 
 @bp.route("/<int:id>/documents", methods=["POST"])

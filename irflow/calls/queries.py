@@ -89,10 +89,14 @@ def programs_with_published_calls():
 
 
 def own_application_id(call, user):
+    """The user's live application to `call`: a withdrawn one may be followed by a new one, so
+    it neither stands for the live one nor keeps the user from applying again."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(
-        db.select(Application.id).where(Application.call_id == call.id, Application.applicant_id == user.id)
+        db.select(Application.id).where(
+            Application.call_id == call.id, Application.applicant_id == user.id, Application.state != "withdrawn"
+        )
     )
 
 

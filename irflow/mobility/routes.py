@@ -17,9 +17,9 @@ from flask_login import current_user
 from .. import web
 from ..errors import Refused
 from ..models.base import utcnow
-from ..returns.checklist import report_due_date
 from ..returns.policy import may_nominate, may_see_nominations
 from ..web.access import allowed_if
+from ..workflow.next_steps import report_due_date
 from . import bp
 from .forms import MobilityFilterForm, NominateForm
 from .nominations import call_choices, mobility_rows, read_selection

@@ -7,10 +7,8 @@ offered once every item is done.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -18,13 +16,6 @@ from ..models import Document, TransitionLog
 from . import policy
 
 REPORT_DOCUMENT_KINDS = ("certificate_of_attendance", "transcript_of_records")
-
-
-def report_due_date(application):
-    """The day by which the report is due: REPORT_DUE_DAYS after the return (None before it)."""
-    if application.actual_return is None:
-        return None
-    return application.actual_return + timedelta(days=current_app.config["REPORT_DUE_DAYS"])
 
 
 def transcript_required(application):

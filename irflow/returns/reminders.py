@@ -23,7 +23,8 @@ from ..extensions import db
 from ..i18n import force_timezone, format_moment
 from ..models import Application, CallPlace, User
 from ..services import mail
-from .checklist import report_due_date, transcript_required
+from ..workflow.next_steps import report_due_date
+from .checklist import transcript_required
 
 
 @dataclass

@@ -15,8 +15,9 @@ from flask_login import current_user, login_required
 from .. import web
 from ..applications.policy import application_or_404
 from ..errors import Refused
+from ..workflow.next_steps import report_due_date
 from . import bp, policy
-from .checklist import report_due_date, report_status
+from .checklist import report_status
 from .forms import ReturnReportForm
 from .operations import check_report_editable, save_report, stale_report_message
 

@@ -1,5 +1,6 @@
-"""The messages the workflow sends: to the applicant on each transition, to the host on a
-nomination. Queued in the outbox in the transition's own transaction."""
+"""The messages the workflow sends: to the applicant on each transition, with what happens
+next (next_steps.py), to the host on a nomination. Queued in the outbox in the transition's
+own transaction."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..models.states import STATE_LABELS
 from ..services import mail
+from .next_steps import what_happens_next
 
 if TYPE_CHECKING:
     from ..models import Application, Notification, Partner
@@ -29,6 +31,8 @@ def queue_transition_notice(
         transition=transition,
         state_label=STATE_LABELS[application.state],
         comment=comment,
+        # Called by the template, inside the recipient's language and time zone.
+        what_happens_next=lambda: what_happens_next(application, transition.trigger),
     )
 
 
