@@ -164,7 +164,7 @@ def test_the_submission_message_says_what_happens_next_with_the_test(app):
     response = fire(client_for(app, application.applicant), application.id, "submit")
     assert response.status_code == 302
     body = notice_to(application.applicant).body
-    assert "The coordinators of your faculty check your application." in body
+    assert "Координаторы вашего факультета проверяют заявку" in body, "the text in the recipient's language"
     assert "Аудитория 214" in body, "the place in the recipient's language"
 
 
