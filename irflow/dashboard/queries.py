@@ -1,4 +1,5 @@
-"""The dashboard's figures as queries: one GROUP BY per table, so the page costs the same
+"""The dashboard's figures as queries: the per-call state counts and every grouping of the
+participants come from one grouped pass over the applications, so the page costs the same
 number of statements whatever the number of applications.
 
 Scope: the exports' scope (`export_scope`) — everything for the head (and admin), the
@@ -15,6 +16,7 @@ Period: the calls' academic years, stored as "2026/2027"; that form sorts as tex
 time order, so a period is a string range. None at either end leaves that end open.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,10 +33,10 @@ __all__ = [
     "GroupCount",
     "OverdueReport",
     "academic_years",
-    "call_state_counts",
+    "dashboard_figures",
     "dashboard_scope",
+    "overdue_page",
     "overdue_reports",
-    "participant_counts",
 ]
 
 # Everything but drafts can be counted per call (see the module's docstring).
@@ -83,35 +85,6 @@ class CallStateCounts:
         return sum(number for state, number in self.counts.items() if state in HOLDING_STATES)
 
 
-def call_state_counts(scope, year_from=None, year_to=None):
-    """[CallStateCounts] of the calls of the period with applications in `scope`, newest
-    academic year first, then the latest opening; one statement."""
-    rows = db.session.execute(
-        sa.select(
-            Call.id, Call.title, Call.academic_year, Call.opens_at, Application.state, sa.func.count(Application.id)
-        )
-        .select_from(Application)
-        .join(Call, Call.id == Application.call_id)
-        .where(scope, Application.state.in_(COUNTED_STATES), *_in_period(year_from, year_to))
-        .group_by(Call.id, Call.title, Call.academic_year, Call.opens_at, Application.state)
-    ).all()
-    calls = {}
-    opening = {}
-    for call_id, title, academic_year, opens_at, state, number in rows:
-        entry = calls.setdefault(call_id, CallStateCounts(call_id, title, academic_year, {}))
-        entry.counts[state] = number
-        opening[call_id] = opens_at
-    for entry in calls.values():
-        entry.counts = {state: entry.counts[state] for state in STATES if entry.counts.get(state)}
-    # Newest year first; within a year the latest call first; the id keeps the order stable.
-    return sorted(
-        calls.values(), key=lambda entry: (entry.academic_year, opening[entry.call_id], entry.call_id), reverse=True
-    )
-
-
-# --- participants by grouping --------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class GroupCount:
     key: object  # the stored value (year, country code, partner id, category, mobility type); None if unknown
@@ -119,44 +92,84 @@ class GroupCount:
     count: int
 
 
-def _participants(scope, year_from, year_to):
-    return (
-        sa.select(sa.func.count(Application.id).label("number"))
+def dashboard_figures(scope, year_from=None, year_to=None):
+    """([CallStateCounts], {grouping: [GroupCount]}) for the calls of the period; one statement.
+
+    Per call: its applications in `scope` per state (drafts left out), newest academic year
+    first, then the latest opening. Per grouping of GROUPINGS: the participants (applications
+    in HOLDING_STATES). Host country and partner are those of the allocated place; a
+    participant without one (never so in a holding state, but the figures must not lose
+    anyone) is counted under the key None, as the export leaves those cells empty. Category
+    is the applicant's, as exported. Order of the groups is the database's; the view sorts.
+
+    The applications are grouped by ids only (call, state, place, the applicant's category,
+    read for participants alone); names and years are joined to those few rows afterwards."""
+    holding = Application.state.in_(sorted(HOLDING_STATES))
+    counted = (
+        sa.select(
+            Application.call_id,
+            Application.state,
+            Application.allocated_place_id.label("place_id"),
+            User.category,
+            sa.func.count(Application.id).label("number"),
+        )
         .select_from(Application)
-        .where(scope, Application.state.in_(sorted(HOLDING_STATES)), *_in_period(year_from, year_to))
+        .join(Call, Call.id == Application.call_id)
+        .outerjoin(User, sa.and_(User.id == Application.applicant_id, holding))
+        .where(scope, Application.state.in_(COUNTED_STATES), *_in_period(year_from, year_to))
+        .group_by(Application.call_id, Application.state, Application.allocated_place_id, User.category)
+        .subquery()
     )
+    rows = db.session.execute(
+        sa.select(
+            counted.c.call_id,
+            Call.title,
+            Call.academic_year,
+            Call.opens_at,
+            Call.mobility_type,
+            counted.c.state,
+            counted.c.category,
+            Partner.id,
+            Partner.name,
+            Partner.country,
+            counted.c.number,
+        )
+        .select_from(counted)
+        .join(Call, Call.id == counted.c.call_id)
+        .outerjoin(CallPlace, CallPlace.id == counted.c.place_id)
+        .outerjoin(Partner, Partner.id == CallPlace.partner_id)
+    ).all()
 
-
-def _grouped(query, *columns):
-    return query.add_columns(*columns).group_by(*columns)
-
-
-def participant_counts(scope, year_from=None, year_to=None):
-    """{grouping: [GroupCount]} for every grouping of GROUPINGS; one GROUP BY statement each.
-
-    Host country and partner are those of the allocated place; a participant without one
-    (never so in a holding state, but the figures must not lose anyone) is counted under
-    the key None, as the export leaves those cells empty. Category is the applicant's, as
-    exported. Order here is the database's; the view sorts for display."""
-    base = _participants(scope, year_from, year_to).join(Call, Call.id == Application.call_id)
-    with_host = base.outerjoin(CallPlace, CallPlace.id == Application.allocated_place_id).outerjoin(
-        Partner, Partner.id == CallPlace.partner_id
+    calls = {}
+    opening = {}
+    groups = {grouping: Counter() for grouping in GROUPINGS}
+    partner_names = {}
+    for call_id, title, year, opens_at, mobility_type, state, category, partner_id, name, country, number in rows:
+        entry = calls.setdefault(call_id, CallStateCounts(call_id, title, year, {}))
+        entry.counts[state] = entry.counts.get(state, 0) + number
+        opening[call_id] = opens_at
+        if state not in HOLDING_STATES:
+            continue
+        groups["year"][year] += number
+        groups["country"][country] += number
+        groups["partner"][partner_id] += number
+        partner_names[partner_id] = name
+        groups["category"][category] += number
+        groups["mobility_type"][mobility_type] += number
+    for entry in calls.values():
+        entry.counts = {state: entry.counts[state] for state in STATES if entry.counts.get(state)}
+    # Newest year first; within a year the latest call first; the id keeps the order stable.
+    per_call = sorted(
+        calls.values(), key=lambda entry: (entry.academic_year, opening[entry.call_id], entry.call_id), reverse=True
     )
-    queries = {
-        "year": _grouped(base, Call.academic_year),
-        "country": _grouped(with_host, Partner.country),
-        "partner": _grouped(with_host, Partner.id, Partner.name),
-        "category": _grouped(base.join(User, User.id == Application.applicant_id), User.category),
-        "mobility_type": _grouped(base, Call.mobility_type),
+    participants = {
+        grouping: [
+            GroupCount(key, partner_names[key] if grouping == "partner" else key, number)
+            for key, number in groups[grouping].items()
+        ]
+        for grouping in GROUPINGS
     }
-    results = {}
-    for grouping in GROUPINGS:
-        rows = db.session.execute(queries[grouping]).all()
-        if grouping == "partner":
-            results[grouping] = [GroupCount(partner_id, name, number) for number, partner_id, name in rows]
-        else:
-            results[grouping] = [GroupCount(key, key, number) for number, key in rows]
-    return results
+    return per_call, participants
 
 
 # --- overdue return reports -----------------------------------------------------------------
@@ -175,14 +188,15 @@ class OverdueReport:
     days_overdue: int
 
 
-def overdue_reports(scope, today, due_days):
-    """Applications in state `returned` whose return is more than `due_days` days before
-    `today`: the report was due `due_days` days after the return and has not come (a
-    report sent back to the applicant for changes is `returned` again, and as late).
-    Most overdue first; one statement. Not limited to the period: a late report is
-    late whatever its call's year."""
+def overdue_page(scope, today, due_days, limit=None, offset=0):
+    """([OverdueReport], how many there are in all): applications in state `returned` whose
+    return is more than `due_days` days before `today` — the report was due `due_days` days
+    after the return and has not come (a report sent back to the applicant for changes is
+    `returned` again, and as late). Most overdue first, `limit` of them from `offset` (None:
+    all); one statement. Not limited to the period: a late report is late whatever its
+    call's year. The total is 0 when `offset` is beyond the last one."""
     latest_return = today - timedelta(days=due_days + 1)
-    rows = db.session.execute(
+    query = (
         sa.select(
             Application.id,
             User.full_name_native,
@@ -191,6 +205,7 @@ def overdue_reports(scope, today, due_days):
             Partner.name,
             Partner.country,
             Application.actual_return,
+            sa.func.count().over().label("total"),
         )
         .select_from(Application)
         .join(User, User.id == Application.applicant_id)
@@ -204,13 +219,22 @@ def overdue_reports(scope, today, due_days):
             Application.actual_return <= latest_return,
         )
         .order_by(Application.actual_return, User.full_name_latin, Application.id)
-    ).all()
+        .limit(limit)
+        .offset(offset or None)
+    )
     reports = []
-    for application_id, native, latin, call_title, host, country, returned_on in rows:
+    total = 0
+    for application_id, native, latin, call_title, host, country, returned_on, in_all in db.session.execute(query):
+        total = in_all
         due_on = returned_on + timedelta(days=due_days)
         reports.append(
             OverdueReport(
                 application_id, native, latin, call_title, host, country, returned_on, due_on, (today - due_on).days
             )
         )
-    return reports
+    return reports, total
+
+
+def overdue_reports(scope, today, due_days):
+    """Every overdue report (see overdue_page), most overdue first."""
+    return overdue_page(scope, today, due_days)[0]

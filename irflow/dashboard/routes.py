@@ -1,17 +1,19 @@
 """The dashboard of the head and the coordinators.
 
-    GET /dashboard/    dashboard.index    ?year_from=2025/2026&year_to=2026/2027
+    GET /dashboard/           dashboard.index      ?year_from=2025/2026&year_to=2026/2027
+    GET /dashboard/overdue    dashboard.overdue    ?page=2   every overdue return report
 
 Per call, its applications per state (links into the review queue); for the period, the
 participants by academic year, host country, partner, category and mobility type, each a
 bar chart drawn on the server with its table beside it; agreements expiring soon; return
-reports overdue. The head (and admin) see every faculty, a coordinator the faculties they
-coordinate; anyone else gets 403, an anonymous visitor the login page.
+reports overdue (the OVERDUE_SHOWN most overdue, with a link to a page of all of them).
+The head (and admin) see every faculty, a coordinator the faculties they coordinate;
+anyone else gets 403, an anonymous visitor the login page.
 """
 
 from datetime import UTC, datetime
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,13 +27,11 @@ from ..web.access import role_required
 from . import bp
 from .charts import bar_chart
 from .forms import PeriodForm
-from .queries import (
-    academic_years,
-    call_state_counts,
-    dashboard_scope,
-    overdue_reports,
-    participant_counts,
-)
+from .queries import academic_years, dashboard_figures, dashboard_scope, overdue_page
+
+# The dashboard lists the most overdue reports; the rest are a page of their own.
+OVERDUE_SHOWN = 20
+OVERDUE_PAGE_SIZE = 100
 
 CHART_TITLES = {
     "year": _l("Participants by academic year"),
@@ -87,9 +87,9 @@ def index():
     form = PeriodForm(request.args, years=academic_years())
     year_from, year_to, ignored = form.period()
 
-    per_call = call_state_counts(scope, year_from, year_to)
+    per_call, participants = dashboard_figures(scope, year_from, year_to)
     groups = []
-    for grouping, counts in participant_counts(scope, year_from, year_to).items():
+    for grouping, counts in participants.items():
         rows = _display_rows(grouping, counts)
         groups.append(
             {
@@ -105,6 +105,7 @@ def index():
 
     today = local_today()
     due_days = current_app.config["REPORT_DUE_DAYS"]
+    overdue, overdue_total = overdue_page(scope, today, due_days, limit=OVERDUE_SHOWN)
     return render_template(
         "dashboard/index.html",
         # The head (and admin) see every faculty; a coordinator is reminded of theirs.
@@ -120,7 +121,34 @@ def index():
         participants_total=participants_total,
         agreements=expiring_agreements(today),
         warning_days=AGREEMENT_WARNING_DAYS,
-        overdue=overdue_reports(scope, today, due_days),
+        overdue=overdue,
+        overdue_total=overdue_total,
         due_days=due_days,
         today=today,
+    )
+
+
+@bp.route("/overdue")
+@role_required("head", "coordinator")
+def overdue():
+    scope = dashboard_scope(current_user)
+    if scope is None:  # pragma: no cover (role_required has already refused)
+        abort(403)
+    page = request.args.get("page", 1, type=int)
+    if page < 1 or page > 100_000:
+        return redirect(url_for("dashboard.overdue"))
+    today = local_today()
+    due_days = current_app.config["REPORT_DUE_DAYS"]
+    offset = (page - 1) * OVERDUE_PAGE_SIZE
+    reports, total = overdue_page(scope, today, due_days, limit=OVERDUE_PAGE_SIZE, offset=offset)
+    pages = max(1, -(-total // OVERDUE_PAGE_SIZE))
+    if not reports and page > 1:
+        return redirect(url_for("dashboard.overdue"))
+    return render_template(
+        "dashboard/overdue.html",
+        overdue=reports,
+        overdue_total=total,
+        page=page,
+        pages=pages,
+        due_days=due_days,
     )
