@@ -24,6 +24,12 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(object, name, type_, reflected, compare_to):
+    from irflow.models.base import include_in_schema_comparison
+
+    return include_in_schema_comparison(object, name, type_, reflected, compare_to)
+
+
 def get_engine():
     return current_app.extensions["migrate"].db.engine
 
@@ -93,6 +99,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -412,7 +412,8 @@ def fire(id, trigger):
         abort(404)
     form = ActionForm()
     form.validate()
-    detail_url = url_for("applications.detail", id=application.id)
+    # A reviewer who came from the queue stays on its way (the page checks the value).
+    detail_url = url_for("applications.detail", id=application.id, queue=request.args.get("queue"))
     if form.comment.errors:
         for error in form.comment.errors:
             flash(error, "danger")

@@ -34,6 +34,10 @@ class Application(db.Model):
         ),
         sa.Index("ix_applications_call_id_state", "call_id", "state"),
         sa.Index("ix_applications_faculty_id_state", "faculty_id", "state"),
+        # The review queue's order (submitted_at NULLS LAST, id), read from the index page by
+        # page, in all states or in one.
+        sa.Index("ix_applications_submitted_at_id", "submitted_at", "id"),
+        sa.Index("ix_applications_state_submitted_at_id", "state", "submitted_at", "id"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -41,7 +45,7 @@ class Application(db.Model):
     applicant_id = sa.Column(sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
     # The applicant's faculty when they applied: the coordinator scope does not move if they change faculty.
     faculty_id = sa.Column(sa.ForeignKey("faculties.id", ondelete="RESTRICT"))
-    state = sa.Column(sa.String(20), nullable=False, default="draft", index=True)
+    state = sa.Column(sa.String(20), nullable=False, default="draft")
     version = sa.Column(sa.Integer, nullable=False)
 
     motivation = sa.Column(sa.Text)
@@ -62,7 +66,7 @@ class Application(db.Model):
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     # First submission: ties in the ranking go to the earlier one, and a resubmission keeps it.
-    submitted_at = sa.Column(UTCDateTime, index=True)
+    submitted_at = sa.Column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 

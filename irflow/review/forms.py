@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..applications.forms import COMMENT_MAX
+from ..forms import FlaskForm
 from ..models.states import STATE_LABELS
 from ..web import FilterForm
 from .queries import DEFAULT_DIRECTION, DEFAULT_SORT, REVIEW_STATES, SEARCH_MAX_LENGTH
@@ -86,3 +88,54 @@ class ReviewFilterForm(FilterForm):
         }
         args.update(changes)
         return {key: value for key, value in args.items() if value not in (None, "")}
+
+
+# The triggers the queue fires for many applications at once, with their button labels.
+BULK_TRIGGERS = ("approve_eligibility", "request_changes")
+# Far more than a page of the queue; a longer list is no one's ticking.
+MAX_BULK_ROWS = 200
+
+
+class TickedRowsField(Field):
+    """The ticked rows of the queue: each checkbox posts "application id:version shown"."""
+
+    def process_formdata(self, valuelist):
+        rows, seen = [], set()
+        for value in valuelist:
+            application_id, _, version = str(value).partition(":")
+            if not (application_id.isascii() and application_id.isdigit() and len(application_id) <= 9):
+                raise ValueError(_l("The ticked rows could not be read. Reload the page and try again."))
+            if int(application_id) not in seen:
+                seen.add(int(application_id))
+                # A garbled version matches none: fire() refuses that row as changed meanwhile.
+                rows.append((int(application_id), version))
+        self.data = rows
+
+    def _value(self):
+        return ""
+
+
+class BulkForm(FlaskForm):
+    """What the queue posts to act on the ticked applications at once."""
+
+    row = TickedRowsField(_l("Ticked applications"), default=())
+    action = SelectField(_l("Action"), choices=[(trigger, trigger) for trigger in BULK_TRIGGERS])
+    comment = TextAreaField(
+        _l("Comment for the applicants"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=COMMENT_MAX)],
+        description=_l("Required to request changes; every ticked applicant gets the same comment."),
+    )
+
+    def validate_row(self, field):
+        if not field.data:
+            raise ValidationError(_l("Tick at least one application."))
+        if len(field.data) > MAX_BULK_ROWS:
+            raise ValidationError(_l("Tick at most %(num)d applications at once.", num=MAX_BULK_ROWS))
+
+    def validate_comment(self, field):
+        if self.action.data == "request_changes" and not field.data:
+            raise ValidationError(_l("Write what the applicants should change."))
+
+    def ticked_ids(self):
+        return {application_id for application_id, _ in self.row.data or ()}

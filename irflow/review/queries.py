@@ -39,27 +39,35 @@ def review_scope(user):
     return sa.and_(visible_filter(user), reach, Application.state != "draft")
 
 
+# What the search looks in; PostgreSQL has a trigram index on lower() of each (migration 9b4e6f2a1c7d).
+SEARCHED_COLUMNS = (User.full_name_latin, User.full_name_native, User.email)
+
+
 def _search_clause(text):
-    """Applicant's Latin or native name or e-mail contains `text`, whatever the case;
-    a number alone (also written #123) is the application number."""
+    """(WHERE clause, whether it needs the applicant joined): applicant's Latin or native
+    name or e-mail contains `text`, whatever the case; a number alone (also written #123)
+    is the application number."""
     number = text[1:].strip() if text.startswith("#") else text
     if number.isascii() and number.isdigit():
         # Beyond any id, and beyond what an INTEGER column can be compared with.
-        return Application.id == int(number) if len(number) <= 9 else sa.false()
-    return contains_text((User.full_name_latin, User.full_name_native, User.email), text)
-
-
-def _nulls_last(column):
-    # Portable NULLS LAST: SQLite and PostgreSQL put NULLs at opposite ends by default.
-    return sa.case((column.is_(None), 1), else_=0)
+        return (Application.id == int(number) if len(number) <= 9 else sa.false()), False
+    # lower(column) LIKE ...: the very expressions of the trigram indexes on PostgreSQL.
+    return contains_text(SEARCHED_COLUMNS, text), True
 
 
 def _order_by(sort, direction):
+    """ORDER BY keys; NULLS LAST written as such (not a CASE), so that the queue order is
+    the order of the index on (submitted_at, id) and a page is read from it, not sorted."""
     descending = direction == "desc"
 
     def directed(column):
         return column.desc() if descending else column.asc()
 
+    queue_order = [Application.submitted_at.asc().nulls_last(), Application.id.asc()]
+    if sort == "submitted":
+        if descending:
+            return [Application.submitted_at.desc().nulls_last(), Application.id.desc()]
+        return queue_order
     if sort == "name":
         keys = [directed(sa.func.lower(User.full_name_latin)), directed(User.full_name_latin)]
     elif sort == "state":
@@ -68,66 +76,120 @@ def _order_by(sort, direction):
         keys = [directed(position)]
     elif sort == "call":
         keys = [directed(sa.func.lower(Call.title)), directed(Call.id)]
-    elif sort == "score":
-        keys = [_nulls_last(Application.total_score), directed(Application.total_score)]
-    else:
-        keys = [_nulls_last(Application.submitted_at), directed(Application.submitted_at)]
+    else:  # score
+        keys = [directed(Application.total_score).nulls_last()]
     # Ties keep the queue order, and the id makes pages stable.
-    return keys + [_nulls_last(Application.submitted_at), Application.submitted_at.asc(), Application.id.asc()]
+    return keys + queue_order
+
+
+class ReviewQueue:
+    """`user`'s review queue with these filter values, as queries.
+
+    The scope is always applied, whatever the filters say: a faculty outside the user's
+    reach matches nothing. Users and calls are joined only where a filter or the sort needs
+    them, so the counts and the page's ids are read from the applications table alone."""
+
+    def __init__(
+        self, user, call_id=None, state=None, faculty_id=None, text=None, sort=DEFAULT_SORT, direction=DEFAULT_DIRECTION
+    ):
+        if state is not None and state not in REVIEW_STATES:
+            raise ValueError(f"unknown state {state!r}")
+        if sort not in SORT_KEYS:
+            raise ValueError(f"unknown sort {sort!r}")
+        if direction not in DIRECTIONS:
+            raise ValueError(f"unknown direction {direction!r}")
+        self.user = user
+        self.state = state
+        self.scope = review_scope(user)
+        self.filters = []  # all but the state, which the counts leave out
+        self.search_joins_users = False
+        if call_id is not None:
+            self.filters.append(Application.call_id == call_id)
+        if faculty_id is not None:
+            self.filters.append(Application.faculty_id == faculty_id)
+        text = (text or "").strip()
+        if text:
+            clause, self.search_joins_users = _search_clause(text)
+            self.filters.append(clause)
+        self.sort = sort
+        self.order_by = _order_by(sort, direction)
+
+    def _conditions(self):
+        conditions = [self.scope, *self.filters]
+        if self.state is not None:
+            conditions.append(Application.state == self.state)
+        return conditions
+
+    def _joined(self, query):
+        if self.search_joins_users or self.sort == "name":
+            query = query.join(User, Application.applicant_id == User.id)
+        if self.sort == "call":
+            query = query.join(Call, Application.call_id == Call.id)
+        return query
+
+    def counts_query(self):
+        """(state, number) rows for the same filters except the state filter."""
+        query = self._joined(sa.select(Application.state, sa.func.count(Application.id)).select_from(Application))
+        return query.where(self.scope, *self.filters).group_by(Application.state)
+
+    def ids_query(self):
+        """The ids of the queue's applications in display order."""
+        query = self._joined(sa.select(Application.id).select_from(Application))
+        return query.where(*self._conditions()).order_by(*self.order_by)
+
+    def rows_query(self, *extra_conditions):
+        """Application rows with applicant, call and faculty loaded in the same statement."""
+        return (
+            sa.select(Application)
+            .join(User, Application.applicant_id == User.id)
+            .join(Call, Application.call_id == Call.id)
+            .outerjoin(Faculty, Application.faculty_id == Faculty.id)
+            .options(
+                # The applicants' roles and faculties coordinated are not shown: not loaded either.
+                contains_eager(Application.applicant).options(
+                    lazyload(User.role_rows), lazyload(User.coordinated_faculties)
+                ),
+                contains_eager(Application.call),
+                contains_eager(Application.faculty),
+            )
+            .where(*extra_conditions)
+            .order_by(*self.order_by)
+        )
+
+    def page_rows_query(self, page_number, per_page):
+        """One page's rows: the page's ids picked first (from the index where the sort allows,
+        without joining rows that the OFFSET skips), then those rows loaded whole."""
+        ids = self.ids_query().limit(per_page).offset((page_number - 1) * per_page)
+        return self.rows_query(Application.id.in_(ids))
+
+    def full_query(self):
+        """Every application of the queue, loaded whole, in display order."""
+        return self.rows_query(*self._conditions())
+
+    def next_after_query(self, application_id):
+        """The id of the application that follows `application_id` in the queue's order.
+        That application counts as in the queue even if it has left the filters since
+        (just approved, so no longer "submitted"), provided it is still in the user's scope."""
+        position = sa.func.row_number().over(order_by=self.order_by)
+        ordered = self._joined(
+            sa.select(Application.id.label("id"), position.label("position")).select_from(Application)
+        ).where(self.scope)
+        matching = self._conditions()[1:]
+        if matching:
+            ordered = ordered.where(sa.or_(sa.and_(*matching), Application.id == application_id))
+        ordered = ordered.subquery()
+        current = sa.select(ordered.c.position).where(ordered.c.id == application_id).scalar_subquery()
+        return sa.select(ordered.c.id).where(ordered.c.position > current).order_by(ordered.c.position).limit(1)
 
 
 def review_queries(
     user, call_id=None, state=None, faculty_id=None, text=None, sort=DEFAULT_SORT, direction=DEFAULT_DIRECTION
 ):
-    """(page query, counts query) for `user`'s review queue with these filter values.
-
-    The page query selects Application rows with applicant, call and faculty loaded in the
-    same statement, ordered for display. The counts query gives (state, number) rows for the
-    same filters except the state filter. A faculty outside the user's reach matches
-    nothing: the scope is always applied, whatever the filters say.
-    """
-    if state is not None and state not in REVIEW_STATES:
-        raise ValueError(f"unknown state {state!r}")
-    if sort not in SORT_KEYS:
-        raise ValueError(f"unknown sort {sort!r}")
-    if direction not in DIRECTIONS:
-        raise ValueError(f"unknown direction {direction!r}")
-
-    conditions = [review_scope(user)]
-    if call_id is not None:
-        conditions.append(Application.call_id == call_id)
-    if faculty_id is not None:
-        conditions.append(Application.faculty_id == faculty_id)
-    text = (text or "").strip()
-    if text:
-        conditions.append(_search_clause(text))
-
-    counts_query = (
-        sa.select(Application.state, sa.func.count(Application.id))
-        .join(User, Application.applicant_id == User.id)
-        .where(*conditions)
-        .group_by(Application.state)
-    )
-
-    if state is not None:
-        conditions.append(Application.state == state)
-    page_query = (
-        sa.select(Application)
-        .join(User, Application.applicant_id == User.id)
-        .join(Call, Application.call_id == Call.id)
-        .outerjoin(Faculty, Application.faculty_id == Faculty.id)
-        .options(
-            # The applicants' roles and faculties coordinated are not shown: not loaded either.
-            contains_eager(Application.applicant).options(
-                lazyload(User.role_rows), lazyload(User.coordinated_faculties)
-            ),
-            contains_eager(Application.call),
-            contains_eager(Application.faculty),
-        )
-        .where(*conditions)
-        .order_by(*_order_by(sort, direction))
-    )
-    return page_query, counts_query
+    """(page query, counts query) for `user`'s review queue with these filter values: every
+    matching Application row in display order, and (state, number) rows for the same filters
+    except the state filter."""
+    queue = ReviewQueue(user, call_id, state, faculty_id, text, sort, direction)
+    return queue.full_query(), queue.counts_query()
 
 
 def state_counts(rows):
