@@ -2,7 +2,6 @@
 
 import html
 import re
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
@@ -11,25 +10,18 @@ import pytest
 import sqlalchemy as sa
 
 from irflow.extensions import db
-from irflow.models import Application, Call, Faculty, User
+from irflow.models import Faculty
 from irflow.models.base import utcnow
 from irflow.review.queries import review_queries
 
 from .fixtures.factories import (
-    PASSWORD_HASH,
     ApplicationFactory,
     CallFactory,
     FacultyFactory,
-    ProgramFactory,
     UserFactory,
 )
 from .fixtures.querycount import counting_statements
-
-ROW = re.compile(r'<tr data-application="(\d+)"')
-COUNT = re.compile(r'data-state="(\w*)">(\d+)<')
-TOTAL = re.compile(r'id="total">(\d+) application')
-PAGE_LINK = re.compile(r'class="page-link" href="([^"]+)"')
-BASE_TIME = utcnow().replace(microsecond=0) - timedelta(days=30)
+from .fixtures.review import BASE_TIME, PAGE_LINK, bulk_queue, make_application, queue, row_ids, state_counts, total
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -46,112 +38,6 @@ def _detail_link(app):
     app.url_build_error_handlers.append(build_detail_link)
     yield
     app.url_build_error_handlers.remove(build_detail_link)
-
-
-# --- helpers ---------------------------------------------------------------------------
-
-
-def make_application(
-    call, faculty, state="submitted", minutes=0, latin=None, native=None, email=None, category=None, **fields
-):
-    """An application in `state`, submitted `minutes` after BASE_TIME (drafts: never)."""
-    applicant_fields = {"faculty": faculty}
-    for key, value in (
-        ("full_name_latin", latin),
-        ("full_name_native", native),
-        ("email", email),
-        ("category", category),
-    ):
-        if value is not None:
-            applicant_fields[key] = value
-    applicant = UserFactory(**applicant_fields)
-    submitted_at = None if state == "draft" else BASE_TIME + timedelta(minutes=minutes)
-    return ApplicationFactory(
-        call=call, applicant=applicant, faculty=faculty, state=state, submitted_at=submitted_at, hosts=[], **fields
-    )
-
-
-def bulk_queue(count, faculty_count=1, call_count=1, state="submitted", faculties=None, calls=None):
-    """`count` applications inserted in a few statements, spread round-robin over
-    `faculty_count` new faculties and `call_count` new calls (or the given ones);
-    each has its own applicant. Returns (faculty ids, call ids)."""
-    tag = uuid.uuid4().hex[:8]
-    now = utcnow()
-    if faculties is None:
-        faculties = db.session.scalars(
-            sa.insert(Faculty).returning(Faculty.id, sort_by_parameter_order=True),
-            [{"name_en": f"Bulk faculty {tag} {n}", "code": f"B{tag}{n}"} for n in range(faculty_count)],
-        ).all()
-    if calls is None:
-        program = ProgramFactory()
-        calls = db.session.scalars(
-            sa.insert(Call).returning(Call.id, sort_by_parameter_order=True),
-            [
-                {
-                    "program_id": program.id,
-                    "title_en": f"Bulk call {tag} {n}",
-                    "mobility_type": "study",
-                    "eligible_categories": ["bachelor"],
-                    "required_document_kinds": [],
-                    "academic_year": "2026/2027",
-                    "opens_at": now - timedelta(days=40),
-                    "closes_at": now + timedelta(days=20),
-                    "published": True,
-                }
-                for n in range(call_count)
-            ],
-        ).all()
-    applicant_ids = db.session.scalars(
-        sa.insert(User).returning(User.id, sort_by_parameter_order=True),
-        [
-            {
-                "email": f"bulk-{tag}-{n}@example.org",
-                "password_hash": PASSWORD_HASH,
-                "full_name_native": f"Бахш {tag} {n:04d}",
-                "full_name_latin": f"BULK {tag} {n:04d}",
-                "category": "bachelor",
-                "faculty_id": faculties[n % len(faculties)],
-                "active": True,
-            }
-            for n in range(count)
-        ],
-    ).all()
-    db.session.execute(
-        sa.insert(Application.__table__),
-        [
-            {
-                "call_id": calls[n % len(calls)],
-                "applicant_id": applicant_id,
-                "faculty_id": faculties[n % len(faculties)],
-                "state": state,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-                "submitted_at": BASE_TIME + timedelta(minutes=n),
-            }
-            for n, applicant_id in enumerate(applicant_ids)
-        ],
-    )
-    db.session.commit()
-    return list(faculties), list(calls)
-
-
-def queue(client, **args):
-    response = client.get("/review/", query_string=args)
-    assert response.status_code == 200, response.status_code
-    return response
-
-
-def row_ids(response):
-    return [int(number) for number in ROW.findall(response.get_data(as_text=True))]
-
-
-def state_counts(response):
-    return {state or "all": int(number) for state, number in COUNT.findall(response.get_data(as_text=True))}
-
-
-def total(response):
-    return int(TOTAL.search(response.get_data(as_text=True)).group(1))
 
 
 @pytest.fixture

@@ -133,9 +133,13 @@ class BulkForm(FlaskForm):
         if len(field.data) > MAX_BULK_ROWS:
             raise ValidationError(_l("Tick at most %(num)d applications at once.", num=MAX_BULK_ROWS))
 
-    def validate_comment(self, field):
-        if self.action.data == "request_changes" and not field.data:
-            raise ValidationError(_l("Write what the applicants should change."))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # Here, not in validate_comment: Optional() ends the field's own checks when it is empty.
+        if self.action.data == "request_changes" and not self.comment.data:
+            self.comment.errors.append(_l("Write what the applicants should change."))
+            valid = False
+        return valid
 
     def ticked_ids(self):
         return {application_id for application_id, _ in self.row.data or ()}
