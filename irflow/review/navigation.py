@@ -62,7 +62,7 @@ class QueueNavigation:
         return {key: value for key, value in self.args.items() if key != "page"}
 
 
-def queue_navigation(application=None):
+def queue_navigation():
     """The queue links for this request, or None: the page was not reached from the queue,
     the viewer does not review, or `queue` is not the queue's query string."""
     if "queue" not in request.args or not has_any_role(current_user, REVIEWERS):
