@@ -102,13 +102,16 @@ def test_the_page_shows_ranking_breakdown_allocation_places_and_waiting_list(
         assert f">{total}" in page.replace(" ", "").replace("\n", "")
     form = form_of(response)
     a, b, c = call.places
-    assert [form[f"result-{people[name].id}"] for name in ("ann", "ben", "cid", "dan", "eve")] == [
+    assert [form[f"result-{people[name].id}"] for name in ("ann", "ben", "cid", "dan")] == [
         "select",
         "select",
         "select",
         "waitlist",
-        "not_select",
     ]
+    # Below the minimum there is nothing to choose: no field, the row is confirmed as proposed.
+    assert f"result-{people['eve'].id}" not in form
+    eve_row = page[page.index(f'id="row-{people["eve"].id}"') :]
+    assert "Not selected" in eve_row[: eve_row.index("</tr>")]
     assert [form[f"place-{people[name].id}"] for name in ("ann", "ben", "cid", "dan")] == [
         str(a.id),
         str(a.id),
@@ -340,7 +343,7 @@ def test_the_selection_cannot_be_confirmed_while_the_call_is_open(
     html = text_of(page)
     assert 'id="still-open"' in html and "once the call has closed" in html
     assert ("Close the call now" in html) == published
-    form_html = html[html.index('id="ranking"') : html.index("</form>", html.index('id="ranking"'))]
+    form_html = html[html.index('id="confirm"') : html.index("</form>", html.index('id="confirm"'))]
     assert 'type="submit"' not in form_html
     assert 'disabled aria-describedby="confirm-unavailable"' in form_html
 

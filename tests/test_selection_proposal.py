@@ -59,7 +59,7 @@ def test_breakdown_lists_criterion_weight_and_value_with_the_normalised_grade():
         ("Interview", Decimal(1), Decimal(90)),
         ("Average grade", Decimal(1), Decimal(80)),
     ]
-    assert row.total == Decimal("77.50") and row.application is application
+    assert row.total == Decimal("77.50") and row.application.id == application.id
 
 
 def test_below_the_minimum_is_not_selected_even_with_places_free():

@@ -5,10 +5,12 @@ everything back when any decision is refused, so a selection is confirmed whole 
 """
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import events
 from ..extensions import db
-from ..models import Call
+from ..models import Application, Call
 from ..models.base import utcnow
 from ..workflow import fire
 from ..workflow.allocation import lock_place
@@ -27,27 +29,47 @@ def still_open(call, now=None):
     return call.closes_at > (now or utcnow())
 
 
+def _applications_as_proposed(call, proposal):
+    """{id: Application} of the proposal's ranked rows, each at the version the proposal
+    was made from; one changed since raises StaleDataError (as its write would)."""
+    applications = {
+        application.id: application
+        for application in db.session.scalars(
+            sa.select(Application)
+            .where(Application.call_id == call.id, Application.state == "tested")
+            .options(selectinload(Application.choices))
+        )
+    }
+    for row in proposal.ranked:
+        application = applications.get(row.id)
+        if application is None or application.version != row.application.version:
+            raise StaleDataError(f"application {row.id} changed since the proposal was made")
+    return applications
+
+
 def confirm_selection(call, proposal, decisions, actor):
     """Rank every ranked application and fire its decision: selects first (in rank order,
     so that each capacity check sees the places already taken), then the waiting list,
     then the rest. A refused trigger raises WorkflowError (a Refused) and nothing stays."""
     now = utcnow()
+    applications = _applications_as_proposed(call, proposal)
     places = {place.id: place for place in call.places}
     # Every host's place at once, in id order (as a select by the head does): the selects
     # below then never wait for one host while holding another.
     for place_id in sorted(places):
         lock_place(places[place_id])
     for row in proposal.ranked:
-        row.application.rank = row.rank
+        application = applications[row.id]
+        application.rank = row.rank
         # The total the ranking used, so that the applicant sees the same figures.
-        row.application.total_score = row.total
+        application.total_score = row.total
     for result in RESULT_ORDER:
         for row in proposal.ranked:
             decision = decisions[row.id]
             if decision.result != result:
                 continue
             data = {"place": places[decision.place_id]} if result == "select" else {}
-            fire(row.application, result, actor, **data)
+            fire(applications[row.id], result, actor, **data)
     call.selection_confirmed_at = now
     results = [decisions[row.id].result for row in proposal.ranked]
     events.record(

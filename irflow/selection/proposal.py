@@ -3,7 +3,9 @@
 `build_proposal`, `check_decisions`, `host_lines` and `fingerprint` are pure: they read the
 objects they are given (applications with their choices, the call with its criteria and
 places, the scores, the places already held) and touch no database, so the rule is tested
-on its own. `proposal_for(call)` and `confirmed_selection(call)` below load what they need.
+on its own. `proposal_for(call)` and `confirmed_selection(call)` below load what they need:
+the proposal from plain rows (`Candidate`, `ScoreValue`), which read like the ORM objects
+for the rule but cost a fraction to load for thousands of applicants.
 
 The rule (DESIGN.md, "Selection"): total = Σ weight·score / Σ weight; ranking by total,
 ties to the earlier submission (then the lower id); below the call's minimum → not
@@ -24,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Application, Score, TransitionLog
+from ..models import Application, ApplicationChoice, Faculty, Score, TransitionLog, User
 from ..models.states import HOLDING_STATES
 from ..workflow.allocation import score_breakdown, total_score
 
@@ -40,6 +42,15 @@ RESULT_ORDER = ("select", "waitlist", "not_select")
 NOT_YET_TESTED = ("submitted", "changes_requested", "eligible")
 
 Decision = namedtuple("Decision", "result place_id")
+# A tested application as the proposal needs it, with the attribute names of Application
+# (`call` is the call itself, shared: score_breakdown reads its criteria and grade scale).
+Candidate = namedtuple(
+    "Candidate",
+    "id applicant_id version state submitted_at average_grade total_score faculty_id call choices "
+    "name_latin name_native faculty_name",
+)
+Choice = namedtuple("Choice", "rank call_place_id place")
+ScoreValue = namedtuple("ScoreValue", "criterion_id value")
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
@@ -125,7 +136,8 @@ def build_proposal(call, applications, scores_by_application, held_by_place, fin
     """The proposal for `call` from its tested `applications`.
 
     `scores_by_application` is {application_id: [Score]}; `held_by_place` is
-    {place_id: places already held in the call}. Returns a Proposal.
+    {place_id: places already held in the call}. `fingerprint_value` None: computed from
+    these inputs. Returns a Proposal.
     """
     rows = []
     for application in applications:
@@ -136,6 +148,10 @@ def build_proposal(call, applications, scores_by_application, held_by_place, fin
                 breakdown=_weighted(score_breakdown(application, scores)),
                 total=total_score(application, scores),
             )
+        )
+    if fingerprint_value is None:
+        fingerprint_value = fingerprint(
+            call, applications, scores_by_application, held_by_place, totals={row.id: row.total for row in rows}
         )
     complete = sorted((row for row in rows if row.total is not None), key=ranking_key)
     incomplete = sorted((row for row in rows if row.total is None), key=lambda row: row.application.id)
@@ -256,9 +272,15 @@ def _moment(value):
     return None if value is None else value.astimezone(UTC).isoformat()
 
 
-def fingerprint(call, applications, scores_by_application, held_by_place):
+def fingerprint(call, applications, scores_by_application, held_by_place, totals=None):
     """sha256 hex of everything the proposal is made from. Any change in between the page
-    and the confirmation (a score, a state, an edit, a place, a criterion) changes it."""
+    and the confirmation (a score, a state, an edit, a place, a criterion) changes it.
+    `totals` ({application id: total}) spares computing them again."""
+    if totals is None:
+        totals = {
+            application.id: total_score(application, scores_by_application.get(application.id, []))
+            for application in applications
+        }
     data = {
         "call": [
             call.id,
@@ -279,7 +301,7 @@ def fingerprint(call, applications, scores_by_application, held_by_place):
                 _moment(application.submitted_at),
                 _number(application.average_grade),
                 _number(application.total_score),
-                _number(total_score(application, scores_by_application.get(application.id, []))),
+                _number(totals[application.id]),
                 [choice.call_place_id for choice in application.choices],
                 sorted(
                     [score.criterion_id, _number(score.value)]
@@ -318,22 +340,82 @@ def _scores_of(application_ids):
 
 
 def _applications_of(call, *conditions):
+    # The applicants' own roles and coordinated faculties are never needed here.
     return db.session.scalars(
         sa.select(Application)
         .where(Application.call_id == call.id, *conditions)
-        .options(selectinload(Application.choices), joinedload(Application.faculty))
+        .options(
+            selectinload(Application.choices),
+            joinedload(Application.faculty),
+            joinedload(Application.applicant).lazyload(User.role_rows),
+            joinedload(Application.applicant).lazyload(User.coordinated_faculties),
+        )
         .order_by(Application.id)
     ).all()
 
 
+def candidates_of(call):
+    """(the call's tested applications as Candidates by id, {application id: [ScoreValue]}):
+    plain rows in a fixed number of statements, whatever their number."""
+    tested = sa.and_(Application.call_id == call.id, Application.state == "tested")
+    places = {place.id: place for place in call.places}
+    choices = {}
+    for application_id, rank, place_id in db.session.execute(
+        sa.select(ApplicationChoice.application_id, ApplicationChoice.rank, ApplicationChoice.call_place_id)
+        .join(Application, Application.id == ApplicationChoice.application_id)
+        .where(tested)
+        .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)
+    ):
+        choices.setdefault(application_id, []).append(Choice(rank, place_id, places.get(place_id)))
+    scores = {}
+    for application_id, criterion_id, value in db.session.execute(
+        sa.select(Score.application_id, Score.criterion_id, Score.value)
+        .join(Application, Application.id == Score.application_id)
+        .where(tested)
+    ):
+        scores.setdefault(application_id, []).append(ScoreValue(criterion_id, value))
+    faculties = {
+        faculty.id: faculty.name
+        for faculty in db.session.scalars(
+            sa.select(Faculty).where(Faculty.id.in_(sa.select(Application.faculty_id).where(tested)))
+        )
+    }
+    rows = db.session.execute(
+        sa.select(
+            Application.id,
+            Application.applicant_id,
+            Application.version,
+            Application.state,
+            Application.submitted_at,
+            Application.average_grade,
+            Application.total_score,
+            Application.faculty_id,
+            User.full_name_latin,
+            User.full_name_native,
+        )
+        .join(User, User.id == Application.applicant_id)
+        .where(tested)
+        .order_by(Application.id)
+    )
+    candidates = [
+        Candidate(
+            *row[:8],
+            call=call,
+            choices=choices.get(row.id, []),
+            name_latin=row.full_name_latin,
+            name_native=row.full_name_native,
+            faculty_name=faculties.get(row.faculty_id),
+        )
+        for row in rows
+    ]
+    return candidates, scores
+
+
 def proposal_for(call):
     """The proposal for `call` as the database holds it now."""
-    applications = _applications_of(call, Application.state == "tested")
-    scores = _scores_of([application.id for application in applications])
+    applications, scores = candidates_of(call)
     held = held_places_of(call)
-    proposal = build_proposal(
-        call, applications, scores, held, fingerprint_value=fingerprint(call, applications, scores, held)
-    )
+    proposal = build_proposal(call, applications, scores, held, fingerprint_value=None)
     proposal.not_yet_tested = db.session.scalar(
         sa.select(sa.func.count(Application.id)).where(
             Application.call_id == call.id, Application.state.in_(NOT_YET_TESTED)

@@ -11,11 +11,15 @@ anything it was built from changed meanwhile, nothing is done and the page is sh
 again with the current data.
 """
 
+from decimal import Decimal
+
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import web
+from ..countries import country_name
 from ..errors import Refused
 from ..extensions import db
 from ..i18n import format_moment
@@ -23,10 +27,11 @@ from ..models import Call
 from ..models.base import utcnow
 from ..web.access import role_required
 from . import bp, offers
-from .forms import ConfirmSelectionForm, place_field, read_decisions, result_field
+from .forms import ConfirmSelectionForm, RowFilter, place_field, read_decisions, result_field
 from .operations import confirm_selection, lock_call, still_open
 from .proposal import RESULTS, check_decisions, confirmed_selection, host_lines, proposal_for
 
+CENT = Decimal("0.01")
 # What the selection's pages use besides their data.
 PAGE_HELPERS = {"RESULTS": RESULTS, "result_field": result_field, "place_field": place_field}
 
@@ -114,6 +119,21 @@ def confirm(call_id):
     return redirect(url_for("selection.page", call_id=call.id))
 
 
+def _cached_numbers():
+    """format_decimal with each value formatted once: a few thousand rows share few scores."""
+    texts = {}
+
+    def number(value):
+        if value is None:
+            return ""
+        text = texts.get(value)
+        if text is None:
+            text = texts[value] = format_decimal(value.quantize(CENT))
+        return text
+
+    return number
+
+
 def _refused_confirmation(call, form, error):
     """The proposal as it now is, with why nothing was confirmed (everything was rolled back)."""
     failure = (
@@ -129,22 +149,44 @@ def _refused_confirmation(call, form, error):
 def _render_proposal(
     proposal, form, decisions=None, errors=None, general=None, status=200, conflict=False, failure=None
 ):
+    call = proposal.call
     decisions = decisions if decisions is not None else proposal.decisions()
+    errors = errors or {}
     waitlist = [row for row in proposal.ranked if decisions.get(row.id) and decisions[row.id].result == "waitlist"]
+    row_filter = RowFilter.read(request.args, call)
+    # A row the head changed or one refused is shown whatever the filter: posted again, or corrected.
+    overridden = {row.id for row in proposal.ranked if decisions.get(row.id) != row.decision}
+    shown = [row for row in proposal.ranked if row.id in overridden or row.id in errors or row_filter.keeps(row)]
+    hosts = host_lines(proposal, decisions)
+    # Names and links made once per place and per page, not once per row.
+    detail_url = url_for("applications.detail", id=0)
     return render_template(
         "selection/page.html",
-        call=proposal.call,
+        call=call,
         proposal=proposal,
         form=form,
         decisions=decisions,
-        errors=errors or {},
+        errors=errors,
         general=general or [],
-        hosts=host_lines(proposal, decisions),
+        hosts=hosts,
         counts=proposal.counts(decisions),
+        below_minimum=sum(1 for row in proposal.ranked if not row.meets_minimum),
+        places_total=sum(line.places for line in hosts),
+        free_total=sum(max(line.free, 0) for line in hosts),
         waitlist=waitlist,
+        shown=shown,
+        overridden=overridden,
+        row_filter=row_filter,
+        host_labels={
+            place.id: f"{place.partner.name} ({country_name(place.partner.country)})" for place in call.places
+        },
+        partner_names={place.id: place.partner.name for place in call.places},
+        result_labels={value: str(label) for value, label in RESULTS.items()},
+        detail_prefix=detail_url[: -len("0")],
+        number=_cached_numbers(),
         conflict=conflict,
         failure=failure,
-        still_open=still_open(proposal.call),
+        still_open=still_open(call),
         **PAGE_HELPERS,
     ), status
 
