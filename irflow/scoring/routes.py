@@ -37,10 +37,13 @@ from .sheet import (
     PARTIAL,
     RECORD,
     SHEET_STATES,
+    SheetFilter,
     assigned_examiner,
     check_rows,
     may_mark_absent,
     may_view,
+    sheet_faculties,
+    sheet_page,
     sheet_rows,
 )
 
@@ -147,7 +150,10 @@ def _lines(rows, criteria, viewer, post=None, problems=None, stale=()):
 
 def _render_sheet(call, editable, post=None, problems=None, stale=(), message=None, status=200):
     viewer = current_user._get_current_object()
-    rows = sheet_rows(call)
+    sheet_filter = SheetFilter.read(request.args)
+    page = sheet_page(call, sheet_filter)
+    # Shown again after a refused save: the rows that were posted, whichever page they are on now.
+    rows = page.items if post is None else sheet_rows(call, ids=post.versions)
     criteria = call.test_criteria
     posted_ids = set(post.versions) if post is not None else set()
     gone = len(posted_ids - {application.id for application in rows})
@@ -156,6 +162,10 @@ def _render_sheet(call, editable, post=None, problems=None, stale=(), message=No
         call=call,
         criteria=criteria,
         editable=editable,
+        page=page,
+        sheet_filter=sheet_filter,
+        faculties=sheet_faculties(call),
+        states=SHEET_STATES,
         lines=_lines(rows, criteria, viewer, post, problems, stale),
         conflict=bool(stale),
         gone=gone,
@@ -180,7 +190,8 @@ def sheet(call_id):
         abort(403)
 
     post = SheetPost.read(request.form, call.test_criteria)
-    applications = {application.id: application for application in sheet_rows(call)}
+    # Only the rows posted (one page of the sheet) are read and checked.
+    applications = {application.id: application for application in sheet_rows(call, ids=post.versions)}
     check = check_rows(call, applications, post.rows, examiner)
     if check.stale:
         return _render_sheet(call, True, post, check.problems, check.stale, status=409)
@@ -189,7 +200,7 @@ def sheet(call_id):
     web.when_refused(lambda error: _refused_sheet(call, post, examiner, error))
     counts = save_scores(call, applications, post.rows, examiner, check)
     _flash_counts(counts)
-    return redirect(url_for("scoring.sheet", call_id=call.id))
+    return redirect(url_for("scoring.sheet", call_id=call.id, **SheetFilter.read(request.args).args()))
 
 
 def _refused_sheet(call, post, examiner, error):
@@ -197,7 +208,7 @@ def _refused_sheet(call, post, examiner, error):
     if isinstance(error, Refused):
         return _render_sheet(call, True, post, message=str(error), status=409)
     # Someone saved the same rows between our check and our write.
-    applications = {application.id: application for application in sheet_rows(call)}
+    applications = {application.id: application for application in sheet_rows(call, ids=post.versions)}
     stale = check_rows(call, applications, post.rows, examiner).stale or set(post.versions)
     return _render_sheet(call, True, post, stale=stale, status=409)
 

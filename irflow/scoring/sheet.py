@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Application, User
+from ..models import Application, Faculty, Score, User
 
 # Eligible applicants are scored; tested ones may be corrected until the head decides on them.
 # The scores a decision was based on are out of reach: a decided application is in neither
@@ -63,20 +63,99 @@ def _with_people_and_scores(query):
     )
 
 
-def sheet_rows(call):
-    """Every eligible or tested application of the call, by the applicant's Latin name."""
-    return (
-        db.session.scalars(
-            _with_people_and_scores(
-                sa.select(Application)
-                .join(Application.applicant)
-                .where(Application.call_id == call.id, Application.state.in_(SHEET_STATES))
-                .order_by(sa.func.lower(User.full_name_latin), Application.id)
-            )
-        )
-        .unique()
-        .all()
+def _sheet_select(call, *conditions):
+    return _with_people_and_scores(
+        sa.select(Application)
+        .join(Application.applicant)
+        .where(Application.call_id == call.id, Application.state.in_(SHEET_STATES), *conditions)
+        .order_by(sa.func.lower(User.full_name_latin), Application.id)
     )
+
+
+def sheet_rows(call, ids=None):
+    """Every eligible or tested application of the call (or those of them with `ids`), by
+    the applicant's Latin name."""
+    conditions = []
+    if ids is not None:
+        conditions.append(Application.id.in_([number for number in ids if 0 < number <= MAX_ID]))
+    return db.session.scalars(_sheet_select(call, *conditions)).unique().all()
+
+
+PAGE_SIZE = 100
+MAX_ID = 2**31 - 1  # an id typed into a form beyond the column's range is no application
+
+
+@dataclass(frozen=True)
+class SheetFilter:
+    """Which rows of the sheet a page shows (GET ?faculty=&state=&todo=1&page=)."""
+
+    faculty: int | None = None
+    state: str | None = None
+    todo: bool = False  # only rows with a test criterion still to score
+    page: int = 1
+
+    @classmethod
+    def read(cls, args):
+        def number(name):
+            text = (args.get(name) or "").strip()
+            return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
+
+        state = (args.get("state") or "").strip()
+        return cls(
+            faculty=number("faculty"),
+            state=state if state in SHEET_STATES else None,
+            todo=(args.get("todo") or "").strip().lower() in {"1", "y", "yes", "on", "true"},
+            page=number("page") or 1,
+        )
+
+    @property
+    def active(self):
+        return self.faculty is not None or self.state is not None or self.todo
+
+    def args(self, page=None):
+        """The query arguments that give this view back (`page` to another page of it)."""
+        page = self.page if page is None else page
+        args = {"faculty": self.faculty, "state": self.state, "todo": "1" if self.todo else None}
+        if page != 1:
+            args["page"] = page
+        return {name: value for name, value in args.items() if value is not None}
+
+    def conditions(self, call):
+        conditions = []
+        if self.faculty is not None:
+            conditions.append(Application.faculty_id == self.faculty)
+        if self.state is not None:
+            conditions.append(Application.state == self.state)
+        if self.todo:
+            conditions.append(Application.state == "eligible")
+            criteria = [criterion.id for criterion in call.test_criteria]
+            if criteria:
+                scored = (
+                    sa.select(sa.func.count(Score.id))
+                    .where(Score.application_id == Application.id, Score.criterion_id.in_(criteria))
+                    .scalar_subquery()
+                )
+                conditions.append(scored < len(criteria))
+        return conditions
+
+
+def sheet_page(call, sheet_filter):
+    """One page of the sheet's rows under `sheet_filter` (a Flask-SQLAlchemy Pagination); a
+    page past the end gives the last one."""
+    query = _sheet_select(call, *sheet_filter.conditions(call))
+    page = db.paginate(query, page=sheet_filter.page, per_page=PAGE_SIZE, error_out=False, max_per_page=PAGE_SIZE)
+    if page.pages and sheet_filter.page > page.pages:
+        page = db.paginate(query, page=page.pages, per_page=PAGE_SIZE, error_out=False, max_per_page=PAGE_SIZE)
+    return page
+
+
+def sheet_faculties(call):
+    """The faculties of the applicants on the sheet, for its filter."""
+    on_sheet = sa.select(Application.faculty_id).where(
+        Application.call_id == call.id, Application.state.in_(SHEET_STATES)
+    )
+    faculties = db.session.scalars(sa.select(Faculty).where(Faculty.id.in_(on_sheet))).all()
+    return sorted(faculties, key=lambda faculty: (faculty.name or "").lower())
 
 
 def call_applications(call):
