@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..models import Application, ApplicationChoice, Faculty, Score, TransitionLog, User
 from ..models.states import HOLDING_STATES
-from ..workflow.allocation import score_breakdown, total_score
+from ..workflow.allocation import score_breakdown, total_of, total_score
 
 # The three decisions the head makes; each is also the name of the trigger that applies it.
 RESULTS = {
@@ -141,14 +141,8 @@ def build_proposal(call, applications, scores_by_application, held_by_place, fin
     """
     rows = []
     for application in applications:
-        scores = scores_by_application.get(application.id, [])
-        rows.append(
-            Row(
-                application=application,
-                breakdown=_weighted(score_breakdown(application, scores)),
-                total=total_score(application, scores),
-            )
-        )
+        breakdown = score_breakdown(application, scores_by_application.get(application.id, []))
+        rows.append(Row(application=application, breakdown=_weighted(breakdown), total=total_of(breakdown)))
     if fingerprint_value is None:
         fingerprint_value = fingerprint(
             call, applications, scores_by_application, held_by_place, totals={row.id: row.total for row in rows}

@@ -11,12 +11,14 @@ anything it was built from changed meanwhile, nothing is done and the page is sh
 again with the current data.
 """
 
+from collections import namedtuple
 from decimal import Decimal
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from .. import web
 from ..countries import country_name
@@ -134,6 +136,59 @@ def _cached_numbers():
     return number
 
 
+# One row of the ranking as the page shows it: numbers formatted, the selects' options made.
+Line = namedtuple("Line", "row id cells total result_options place_options errors override")
+WAITLIST_SHOWN = 100  # a longer waiting list is read in the ranking, filtered
+
+
+def _options(choices, chosen):
+    """<option>s of (value, escaped label) with `chosen` selected (the first when none is)."""
+    if chosen not in {value for value, _label in choices}:
+        chosen = choices[0][0]
+    return Markup("").join(
+        Markup(f'<option value="{value}"{" selected" if value == chosen else ""}>{label}</option>')
+        for value, label in choices
+    )
+
+
+def _lines(proposal, shown, decisions, errors, overridden):
+    """The shown rows ready to print: thousands of them, so formatted here once each and
+    with the per-place texts made once per page."""
+    number = _cached_numbers()
+    results = [(value, escape(label)) for value, label in RESULTS.items()]
+    result_options = {value: _options(results, value) for value in [*RESULTS, None]}
+    hosts = {place.id: escape(place.partner.name) for place in proposal.call.places}
+    none = ("", escape(_("— none —")))
+    lines = []
+    for row in shown:
+        decision = decisions.get(row.id)
+        if row.meets_minimum:
+            result = result_options[decision.result if decision and decision.result in RESULTS else None]
+            choices = [none] + [
+                (str(choice.call_place_id), f"{choice.rank}. {hosts.get(choice.call_place_id, '')}")
+                for choice in row.application.choices
+            ]
+            place = _options(choices, str(decision.place_id) if decision and decision.place_id else "")
+        else:
+            result = place = None
+        lines.append(
+            Line(
+                row=row,
+                id=row.id,
+                cells=Markup("").join(
+                    Markup('<td class="text-end">%s</td>') % number(value)
+                    for _criterion, _weight, value in row.breakdown
+                ),
+                total=number(row.total),
+                result_options=result,
+                place_options=place,
+                errors=errors.get(row.id),
+                override=row.id in overridden,
+            )
+        )
+    return lines
+
+
 def _refused_confirmation(call, form, error):
     """The proposal as it now is, with why nothing was confirmed (everything was rolled back)."""
     failure = (
@@ -158,7 +213,8 @@ def _render_proposal(
     overridden = {row.id for row in proposal.ranked if decisions.get(row.id) != row.decision}
     shown = [row for row in proposal.ranked if row.id in overridden or row.id in errors or row_filter.keeps(row)]
     hosts = host_lines(proposal, decisions)
-    # Names and links made once per place and per page, not once per row.
+    number = _cached_numbers()
+    # Links made once per page, not once per row.
     detail_url = url_for("applications.detail", id=0)
     return render_template(
         "selection/page.html",
@@ -175,7 +231,7 @@ def _render_proposal(
         free_total=sum(max(line.free, 0) for line in hosts),
         waitlist=waitlist,
         shown=shown,
-        overridden=overridden,
+        lines=_lines(proposal, shown, decisions, errors, overridden),
         row_filter=row_filter,
         host_labels={
             place.id: f"{place.partner.name} ({country_name(place.partner.country)})" for place in call.places
@@ -183,7 +239,8 @@ def _render_proposal(
         partner_names={place.id: place.partner.name for place in call.places},
         result_labels={value: str(label) for value, label in RESULTS.items()},
         detail_prefix=detail_url[: -len("0")],
-        number=_cached_numbers(),
+        number=number,
+        WAITLIST_SHOWN=WAITLIST_SHOWN,
         conflict=conflict,
         failure=failure,
         still_open=still_open(call),

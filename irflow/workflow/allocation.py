@@ -46,7 +46,11 @@ def score_breakdown(
 
 def total_score(application: Application, scores: Iterable[Score] | None = None) -> Decimal | None:
     """Σ weight·score / Σ weight over the call's criteria; None while a value is missing."""
-    breakdown = score_breakdown(application, scores)
+    return total_of(score_breakdown(application, scores))
+
+
+def total_of(breakdown: list[tuple[Criterion, Decimal | None]]) -> Decimal | None:
+    """The total of a score_breakdown (see total_score)."""
     if not breakdown or any(value is None for _, value in breakdown):
         return None
     weights = sum(Decimal(criterion.weight) for criterion, _ in breakdown)
