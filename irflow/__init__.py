@@ -121,6 +121,7 @@ def _register_blueprints(app):
     from .calls import bp as calls_bp
     from .dashboard import bp as dashboard_bp
     from .exports import bp as exports_bp
+    from .messages import bp as messages_bp
     from .mobility import bp as mobility_bp
     from .partners import bp as partners_bp
     from .privacy import bp as privacy_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app):
     app.register_blueprint(exports_bp)
     app.register_blueprint(mobility_bp)
     app.register_blueprint(returns_bp)
+    app.register_blueprint(messages_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(privacy_bp)

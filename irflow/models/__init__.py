@@ -4,8 +4,10 @@ from .application import Application, ApplicationChoice
 from .call import Call, CallPlace, Criterion, call_examiners
 from .document import Document
 from .faculty import Faculty
+from .group_message import GroupMessage
 from .log import TransitionLog
 from .login_attempt import LoginAttempt
+from .notice_text import NoticeText
 from .notification import Notification
 from .partner import Agreement, Partner
 from .password_reset_request import PasswordResetRequest
@@ -26,7 +28,9 @@ __all__ = [
     "Criterion",
     "Document",
     "Faculty",
+    "GroupMessage",
     "LoginAttempt",
+    "NoticeText",
     "Notification",
     "Partner",
     "PasswordResetRequest",

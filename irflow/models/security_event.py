@@ -35,6 +35,7 @@ EVENT_KINDS = (
     "draft_deleted",
     "personal_data_downloaded",
     "personal_data_purged",
+    "group_message",
 )
 
 EVENT_KIND_LABELS = {
@@ -65,6 +66,7 @@ EVENT_KIND_LABELS = {
     "draft_deleted": _l("Draft application deleted"),
     "personal_data_downloaded": _l("Personal data downloaded"),
     "personal_data_purged": _l("Personal data purged"),
+    "group_message": _l("Group message sent"),
 }
 if set(EVENT_KIND_LABELS) != set(EVENT_KINDS):  # pragma: no cover
     raise RuntimeError("every security event kind needs a label in EVENT_KIND_LABELS")

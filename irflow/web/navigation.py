@@ -11,6 +11,8 @@ DEPARTMENT_PAGES = (
     ("mobility.nominations", _l("Nominations"), False),
     ("dashboard.index", _l("Dashboard"), False),
     ("scoring.index", _l("Score sheets"), False),
+    ("messages.index", _l("Group messages"), False),
+    ("messages.notices", _l("Notice texts"), False),
     ("calls.manage.index", _l("Manage"), True),
     ("admin.users", _l("Users"), False),
     ("admin.events", _l("Security events"), False),

@@ -10,8 +10,10 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..i18n import language_of
 from ..models.states import STATE_LABELS
 from ..services import mail
+from . import notice_texts
 from .next_steps import what_happens_next
 
 if TYPE_CHECKING:
@@ -23,6 +25,10 @@ def queue_transition_notice(
     application: Application, transition: Transition, comment: str | None
 ) -> Notification | None:
     applicant = application.applicant
+    # The head's own text for this notice in the applicant's language, if there is one.
+    custom = notice_texts.custom_text(transition.trigger, language_of(applicant))
+    if custom is not None:
+        return notice_texts.queue_custom_notice(applicant, application, custom, comment)
     return mail.queue_for_user(
         applicant,
         "emails/transition.txt",
