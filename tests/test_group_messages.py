@@ -250,3 +250,14 @@ def test_a_coordinator_lists_only_their_own_messages(app):
     assert "From the coordinator" in mine and "From the head" not in mine
     everything = text_of(client_for(app, head).get("/messages/"))
     assert "From the coordinator" in everything and "From the head" in everything
+
+
+def test_every_post_needs_the_csrf_token(app):
+    call = CallFactory()
+    application_in("waitlisted", call=call)
+    client = client_for(app, UserFactory(roles=["head"]))
+    data = message_form("waitlisted", call=call)
+    form = send_form(preview(client, data), data)
+    for path, posted in (("/messages/new", {**data, "step": "preview"}), ("/messages/send", form)):
+        assert client.post(path, data={**posted, "csrf_token": ""}).status_code == 400
+    assert group_copies() == []

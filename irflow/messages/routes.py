@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from .. import web
 from ..bad_input import page_number
+from ..errors import Refused
 from ..extensions import db
 from ..models import NoticeText
 from ..models.base import LOCALES
@@ -138,8 +139,12 @@ def send():
         if isinstance(error, GroupChanged):
             flash(error.message, "warning")
             return _compose_page(form, 409)
-        form.group.errors = [*form.group.errors, getattr(error, "message", str(error))]
-        return _compose_page(form, 400)
+        if isinstance(error, Refused):
+            form.group.errors = [*form.group.errors, error.message]
+            return _compose_page(form, 400)
+        # The same preview sent by a second request at the same moment (its key is taken).
+        flash(_("This message had been sent already; it was not sent again."), "info")
+        return redirect(url_for("messages.index"))
 
     web.when_refused(refused)
     message, sent_now = operations.send_group_message(user, _draft(form), form.key.data, form.expected.data)
