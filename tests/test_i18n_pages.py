@@ -32,6 +32,8 @@ from .fixtures.factories import CallFactory, FacultyFactory, ProgramFactory, Use
 from .fixtures.web import form_of
 
 LANGUAGES = ("en", "ru", "tg")
+# The placeholders of message texts ({name}, {call}, ...) are shown as they are typed.
+PLACEHOLDER_WORDS = ("name", "number", "call", "state", "host", "deadline", "comment")
 
 # Names and abbreviations that stay as they are in every language.
 ALLOWED_WORDS = {
@@ -613,8 +615,31 @@ def test_coordinator_pages(client, login_as, subtests, world):
             follow=True,
             form={"version": to_review.version, "comment": ""},
         ),
+        *message_pages(),
     ]
     check_pages(client, subtests, coordinator, pages)
+
+
+def message_pages():
+    """The group message pages, as the head and a coordinator see them."""
+    return [
+        Page("group messages", "/messages/", "Group messages"),
+        Page("write to a group", "/messages/new", "Write to a group", allowed=PLACEHOLDER_WORDS),
+        Page(
+            "write to a group, wrong values",
+            "/messages/new",
+            "Choose the call.",
+            status=400,
+            form={"step": "preview", "group": "selected", "call": "", "subject": "", "body": "Салом, {name"},
+            allowed=PLACEHOLDER_WORDS,
+        ),
+        Page(
+            "group message preview",
+            "/messages/new",
+            "Check the message before sending",
+            form={"step": "preview", "group": "abroad", "call": "", "subject": "Мулоқот", "body": "Салом, {name}!"},
+        ),
+    ]
 
 
 def test_examiner_pages(client, login_as, subtests, world):
@@ -725,6 +750,24 @@ def test_head_pages(client, login_as, subtests, world):
         Page("call, as the head", f"/calls/{open_call.id}", "Edit the call"),
         Page("selection", f"/calls/{selection.id}/selection", "Selection"),
         Page("protocol before", f"/calls/{selection.id}/selection/protocol", "Protocol of the selection", status=409),
+        *message_pages(),
+        Page("notice texts", "/messages/notices", "Texts of the automatic notices"),
+        Page("notice text", "/messages/notices/select/ru", "Placeholders", allowed=PLACEHOLDER_WORDS),
+        Page(
+            "notice text, preview",
+            "/messages/notices/select/tg",
+            "Preview with a sample application",
+            form={"action": "preview", "subject": "Ҷой барои {name}", "body": "Дар {host} то {deadline}. {номаълум}"},
+            allowed=(*PLACEHOLDER_WORDS, "universidad", "granada"),
+        ),
+        Page(
+            "notice text, wrong values",
+            "/messages/notices/select/tg",
+            "Enter the subject.",
+            status=400,
+            form={"action": "save", "subject": "", "body": "Салом, {name"},
+            allowed=PLACEHOLDER_WORDS,
+        ),
     ]
     check_pages(client, subtests, head, pages)
 

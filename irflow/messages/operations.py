@@ -145,7 +145,7 @@ def sample_notice(transition, language, subject, body):
     application = SimpleNamespace(
         id=1024,
         state=transition.dest,
-        call=SimpleNamespace(title="Erasmus+ KA171: a semester at a partner university"),
+        call=SimpleNamespace(title="Erasmus+ KA171 2026/2027"),
         allocated_place=SimpleNamespace(partner=SimpleNamespace(name="Universidad de Granada")),
         offer_deadline=week_ahead,
         changes_due_at=week_ahead,
