@@ -1,7 +1,7 @@
 """group messages and the head's texts of the automatic notices
 
 Revision ID: 5f9b727f826c
-Revises: 6a3abbf840e7
+Revises: 9b4e6f2a1c7d
 Create Date: 2026-12-01 10:31:45.796154
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5f9b727f826c'
-down_revision = '6a3abbf840e7'
+down_revision = '9b4e6f2a1c7d'
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ migrations/env.py leaves indexes named *_trgm out of the comparison with the mod
 
 Revision ID: 9b4e6f2a1c7d
 Revises: 6a3abbf840e7
-Create Date: 2026-12-02 10:00:00.000000
+Create Date: 2026-12-01 10:00:00.000000
 
 """
 from alembic import op
