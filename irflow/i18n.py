@@ -10,11 +10,11 @@ module for `pybabel extract`) and from WTForms' catalogue for any message not li
 
 from contextlib import contextmanager
 
+from babel import dates as babel_dates
 from flask import current_app, g, request, session
 from flask_babel import (
     format_date,
     format_decimal,
-    format_time,
     get_locale,
     get_translations,
     gettext,
@@ -74,26 +74,38 @@ def force_timezone(zone):
 SHORT_DATE_PATTERNS = {"en": "d MMM y", "ru": "dd.MM.y", "tg": "dd.MM.y"}
 
 
+def _date_pattern(locale, width):
+    return SHORT_DATE_PATTERNS.get(str(locale), "dd.MM.y") if width == "short" else width
+
+
 def format_day(value, width="medium"):
     """A date (or a moment's date in the reader's zone) in the reader's language."""
     if not value:
         return ""
-    if width == "short":
-        return format_date(value, SHORT_DATE_PATTERNS.get(str(get_locale()), "dd.MM.y"))
-    return format_date(value, width)
+    return format_date(value, _date_pattern(get_locale(), width))
 
 
 def format_moment(value, width="medium"):
     """A moment as the reader's date, the time to the minute and the zone it is told in,
-    e.g. "7 янв. 2027 г., 19:30 (UTC+5)": deadlines are read from Khujand and from Europe."""
+    e.g. "7 янв. 2027 г., 19:30 (UTC+5)": deadlines are read from Khujand and from Europe.
+
+    The reader's language and zone are looked up once and Babel is called directly: lists
+    show a moment per row, and Flask-Babel's helpers look both up again for every part."""
     if not value:
         return ""
-    return f"{format_day(value, width)}, {format_time(value, 'short')} ({utc_offset(value)})"
+    locale = get_locale()
+    local = to_user_timezone(value)
+    day = babel_dates.format_date(local.date(), _date_pattern(locale, width), locale=locale)
+    time = babel_dates.format_time(local.time(), "short", locale=locale)
+    return f"{day}, {time} ({_offset_text(local.utcoffset())})"
 
 
 def utc_offset(value):
     """The reader's zone at that moment as "UTC+5", "UTC+5:30" or "UTC"."""
-    offset = to_user_timezone(value).utcoffset()
+    return _offset_text(to_user_timezone(value).utcoffset())
+
+
+def _offset_text(offset):
     minutes = int(offset.total_seconds() // 60) if offset else 0
     if not minutes:
         return "UTC"

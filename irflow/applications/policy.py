@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from ..extensions import db
-from ..models import Application
+from ..models import Application, ApplicationCount
 from ..models.base import DOCUMENT_KINDS
 from .documents import call_kinds
 
@@ -70,6 +70,31 @@ def visible_filter(user):
             )
         )
     return sa.or_(*clauses)
+
+
+# The whole department: the head's (and admin's) reach over the faculties.
+EVERY_FACULTY = None
+
+
+def faculty_reach(user):
+    """The faculties whose submitted applications `user` reviews, follows and counts:
+    EVERY_FACULTY (None) for the head, the ids a coordinator coordinates (sorted), else []."""
+    if not _active(user):
+        return []
+    if user.has_role("head"):
+        return EVERY_FACULTY
+    if user.has_role("coordinator"):
+        return sorted(user.coordinated_faculty_ids)
+    return []
+
+
+def counted_in_reach(user):
+    """A WHERE clause on application_counts: the rows of the faculties `user` reviews (the
+    table counts submitted applications only, as the review queue shows them)."""
+    reach = faculty_reach(user)
+    if reach == []:
+        return sa.false()
+    return sa.true() if reach is EVERY_FACULTY else ApplicationCount.faculty_id.in_(reach)
 
 
 def visible_applications(user):

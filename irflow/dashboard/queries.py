@@ -1,11 +1,13 @@
 """The dashboard's figures as queries: the per-call state counts and every grouping of the
-participants come from one grouped pass over the applications, so the page costs the same
-number of statements whatever the number of applications.
+participants come from one grouped pass over the counts the database keeps per call,
+faculty and state (application_counts), so the page costs the same whatever the number of
+applications.
 
-Scope: the exports' scope (`export_scope`) — everything for the head (and admin), the
-faculties a coordinator coordinates (the faculty the applicant had when applying), None
-for everyone else. Using the same clause is what makes the figures reconcile with the
-exports.
+Scope: the faculties a user reviews (`counted_in_reach`) — everything for the head (and
+admin), the faculties a coordinator coordinates (the faculty the applicant had when
+applying). The exports narrow to the same faculties, which is what makes the figures
+reconcile with them. The overdue reports are read from the applications, in the exports'
+scope (`dashboard_scope`).
 
 Participants: applications in HOLDING_STATES — exactly the rows the selected participants
 export lists. Per-call state counts leave drafts out, as the review queue does (they are
@@ -24,7 +26,7 @@ import sqlalchemy as sa
 
 from ..exports.queries import export_scope
 from ..extensions import db
-from ..models import Application, Call, CallPlace, Partner, User
+from ..models import Application, ApplicationCount, Call, CallPlace, Partner, User
 from ..models.states import HOLDING_STATES, STATES
 
 __all__ = [
@@ -92,32 +94,36 @@ class GroupCount:
     count: int
 
 
-def dashboard_figures(scope, year_from=None, year_to=None):
+def dashboard_figures(counted_scope, year_from=None, year_to=None):
     """([CallStateCounts], {grouping: [GroupCount]}) for the calls of the period; one statement.
 
-    Per call: its applications in `scope` per state (drafts left out), newest academic year
-    first, then the latest opening. Per grouping of GROUPINGS: the participants (applications
-    in HOLDING_STATES). Host country and partner are those of the allocated place; a
-    participant without one (never so in a holding state, but the figures must not lose
-    anyone) is counted under the key None, as the export leaves those cells empty. Category
-    is the applicant's, as exported. Order of the groups is the database's; the view sorts.
-
-    The applications are grouped by ids only (call, state, place, the applicant's category,
-    read for participants alone); names and years are joined to those few rows afterwards."""
-    holding = Application.state.in_(sorted(HOLDING_STATES))
+    Read from the counts the database keeps (application_counts), narrowed by
+    `counted_scope` (a clause on that table: `counted_in_reach(user)`), so the page costs
+    the same whatever the number of applications. Per call: its submitted applications per
+    state (drafts left out), newest academic year first, then the latest opening. Per
+    grouping of GROUPINGS: the participants (applications in HOLDING_STATES). Host country
+    and partner are those of the allocated place; a participant without one (never so in a
+    holding state, but the figures must not lose anyone) is counted under the key None, as
+    the export leaves those cells empty. Category is the applicant's, as exported. Order of
+    the groups is the database's; the view sorts."""
     counted = (
         sa.select(
-            Application.call_id,
-            Application.state,
-            Application.allocated_place_id.label("place_id"),
-            User.category,
-            sa.func.count(Application.id).label("number"),
+            ApplicationCount.call_id,
+            ApplicationCount.state,
+            ApplicationCount.place_id,
+            ApplicationCount.category,
+            sa.func.sum(ApplicationCount.number).label("number"),
         )
-        .select_from(Application)
-        .join(Call, Call.id == Application.call_id)
-        .outerjoin(User, sa.and_(User.id == Application.applicant_id, holding))
-        .where(scope, Application.state.in_(COUNTED_STATES), *_in_period(year_from, year_to))
-        .group_by(Application.call_id, Application.state, Application.allocated_place_id, User.category)
+        .join(Call, Call.id == ApplicationCount.call_id)
+        .where(
+            counted_scope,
+            ApplicationCount.number > 0,
+            ApplicationCount.state.in_(COUNTED_STATES),
+            *_in_period(year_from, year_to),
+        )
+        .group_by(
+            ApplicationCount.call_id, ApplicationCount.state, ApplicationCount.place_id, ApplicationCount.category
+        )
         .subquery()
     )
     rows = db.session.execute(
@@ -154,7 +160,7 @@ def dashboard_figures(scope, year_from=None, year_to=None):
         groups["country"][country] += number
         groups["partner"][partner_id] += number
         partner_names[partner_id] = name
-        groups["category"][category] += number
+        groups["category"][category or None] += number  # '' in the counts: none
         groups["mobility_type"][mobility_type] += number
     for entry in calls.values():
         entry.counts = {state: entry.counts[state] for state in STATES if entry.counts.get(state)}

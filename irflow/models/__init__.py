@@ -1,6 +1,7 @@
 """Every model, so that `from irflow.models import X` works and Alembic sees all tables."""
 
 from .application import Application, ApplicationChoice
+from .application_count import ApplicationCount
 from .call import Call, CallPlace, Criterion, call_examiners
 from .document import Document
 from .faculty import Faculty
@@ -23,6 +24,7 @@ __all__ = [
     "Agreement",
     "Application",
     "ApplicationChoice",
+    "ApplicationCount",
     "Call",
     "CallPlace",
     "Criterion",

@@ -27,7 +27,7 @@ class QueuePage(Pagination):
 
     def _query_items(self):
         query = self._query_args["queue"].page_rows_query(self.page, self.per_page)
-        return db.session.scalars(query).all()
+        return db.session.execute(query).all()
 
     def _query_count(self):
         return self._query_args["total"]

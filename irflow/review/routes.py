@@ -13,7 +13,7 @@ from .. import web
 from ..applications import policy as application_policy
 from ..applications.forms import ActionForm
 from ..extensions import db
-from ..models.base import utcnow
+from ..models.base import CATEGORIES, utcnow
 from ..web.access import role_required
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER
 from . import bp, operations
@@ -53,10 +53,12 @@ def _render_queue(bulk_form, status=200):
     total = counts.get(filters["state"], 0) if filters["state"] else sum(counts.values())
     page = QueuePage(queue, page=page_number, per_page=PAGE_SIZE, total=total)
     page_args = form.link_args(page=page.page if page.page > 1 else None)
+    queue_query = urlencode(page_args)
     return render_template(
         "review/index.html",
         form=form,
         page=page,
+        **_row_texts(page.items, queue_query),
         counts=counts,
         counts_total=sum(counts.values()),
         ignored=ignored,
@@ -66,8 +68,25 @@ def _render_queue(bulk_form, status=200):
         ticked=bulk_form.ticked_ids() if bulk_form.row.data else set(),
         results=take_bulk_results(_viewer()) if request.method == "GET" else None,
         page_args=page_args,
-        queue_query=urlencode(page_args),
+        queue_query=queue_query,
     ), status
+
+
+# Stands for the application's number in a link built once for the whole page.
+_NUMBER = 999_999_999
+
+
+def _row_texts(rows, queue_query):
+    """What every row of the page shows in the same words, made once for the page rather
+    than once per row: the labels of the states and categories on it, the link to an
+    application (with the row's number put in) and the tick box's label."""
+    detail_link = url_for("applications.detail", id=_NUMBER, queue=queue_query)
+    return {
+        "state_labels": {row.state: str(STATE_LABELS[row.state]) for row in rows},
+        "category_labels": {row.category: str(CATEGORIES.get(row.category, row.category)) for row in rows},
+        "detail_link": detail_link.replace(str(_NUMBER), "{}", 1),
+        "tick_label": _("Tick %(name)s"),
+    }
 
 
 @bp.route("/bulk", methods=["POST"])
