@@ -95,7 +95,7 @@ class GroupCount:
 
 
 def dashboard_figures(counted_scope, year_from=None, year_to=None):
-    """([CallStateCounts], {grouping: [GroupCount]}) for the calls of the period; one statement.
+    """([CallStateCounts], {grouping: [GroupCount]}) for the calls of the period; two statements.
 
     Read from the counts the database keeps (application_counts), narrowed by
     `counted_scope` (a clause on that table: `counted_in_reach(user)`), so the page costs
@@ -129,10 +129,6 @@ def dashboard_figures(counted_scope, year_from=None, year_to=None):
     rows = db.session.execute(
         sa.select(
             counted.c.call_id,
-            Call.title,
-            Call.academic_year,
-            Call.opens_at,
-            Call.mobility_type,
             counted.c.state,
             counted.c.category,
             Partner.id,
@@ -141,32 +137,41 @@ def dashboard_figures(counted_scope, year_from=None, year_to=None):
             counted.c.number,
         )
         .select_from(counted)
-        .join(Call, Call.id == counted.c.call_id)
         .outerjoin(CallPlace, CallPlace.id == counted.c.place_id)
         .outerjoin(Partner, Partner.id == CallPlace.partner_id)
     ).all()
+    # The calls apart, once each: a row per count would repeat them hundreds of times.
+    call_ids = sorted({row[0] for row in rows})
+    about = {
+        call_id: (title, year, opens_at, mobility_type)
+        for call_id, title, year, opens_at, mobility_type in db.session.execute(
+            sa.select(Call.id, Call.title, Call.academic_year, Call.opens_at, Call.mobility_type).where(
+                Call.id.in_(call_ids)
+            )
+        )
+    }
 
     calls = {}
-    opening = {}
     groups = {grouping: Counter() for grouping in GROUPINGS}
     partner_names = {}
-    for call_id, title, year, opens_at, mobility_type, state, category, partner_id, name, country, number in rows:
-        entry = calls.setdefault(call_id, CallStateCounts(call_id, title, year, {}))
+    for call_id, state, category, partner_id, name, country, number in rows:
+        entry = calls.get(call_id)
+        if entry is None:
+            entry = calls[call_id] = CallStateCounts(call_id, about[call_id][0], about[call_id][1], {})
         entry.counts[state] = entry.counts.get(state, 0) + number
-        opening[call_id] = opens_at
         if state not in HOLDING_STATES:
             continue
-        groups["year"][year] += number
+        groups["year"][entry.academic_year] += number
         groups["country"][country] += number
         groups["partner"][partner_id] += number
         partner_names[partner_id] = name
         groups["category"][category or None] += number  # '' in the counts: none
-        groups["mobility_type"][mobility_type] += number
+        groups["mobility_type"][about[call_id][3]] += number
     for entry in calls.values():
         entry.counts = {state: entry.counts[state] for state in STATES if entry.counts.get(state)}
     # Newest year first; within a year the latest call first; the id keeps the order stable.
     per_call = sorted(
-        calls.values(), key=lambda entry: (entry.academic_year, opening[entry.call_id], entry.call_id), reverse=True
+        calls.values(), key=lambda entry: (entry.academic_year, about[entry.call_id][2], entry.call_id), reverse=True
     )
     participants = {
         grouping: [

@@ -12,9 +12,10 @@ anyone else gets 403, an anonymous visitor the login page.
 """
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask_babel import format_decimal, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -22,9 +23,10 @@ from ..applications.policy import counted_in_reach
 from ..countries import country_name
 from ..models.base import CATEGORIES, MOBILITY_TYPES
 from ..models.partner import AGREEMENT_WARNING_DAYS
-from ..models.states import HOLDING_STATES
+from ..models.states import HOLDING_STATES, STATE_LABELS
 from ..partners.queries import expiring_agreements
 from ..web.access import role_required
+from ..web.links import row_link
 from . import bp
 from .charts import bar_chart
 from .forms import PeriodForm
@@ -109,6 +111,7 @@ def index():
     overdue, overdue_total = overdue_page(scope, today, due_days, limit=OVERDUE_SHOWN)
     return render_template(
         "dashboard/index.html",
+        **_made_once(per_call),
         # The head (and admin) see every faculty; a coordinator is reminded of theirs.
         all_faculties=current_user.has_role("head"),
         faculties_coordinated=[faculty.name for faculty in current_user.coordinated_faculties],
@@ -127,6 +130,21 @@ def index():
         due_days=due_days,
         today=today,
     )
+
+
+def _made_once(per_call):
+    """What the table of calls repeats in every cell, made once for the page: the links
+    (url_for costs as much as the rest of a cell), the states' labels, and each number
+    formatted once whatever how often it is shown (the page shows hundreds)."""
+    return {
+        "call_link": row_link("calls.detail", "call_id"),
+        "call_export_link": row_link("exports.call_csv", "call_id"),
+        "queue_link": url_for("review.index"),
+        "state_labels": {
+            state: str(STATE_LABELS[state]) for state in {state for entry in per_call for state in entry.counts}
+        },
+        "number": lru_cache(maxsize=None)(format_decimal),
+    }
 
 
 @bp.route("/overdue")

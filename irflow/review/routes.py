@@ -15,6 +15,7 @@ from ..applications.forms import ActionForm
 from ..extensions import db
 from ..models.base import CATEGORIES, utcnow
 from ..web.access import role_required
+from ..web.links import row_link
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER
 from . import bp, operations
 from .forms import BulkForm, ReviewFilterForm
@@ -72,19 +73,14 @@ def _render_queue(bulk_form, status=200):
     ), status
 
 
-# Stands for the application's number in a link built once for the whole page.
-_NUMBER = 999_999_999
-
-
 def _row_texts(rows, queue_query):
     """What every row of the page shows in the same words, made once for the page rather
     than once per row: the labels of the states and categories on it, the link to an
     application (with the row's number put in) and the tick box's label."""
-    detail_link = url_for("applications.detail", id=_NUMBER, queue=queue_query)
     return {
         "state_labels": {row.state: str(STATE_LABELS[row.state]) for row in rows},
         "category_labels": {row.category: str(CATEGORIES.get(row.category, row.category)) for row in rows},
-        "detail_link": detail_link.replace(str(_NUMBER), "{}", 1),
+        "detail_link": row_link("applications.detail", "id", queue=queue_query),
         "tick_label": _("Tick %(name)s"),
     }
 

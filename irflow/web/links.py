@@ -1,5 +1,6 @@
 """Links in mails: on PUBLIC_URL, never on the Host header a request brings, which anyone
-can forge (a reset link pointing at their own server would hand them the token).
+can forge (a reset link pointing at their own server would hand them the token). And
+links of a table's rows, built once for the table.
 
 Without PUBLIC_URL (development and tests only: create_app refuses to start without it
 elsewhere) a request's own address is used, and outside a request `make run`'s."""
@@ -44,3 +45,14 @@ def _path(endpoint: str, values: dict[str, object]) -> str:
     # A command (cron's send-reminders, reset-password): no request, no SERVER_NAME either.
     current_app.inject_url_defaults(endpoint, values)
     return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
+
+
+# Stands for a row's id in a link built once for a whole table.
+_ROW_ID = 999_999_999
+
+
+def row_link(endpoint: str, key: str, **values: object) -> str:
+    """url_for(endpoint, **{key: <a row's id>}, **values) as a format string with {} where
+    the id goes: a table of many rows builds its link once, for url_for costs as much as
+    the rest of a row."""
+    return url_for(endpoint, **{key: _ROW_ID}, **values).replace(str(_ROW_ID), "{}", 1)
