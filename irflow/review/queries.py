@@ -2,7 +2,7 @@
 
 Scope: `visible_filter` (who may see an application at all) narrowed to what a reviewer
 reviews — the faculties a coordinator coordinates, everything for the head (and admin) —
-and never drafts, which are the applicant's own business until submitted.
+and only submitted applications: drafts are the applicant's own business until then.
 """
 
 import sqlalchemy as sa
@@ -32,7 +32,9 @@ def review_scope(user):
         return sa.false()
     in_reach = sa.true() if reach is EVERY_FACULTY else Application.faculty_id.in_(reach)
     # visible_filter is the one rule of who may see what; the review reach only narrows it.
-    return sa.and_(visible_filter(user), in_reach, Application.submitted_at.is_not(None), Application.state != "draft")
+    # A submitted application is never a draft again (no transition leads back to draft),
+    # and without a condition on the state the queue's order is read from its index alone.
+    return sa.and_(visible_filter(user), in_reach, Application.submitted_at.is_not(None))
 
 
 # What the search looks in; PostgreSQL has a trigram index on lower() of each (migration 9b4e6f2a1c7d).

@@ -78,8 +78,10 @@ def _row_texts(rows, queue_query):
     than once per row: the labels of the states and categories on it, the link to an
     application (with the row's number put in) and the tick box's label."""
     return {
-        "state_labels": {row.state: str(STATE_LABELS[row.state]) for row in rows},
-        "category_labels": {row.category: str(CATEGORIES.get(row.category, row.category)) for row in rows},
+        "state_labels": {state: str(STATE_LABELS[state]) for state in {row.state for row in rows}},
+        "category_labels": {
+            category: str(CATEGORIES.get(category, category)) for category in {row.category for row in rows}
+        },
         "detail_link": row_link("applications.detail", "id", queue=queue_query),
         "tick_label": _("Tick %(name)s"),
     }

@@ -29,7 +29,9 @@ class QuickSelect(widgets.Select):
         if kwargs or choice.render_kw or isinstance(choice.value, bool):
             return super().render_option(choice, **kwargs)
         selected = "selected " if choice.selected else ""
-        label = escape(choice.label or choice.value)
+        # A lazy label is translated once (WTForms' `label or value` and escape() each would).
+        text = str(choice.label) if choice.label is not None else ""
+        label = escape(text or choice.value)
         return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')
 
 
