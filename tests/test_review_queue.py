@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from irflow.extensions import db
-from irflow.models import Faculty
+from irflow.models import Faculty, User
 from irflow.models.base import utcnow
 from irflow.review.queries import review_queries
 
@@ -318,6 +318,35 @@ def test_pages_of_fifty_keep_the_filters(client, login_as):
     assert not set(row_ids(first)) & set(row_ids(second))
 
     assert row_ids(queue(client, call=call_ids[0], page=3)) == []  # past the end: empty, not an error
+
+
+def test_a_search_is_paged_as_found_and_not_counted(client, login_as):
+    """A search reads one row more than its page to know whether another follows: no state
+    counts, the total told once the last page is reached, every match on some page once."""
+    _, call_ids = bulk_queue(53)  # applicants "BULK <tag> 0000" ...
+    login_as(UserFactory(roles=["head"]))
+
+    with counting_statements() as counted:
+        first = queue(client, q="bulk")
+    assert not any("count(" in statement.lower() for statement in counted)
+    assert len(row_ids(first)) == 50
+    assert state_counts(first) == {}  # no pills with numbers during a search
+    page = first.get_data(as_text=True)
+    assert "Applications 1 to 50 of those found; more follow." in html.unescape(page)
+    links = {html.unescape(href) for href in PAGE_LINK.findall(page)}
+    page_two = [href for href in links if parse_qs(urlsplit(href).query).get("page") == ["2"]]
+    assert page_two, links
+
+    second = client.get(page_two[0])
+    assert total(second) == 53  # the last page: the total is known
+    assert len(set(row_ids(first)) | set(row_ids(second))) == 53
+
+    # A search that fits on a page is counted exactly; past the last page goes back to the first.
+    name = db.session.scalar(sa.select(User.full_name_latin).where(User.email.like("bulk-%-7@example.org")))
+    narrow = queue(client, q=name.lower(), call=call_ids[0])
+    assert total(narrow) == 1 and len(row_ids(narrow)) == 1
+    beyond = client.get("/review/", query_string={"q": "bulk", "page": 9})
+    assert beyond.status_code == 302 and "page=" not in beyond.headers["Location"]
 
 
 def test_counts_per_state_ignore_the_state_filter(client, login_as, two_faculties):

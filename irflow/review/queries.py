@@ -147,12 +147,11 @@ class ReviewQueue:
         return query
 
     def counts_query(self):
-        """(state, number) rows for the same filters except the state filter: from the
-        counts the database keeps (application_counts), or, for a search, from the
-        applications it matches."""
+        """(state, number) rows for the same filters except the state filter, from the
+        counts the database keeps (application_counts). A search is not counted (see
+        results.SearchPage): there is no counts query for it."""
         if self.searching:
-            query = self._joined(sa.select(Application.state, sa.func.count(Application.id)).select_from(Application))
-            return query.where(self.scope, *self.filters).group_by(Application.state)
+            raise ValueError("a search is not counted")
         conditions = [counted_in_reach(self.user), ApplicationCount.number > 0]
         if self.call_id is not None:
             conditions.append(ApplicationCount.call_id == self.call_id)
@@ -188,12 +187,12 @@ class ReviewQueue:
             .order_by(*self.order_by)
         )
 
-    def page_rows_query(self, page_number, per_page):
+    def page_rows_query(self, page_number, per_page, one_more=False):
         """One page's rows as plain rows of what the queue shows (queue_columns()): the page's
         ids picked first (from the index where the sort allows, without joining rows that the
         OFFSET skips), then the columns of those rows alone. No entities: building 50 of them,
         with their applicants, calls and faculties, cost more than the rest of the page."""
-        ids = self.ids_query().limit(per_page).offset((page_number - 1) * per_page)
+        ids = self.ids_query().limit(per_page + (1 if one_more else 0)).offset((page_number - 1) * per_page)
         return (
             sa.select(*queue_columns())
             .join(User, Application.applicant_id == User.id)
@@ -228,9 +227,9 @@ def review_queries(
 ):
     """(page query, counts query) for `user`'s review queue with these filter values: every
     matching Application row in display order, and (state, number) rows for the same filters
-    except the state filter."""
+    except the state filter (None for a search, which is not counted)."""
     queue = ReviewQueue(user, call_id, state, faculty_id, text, sort, direction)
-    return queue.full_query(), queue.counts_query()
+    return queue.full_query(), None if queue.searching else queue.counts_query()
 
 
 def state_counts(rows):
@@ -243,8 +242,8 @@ def state_counts(rows):
 # would hide (and so excuse) row-by-row loading of the page's relationships.
 def call_choices_query(user):
     """(id, title, academic year) of the calls with applications in `user`'s review scope,
-    newest first."""
-    in_scope = sa.select(Application.call_id).where(review_scope(user))
+    newest first (read from the kept counts, not from every application)."""
+    in_scope = sa.select(ApplicationCount.call_id).where(counted_in_reach(user), ApplicationCount.number > 0)
     return (
         sa.select(Call.id, Call.title, Call.academic_year)
         .where(Call.id.in_(in_scope))

@@ -33,6 +33,29 @@ class QueuePage(Pagination):
         return self._query_args["total"]
 
 
+class SearchPage(QueuePage):
+    """A page of a search's results, found without counting them all: one row more than the
+    page is read to know whether another page follows. A common name matches thousands of
+    applications, and counting them (per state, for the totals) cost more than the rest
+    of the page; the results are read in the queue's order from its index.
+
+    `total` is exact when no page follows (`exact`); otherwise it is that of the pages
+    known so far, which the pager shows: this one and the next."""
+
+    def __init__(self, queue, page, per_page):
+        super().__init__(queue, page, per_page, total=None)
+
+    def _query_items(self):
+        query = self._query_args["queue"].page_rows_query(self.page, self.per_page, one_more=True)
+        rows = db.session.execute(query).all()
+        self.exact = len(rows) <= self.per_page
+        return rows[: self.per_page]
+
+    def _query_count(self):
+        before = (self.page - 1) * self.per_page
+        return before + len(self.items) + (0 if self.exact else 1)
+
+
 def keep_bulk_results(trigger, results):
     """Keep `results` (RowResult list) for the next page, once the work is committed. The
     session cookie is small: each distinct reason is kept once, the rows point at it."""

@@ -21,7 +21,7 @@ from . import bp, operations
 from .forms import BulkForm, ReviewFilterForm
 from .navigation import REVIEWERS, QueueNavigation, queue_navigation
 from .queries import ReviewQueue, call_choices_query, faculty_choices_query, state_counts
-from .results import QueuePage, keep_bulk_results, take_bulk_results
+from .results import QueuePage, SearchPage, keep_bulk_results, take_bulk_results
 
 PAGE_SIZE = 50
 
@@ -49,10 +49,16 @@ def _render_queue(bulk_form, status=200):
     form = _filter_form(request.args)
     filters, page_number, ignored = form.filter_values()
     queue = ReviewQueue(current_user, **filters)
-    counts = state_counts(db.session.execute(queue.counts_query()).all())
-    # The state counts leave out only the state filter: the total is theirs, not a second count.
-    total = counts.get(filters["state"], 0) if filters["state"] else sum(counts.values())
-    page = QueuePage(queue, page=page_number, per_page=PAGE_SIZE, total=total)
+    if queue.searching:
+        counts = None
+        page = SearchPage(queue, page=page_number, per_page=PAGE_SIZE)
+        if not page.items and page_number > 1:  # beyond the last page found
+            return redirect(url_for("review.index", **form.link_args(page=None)))
+    else:
+        counts = state_counts(db.session.execute(queue.counts_query()).all())
+        # The state counts leave out only the state filter: the total is theirs, not a second count.
+        total = counts.get(filters["state"], 0) if filters["state"] else sum(counts.values())
+        page = QueuePage(queue, page=page_number, per_page=PAGE_SIZE, total=total)
     page_args = form.link_args(page=page.page if page.page > 1 else None)
     queue_query = urlencode(page_args)
     return render_template(
@@ -61,7 +67,7 @@ def _render_queue(bulk_form, status=200):
         page=page,
         **_row_texts(page.items, queue_query),
         counts=counts,
-        counts_total=sum(counts.values()),
+        counts_total=sum(counts.values()) if counts is not None else None,
         ignored=ignored,
         now=utcnow(),
         bulk_form=bulk_form,
