@@ -12,7 +12,7 @@ from .account.cli import purge_personal_data_command
 from .auth.cli import reset_password_command
 from .auth.passwords import hash_password, password_problems
 from .extensions import db
-from .models import ApplicationCount, Call, CallPlace, Criterion, Faculty, Partner, Program, User
+from .models import ApplicationCount, Call, CallPlace, Criterion, Faculty, ParticipantCount, Partner, Program, User
 from .models.application_count import recount
 from .models.base import CATEGORIES, ROLES, utcnow
 from .returns.cli import send_reminders_command
@@ -37,22 +37,23 @@ def register_cli(app):
 
 @click.command("recount-applications")
 def recount_applications():
-    """Rebuild the per call, faculty and state counts of the applications (application_counts)
-    from the applications: the triggers keep them, this is for a database loaded with
-    triggers off."""
+    """Rebuild the counts of the applications per call, faculty and state (and of the
+    participants per place and category) from the applications: the triggers keep them,
+    this is for a database loaded with triggers off."""
     before = dict(_stored_counts())
     recount(db.session.connection())
     after = dict(_stored_counts())
     db.session.commit()
     differing = sum(1 for key in before.keys() | after.keys() if before.get(key, 0) != after.get(key, 0))
-    click.echo(f"application_counts rebuilt: {len(after)} rows, {differing} differed from the stored counts.")
+    click.echo(f"Counts rebuilt: {len(after)} rows, {differing} differed from the stored counts.")
 
 
 def _stored_counts():
-    counts = ApplicationCount.__table__
-    key = (counts.c.call_id, counts.c.faculty_id, counts.c.state, counts.c.place_id, counts.c.category)
-    for *parts, number in db.session.execute(db.select(*key, counts.c.number).where(counts.c.number > 0)):
-        yield tuple(parts), number
+    for model in (ApplicationCount, ParticipantCount):
+        table = model.__table__
+        key = [column for column in table.c if column.name != "number"]
+        for *parts, number in db.session.execute(db.select(*key, table.c.number).where(table.c.number > 0)):
+            yield (table.name, *parts), number
 
 
 def _get_or_create(model, lookup, texts=None, **values):

@@ -1,4 +1,4 @@
-"""The counts the database keeps per call, faculty and state (application_counts) equal the
+"""The counts the database keeps (application_counts, participant_counts) equal the
 applications after every kind of write: a row written whole, a transition, a freed place
 given to the waiting list, a withdrawal, a category changed, a row deleted; the
 command that rebuilds them changes nothing then; the queue and the dashboard read them."""
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from irflow.extensions import db
-from irflow.models import Application, ApplicationCount, User
+from irflow.models import Application, ApplicationCount, ParticipantCount, User
 from irflow.models.application_count import recount
 from irflow.models.states import HOLDING_STATES
 from irflow.workflow import fire
@@ -20,8 +20,9 @@ from .fixtures.web import client_for, text_of
 
 
 def counted_from_the_applications():
-    """{key: number} computed here from the rows, independently of the SQL that keeps them."""
-    counted = Counter()
+    """({count key: number}, {participant key: number}) computed here from the rows,
+    independently of the SQL that keeps them."""
+    counted, participants = Counter(), Counter()
     rows = db.session.execute(
         sa.select(
             Application.call_id,
@@ -34,18 +35,21 @@ def counted_from_the_applications():
         .where(Application.submitted_at.is_not(None))
     )
     for call_id, faculty_id, state, place_id, category in rows:
-        holding = state in HOLDING_STATES
-        key = (call_id, faculty_id or 0, state, (place_id or 0) if holding else 0, (category or "") if holding else "")
-        counted[key] += 1
-    return dict(counted)
+        counted[(call_id, faculty_id or 0, state)] += 1
+        if state in HOLDING_STATES:
+            participants[(call_id, faculty_id or 0, state, place_id or 0, category or "")] += 1
+    return dict(counted), dict(participants)
 
 
 def stored_counts():
-    counts = ApplicationCount
-    rows = db.session.execute(
-        sa.select(counts.call_id, counts.faculty_id, counts.state, counts.place_id, counts.category, counts.number)
-    )
-    return {tuple(key): number for *key, number in rows if number}
+    def read(model):
+        table = model.__table__
+        key = [column for column in table.c if column.name != "number"]
+        return {
+            tuple(parts): number for *parts, number in db.session.execute(sa.select(*key, table.c.number)) if number
+        }
+
+    return read(ApplicationCount), read(ParticipantCount)
 
 
 def assert_counts_hold():
@@ -74,13 +78,19 @@ def busy_call():
 def test_rows_written_whole_are_counted_and_drafts_are_not(busy_call):
     call, built = busy_call
     assert_counts_hold()
-    assert not any(key[2] == "draft" for key in stored_counts())
-    # A participant's row tells the place and the category; another state's does not.
+    counted, participants = stored_counts()
+    assert not any(key[2] == "draft" for key in counted)
+    # A participant is counted with the place and the category; another state is not a participant.
     holder = built["holder"]
-    assert (call.id, holder.faculty_id, "selected", holder.allocated_place_id, holder.applicant.category) in (
-        stored_counts()
-    )
-    assert (call.id, built["submitted"].faculty_id, "submitted", 0, "") in stored_counts()
+    assert (
+        call.id,
+        holder.faculty_id,
+        "selected",
+        holder.allocated_place_id,
+        holder.applicant.category,
+    ) in participants
+    assert (call.id, built["submitted"].faculty_id, "submitted") in counted
+    assert not any(key[2] == "submitted" for key in participants)
 
 
 def test_transitions_move_the_counts(busy_call):
@@ -130,10 +140,12 @@ def test_the_rebuild_finds_nothing_to_change(app, busy_call):
 
     # After a load that left the counts empty, the command makes them again.
     db.session.execute(sa.delete(ApplicationCount))
+    db.session.execute(sa.delete(ParticipantCount))
     db.session.commit()
-    answer = CliRunner().invoke(app.cli, ["recount-applications"], obj=app.extensions.get("flask_cli_info"))
+    answer = CliRunner().invoke(app.cli, ["recount-applications"])
     assert answer.exit_code == 0, answer.output
-    assert f"{len(before)} rows, {len(before)} differed" in answer.output
+    rows = len(before[0]) + len(before[1])
+    assert f"{rows} rows, {rows} differed" in answer.output
     assert_counts_hold()
 
 

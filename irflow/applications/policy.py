@@ -88,13 +88,14 @@ def faculty_reach(user):
     return []
 
 
-def counted_in_reach(user):
-    """A WHERE clause on application_counts: the rows of the faculties `user` reviews (the
-    table counts submitted applications only, as the review queue shows them)."""
+def counted_in_reach(user, counts=ApplicationCount):
+    """A WHERE clause on the kept counts (`counts`: ApplicationCount or ParticipantCount):
+    the rows of the faculties `user` reviews (they count submitted applications only, as
+    the review queue shows them)."""
     reach = faculty_reach(user)
     if reach == []:
         return sa.false()
-    return sa.true() if reach is EVERY_FACULTY else ApplicationCount.faculty_id.in_(reach)
+    return sa.true() if reach is EVERY_FACULTY else counts.faculty_id.in_(reach)
 
 
 def visible_applications(user):

@@ -1,7 +1,7 @@
 """The dashboard's figures as queries: the per-call state counts and every grouping of the
-participants come from one grouped pass over the counts the database keeps per call,
-faculty and state (application_counts), so the page costs the same whatever the number of
-applications.
+participants come from the counts the database keeps (application_counts per call, faculty
+and state; participant_counts also per place and category), so the page costs the same
+whatever the number of applications.
 
 Scope: the faculties a user reviews (`counted_in_reach`) — everything for the head (and
 admin), the faculties a coordinator coordinates (the faculty the applicant had when
@@ -24,9 +24,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from ..applications.policy import counted_in_reach
 from ..exports.queries import export_scope
 from ..extensions import db
-from ..models import Application, ApplicationCount, Call, CallPlace, Partner, User
+from ..models import Application, ApplicationCount, Call, CallPlace, ParticipantCount, Partner, User
 from ..models.states import HOLDING_STATES, STATES
 
 __all__ = [
@@ -94,54 +95,48 @@ class GroupCount:
     count: int
 
 
-def dashboard_figures(counted_scope, year_from=None, year_to=None):
-    """([CallStateCounts], {grouping: [GroupCount]}) for the calls of the period; two statements.
+def dashboard_figures(user, year_from=None, year_to=None):
+    """([CallStateCounts], {grouping: [GroupCount]}) for the calls of the period, as `user`
+    may see them; three statements.
 
-    Read from the counts the database keeps (application_counts), narrowed by
-    `counted_scope` (a clause on that table: `counted_in_reach(user)`), so the page costs
-    the same whatever the number of applications. Per call: its submitted applications per
-    state (drafts left out), newest academic year first, then the latest opening. Per
-    grouping of GROUPINGS: the participants (applications in HOLDING_STATES). Host country
-    and partner are those of the allocated place; a participant without one (never so in a
-    holding state, but the figures must not lose anyone) is counted under the key None, as
-    the export leaves those cells empty. Category is the applicant's, as exported. Order of
-    the groups is the database's; the view sorts."""
-    counted = (
-        sa.select(
-            ApplicationCount.call_id,
-            ApplicationCount.state,
-            ApplicationCount.place_id,
-            ApplicationCount.category,
-            sa.func.sum(ApplicationCount.number).label("number"),
-        )
+    Read from the counts the database keeps (application_counts, participant_counts) in the
+    faculties `user` reviews, so the page costs the same whatever the number of
+    applications. Per call: its submitted applications per state (drafts left out), newest
+    academic year first, then the latest opening. Per grouping of GROUPINGS: the
+    participants (applications in HOLDING_STATES). Host country and partner are those of
+    the allocated place; a participant without one (never so in a holding state, but the
+    figures must not lose anyone) is counted under the key None, as the export leaves those
+    cells empty. Category is the applicant's, as exported. Order of the groups is the
+    database's; the view sorts."""
+    period = _in_period(year_from, year_to)
+    per_state = db.session.execute(
+        sa.select(ApplicationCount.call_id, ApplicationCount.state, sa.func.sum(ApplicationCount.number))
         .join(Call, Call.id == ApplicationCount.call_id)
         .where(
-            counted_scope,
+            counted_in_reach(user, ApplicationCount),
             ApplicationCount.number > 0,
             ApplicationCount.state.in_(COUNTED_STATES),
-            *_in_period(year_from, year_to),
+            *period,
         )
-        .group_by(
-            ApplicationCount.call_id, ApplicationCount.state, ApplicationCount.place_id, ApplicationCount.category
-        )
-        .subquery()
-    )
-    rows = db.session.execute(
+        .group_by(ApplicationCount.call_id, ApplicationCount.state)
+    ).all()
+    participating = db.session.execute(
         sa.select(
-            counted.c.call_id,
-            counted.c.state,
-            counted.c.category,
+            ParticipantCount.call_id,
+            ParticipantCount.category,
             Partner.id,
             Partner.name,
             Partner.country,
-            counted.c.number,
+            sa.func.sum(ParticipantCount.number),
         )
-        .select_from(counted)
-        .outerjoin(CallPlace, CallPlace.id == counted.c.place_id)
+        .join(Call, Call.id == ParticipantCount.call_id)
+        .outerjoin(CallPlace, CallPlace.id == ParticipantCount.place_id)
         .outerjoin(Partner, Partner.id == CallPlace.partner_id)
+        .where(counted_in_reach(user, ParticipantCount), ParticipantCount.number > 0, *period)
+        .group_by(ParticipantCount.call_id, ParticipantCount.category, Partner.id, Partner.name, Partner.country)
     ).all()
     # The calls apart, once each: a row per count would repeat them hundreds of times.
-    call_ids = sorted({row[0] for row in rows})
+    call_ids = sorted({row[0] for row in per_state} | {row[0] for row in participating})
     about = {
         call_id: (title, year, opens_at, mobility_type)
         for call_id, title, year, opens_at, mobility_type in db.session.execute(
@@ -152,23 +147,23 @@ def dashboard_figures(counted_scope, year_from=None, year_to=None):
     }
 
     calls = {}
-    groups = {grouping: Counter() for grouping in GROUPINGS}
-    partner_names = {}
-    for call_id, state, category, partner_id, name, country, number in rows:
+    for call_id, state, number in per_state:
         entry = calls.get(call_id)
         if entry is None:
             entry = calls[call_id] = CallStateCounts(call_id, about[call_id][0], about[call_id][1], {})
-        entry.counts[state] = entry.counts.get(state, 0) + number
-        if state not in HOLDING_STATES:
-            continue
-        groups["year"][entry.academic_year] += number
+        entry.counts[state] = number
+    for entry in calls.values():
+        entry.counts = {state: entry.counts[state] for state in STATES if entry.counts.get(state)}
+    groups = {grouping: Counter() for grouping in GROUPINGS}
+    partner_names = {}
+    for call_id, category, partner_id, name, country, number in participating:
+        _title, year, _opens_at, mobility_type = about[call_id]
+        groups["year"][year] += number
         groups["country"][country] += number
         groups["partner"][partner_id] += number
         partner_names[partner_id] = name
         groups["category"][category or None] += number  # '' in the counts: none
-        groups["mobility_type"][about[call_id][3]] += number
-    for entry in calls.values():
-        entry.counts = {state: entry.counts[state] for state in STATES if entry.counts.get(state)}
+        groups["mobility_type"][mobility_type] += number
     # Newest year first; within a year the latest call first; the id keeps the order stable.
     per_call = sorted(
         calls.values(), key=lambda entry: (entry.academic_year, about[entry.call_id][2], entry.call_id), reverse=True

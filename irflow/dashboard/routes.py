@@ -19,7 +19,6 @@ from flask_babel import format_decimal, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..applications.policy import counted_in_reach
 from ..countries import country_name
 from ..models.base import CATEGORIES, MOBILITY_TYPES
 from ..models.partner import AGREEMENT_WARNING_DAYS
@@ -90,7 +89,7 @@ def index():
     form = PeriodForm(request.args, years=academic_years())
     year_from, year_to, ignored = form.period()
 
-    per_call, participants = dashboard_figures(counted_in_reach(current_user), year_from, year_to)
+    per_call, participants = dashboard_figures(current_user, year_from, year_to)
     groups = []
     for grouping, counts in participants.items():
         rows = _display_rows(grouping, counts)

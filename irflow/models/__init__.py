@@ -1,7 +1,7 @@
 """Every model, so that `from irflow.models import X` works and Alembic sees all tables."""
 
 from .application import Application, ApplicationChoice
-from .application_count import ApplicationCount
+from .application_count import ApplicationCount, ParticipantCount
 from .call import Call, CallPlace, Criterion, call_examiners
 from .document import Document
 from .faculty import Faculty
@@ -34,6 +34,7 @@ __all__ = [
     "LoginAttempt",
     "NoticeText",
     "Notification",
+    "ParticipantCount",
     "Partner",
     "PasswordResetRequest",
     "Program",

@@ -15,7 +15,7 @@ from ..applications.forms import ActionForm
 from ..extensions import db
 from ..models.base import CATEGORIES, utcnow
 from ..web.access import role_required
-from ..web.links import row_link
+from ..web.links import row_link, with_query
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER
 from . import bp, operations
 from .forms import BulkForm, ReviewFilterForm
@@ -65,7 +65,7 @@ def _render_queue(bulk_form, status=200):
         "review/index.html",
         form=form,
         page=page,
-        **_row_texts(page.items, queue_query),
+        **_row_texts(form, page.items, queue_query),
         counts=counts,
         counts_total=sum(counts.values()) if counts is not None else None,
         ignored=ignored,
@@ -79,11 +79,14 @@ def _render_queue(bulk_form, status=200):
     ), status
 
 
-def _row_texts(rows, queue_query):
-    """What every row of the page shows in the same words, made once for the page rather
-    than once per row: the labels of the states and categories on it, the link to an
-    application (with the row's number put in) and the tick box's label."""
+def _row_texts(form, rows, queue_query):
+    """What the page repeats, made once for it rather than once per row or link: the links
+    to the queue with other filters, the labels of the states and categories on it, the
+    link to an application (with the row's number put in) and the tick box's label."""
+    queue_path = url_for("review.index")
     return {
+        # The queue with the filters shown, changed as given (the state pills, the sort headers).
+        "queue_link": lambda **changes: with_query(queue_path, form.link_args(**changes)),
         "state_labels": {state: str(STATE_LABELS[state]) for state in {row.state for row in rows}},
         "category_labels": {
             category: str(CATEGORIES.get(category, category)) for category in {row.category for row in rows}

@@ -7,7 +7,7 @@ elsewhere) a request's own address is used, and outside a request `make run`'s."
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, has_request_context, request, url_for
 
@@ -56,3 +56,15 @@ def row_link(endpoint: str, key: str, **values: object) -> str:
     the id goes: a table of many rows builds its link once, for url_for costs as much as
     the rest of a row."""
     return url_for(endpoint, **{key: _ROW_ID}, **values).replace(str(_ROW_ID), "{}", 1)
+
+
+# The characters Werkzeug leaves unencoded in a query string.
+URL_SAFE = "!$'()*,/:;?@"
+
+
+def with_query(path: str, args: dict[str, object]) -> str:
+    """`path` (a url_for made once for the page) with the query string `args`, encoded as
+    url_for encodes it (Werkzeug's safe characters): a page of many links to itself with
+    other filters builds them without a url_for each."""
+    items = [(key, value) for key, value in args.items() if value is not None]
+    return f"{path}?{urlencode(items, safe=URL_SAFE)}" if items else path
