@@ -87,6 +87,7 @@ def _row_texts(form, rows, queue_query):
     return {
         # The queue with the filters shown, changed as given (the state pills, the sort headers).
         "queue_link": lambda **changes: with_query(queue_path, form.link_args(**changes)),
+        "page_link": lambda number: with_query(queue_path, form.link_args(page=number)),
         "state_labels": {state: str(STATE_LABELS[state]) for state in {row.state for row in rows}},
         "category_labels": {
             category: str(CATEGORIES.get(category, category)) for category in {row.category for row in rows}
