@@ -187,6 +187,29 @@ def test_ticked_applications_posted_by_the_review_queue(app):
     assert other.applicant_id not in {copy.recipient_id for copy in group_copies()}
 
 
+def test_the_queue_sends_its_ticked_rows_to_the_compose_page(app):
+    with one_commit():
+        faculty = FacultyFactory()
+        coordinator = UserFactory(coordinates=[faculty])
+        ticked = [application_in("submitted", applicant=UserFactory(faculty=faculty)) for _ in range(2)]
+        application_in("submitted", applicant=UserFactory(faculty=faculty))
+    client = client_for(app, coordinator)
+
+    queue = client.get("/review/").get_data(as_text=True)
+    button = re.search(r'<button[^>]*formaction="([^"]+)"[^>]*>([^<]+)</button>', queue)
+    assert button and button.group(1) == "/messages/new" and button.group(2) == "Write to the ticked"
+
+    # What the button posts: the queue's form, its tick boxes as "id:version".
+    from .fixtures.web import post
+
+    rows = [f"{application.id}:{application.version}" for application in ticked]
+    page = post(client, "/messages/new", {"row": rows, "action": ""})
+    assert page.status_code == 200
+    assert "2 applications are chosen" in text_of(page)
+    for application in ticked:
+        assert f'<input type="hidden" name="application_ids" value="{application.id}">' in page.get_data(as_text=True)
+
+
 def test_participants_abroad_and_overdue_reports(app):
     with one_commit():
         abroad = [application_in("abroad"), application_in("abroad")]

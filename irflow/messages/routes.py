@@ -43,9 +43,11 @@ def _sender():
 
 
 def _application_ids(values):
-    """The repeated `application_ids` of a query string or form, each one an application the
-    sender reviews; anything else is a 404, as a wrong id anywhere."""
-    raw = values.getlist("application_ids")
+    """The repeated `application_ids` of a query string or form (or the ticked rows of the
+    review queue), each one an application the sender reviews; anything else is a 404, as a
+    wrong id anywhere."""
+    # The review queue's tick boxes post "id:version" as `row`.
+    raw = values.getlist("application_ids") or [row.partition(":")[0] for row in values.getlist("row")]
     if len(raw) > MAX_APPLICATIONS:
         abort(400)
     ids = []
