@@ -116,6 +116,7 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from .account import bp as account_bp
     from .admin import bp as admin_bp
+    from .agreements import bp as agreements_bp
     from .applications import bp as applications_bp
     from .auth import bp as auth_bp
     from .calls import bp as calls_bp
@@ -145,6 +146,7 @@ def _register_blueprints(app):
     app.register_blueprint(exports_bp)
     app.register_blueprint(mobility_bp)
     app.register_blueprint(returns_bp)
+    app.register_blueprint(agreements_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")

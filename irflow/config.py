@@ -148,6 +148,9 @@ class Config:
     # an applicant is reminded of an open offer this many days before its deadline.
     REPORT_DUE_DAYS = _int("REPORT_DUE_DAYS", 30)
     OFFER_REMINDER_DAYS = _int("OFFER_REMINDER_DAYS", 2)
+    # A learning agreement's courses abroad add up to at least this many ECTS per semester of
+    # the mobility (Erasmus+ asks for 20 to 30; the office chooses).
+    MIN_ECTS_PER_SEMESTER = _int("MIN_ECTS_PER_SEMESTER", 20)
 
     ADMIN_PAGE_SIZE = 50
 

@@ -196,7 +196,9 @@ def test_the_coordinator_uploads_the_host_acceptance_while_nominated(app):
     coordinator = UserFactory(coordinates=[application.faculty])
     staff = client_for(app, coordinator)
     owner = client_for(app, application.applicant)
-    assert upload(owner, application.id, "host_acceptance").status_code == 403
+    # The owner may upload the signed learning agreement now, but not the host's letter.
+    refused = refused_upload_page(owner, upload(owner, application.id, "host_acceptance"), application.id)
+    assert field_error(refused, "kind") == "Not a valid choice."
     assert upload(staff, application.id, "host_acceptance", PDF, "acceptance.pdf").status_code == 302
     (acceptance,) = [d for d in _current(application.id) if d.kind == "host_acceptance"]
     assert acceptance.uploaded_by_id == coordinator.id and acceptance.original_name == "acceptance.pdf"
@@ -239,8 +241,8 @@ def test_the_upload_rules(app):
     assert may_upload(owner, application, "cv") and not may_upload(coordinator, application, "cv")
     with state_assignment_allowed():  # building a case, not changing state: nothing is committed
         application.state = "nominated"
-    assert uploadable_kinds(owner, application) == []
-    assert uploadable_kinds(coordinator, application) == ["host_acceptance"]
+    assert uploadable_kinds(owner, application) == ["learning_agreement"]
+    assert uploadable_kinds(coordinator, application) == ["host_acceptance", "learning_agreement"]
     assert uploadable_kinds(UserFactory(coordinates=[application.faculty], active=False), application) == []
     db.session.rollback()
 

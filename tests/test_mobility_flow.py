@@ -15,6 +15,7 @@ from .fixtures.factories import (
     CallFactory,
     FacultyFactory,
     UserFactory,
+    add_approved_learning_agreement,
     application_in,
     log_rows,
     one_commit,
@@ -124,6 +125,9 @@ def test_from_confirmed_to_completed(app):
     response = fire(staff, first.id, "host_accept")
     assert response.status_code == 302
     assert stored_state(first)[0] == "host_accepted"
+
+    # Departure needs the learning agreement approved and signed (tests/test_learning_agreement.py).
+    add_approved_learning_agreement(db.session.get(Application, first.id))
 
     # The owner records the departure; the form has a date input, and the date is required.
     page = text_of(owner.get(detail))

@@ -28,6 +28,8 @@ from .documents import call_kinds
 EDITABLE_STATES = frozenset({"draft", "changes_requested"})
 
 CALL_KINDS = "call"  # placeholder in a rule: the call's document kinds (see documents.call_kinds)
+# Placeholder: the signed learning agreement, for a study mobility (agreements/).
+SIGNED_AGREEMENT = "signed_agreement"
 
 UploadRule = namedtuple("UploadRule", "who states kinds")
 
@@ -37,6 +39,10 @@ UPLOAD_RULES = (
         "owner", frozenset({"abroad", "returned"}), frozenset({"certificate_of_attendance", "transcript_of_records"})
     ),
     UploadRule("coordinator", frozenset({"nominated"}), frozenset({"host_acceptance"})),
+    # The learning agreement signed by the three parties, before departure; the office often
+    # gets it back from the host itself.
+    UploadRule("owner", frozenset({"confirmed", "nominated", "host_accepted"}), SIGNED_AGREEMENT),
+    UploadRule("coordinator", frozenset({"confirmed", "nominated", "host_accepted"}), SIGNED_AGREEMENT),
     # Hosts often send the certificate and the transcript of records straight to the office,
     # also while the report is being reviewed; the participant, by contrast, changes nothing
     # under review (a returned report reopens `returned` for them).
@@ -186,7 +192,11 @@ def _acts_as(who, application, user):
 
 
 def _rule_kinds(rule, application):
-    return call_kinds(application.call) if rule.kinds == CALL_KINDS else set(rule.kinds)
+    if rule.kinds == CALL_KINDS:
+        return call_kinds(application.call)
+    if rule.kinds == SIGNED_AGREEMENT:
+        return {"learning_agreement"} if application.call.mobility_type == "study" else set()
+    return set(rule.kinds)
 
 
 def uploadable_kinds(user, application):

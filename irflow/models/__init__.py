@@ -6,6 +6,7 @@ from .call import Call, CallPlace, Criterion, call_examiners
 from .document import Document
 from .faculty import Faculty
 from .group_message import GroupMessage
+from .learning_agreement import LearningAgreement, LearningAgreementCourse
 from .log import TransitionLog
 from .login_attempt import LoginAttempt
 from .notice_text import NoticeText
@@ -31,6 +32,8 @@ __all__ = [
     "Document",
     "Faculty",
     "GroupMessage",
+    "LearningAgreement",
+    "LearningAgreementCourse",
     "LoginAttempt",
     "NoticeText",
     "Notification",

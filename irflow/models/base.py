@@ -91,6 +91,7 @@ DOCUMENT_KINDS = {
     "host_acceptance": _l("Host acceptance letter"),
     "certificate_of_attendance": _l("Certificate of attendance"),
     "transcript_of_records": _l("Transcript of records"),
+    "learning_agreement": _l("Signed learning agreement"),
     "other": _l("Other"),
 }
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Document, ReturnReport
+from ..models import Document, LearningAgreement, ReturnReport
 from ..models.base import DOCUMENT_KINDS
 from . import allocation
 
@@ -170,12 +170,22 @@ def _date_problems(value: object, today: date, missing: str, in_future: str) -> 
 
 
 def guard_depart(application: Application, ctx: FireContext) -> list[str]:
-    return _date_problems(
+    problems = _date_problems(
         ctx.data.get("departure_date"),
         ctx.today,
         _("Give the departure date."),
         _("The departure date cannot be in the future."),
     )
+    # A study mobility leaves with its courses agreed and signed by the three parties.
+    if application.call.mobility_type == "study":
+        agreement = db.session.scalar(
+            db.select(LearningAgreement).where(LearningAgreement.application_id == application.id)
+        )
+        if agreement is None or agreement.state != "approved":
+            problems.append(_("The learning agreement must be approved before departure."))
+        if not _has_document(application, "learning_agreement"):
+            problems.append(_("Upload the learning agreement signed by the participant and both institutions."))
+    return problems
 
 
 def guard_return_home(application: Application, ctx: FireContext) -> list[str]:

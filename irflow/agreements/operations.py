@@ -1,0 +1,103 @@
+"""The learning agreement's use cases. Nothing here commits: the request commits once when
+the view has succeeded. A refusal raises Refused (errors.py) with the reason."""
+
+from decimal import Decimal
+from math import ceil
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..errors import Refused
+from ..extensions import db
+from ..models import LearningAgreement, LearningAgreementCourse
+from ..models.base import utcnow
+from . import policy
+
+
+def agreement_of(application):
+    return db.session.scalar(db.select(LearningAgreement).where(LearningAgreement.application_id == application.id))
+
+
+def minimum_ects(application):
+    """The ECTS the courses abroad must add up to: MIN_ECTS_PER_SEMESTER for each semester of
+    the place's months (a semester counted for every started six months)."""
+    place = application.allocated_place
+    months = place.months if place is not None else application.call.min_months
+    return Decimal(current_app.config["MIN_ECTS_PER_SEMESTER"] * max(1, ceil(months / 6)))
+
+
+def _check_version(agreement, posted_version):
+    if agreement is not None and str(posted_version) != str(agreement.version):
+        raise Refused(_("The learning agreement was changed by someone else after you opened it. Nothing was saved."))
+
+
+def save_draft(application, user, posted_version, language, host_courses, home_courses):
+    """Write the participant's draft; `*_courses` are (code, title, ects, semester) tuples."""
+    agreement = agreement_of(application)
+    if not policy.may_draft(user, application, agreement):
+        raise Refused(_("The learning agreement cannot be changed now. Nothing was saved."))
+    _check_version(agreement, posted_version)
+    if agreement is None:
+        agreement = LearningAgreement(application=application, state="draft")
+        db.session.add(agreement)
+    agreement.language_of_instruction = language
+    agreement.courses = [
+        LearningAgreementCourse(side=side, position=position, code=code, title=title, ects=ects, semester=semester)
+        for side, courses in (("host", host_courses), ("home", home_courses))
+        for position, (code, title, ects, semester) in enumerate(courses)
+    ]
+    agreement.updated_at = utcnow()
+    db.session.flush()
+    return agreement
+
+
+def submission_problems(application, agreement):
+    """What keeps the draft from being submitted, each said whole."""
+    problems = []
+    if not (agreement.language_of_instruction or "").strip():
+        problems.append(_("Give the language of instruction."))
+    if not agreement.courses_on("host"):
+        problems.append(_("List the courses you will take at the host."))
+    if not agreement.courses_on("home"):
+        problems.append(_("List the home courses they will be recognised as."))
+    needed = minimum_ects(application)
+    if agreement.courses_on("host") and agreement.ects("host") < needed:
+        problems.append(
+            _(
+                "The courses at the host add up to %(ects)s ECTS; at least %(needed)s are needed for this mobility.",
+                ects=agreement.ects("host"),
+                needed=needed,
+            )
+        )
+    return problems
+
+
+def submit(application, user, posted_version):
+    agreement = agreement_of(application)
+    if agreement is None or not policy.may_draft(user, application, agreement):
+        raise Refused(_("The learning agreement cannot be submitted now."))
+    _check_version(agreement, posted_version)
+    problems = submission_problems(application, agreement)
+    if problems:
+        raise Refused(_("The learning agreement cannot be submitted yet."), problems)
+    agreement.state = "submitted"
+    agreement.submitted_at = utcnow()
+    agreement.comment = None
+    db.session.flush()
+    return agreement
+
+
+def decide(application, user, posted_version, approve, comment=None):
+    """Approve the submitted agreement, or return it to the participant with `comment`."""
+    agreement = agreement_of(application)
+    if not policy.may_decide(user, application, agreement):
+        raise Refused(_("The learning agreement cannot be decided on now."))
+    _check_version(agreement, posted_version)
+    if not approve and not (comment or "").strip():
+        raise Refused(_("Say what should be changed."))
+    agreement.state = "approved" if approve else "returned"
+    agreement.comment = None if approve else comment.strip()
+    agreement.decided_at = utcnow()
+    agreement.decided_by = user
+    db.session.flush()
+    return agreement

@@ -1,0 +1,47 @@
+"""Who may see and change a learning agreement, and when.
+
+It exists for study mobilities once the participant has confirmed their place, until the
+mobility ends. Everyone who may see the application (applications/policy.py) sees it,
+examiners never. The participant drafts it while it is a draft or returned, before
+departure; a coordinator of the application's faculty (or the head) approves or returns
+it once submitted, before departure.
+"""
+
+from ..applications.policy import is_owner, may_view
+
+# From the confirmed place on, the agreement is part of the mobility.
+AGREEMENT_STATES = frozenset(
+    {"confirmed", "nominated", "host_accepted", "abroad", "returned", "report_submitted", "completed"}
+)
+# Before departure: agreed and signed then (the `depart` guard asks for it).
+BEFORE_DEPARTURE = frozenset({"confirmed", "nominated", "host_accepted"})
+DRAFTING_STATES = frozenset({"draft", "returned"})
+
+
+def has_agreement(application):
+    """A study mobility with a confirmed place has (or is to have) a learning agreement."""
+    return application.call.mobility_type == "study" and application.state in AGREEMENT_STATES
+
+
+def may_see(user, application):
+    return has_agreement(application) and may_view(user, application)
+
+
+def may_draft(user, application, agreement):
+    return (
+        is_owner(user, application)
+        and application.state in BEFORE_DEPARTURE
+        and (agreement is None or agreement.state in DRAFTING_STATES)
+    )
+
+
+def may_decide(user, application, agreement):
+    """Approve it or return it: a coordinator of the application's faculty (not the
+    participant themself), or the head."""
+    if agreement is None or agreement.state != "submitted" or application.state not in BEFORE_DEPARTURE:
+        return False
+    if not may_view(user, application) or application.applicant_id == user.id:
+        return False
+    return user.has_role("head") or (
+        user.has_role("coordinator") and application.faculty_id in user.coordinated_faculty_ids
+    )

@@ -1,0 +1,151 @@
+"""The learning agreement of a study mobility.
+
+GET       /applications/<id>/learning-agreement           the agreement, its state, what to do
+GET, POST /applications/<id>/learning-agreement/edit      the participant drafts it
+POST      /applications/<id>/learning-agreement/submit    the participant submits it
+POST      /applications/<id>/learning-agreement/decision  a coordinator approves or returns it
+
+Its signed copy is uploaded on the application's page (document kind `learning_agreement`).
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from .. import web
+from ..applications.policy import application_or_404
+from ..extensions import db
+from ..forms import FlaskForm
+from ..models import Document
+from . import bp, operations, policy
+from .forms import LearningAgreementForm
+
+
+def learning_agreement_status(application, user):
+    """For the application's page: the agreement's state ("none" before it is written), or
+    None where there is no learning agreement to show."""
+    if not policy.may_see(user, application):
+        return None
+    agreement = operations.agreement_of(application)
+    return agreement.state if agreement is not None else "none"
+
+
+bp.add_app_template_global(learning_agreement_status, "learning_agreement_status")
+
+
+class DecisionForm(FlaskForm):
+    version = HiddenField()
+    comment = TextAreaField(validators=[Optional(), Length(max=5000)])
+
+
+def _viewer():
+    return current_user._get_current_object()
+
+
+def _application(id):
+    application = application_or_404(id, _viewer())
+    if not policy.may_see(_viewer(), application):
+        abort(404)
+    return application
+
+
+def _signed_copies(application):
+    return [
+        document
+        for document in db.session.scalars(
+            db.select(Document).where(
+                Document.application_id == application.id,
+                Document.kind == "learning_agreement",
+                Document.deleted_at.is_(None),
+            )
+        )
+        if document.counts()
+    ]
+
+
+@bp.route("/applications/<int:id>/learning-agreement")
+@login_required
+def detail(id):
+    application = _application(id)
+    agreement = operations.agreement_of(application)
+    viewer = _viewer()
+    return render_template(
+        "agreements/detail.html",
+        application=application,
+        agreement=agreement,
+        minimum_ects=operations.minimum_ects(application),
+        problems=operations.submission_problems(application, agreement) if agreement else [],
+        may_draft=policy.may_draft(viewer, application, agreement),
+        may_decide=policy.may_decide(viewer, application, agreement),
+        signed_copies=_signed_copies(application),
+        decision_form=DecisionForm(formdata=None, data={"version": agreement.version if agreement else ""}),
+    )
+
+
+@bp.route("/applications/<int:id>/learning-agreement/edit", methods=["GET", "POST"])
+@login_required
+def edit(id):
+    application = _application(id)
+    agreement = operations.agreement_of(application)
+    if not policy.may_draft(_viewer(), application, agreement):
+        abort(404)
+    form = LearningAgreementForm(formdata=request.form if request.method == "POST" else None)
+
+    def page(status=200, conflict=None):
+        form.add_empty_rows()
+        return render_template(
+            "agreements/edit.html",
+            application=application,
+            form=form,
+            conflict=conflict,
+            minimum_ects=operations.minimum_ects(application),
+        ), status
+
+    if request.method == "GET":
+        form.fill_from(agreement)
+        return page()
+    web.when_refused(lambda error: page(409, conflict=error.message))
+    if not form.validate():
+        return page(400)
+    operations.save_draft(
+        application,
+        _viewer(),
+        form.version.data,
+        form.language_of_instruction.data,
+        form.courses("host"),
+        form.courses("home"),
+    )
+    flash(_("The learning agreement is saved."), "success")
+    return redirect(url_for("agreements.detail", id=application.id))
+
+
+@bp.route("/applications/<int:id>/learning-agreement/submit", methods=["POST"])
+@login_required
+def submit(id):
+    application = _application(id)
+    form = DecisionForm()
+    form.validate()
+    web.back_to(url_for("agreements.detail", id=application.id))
+    operations.submit(application, _viewer(), form.version.data)
+    flash(_("The learning agreement is submitted to your coordinator."), "success")
+    return redirect(url_for("agreements.detail", id=application.id))
+
+
+@bp.route("/applications/<int:id>/learning-agreement/decision", methods=["POST"])
+@login_required
+def decision(id):
+    application = _application(id)
+    form = DecisionForm()
+    form.validate()
+    approve = request.form.get("decision") == "approve"
+    if request.form.get("decision") not in ("approve", "return"):
+        abort(400)
+    web.back_to(url_for("agreements.detail", id=application.id))
+    operations.decide(application, _viewer(), form.version.data, approve, form.comment.data)
+    flash(
+        _("The learning agreement is approved.") if approve else _("The learning agreement is returned for changes."),
+        "success",
+    )
+    return redirect(url_for("agreements.detail", id=application.id))
