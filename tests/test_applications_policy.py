@@ -124,10 +124,14 @@ STAFF_WHO_SEE = _table(
 # The kinds each viewer may upload, where they may upload any (everyone else: none). The
 # factory's call asks for a CV and a passport; "other" is always accepted while editing.
 CERTIFICATES = ["certificate_of_attendance", "transcript_of_records"]
+# The signed learning agreement of a study mobility, by the participant or the office, before departure.
+SIGNED = ["learning_agreement"]
 UPLOADS = {
     "draft": {"owner": ["cv", "passport", "other"]},
     "changes_requested": {"owner": ["cv", "passport", "other"]},
-    "nominated": {"coordinator": ["host_acceptance"]},
+    "confirmed": {"owner": SIGNED, "coordinator": SIGNED},
+    "nominated": {"owner": SIGNED, "coordinator": ["host_acceptance", *SIGNED]},
+    "host_accepted": {"owner": SIGNED, "coordinator": SIGNED},
     "abroad": {"owner": CERTIFICATES, "coordinator": CERTIFICATES},
     "returned": {"owner": CERTIFICATES, "coordinator": CERTIFICATES},
     "report_submitted": {"coordinator": CERTIFICATES},

@@ -14,7 +14,14 @@ from irflow.models import Application, Notification, User
 from irflow.workflow import fire
 
 from .fixtures.browser import PHONE, check_page, log_in
-from .fixtures.factories import CallFactory, FacultyFactory, UserFactory, add_document, add_scores
+from .fixtures.factories import (
+    CallFactory,
+    FacultyFactory,
+    UserFactory,
+    add_approved_learning_agreement,
+    add_document,
+    add_scores,
+)
 
 EMAIL = "zarina.karimova@example.org"
 PASSWORD = "apricot blossom over Khujand"
@@ -107,6 +114,8 @@ def test_an_applicant_goes_from_registration_to_the_report_on_a_phone_in_tajik(o
     db.session.commit()
     add_document(application, "host_acceptance", uploader=coordinator)
     fire(application, "host_accept", coordinator)
+    # The learning agreement (written and approved on a phone in tests/test_browser_learning_agreement.py).
+    add_approved_learning_agreement(application)
     fire(application, "depart", coordinator, departure_date=date.today() - timedelta(days=120))
     fire(application, "return_home", coordinator, return_date=date.today() - timedelta(days=2))
     db.session.commit()
