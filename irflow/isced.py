@@ -6,8 +6,6 @@ and the Beneficiary Module use them as they are. "Not further defined" (…0), "
 (…8) and "not elsewhere classified" (…9) codes are part of the classification and kept.
 """
 
-from functools import lru_cache
-
 # One "code name" per line, in the classification's order.
 _FIELDS = """
 00 Generic programmes and qualifications
@@ -247,11 +245,11 @@ def isced_label(code):
     return f"{code} {name}" if name else code
 
 
-@lru_cache(maxsize=1)
+def broad_field_of(code):
+    return code[:2]
+
+
 def isced_choices():
-    """{broad field's label: [(code, label), ...]} for a select grouped by broad field: the
-    broad field itself first, then its narrow and detailed fields."""
-    return {
-        isced_label(broad): [(code, isced_label(code)) for code in ISCED_FIELDS if code.startswith(broad)]
-        for broad in BROAD_FIELDS
-    }
+    """(code, label, broad field's label) for every field, in order: a select grouped by broad
+    field, the broad field itself first in its group."""
+    return [(code, isced_label(code), isced_label(broad_field_of(code))) for code in ISCED_FIELDS]

@@ -60,6 +60,7 @@ def test_the_participant_fills_it_in_and_sees_it(app, selected):
     page = text_of(client.get(url(selected)))
     assert 'id="participant-data-form"' in page
     assert "0613 Software and applications development and analysis" in page
+    assert '<optgroup label="06 Information and Communication Technologies (ICTs)">' in page
 
     response = post(client, url(selected), valid_data())
     assert response.status_code == 302 and response.headers["Location"].endswith(url(selected))

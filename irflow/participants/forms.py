@@ -8,7 +8,7 @@ from wtforms.validators import StopValidation
 
 from ..countries import country_choices, is_country
 from ..forms import FlaskForm
-from ..isced import ISCED_FIELDS, is_isced_code, isced_label
+from ..isced import is_isced_code, isced_choices
 from ..models.participant_data import GENDERS, PREVIOUS_MONTHS_MAX, STUDY_CYCLES
 from ..web.forms import LocalDecimalField
 
@@ -77,7 +77,10 @@ class ParticipantDataForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.gender.choices = _with_placeholder(GENDERS.items())
         self.nationality.choices = _with_placeholder(country_choices())
-        self.isced_code.choices = _with_placeholder((code, isced_label(code)) for code in ISCED_FIELDS)
+        # Grouped by broad field: 216 options are found by the broad field, or by typing the code.
+        self.isced_code.choices = [SelectChoice("", _l("— choose —"))] + [
+            SelectChoice(code, label, optgroup=group) for code, label, group in isced_choices()
+        ]
         self.study_cycle.choices = _with_placeholder(STUDY_CYCLES.items())
         self.fewer_opportunities.choices = _with_placeholder(YES_NO.items())
         self.special_needs.choices = _with_placeholder(YES_NO.items())
