@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from irflow.extensions import db
 from irflow.isced import ISCED_FIELDS, is_isced_code, isced_label
 from irflow.models import ParticipantData, SecurityEvent
+from irflow.participants import policy
 from irflow.participants.forms import age_on
 
-from .fixtures.factories import FacultyFactory, UserFactory, application_in
+from .fixtures.factories import FacultyFactory, UserFactory, actors_for, application_in, outsiders_for
 from .fixtures.web import client_for, field_error, post, text_of
 
 
@@ -271,3 +272,39 @@ def test_the_isced_list():
     for code in ISCED_FIELDS:
         assert code.isdigit() and len(code) in (2, 3, 4)
         assert len(code) == 2 or code[:-1] in ISCED_FIELDS, code  # every field under its parent
+
+
+# --- the policy, person by person -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["owner", "coordinator", "head", "admin"])
+def test_the_policy_lets_the_participant_and_responsible_staff_in(app, selected, kind):
+    user = actors_for(selected, kinds=(kind,))[kind]
+    assert policy.may_view_participant_data(user, selected)
+    assert policy.may_edit_participant_data(user, selected)
+    assert policy.may_see_sensitive(user, selected)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "other_applicant",
+        "other_coordinator",
+        "other_examiner",
+        "inactive_coordinator",
+        "inactive_examiner",
+        "inactive_head",
+        "inactive_admin",
+    ],
+)
+def test_the_policy_keeps_everyone_else_out(app, selected, kind):
+    user = outsiders_for(selected)[kind]
+    assert not policy.may_view_participant_data(user, selected)
+    assert not policy.may_edit_participant_data(user, selected)
+    assert not policy.may_see_sensitive(user, selected)
+
+
+def test_the_policy_keeps_the_examiner_of_the_call_out(app, selected):
+    examiner = actors_for(selected, kinds=("examiner",))["examiner"]
+    assert not policy.may_view_participant_data(examiner, selected)
+    assert not policy.may_see_sensitive(examiner, selected)
