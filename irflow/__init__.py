@@ -124,6 +124,7 @@ def _register_blueprints(app):
     from .exports import bp as exports_bp
     from .messages import bp as messages_bp
     from .mobility import bp as mobility_bp
+    from .participants import bp as participants_bp
     from .partners import bp as partners_bp
     from .privacy import bp as privacy_bp
     from .programs import bp as programs_bp
@@ -147,6 +148,7 @@ def _register_blueprints(app):
     app.register_blueprint(mobility_bp)
     app.register_blueprint(returns_bp)
     app.register_blueprint(agreements_bp)
+    app.register_blueprint(participants_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")

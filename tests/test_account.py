@@ -6,7 +6,8 @@ import json
 import os
 import re
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,17 @@ from irflow.account import operations, policy
 from irflow.applications.operations import start_application
 from irflow.errors import Refused
 from irflow.extensions import db
-from irflow.models import Application, Call, Document, Notification, SecurityEvent, TransitionLog, User, UserSession
+from irflow.models import (
+    Application,
+    Call,
+    Document,
+    Notification,
+    ParticipantData,
+    SecurityEvent,
+    TransitionLog,
+    User,
+    UserSession,
+)
 from irflow.models.base import utcnow
 from irflow.models.states import FINAL_STATES, STATES
 
@@ -346,6 +357,33 @@ def download(browser):
     return zipfile.ZipFile(io.BytesIO(response.get_data()))
 
 
+def add_participant_data(application):
+    db.session.add(
+        ParticipantData(
+            application=application,
+            birth_date=date(2002, 3, 4),
+            gender="female",
+            nationality="TJ",
+            isced_code="0613",
+            study_cycle="bachelor",
+            fewer_opportunities=True,
+            special_needs=False,
+            previous_mobility_months=Decimal("2.5"),
+        )
+    )
+    db.session.commit()
+
+
+def test_the_download_holds_the_participant_data(app):
+    confirmed = application_in("confirmed")
+    add_participant_data(confirmed)
+    exported = json.loads(download(client_for(app, confirmed.applicant)).read("data.json"))
+    (application,) = [row for row in exported["applications"] if row["id"] == confirmed.id]
+    data = application["participant_data"]
+    assert (data["birth_date"], data["nationality"], data["isced_code"]) == ("2002-03-04", "TJ", "0613")
+    assert (data["fewer_opportunities"], data["special_needs"]) == (True, False)
+
+
 def test_the_download_holds_no_score_before_the_selection_is_confirmed(app):
     tested = application_in("tested")
     db.session.commit()
@@ -567,6 +605,7 @@ def test_the_purge_anonymises_exactly_the_expected_accounts(app, cli, people):
     assert their_files
     kept = {name: (user.email, user.full_name_native) for name, user in people.items() if name.startswith("kept_")}
     login = client_for(app, people["gone_finished"])
+    add_participant_data(finished)
 
     result = cli("purge-personal-data", "--older-than", "5")
 
@@ -591,6 +630,7 @@ def test_the_purge_anonymises_exactly_the_expected_accounts(app, cli, people):
     assert (application.state, application.call_id, application.motivation) == ("completed", finished.call_id, None)
     assert application.report.credits_recognised == 30 and application.report.results is None
     assert db.session.scalar(sa.select(Document.id).where(Document.application_id == finished.id)) is None
+    assert application.participant_data is None
     assert stored_files(app) & their_files == set()
     assert other_files <= stored_files(app)
     # The old password opens nothing, and the login that was kept open has ended.

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from irflow.extensions import db
+from irflow.isced import ISCED_FIELDS
 from irflow.models import Agreement, CallPlace, Criterion, Notification, Partner
 from irflow.models.base import utcnow
 from irflow.workflow import fire
@@ -44,6 +45,8 @@ ALLOWED_WORDS = {
     "tempus",
     "cefr",
     "ects",
+    "eqf",  # European Qualifications Framework levels
+    "isced",  # the UNESCO classification of fields of education
     "gpa",
     "phd",
     "csv",
@@ -143,6 +146,8 @@ def data_values():
                 values.add(value)
                 values.update(line.strip() for line in value.splitlines())
     values.add(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    # The ISCED-F names are the classification's official English ones, in every language.
+    values.update(ISCED_FIELDS.values())
     return sorted((value for value in values if value and value.strip()), key=len, reverse=True)
 
 
@@ -577,6 +582,24 @@ def test_applicant_pages(client, login_as, subtests, world):
             form=lambda: {"kind": "cv", "file": (io.BytesIO(b"MZ\x90\x00 a program"), "резюме.exe")},
         ),
         Page("report", f"/applications/{returned.id}/report", "Return report"),
+        Page("participant data", f"/applications/{selected.id}/participant-data", "Field of education"),
+        Page(
+            "participant data, wrong values",
+            f"/applications/{selected.id}/participant-data",
+            "Choose the field of education from the list.",
+            status=400,
+            form={
+                "version": "0",
+                "birth_date": "2090-01-01",
+                "gender": "x",
+                "nationality": "QQ",
+                "isced_code": "0620",
+                "study_cycle": "",
+                "fewer_opportunities": "",
+                "special_needs": "perhaps",
+                "previous_mobility_months": "40,25",
+            },
+        ),
         Page("messages", "/applications/messages", "My messages"),
         Page("call, logged in", f"/calls/{world.calls['open'].id}", "Hosts and places"),
         Page(

@@ -21,6 +21,7 @@ from ..models import (
     Document,
     LoginAttempt,
     Notification,
+    ParticipantData,
     ReturnReport,
     TransitionLog,
     User,
@@ -251,6 +252,12 @@ def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeRe
         sa.update(ReturnReport)
         .where(ReturnReport.application_id.in_(application_ids))
         .values(activities=None, results=None, recommendation=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Date of birth, nationality and the sensitive flags are the person's, not statistics.
+    db.session.execute(
+        sa.delete(ParticipantData)
+        .where(ParticipantData.application_id.in_(application_ids))
         .execution_options(synchronize_session=False)
     )
     db.session.execute(

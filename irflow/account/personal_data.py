@@ -189,6 +189,25 @@ def _application(application, user):
         if report
         else None
     )
+    participant_data = application.participant_data
+    data["participant_data"] = (
+        _fields(
+            participant_data,
+            (
+                "birth_date",
+                "gender",
+                "nationality",
+                "isced_code",
+                "study_cycle",
+                "fewer_opportunities",
+                "special_needs",
+                "previous_mobility_months",
+                "updated_at",
+            ),
+        )
+        if participant_data
+        else None
+    )
     data["documents"] = [_document(document, user) for document in application.documents]
     return data
 

@@ -11,6 +11,7 @@ from .log import TransitionLog
 from .login_attempt import LoginAttempt
 from .notice_text import NoticeText
 from .notification import Notification
+from .participant_data import ParticipantData
 from .partner import Agreement, Partner
 from .password_reset_request import PasswordResetRequest
 from .program import Program
@@ -38,6 +39,7 @@ __all__ = [
     "NoticeText",
     "Notification",
     "ParticipantCount",
+    "ParticipantData",
     "Partner",
     "PasswordResetRequest",
     "Program",

@@ -89,6 +89,9 @@ class Application(db.Model):
     )
     scores = db.relationship("Score", back_populates="application", cascade="all, delete-orphan")
     report = db.relationship("ReturnReport", back_populates="application", uselist=False, cascade="all, delete-orphan")
+    participant_data = db.relationship(
+        "ParticipantData", back_populates="application", uselist=False, cascade="all, delete-orphan"
+    )
     log = db.relationship(
         "TransitionLog", back_populates="application", order_by="TransitionLog.id", passive_deletes="all"
     )

@@ -36,6 +36,7 @@ EVENT_KINDS = (
     "personal_data_downloaded",
     "personal_data_purged",
     "group_message",
+    "sensitive_data_changed",
 )
 
 EVENT_KIND_LABELS = {
@@ -67,6 +68,7 @@ EVENT_KIND_LABELS = {
     "personal_data_downloaded": _l("Personal data downloaded"),
     "personal_data_purged": _l("Personal data purged"),
     "group_message": _l("Group message sent"),
+    "sensitive_data_changed": _l("Sensitive participant data changed"),
 }
 if set(EVENT_KIND_LABELS) != set(EVENT_KINDS):  # pragma: no cover
     raise RuntimeError("every security event kind needs a label in EVENT_KIND_LABELS")
