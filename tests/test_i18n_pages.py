@@ -43,6 +43,8 @@ ALLOWED_WORDS = {
     "daad",
     "tempus",
     "cefr",
+    "eqf",  # European Qualifications Framework levels
+    "isced",  # UNESCO field of education codes
     "ects",
     "gpa",
     "phd",
