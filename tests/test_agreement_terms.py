@@ -352,6 +352,19 @@ def test_a_published_call_can_always_be_unpublished(head, hosts):
     assert db.session.get(Call, hosts.id).published is False
 
 
+def test_saving_a_published_call_with_a_flagged_host_warns(head, hosts):
+    hosts.published = True
+    db.session.commit()
+    response = post(head, f"/manage/calls/{hosts.id}/edit", edit_form(hosts))
+    assert response.status_code == 302
+    page = text_of(follow(head, response))
+    assert "This published call has hosts no valid agreement covers" in page
+    hosts.places = hosts.places[:1]
+    db.session.commit()
+    page = text_of(follow(head, post(head, f"/manage/calls/{hosts.id}/edit", edit_form(hosts))))
+    assert "saved" in page and "This published call has hosts" not in page
+
+
 def test_the_factory_s_calls_have_covered_hosts():
     call = CallFactory()
     assert host_problems(call) == {}

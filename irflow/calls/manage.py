@@ -20,7 +20,7 @@ from ..web import EmptyForm
 from ..web.access import gate_blueprint
 from ..web.safety import local_path_or_none
 from .forms import CallForm
-from .operations import PlacesGivenMeanwhile, close_call, save_call, set_published
+from .operations import PlacesGivenMeanwhile, close_call, host_problems, save_call, set_published
 from .policy import may_manage
 from .queries import (
     application_counts,
@@ -167,6 +167,12 @@ def edit_call(call_id):
     elif form.validate_on_submit():
         _save(call, form, partners_by_id, examiners_by_id, shown_call=call)
         flash(_("Call %(title)s saved.", title=call.title), "success")
+        if call.published and host_problems(call):
+            # Published before (or an agreement ended since): the head is told, not stopped.
+            flash(
+                _("This published call has hosts no valid agreement covers: see the warnings next to them."),
+                "warning",
+            )
         return redirect(url_for("calls.manage.edit_call", call_id=call.id))
     return _call_page(form, call)
 
