@@ -1,7 +1,7 @@
 """Commands: `flask --app wsgi seed-demo`, `flask --app wsgi create-user EMAIL --role ROLE`,
 `flask --app wsgi reset-password EMAIL`, ..."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -12,7 +12,18 @@ from .account.cli import purge_personal_data_command
 from .auth.cli import reset_password_command
 from .auth.passwords import hash_password, password_problems
 from .extensions import db
-from .models import ApplicationCount, Call, CallPlace, Criterion, Faculty, ParticipantCount, Partner, Program, User
+from .models import (
+    Agreement,
+    ApplicationCount,
+    Call,
+    CallPlace,
+    Criterion,
+    Faculty,
+    ParticipantCount,
+    Partner,
+    Program,
+    User,
+)
 from .models.application_count import recount
 from .models.base import CATEGORIES, ROLES, utcnow
 from .returns.cli import send_reminders_command
@@ -165,13 +176,64 @@ def _seed(with_demo_users):
         users[email] = user
         created += new
     db.session.flush()
+    created += _seed_agreements(programs, partners)
     created += _seed_calls(programs, partners, users.get("examiner@irflow.example"))
+    return created
+
+
+def _first_academic_year():
+    """The first year of the academic year running now (from July on, the coming one)."""
+    now = utcnow()
+    return now.year if now.month >= 7 else now.year - 1
+
+
+def _seed_agreements(programs, partners):
+    year = _first_academic_year()
+    created = 0
+    for (
+        partner_name,
+        program_name,
+        title,
+        direction,
+        mobility_types,
+        levels,
+        isced_code,
+        places,
+        months,
+        days,
+        language,
+        language_level,
+        contact_name,
+        contact_email,
+    ) in seed_data.AGREEMENTS:
+        partner = partners[partner_name]
+        _, new = _get_or_create(
+            Agreement,
+            {"partner_id": partner.id, "title": title},
+            partner=partner,
+            program=programs[program_name],
+            signed_on=date(year - 1, 6, 1),
+            valid_from=date(year - 1, 9, 1),
+            valid_until=date(year + 5, 8, 31),
+            direction=direction,
+            mobility_types=list(mobility_types),
+            levels=list(levels),
+            isced_code=isced_code,
+            places_per_year=places,
+            months_per_year=months,
+            days_per_year=days,
+            language=language,
+            language_level=language_level,
+            contact_name=contact_name,
+            contact_email=contact_email,
+        )
+        created += new
     return created
 
 
 def _seed_calls(programs, partners, examiner):
     now = utcnow().replace(minute=0, second=0, microsecond=0)
-    year = now.year if now.month >= 7 else now.year - 1
+    year = _first_academic_year()
     academic_year = f"{year}/{year + 1}"
     calls = (
         dict(

@@ -232,3 +232,34 @@ DEMO_USERS = (
     ("examiner@irflow.example", "Назарова Малика Шерзодовна", "NAZAROVA MALIKA", "teacher", "GERM", ("examiner",)),
     ("student@irflow.example", "Раҳимов Алишер Ҷамшедович", "RAHIMOV ALISHER", "bachelor", "GERM", ()),
 )
+
+# The agreements under which the demo calls' hosts are offered (partners.policy.agreement_problems):
+# partner, program, title, direction, mobility types, levels, ISCED-F code, places, months and
+# days a year, language and CEFR level, contact name and e-mail. Valid from the academic year
+# before the seeding's for six years.
+_ERASMUS = "Erasmus+ KA171 International Credit Mobility"
+_BILATERAL = "Bilateral exchange with partner universities"
+_ALL_LEVELS = ("bachelor", "master", "doctoral", "staff")
+AGREEMENTS = (
+    ("Technische Universität Dresden", _ERASMUS, "Erasmus+ inter-institutional agreement", "both",
+     ("study", "teaching", "training"), _ALL_LEVELS, "0710", 4, 20, 10, "English", "B2",
+     "International Office", "erasmus@tu-dresden.example"),
+    ("Humboldt University of Berlin", _ERASMUS, "Erasmus+ inter-institutional agreement", "both",
+     ("study", "teaching"), _ALL_LEVELS, "0231", 2, 10, 10, "German", "B1",
+     "International Office", "outgoing@hu-berlin.example"),
+    ("Adam Mickiewicz University, Poznań", _ERASMUS, "Erasmus+ inter-institutional agreement", "both",
+     ("study", "teaching", "training"), _ALL_LEVELS, "0232", 4, 20, 15, "English", "B2",
+     "Erasmus+ coordinator", "erasmus@amu.example"),
+    ("Daugavpils University", _ERASMUS, "Erasmus+ inter-institutional agreement", "both",
+     ("study", "training"), ("bachelor", "master", "staff"), "0111", 4, 20, 10, "English", "B1",
+     "International Relations Office", "international@du.example"),
+    ("Osh State University", _BILATERAL, "Agreement on academic cooperation", "both",
+     ("teaching", "research", "conference"), ("doctoral", "staff"), None, 4, 4, 30, "Russian", "B2",
+     "Department of International Relations", "intl@oshsu.example"),
+    ("Al-Farabi Kazakh National University", _BILATERAL, "Agreement on academic cooperation", "both",
+     ("teaching", "research"), ("doctoral", "staff"), None, 4, 4, 30, "Russian", "B2",
+     "Academic mobility office", "mobility@kaznu.example"),
+    ("Kazan Federal University", _BILATERAL, "Agreement on academic cooperation", "both",
+     ("study", "teaching", "research"), _ALL_LEVELS, None, 2, 4, 20, "Russian", "B2",
+     "International Office", "intl@kpfu.example"),
+)  # fmt: skip

@@ -44,9 +44,9 @@ ALLOWED_WORDS = {
     "daad",
     "tempus",
     "cefr",
-    "ects",
     "eqf",  # European Qualifications Framework levels
-    "isced",  # the UNESCO classification of fields of education
+    "isced",  # UNESCO field of education codes
+    "ects",
     "gpa",
     "phd",
     "csv",

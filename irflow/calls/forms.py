@@ -8,6 +8,7 @@ to its field and nothing is saved when one fails.
 import re
 from datetime import UTC
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone, to_utc
@@ -351,6 +352,24 @@ class CallForm(FlaskForm):
             for _ in range(max(0, min(wanted - trailing, rows.max_entries - len(rows.entries)))):
                 rows.append_entry()
         self._refresh_row_choices()
+
+    def chosen_hosts(self):
+        """(row index, partner id) of the rows whose host is one of the partners offered."""
+        return [
+            (index, row.form.partner.data)
+            for index, row in enumerate(self.places)
+            if row.form.partner.data in self._partner_names
+        ]
+
+    def call_terms(self):
+        """What the hosts' agreements must cover, as typed (see partners.policy.agreement_problems)."""
+        return SimpleNamespace(
+            academic_year=(self.academic_year.data or "").strip(),
+            mobility_type=self.mobility_type.data,
+            eligible_categories=[
+                category for category in self.eligible_categories.data or [] if category in CATEGORIES
+            ],
+        )
 
     def fill_from(self, call):
         """The call's values, for the GET of the edit page."""

@@ -13,13 +13,14 @@ from ..extensions import db
 from ..models import Call
 from ..models.base import utcnow
 from ..models.partner import AGREEMENT_WARNING_DAYS
-from ..partners.queries import all_partners, expiring_agreements, partner_count
+from ..partners.policy import agreement_problems
+from ..partners.queries import all_partners, expiring_agreements, partner_count, partners_with_agreements
 from ..programs.queries import all_programs, program_count
 from ..web import EmptyForm
 from ..web.access import gate_blueprint
 from ..web.safety import local_path_or_none
 from .forms import CallForm
-from .operations import PlacesGivenMeanwhile, close_call, save_call, set_published
+from .operations import PlacesGivenMeanwhile, close_call, host_problems, save_call, set_published
 from .policy import may_manage
 from .queries import (
     application_counts,
@@ -96,12 +97,24 @@ def _call_form(call):
     return form, {partner.id: partner for partner in partners}, {user.id: user for user in examiners}
 
 
+def _host_problems(form):
+    """{row index: [what is missing]} for each host row whose partner no valid agreement
+    covers for the call as typed: a warning next to the row (saving is allowed; publishing is not)."""
+    hosts = form.chosen_hosts()
+    partners = partners_with_agreements(partner_id for _, partner_id in hosts)
+    terms = form.call_terms()
+    problems = {
+        index: agreement_problems(partners[partner_id], terms) for index, partner_id in hosts if partner_id in partners
+    }
+    return {index: messages for index, messages in problems.items() if messages}
+
+
 def _call_page(form, call):
     form.add_empty_rows()
-    context = {}
+    context = {"host_problems": _host_problems(form)}
     if call is not None:
         now = utcnow()
-        context = {
+        context |= {
             "now": now,
             "closable": call.id in _closable([call], now),
             "application_count": application_counts([call.id]).get(call.id, 0),
@@ -154,6 +167,12 @@ def edit_call(call_id):
     elif form.validate_on_submit():
         _save(call, form, partners_by_id, examiners_by_id, shown_call=call)
         flash(_("Call %(title)s saved.", title=call.title), "success")
+        if call.published and host_problems(call):
+            # Published before (or an agreement ended since): the head is told, not stopped.
+            flash(
+                _("This published call has hosts no valid agreement covers: see the warnings next to them."),
+                "warning",
+            )
         return redirect(url_for("calls.manage.edit_call", call_id=call.id))
     return _call_page(form, call)
 
@@ -164,6 +183,8 @@ def publication(call_id, action):
     if not EmptyForm().validate_on_submit():
         abort(400)
     published = action == "publish"
+    # A refusal is shown on the call's page, where each host's problem is next to its row.
+    web.back_to(url_for("calls.manage.edit_call", call_id=call.id))
     set_published(call, published)
     flash(
         _("Call %(title)s is published.", title=call.title)

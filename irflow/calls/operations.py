@@ -10,6 +10,8 @@ from ..extensions import db
 from ..models import Call, CallPlace, Criterion
 from ..models.base import CATEGORIES, utcnow
 from ..models.translated import TEXT_LANGUAGES
+from ..partners.policy import agreement_problems
+from ..partners.queries import partners_with_agreements
 from ..web.forms import fill_translated, int_or_none, translated_data
 from .forms import REQUIRABLE_DOCUMENT_KINDS
 from .queries import held_places_by_partner
@@ -28,6 +30,11 @@ CALL_FIELDS = (
     "offer_reply_days",
     "changes_reply_days",
 )
+
+
+class HostsNotCovered(Refused):
+    """A call is published only when an agreement covers every host: `problems` names each
+    host with what is missing."""
 
 
 class PlacesGivenMeanwhile(Refused):
@@ -122,7 +129,26 @@ def _names(criterion):
     return {language: getattr(criterion, f"name_{language}") for language in TEXT_LANGUAGES}
 
 
+def host_problems(call):
+    """{partner id: [what is missing]} for the call's hosts not covered by an agreement."""
+    partners = partners_with_agreements(place.partner_id for place in call.places)
+    problems = {partner_id: agreement_problems(partner, call) for partner_id, partner in partners.items()}
+    return {partner_id: messages for partner_id, messages in problems.items() if messages}
+
+
 def set_published(call, published):
+    """Publish (refused while a host lacks a valid agreement) or unpublish the call."""
+    if published:
+        problems = host_problems(call)
+        if problems:
+            names = {place.partner_id: place.partner.name for place in call.places}
+            raise HostsNotCovered(
+                _("Call %(title)s was not published: a valid agreement must cover every host.", title=call.title),
+                [
+                    _("%(host)s: %(problem)s", host=names[partner_id], problem=" ".join(messages))
+                    for partner_id, messages in sorted(problems.items(), key=lambda item: names[item[0]])
+                ],
+            )
     call.published = published
 
 

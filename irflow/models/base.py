@@ -102,6 +102,27 @@ CRITERION_SOURCES = {
 
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 
+# The terms of an inter-institutional agreement (Erasmus+ style).
+AGREEMENT_DIRECTIONS = {
+    "outgoing": _l("Outgoing"),
+    "incoming": _l("Incoming"),
+    "both": _l("Outgoing and incoming"),
+}
+AGREEMENT_LEVELS = {
+    "bachelor": _l("Bachelor (EQF 6)"),
+    "master": _l("Master (EQF 7)"),
+    "doctoral": _l("Doctoral (EQF 8)"),
+    "staff": _l("Staff"),
+}
+# The level of study (or staff) an applicant of each category goes abroad at.
+LEVEL_OF_CATEGORY = {
+    "bachelor": "bachelor",
+    "master": "master",
+    "phd": "doctoral",
+    "teacher": "staff",
+    "staff": "staff",
+}
+
 LOCALES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ"}
 
 __all__ = ["db", "sa", "utcnow", "UTCDateTime", "enum_check"]

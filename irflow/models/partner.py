@@ -1,6 +1,6 @@
 from datetime import date, timedelta
 
-from .base import PARTNER_KINDS, UTCDateTime, db, enum_check, sa, utcnow
+from .base import AGREEMENT_DIRECTIONS, CEFR_LEVELS, PARTNER_KINDS, UTCDateTime, db, enum_check, sa, utcnow
 from .translated import translated, translated_columns
 
 # Agreements ending within this many days are flagged to the office.
@@ -45,6 +45,12 @@ class Agreement(db.Model):
         ),
         sa.CheckConstraint("places_per_year IS NULL OR places_per_year >= 0", name="places_not_negative"),
         sa.CheckConstraint("months_per_year IS NULL OR months_per_year >= 0", name="months_not_negative"),
+        sa.CheckConstraint("days_per_year IS NULL OR days_per_year >= 0", name="days_not_negative"),
+        enum_check("direction", AGREEMENT_DIRECTIONS),
+        sa.CheckConstraint(
+            "language_level IS NULL OR language_level IN (" + ", ".join(f"'{level}'" for level in CEFR_LEVELS) + ")",
+            name="language_level_valid",
+        ),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -56,6 +62,17 @@ class Agreement(db.Model):
     valid_until = sa.Column(sa.Date, index=True)
     places_per_year = sa.Column(sa.Integer)
     months_per_year = sa.Column(sa.Integer)
+    days_per_year = sa.Column(sa.Integer)  # staff mobility is counted in days
+    # The terms: which way, which mobility types (Call.mobility_type values) and which
+    # levels (AGREEMENT_LEVELS keys) it covers; an empty list says nothing is covered.
+    direction = sa.Column(sa.String(10), nullable=False, default="both", server_default="both")
+    mobility_types = sa.Column(sa.JSON, nullable=False, default=list)
+    levels = sa.Column(sa.JSON, nullable=False, default=list)
+    isced_code = sa.Column(sa.String(4))  # ISCED-F 2013 field of education, 2 to 4 digits
+    language = sa.Column(sa.String(60))
+    language_level = sa.Column(sa.String(2))  # CEFR, A1 to C2
+    contact_name = sa.Column(sa.String(200))  # the partner's contact for this agreement
+    contact_email = sa.Column(sa.String(254))
     signed_copy_name = sa.Column(sa.String(255))  # the name it was uploaded under
     signed_copy_stored_name = sa.Column(sa.String(64), unique=True)  # the name in UPLOAD_FOLDER
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -3,12 +3,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation, ValidationError
 
 from ..countries import country_choices, is_country
 from ..forms import FlaskForm
-from ..models.base import PARTNER_KINDS
-from ..web.forms import int_or_none, options, strip_text, translated_fields, web_address
+from ..models.base import AGREEMENT_DIRECTIONS, AGREEMENT_LEVELS, CEFR_LEVELS, MOBILITY_TYPES, PARTNER_KINDS
+from ..web.forms import CheckboxListField, int_or_none, options, strip_text, translated_fields, web_address
 
 MAX_PER_YEAR = 10000
 
@@ -100,6 +100,34 @@ class AgreementForm(FlaskForm):
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
     places_per_year = IntegerField(_l("Places per year"), validators=[Optional()])
     months_per_year = IntegerField(_l("Months per year"), validators=[Optional()])
+    days_per_year = IntegerField(_l("Days per year"), validators=[Optional()], description=_l("For staff mobility."))
+    direction = SelectField(_l("Direction"), choices=[], default="both")
+    mobility_types = CheckboxListField(_l("Mobility types covered"), choices=[])
+    levels = CheckboxListField(_l("Levels covered"), choices=[])
+    isced_code = StringField(
+        _l("Subject area (ISCED-F 2013)"),
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9]{2,4}$", message=_l("Enter an ISCED-F 2013 code of 2 to 4 digits, for example 0613.")),
+        ],
+        description=_l("The field of education's code, for example 0613 (software development)."),
+    )
+    language = StringField(
+        _l("Language of instruction required"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=60)],
+        description=_l("For example: English."),
+    )
+    language_level = SelectField(_l("Language level (CEFR)"), choices=[], default="")
+    contact_name = StringField(
+        _l("Partner's contact person"), filters=[strip_text], validators=[Optional(), Length(max=200)]
+    )
+    contact_email = StringField(
+        _l("Partner's contact e-mail"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))],
+    )
     signed_copy = FileField(_l("Signed copy"), description=_l("PDF, JPEG or PNG."))
     remove_signed_copy = BooleanField(_l("Remove the signed copy"))
 
@@ -109,6 +137,10 @@ class AgreementForm(FlaskForm):
             [("", _l("— no program —"))] + [(program.id, program.name) for program in programs]
         )
         self._program_ids = {program.id for program in programs}
+        self.direction.choices = options(AGREEMENT_DIRECTIONS.items())
+        self.mobility_types.choices = options(MOBILITY_TYPES.items())
+        self.levels.choices = options(AGREEMENT_LEVELS.items())
+        self.language_level.choices = options([("", _l("— no level —"))] + [(level, level) for level in CEFR_LEVELS])
 
     def uploaded_copy(self):
         """The file chosen for the signed copy, or None when none was chosen."""
@@ -134,3 +166,23 @@ class AgreementForm(FlaskForm):
             raise ValidationError(_l("The number of months cannot be negative."))
         if field.data is not None and field.data > MAX_PER_YEAR:
             raise ValidationError(_l("Enter at most %(max)s.", max=MAX_PER_YEAR))
+
+    def validate_days_per_year(self, field):
+        if field.data is not None and field.data < 0:
+            raise ValidationError(_l("The number of days cannot be negative."))
+        if field.data is not None and field.data > MAX_PER_YEAR:
+            raise ValidationError(_l("Enter at most %(max)s.", max=MAX_PER_YEAR))
+
+    def validate_mobility_types(self, field):
+        if not field.data:
+            raise ValidationError(_l("Tick at least one mobility type."))
+
+    def validate_levels(self, field):
+        if not field.data:
+            raise ValidationError(_l("Tick at least one level."))
+
+    def validate_language_level(self, field):
+        if field.data and not self.language.data:
+            raise ValidationError(_l("Enter the language this level is required in."))
+        if self.language.data and not field.data:
+            raise ValidationError(_l("Choose the level required in %(language)s.", language=self.language.data))

@@ -8,6 +8,7 @@ from flask import after_this_request
 from ..errors import Refused
 from ..extensions import db
 from ..models import Agreement, Partner
+from ..models.base import AGREEMENT_LEVELS, MOBILITY_TYPES
 from ..services import storage
 from ..web import after_rollback
 from ..web.forms import fill_translated
@@ -51,6 +52,17 @@ def _fill_agreement(agreement, form):
     agreement.valid_until = form.valid_until.data
     agreement.places_per_year = form.places_per_year.data
     agreement.months_per_year = form.months_per_year.data
+    agreement.days_per_year = form.days_per_year.data
+    agreement.direction = form.direction.data
+    # Whole new lists (JSON columns are not tracked in place), in the order of the value lists.
+    ticked_types, ticked_levels = set(form.mobility_types.data or []), set(form.levels.data or [])
+    agreement.mobility_types = [mobility_type for mobility_type in MOBILITY_TYPES if mobility_type in ticked_types]
+    agreement.levels = [level for level in AGREEMENT_LEVELS if level in ticked_levels]
+    agreement.isced_code = form.isced_code.data or None
+    agreement.language = form.language.data or None
+    agreement.language_level = form.language_level.data or None
+    agreement.contact_name = form.contact_name.data or None
+    agreement.contact_email = form.contact_email.data or None
 
 
 def save_agreement(agreement, form):

@@ -77,3 +77,14 @@ def expiring_agreements(today=None):
         .options(db.joinedload(Agreement.partner), db.joinedload(Agreement.program))
         .order_by(Agreement.valid_until, Agreement.id)
     ).all()
+
+
+def partners_with_agreements(partner_ids):
+    """{id: partner} with their agreements loaded, for checking a call's hosts."""
+    partner_ids = {partner_id for partner_id in partner_ids if partner_id is not None}
+    if not partner_ids:
+        return {}
+    partners = db.session.scalars(
+        db.select(Partner).where(Partner.id.in_(partner_ids)).options(db.selectinload(Partner.agreements))
+    ).all()
+    return {partner.id: partner for partner in partners}

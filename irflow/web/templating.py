@@ -8,7 +8,17 @@ from flask_babel import format_decimal, get_locale, get_timezone
 
 from ..countries import country_name
 from ..i18n import file_size, format_day, format_moment
-from ..models.base import CATEGORIES, DOCUMENT_KINDS, LOCALES, MOBILITY_TYPES, PARTNER_KINDS, PROGRAM_KINDS, ROLES
+from ..models.base import (
+    AGREEMENT_DIRECTIONS,
+    AGREEMENT_LEVELS,
+    CATEGORIES,
+    DOCUMENT_KINDS,
+    LOCALES,
+    MOBILITY_TYPES,
+    PARTNER_KINDS,
+    PROGRAM_KINDS,
+    ROLES,
+)
 from ..models.states import STATE_LABELS
 from ..models.translated import localized
 from .forms import described_by, error_links
@@ -39,6 +49,8 @@ def init_app(app):
         localized=localized,
         format_decimal=format_decimal,
         number=format_decimal,
+        AGREEMENT_DIRECTIONS=AGREEMENT_DIRECTIONS,
+        AGREEMENT_LEVELS=AGREEMENT_LEVELS,
         CATEGORIES=CATEGORIES,
         DOCUMENT_KINDS=DOCUMENT_KINDS,
         LOCALES=LOCALES,
