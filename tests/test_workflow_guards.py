@@ -314,7 +314,10 @@ def test_nominate_tells_a_host_that_has_an_address():
         [application.applicant.email, "incoming@partner.example"]
     )
     [to_host] = [notice for notice in notices if notice.recipient_id is None]
-    assert application.applicant.full_name_latin in to_host.subject
+    assert to_host.subject == f"Nomination: {application.applicant.full_name_latin}"
+    # No participant data yet: said so, not left empty; the nominating coordinator to reply to.
+    assert "Date of birth: not given yet" in to_host.body
+    assert f"Sending coordinator: {coordinator.full_name_latin}, {coordinator.email}" in to_host.body
 
 
 @pytest.mark.parametrize("kind", ["owner", "coordinator"])

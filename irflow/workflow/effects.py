@@ -41,7 +41,7 @@ def on_select(application: Application, ctx: FireContext) -> None:
 def on_nominate(application: Application, ctx: FireContext) -> None:
     host = application.allocated_place.partner if application.allocated_place else None
     if host is not None and host.contact_email:
-        notices.queue_nomination(application, host)
+        notices.queue_nomination(application, host, ctx.actor)
 
 
 def on_depart(application: Application, ctx: FireContext) -> None:
