@@ -4,6 +4,11 @@
     GET /calls/<call_id>/export/selected.xlsx    exports.call_xlsx
     GET /exports/<2026-2027>/selected.csv        exports.year_csv
     GET /exports/<2026-2027>/selected.xlsx       exports.year_xlsx
+    GET /calls/<call_id>/hosts/<partner_id>/nominations.csv    exports.host_nominations_csv
+    GET /calls/<call_id>/hosts/<partner_id>/nominations.xlsx   exports.host_nominations_xlsx
+        the participants nominated to that host in that call, with the data the host
+        asks for, in English (host_nominations.py); 404 when none of them is in the
+        requester's scope (a coordinator of another faculty sees no such list)
 
 The head (and admin) export everyone, a coordinator the participants of the faculties
 they coordinate; anyone else gets 403, an anonymous visitor the login page. The rows and
@@ -15,13 +20,15 @@ first (a zip file cannot be sent before it is finished) and sent from there in c
 import re
 
 from flask import Response, abort
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import events
 from ..extensions import db
-from ..models import Call
+from ..models import Call, Partner
 from ..services.spreadsheets import (
+    NOMINATION_COLUMNS,
     SELECTED_PARTICIPANT_COLUMNS,
     XLSX_MIMETYPE,
     csv_stream,
@@ -31,6 +38,7 @@ from ..services.spreadsheets import (
 )
 from ..web.access import role_required
 from . import bp
+from .host_nominations import count_nominations, nomination_rows
 from .queries import count_selected_participants, export_scope, selected_participant_rows
 
 # "2026-2027" in the address (a slash cannot be in a path segment), "2026/2027" stored.
@@ -62,16 +70,14 @@ def _download_headers(filename):
     }
 
 
-def _csv_response(rows, filename):
-    header = headers(SELECTED_PARTICIPANT_COLUMNS)
+def _csv_response(rows, filename, columns=SELECTED_PARTICIPANT_COLUMNS):
+    header = headers(columns)
     # Written while it is sent; the rows bring their own database connection (queries.py).
     return Response(csv_stream(header, rows), mimetype="text/csv", headers=_download_headers(filename))
 
 
-def _xlsx_response(rows, filename):
-    download = xlsx_file(
-        headers(SELECTED_PARTICIPANT_COLUMNS), rows, _("Selected participants"), widths(SELECTED_PARTICIPANT_COLUMNS)
-    )
+def _xlsx_response(rows, filename, columns=SELECTED_PARTICIPANT_COLUMNS, sheet_title=None):
+    download = xlsx_file(headers(columns), rows, sheet_title or _("Selected participants"), widths(columns))
     response = Response(download, mimetype=XLSX_MIMETYPE, headers=_download_headers(filename))
     response.content_length = download.size
     return response
@@ -131,3 +137,35 @@ def year_csv(year):
 def year_xlsx(year):
     rows, name = _year_rows(year, "xlsx")
     return _xlsx_response(rows, f"{name}.xlsx")
+
+
+def _host_nomination_rows(call_id, partner_id, file_format):
+    scope = _scope_or_403()
+    call = db.get_or_404(Call, call_id)
+    host = db.get_or_404(Partner, partner_id)
+    rows = count_nominations(scope, call.id, host.id)
+    if not rows:
+        abort(404)
+    events.record(
+        "export",
+        actor=current_user._get_current_object(),
+        details={"list": "host_nominations", "call": call.id, "partner": host.id, "format": file_format, "rows": rows},
+    )
+    return nomination_rows(scope, call.id, host.id), f"nominations-call-{call.id}-host-{host.id}"
+
+
+@bp.route("/calls/<int:call_id>/hosts/<int:partner_id>/nominations.csv")
+@role_required("head", "coordinator")
+def host_nominations_csv(call_id, partner_id):
+    rows, name = _host_nomination_rows(call_id, partner_id, "csv")
+    # For the host office: headers in English, as the rows.
+    with force_locale("en"):
+        return _csv_response(rows, f"{name}.csv", NOMINATION_COLUMNS)
+
+
+@bp.route("/calls/<int:call_id>/hosts/<int:partner_id>/nominations.xlsx")
+@role_required("head", "coordinator")
+def host_nominations_xlsx(call_id, partner_id):
+    rows, name = _host_nomination_rows(call_id, partner_id, "xlsx")
+    with force_locale("en"):
+        return _xlsx_response(rows, f"{name}.xlsx", NOMINATION_COLUMNS, _("Nominations"))

@@ -43,6 +43,8 @@ def mobility_rows(user, call_id=None):
                 joinedload(Application.allocated_place).joinedload(CallPlace.partner),
                 joinedload(Application.faculty),
                 selectinload(Application.report),
+                # Only whether they exist is shown (the warning before nominating).
+                selectinload(Application.participant_data),
             )
             .order_by(sa.func.lower(User.full_name_latin), Application.id)
         )
@@ -53,6 +55,19 @@ def mobility_rows(user, call_id=None):
     for application in rows:
         sections[application.state].append(application)
     return sections
+
+
+def host_lists(sections):
+    """[(call, partner)] with participants nominated to that host in that call among
+    `sections` (the page's rows), for the links to each host's nomination list; ordered by
+    call title, then host name."""
+    pairs = {}
+    for state in ("nominated", "host_accepted", "abroad", "returned", "report_submitted"):
+        for application in sections.get(state, ()):
+            place = application.allocated_place
+            if place is not None:
+                pairs[(application.call_id, place.partner_id)] = (application.call, place.partner)
+    return sorted(pairs.values(), key=lambda pair: (pair[0].title, pair[0].id, pair[1].name, pair[1].id))
 
 
 def call_choices(user):

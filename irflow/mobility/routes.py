@@ -22,7 +22,7 @@ from ..web.access import allowed_if
 from ..workflow.next_steps import report_due_date
 from . import bp
 from .forms import MobilityFilterForm, NominateForm
-from .nominations import call_choices, mobility_rows, read_selection
+from .nominations import call_choices, host_lists, mobility_rows, read_selection
 from .operations import NominationRefused, nominate_all
 
 
@@ -45,6 +45,7 @@ def nominations():
             checked=set(checked),
             refusals=refusals,
             due_dates={application.id: report_due_date(application) for application in sections["returned"]},
+            host_lists=host_lists(sections),
             today=_today(),
         ), status
 

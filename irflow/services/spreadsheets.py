@@ -42,6 +42,31 @@ reorder or rename the keys. Headers and labels are in the requester's language.
 16 Total score        number
 17 Rank               number
 18 State              the application's state
+
+NOMINATION_COLUMNS — the nomination list for one host in one call (irflow/exports/
+host_nominations.py), in this order; in English, as the host office reads it:
+
+ 1 No                 1..n within the file
+ 2 Full name (Latin)  as in the passport
+ 3 Date of birth      date
+ 4 Gender             female, male, other or undefined
+ 5 Nationality        country name (from the ISO code)
+ 6 Study level        study cycle with its EQF level
+ 7 EQF level          number (empty for staff)
+ 8 ISCED-F code       field of education, 2 to 4 digits
+ 9 Field of education the ISCED-F name
+10 E-mail             the participant's
+11 Host institution
+12 Call               its title
+13 Mobility type
+14 Planned start      date
+15 Planned end        date
+16 Months             number: the allocated place's months
+17 Sending coordinator       the coordinator who nominated (Latin name)
+18 Coordinator's e-mail
+19 Coordinator's phone
+20 State              the application's state
+The sensitive flags (fewer opportunities, special needs) are never among them.
 """
 
 from __future__ import annotations
@@ -87,6 +112,30 @@ SELECTED_PARTICIPANT_COLUMNS = (
     Column("months", _l("Months"), 9),
     Column("total_score", _l("Total score"), 12),
     Column("rank", _l("Rank"), 7),
+    Column("state", _l("State"), 24),
+)
+
+
+NOMINATION_COLUMNS = (
+    Column("number", LazyString(lambda: pgettext("column of row numbers", "No")), 6),
+    Column("full_name_latin", _l("Full name (Latin)"), 30),
+    Column("birth_date", _l("Date of birth"), 13),
+    Column("gender", _l("Gender"), 12),
+    Column("nationality", _l("Nationality"), 18),
+    Column("study_level", _l("Study level"), 30),
+    Column("eqf_level", _l("EQF level"), 10),
+    Column("isced_code", _l("ISCED-F code"), 12),
+    Column("field_of_education", _l("Field of education"), 36),
+    Column("email", _l("E-mail"), 30),
+    Column("host_institution", _l("Host institution"), 36),
+    Column("call", _l("Call"), 36),
+    Column("mobility_type", _l("Mobility type"), 15),
+    Column("planned_start", _l("Planned start"), 13),
+    Column("planned_end", _l("Planned end"), 13),
+    Column("months", _l("Months"), 9),
+    Column("coordinator", _l("Sending coordinator"), 30),
+    Column("coordinator_email", _l("Coordinator's e-mail"), 30),
+    Column("coordinator_phone", _l("Coordinator's phone"), 18),
     Column("state", _l("State"), 24),
 )
 
