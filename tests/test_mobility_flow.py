@@ -205,6 +205,18 @@ def test_from_confirmed_to_completed(app):
     assert stored_state(first)[0] == "report_submitted"
     assert "Name the three courses, please." not in text_of(owner.get(report_url))
 
+    # A study mobility completes once its courses are recognised (tests/test_recognition.py).
+    response = fire(staff, first.id, "approve_report")
+    assert "Record the recognition of the courses" in flash_after(staff, response)
+    assert stored_state(first)[0] == "report_submitted"
+    recognition = {
+        "version": str(current_version(first.id)),
+        "rows-0-host_title": "Algorithms",
+        "rows-0-host_grade": "B",
+        "rows-0-home_grade": "4",
+        "rows-0-ects": "30",
+    }
+    assert post(staff, f"{detail}/recognition", recognition).status_code == 302
     fire(staff, first.id, "approve_report")
     assert stored_state(first)[0] == "completed"
     page = text_of(owner.get(report_url))

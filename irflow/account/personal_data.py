@@ -189,6 +189,16 @@ def _application(application, user):
         if report
         else None
     )
+    # The credits recognised above are these rows' sum once there are any.
+    data["recognition"] = [
+        {
+            **_fields(
+                row, ("host_code", "host_title", "host_grade", "home_grade", "ects", "home_course", "decided_at")
+            ),
+            "decided_by": _who(row.decided_by_id, user),
+        }
+        for row in application.recognitions
+    ]
     participant_data = application.participant_data
     data["participant_data"] = (
         _fields(

@@ -15,6 +15,7 @@ from .participant_data import ParticipantData
 from .partner import Agreement, Partner
 from .password_reset_request import PasswordResetRequest
 from .program import Program
+from .recognition import Recognition
 from .report import ReturnReport
 from .score import Score
 from .security_event import SecurityEvent
@@ -43,6 +44,7 @@ __all__ = [
     "Partner",
     "PasswordResetRequest",
     "Program",
+    "Recognition",
     "RecoveryCode",
     "ReturnReport",
     "Score",

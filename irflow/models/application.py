@@ -89,6 +89,9 @@ class Application(db.Model):
     )
     scores = db.relationship("Score", back_populates="application", cascade="all, delete-orphan")
     report = db.relationship("ReturnReport", back_populates="application", uselist=False, cascade="all, delete-orphan")
+    recognitions = db.relationship(
+        "Recognition", back_populates="application", cascade="all, delete-orphan", order_by="Recognition.position"
+    )
     participant_data = db.relationship(
         "ParticipantData", back_populates="application", uselist=False, cascade="all, delete-orphan"
     )

@@ -5,11 +5,13 @@ Submitting, returning and approving the report are workflow triggers
 (submit_report, return_report, approve_report), fired through the applications blueprint.
 """
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 
 from ..errors import Refused
 from ..extensions import db
-from ..models import ReturnReport
+from ..models import Recognition, ReturnReport
 from ..models.base import utcnow
 from ..workflow import STATE_LABELS
 from . import policy
@@ -53,7 +55,8 @@ def save_report(application, author, posted_version, activities, results, credit
         db.session.add(report)
     report.activities = activities
     report.results = results
-    report.credits_recognised = credits_recognised
+    # Once courses are recognised, the credits are theirs, not what the participant types.
+    report.credits_recognised = recognised_ects(application) if application.recognitions else credits_recognised
     report.recommendation = recommendation
     # The report is part of the application: saving it moves the application's version,
     # so a coordinator acting on what they saw is told that it changed meanwhile.
@@ -61,6 +64,36 @@ def save_report(application, author, posted_version, activities, results, credit
     # Written now: another save that won the race is refused here, before success is reported.
     db.session.flush()
     return report
+
+
+def recognised_ects(application):
+    return sum((row.ects for row in application.recognitions), Decimal(0))
+
+
+def save_recognition(application, decider, posted_version, rows):
+    """Replace the course-by-course recognition with `rows` (dicts of Recognition's fields),
+    decided now by `decider`; the report's credits recognised become their sum."""
+    if not policy.may_record_recognition(decider, application):
+        raise ReportRefused(_("The recognition cannot be recorded now. Nothing was saved."))
+    if not _same_version(posted_version, application.version):
+        raise ReportRefused(
+            _("This application was changed by someone else after you opened the recognition. Nothing was saved.")
+        )
+    decided_at = utcnow()
+    application.recognitions = [
+        Recognition(position=position, decided_at=decided_at, decided_by=decider, **row)
+        for position, row in enumerate(rows)
+    ]
+    report = application.report
+    if report is None:
+        report = ReturnReport(application=application)
+        db.session.add(report)
+    # With no rows left, nothing is recognised yet: the credits wait for the recognition.
+    report.credits_recognised = recognised_ects(application) if rows else None
+    # Approving the report after seeing the recognition must see this one.
+    application.updated_at = utcnow()
+    db.session.flush()
+    return application.recognitions
 
 
 def _same_version(posted, current):

@@ -116,6 +116,33 @@ def report_stage(application):
     return None
 
 
+# --- recognition on return ------------------------------------------------------------
+# Recorded from the host's transcript while the report is under review or back with the
+# participant; kept read-only once the mobility is completed.
+RECOGNITION_EDIT_STATES = ("returned", "report_submitted")
+
+
+def has_recognition_page(application):
+    """A study mobility, from the return on."""
+    return application.call.mobility_type == "study" and has_report_page(application) and application.state != "abroad"
+
+
+def may_see_recognition(user, application):
+    """Those who may read the report: the participant, their faculty's coordinators, the head."""
+    return has_recognition_page(application) and may_read_reports_of(user, application)
+
+
+def may_record_recognition(user, application):
+    """A coordinator of the application's faculty (not the participant themself), or the head."""
+    if application.state not in RECOGNITION_EDIT_STATES or not may_see_recognition(user, application):
+        return False
+    if application.applicant_id == user.id:
+        return False
+    return user.has_role("head") or (
+        user.has_role("coordinator") and application.faculty_id in user.coordinated_faculty_ids
+    )
+
+
 # --- the nominations page ----------------------------------------------------------------
 
 

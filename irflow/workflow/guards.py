@@ -10,10 +10,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Document, LearningAgreement, ReturnReport
+from ..models import Document, LearningAgreement, Recognition, ReturnReport
 from ..models.base import DOCUMENT_KINDS
 from . import allocation
 
@@ -211,6 +212,20 @@ def guard_submit_report(application: Application, ctx: FireContext) -> list[str]
     return problems
 
 
+def guard_approve_report(application: Application, ctx: FireContext) -> list[str]:
+    # A study mobility completes with its courses recognised, course by course.
+    if application.call.mobility_type != "study":
+        return []
+    recorded = db.session.scalar(
+        db.select(sa.func.count()).select_from(Recognition).where(Recognition.application_id == application.id)
+    )
+    if not recorded:
+        return [
+            _("Record the recognition of the courses from the transcript of records before completing the mobility.")
+        ]
+    return []
+
+
 def _has_document(application: Application, kind: str) -> bool:
     """A current document of `kind` whose file is there: removed ones and lost files do not count."""
     return any(
@@ -233,6 +248,7 @@ GUARDS: dict[str, Callable[[Application, FireContext], list[str]]] = {
     "depart": guard_depart,
     "return_home": guard_return_home,
     "submit_report": guard_submit_report,
+    "approve_report": guard_approve_report,
 }
 
 
