@@ -169,6 +169,12 @@ def test_the_programme_is_required(leaving):
     page = text_of(answer)
     assert "Give the objectives of the mobility." in page and "Give the expected outcomes." in page
     assert agreement_of(application) is None
+    # Typed nonsense is refused next to its field, never a server error.
+    answer = save(owner, application, days="ten", hours="lots", first_day="1 March")
+    assert answer.status_code == 400
+    page = text_of(answer)
+    assert 'id="days" ' in page and 'href="#days"' in page and 'href="#first_day"' in page
+    assert agreement_of(application) is None
 
 
 def test_a_training_mobility_has_no_teaching_hours(app):
