@@ -124,18 +124,32 @@ STAFF_WHO_SEE = _table(
 # The kinds each viewer may upload, where they may upload any (everyone else: none). The
 # factory's call asks for a CV and a passport; "other" is always accepted while editing.
 CERTIFICATES = ["certificate_of_attendance", "transcript_of_records"]
-# The signed learning agreement of a study mobility, by the participant or the office, before departure.
-SIGNED = ["learning_agreement"]
-UPLOADS = {
-    "draft": {"owner": ["cv", "passport", "other"]},
-    "changes_requested": {"owner": ["cv", "passport", "other"]},
-    "confirmed": {"owner": SIGNED, "coordinator": SIGNED},
-    "nominated": {"owner": SIGNED, "coordinator": ["host_acceptance", *SIGNED]},
-    "host_accepted": {"owner": SIGNED, "coordinator": SIGNED},
-    "abroad": {"owner": CERTIFICATES, "coordinator": CERTIFICATES},
-    "returned": {"owner": CERTIFICATES, "coordinator": CERTIFICATES},
-    "report_submitted": {"coordinator": CERTIFICATES},
+# The signed agreement of the mobility (learning agreement for study, mobility agreement for
+# teaching and training, none otherwise), by the participant or the office, before departure.
+SIGNED_BY_MOBILITY_TYPE = {
+    "study": ["learning_agreement"],
+    "teaching": ["mobility_agreement"],
+    "training": ["mobility_agreement"],
+    "research": [],
+    "conference": [],
 }
+
+
+def uploads_with(signed):
+    return {
+        "draft": {"owner": ["cv", "passport", "other"]},
+        "changes_requested": {"owner": ["cv", "passport", "other"]},
+        "confirmed": {"owner": signed, "coordinator": signed},
+        "nominated": {"owner": signed, "coordinator": ["host_acceptance", *signed]},
+        "host_accepted": {"owner": signed, "coordinator": signed},
+        "abroad": {"owner": CERTIFICATES, "coordinator": CERTIFICATES},
+        "returned": {"owner": CERTIFICATES, "coordinator": CERTIFICATES},
+        "report_submitted": {"coordinator": CERTIFICATES},
+    }
+
+
+# The factory's calls are study calls.
+UPLOADS = uploads_with(SIGNED_BY_MOBILITY_TYPE["study"])
 
 # The documents of each application (see _documents), and who may delete which, where
 # anyone may (everyone else: none). A removed document is never deleted again.
@@ -245,13 +259,25 @@ def test_is_owner_only_for_the_active_applicant(world):
     assert _mismatches(world, policy.is_owner, lambda state, viewer: viewer == "owner") == []
 
 
-def test_uploadable_kinds(world):
+@pytest.mark.parametrize("mobility_type", list(SIGNED_BY_MOBILITY_TYPE))
+def test_uploadable_kinds(world, mobility_type):
+    _, applications = world
+    for application in applications.values():
+        application.call.mobility_type = mobility_type
+    uploads = uploads_with(SIGNED_BY_MOBILITY_TYPE[mobility_type])
+
     def expected(state, viewer):
-        return UPLOADS.get(state, {}).get(viewer, [])
+        return uploads.get(state, {}).get(viewer, [])
 
     assert _mismatches(world, policy.uploadable_kinds, expected) == []
     assert _mismatches(world, policy.may_upload, lambda state, viewer: bool(expected(state, viewer))) == []
-    for kind in ("cv", "host_acceptance", "certificate_of_attendance", "transcript"):
+    for kind in (
+        "cv",
+        "host_acceptance",
+        "certificate_of_attendance",
+        "transcript",
+        *SIGNED_BY_MOBILITY_TYPE["teaching"],
+    ):
         assert (
             _mismatches(
                 world,
@@ -260,6 +286,7 @@ def test_uploadable_kinds(world):
             )
             == []
         ), kind
+    db.session.rollback()
 
 
 def test_may_delete(world):

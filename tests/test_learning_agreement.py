@@ -10,10 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from irflow.extensions import db
-from irflow.models import Document, LearningAgreement
+from irflow.models import Document, LearningAgreement, StaffMobilityAgreement
 
 from .fixtures.applications import fire, upload
-from .fixtures.factories import CallFactory, UserFactory, application_in, stored_state
+from .fixtures.factories import (
+    CallFactory,
+    UserFactory,
+    add_approved_staff_agreement,
+    application_in,
+    stored_state,
+)
 from .fixtures.files import PDF
 from .fixtures.web import client_for, follow, post, text_of
 
@@ -193,6 +199,12 @@ def test_no_learning_agreement_before_the_place_is_confirmed_or_for_staff(app):
     teaching = application_in("host_accepted", call=CallFactory(mobility_type="teaching"))
     owner = client_for(app, teaching.applicant)
     assert owner.get(f"/applications/{teaching.id}/learning-agreement").status_code == 404
-    # A staff mobility leaves without one (its mobility agreement is another matter).
+    # A staff mobility leaves without one, but needs its mobility agreement (test_staff_agreement.py).
+    db.session.execute(sa.delete(StaffMobilityAgreement).where(StaffMobilityAgreement.application_id == teaching.id))
+    db.session.commit()
+    refused = text_of(follow(owner, depart(owner, teaching)))
+    assert "The mobility agreement must be approved before departure." in refused
+    assert "learning agreement" not in refused
+    add_approved_staff_agreement(teaching)
     assert depart(owner, teaching).status_code == 302
     assert stored_state(teaching)[0] == "abroad"

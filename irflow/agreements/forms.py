@@ -1,11 +1,13 @@
-"""The learning agreement form: the language of instruction and two lists of courses."""
+"""The learning agreement form (the language of instruction and two lists of courses) and the
+staff mobility agreement form (days, teaching hours and programme)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, HiddenField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import DateField, FieldList, FormField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import FlaskForm, Form
 from ..web.forms import LocalDecimalField, strip_text
+from .operations import staff_schedule_problems
 
 # Rows shown for courses: those written and this many empty ones, up to MAX_COURSES.
 EMPTY_COURSE_ROWS = 3
@@ -75,3 +77,89 @@ class LearningAgreementForm(FlaskForm):
 
     def courses(self, side):
         return [row.form.row() for row in getattr(self, side) if not row.form.is_blank()]
+
+
+# Staff mobility agreement: the programme's fields, by column name.
+STAFF_TEXT_FIELDS = ("objectives", "activities", "expected_outcomes")
+
+
+class StaffAgreementForm(FlaskForm):
+    """`mobility_type` (teaching or training) decides whether teaching hours are asked for."""
+
+    first_day = DateField(
+        _l("First day of the activity"), validators=[InputRequired(message=_l("Give the first day of the activity."))]
+    )
+    last_day = DateField(
+        _l("Last day of the activity"), validators=[InputRequired(message=_l("Give the last day of the activity."))]
+    )
+    days = IntegerField(
+        _l("Days of activity"),
+        description=_l(
+            "From 5 to 60 days of activity, travel not counted; no more than the days from the first to the last day."
+        ),
+        validators=[InputRequired(message=_l("Give the number of days of activity."))],
+    )
+    teaching_hours = IntegerField(
+        _l("Teaching hours"),
+        description=_l("At least 8 teaching hours in every started week of activity."),
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+    )
+    language = StringField(
+        _l("Language of the activity"),
+        filters=[strip_text],
+        validators=[DataRequired(message=_l("Give the language of the activity.")), Length(max=60)],
+    )
+    objectives = TextAreaField(
+        _l("Objectives"),
+        filters=[strip_text],
+        validators=[DataRequired(message=_l("Give the objectives of the mobility.")), Length(max=5000)],
+    )
+    activities = TextAreaField(
+        _l("Activities (the programme)"),
+        filters=[strip_text],
+        validators=[DataRequired(message=_l("Describe the activities to be carried out.")), Length(max=5000)],
+    )
+    expected_outcomes = TextAreaField(
+        _l("Expected outcomes"),
+        filters=[strip_text],
+        validators=[DataRequired(message=_l("Give the expected outcomes.")), Length(max=5000)],
+    )
+    version = HiddenField()
+
+    def __init__(self, *args, mobility_type, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mobility_type = mobility_type
+        if mobility_type != "teaching":
+            del self.teaching_hours
+
+    @property
+    def is_teaching(self):
+        return self.mobility_type == "teaching"
+
+    def fill_from(self, agreement):
+        self.version.data = agreement.version if agreement else ""
+        if agreement is None:
+            return
+        for name in self.details():
+            self[name].data = getattr(agreement, name)
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        problems = staff_schedule_problems(
+            self.mobility_type,
+            self.first_day.data,
+            self.last_day.data,
+            self.days.data,
+            self.teaching_hours.data if self.is_teaching else None,
+        )
+        for name, message in problems.items():
+            if not self[name].errors:
+                self[name].errors = [*self[name].errors, message]
+                ok = False
+        return ok
+
+    def details(self):
+        names = ["first_day", "last_day", "days", "language", *STAFF_TEXT_FIELDS]
+        if self.is_teaching:
+            names.append("teaching_hours")
+        return {name: self[name].data for name in names}

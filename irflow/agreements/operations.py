@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 
 from ..errors import Refused
 from ..extensions import db
-from ..models import LearningAgreement, LearningAgreementCourse
+from ..models import LearningAgreement, LearningAgreementCourse, StaffMobilityAgreement
 from ..models.base import utcnow
+from ..models.staff_agreement import MAX_DAYS, MIN_DAYS, TEACHING_HOURS_PER_WEEK
 from . import policy
 
 
@@ -93,6 +94,109 @@ def decide(application, user, posted_version, approve, comment=None):
     if not policy.may_decide(user, application, agreement):
         raise Refused(_("The learning agreement cannot be decided on now."))
     _check_version(agreement, posted_version)
+    if not approve and not (comment or "").strip():
+        raise Refused(_("Say what should be changed."))
+    agreement.state = "approved" if approve else "returned"
+    agreement.comment = None if approve else comment.strip()
+    agreement.decided_at = utcnow()
+    agreement.decided_by = user
+    db.session.flush()
+    return agreement
+
+
+# The staff mobility agreement (teaching, training).
+
+
+def staff_agreement_of(application):
+    return db.session.scalar(
+        db.select(StaffMobilityAgreement).where(StaffMobilityAgreement.application_id == application.id)
+    )
+
+
+def minimum_teaching_hours(days):
+    """TEACHING_HOURS_PER_WEEK for every started week of `days` of activity."""
+    return TEACHING_HOURS_PER_WEEK * max(1, ceil(days / 7))
+
+
+def staff_schedule_problems(mobility_type, first_day, last_day, days, teaching_hours):
+    """What is wrong with the days and hours, by field name, each said whole."""
+    problems = {}
+    if first_day and last_day and last_day < first_day:
+        problems["last_day"] = _("The last day cannot be before the first day.")
+    if days is not None:
+        if not MIN_DAYS <= days <= MAX_DAYS:
+            problems["days"] = _(
+                "A staff mobility lasts from %(min)s to %(max)s days of activity.", min=MIN_DAYS, max=MAX_DAYS
+            )
+        elif first_day and last_day and "last_day" not in problems and days > (last_day - first_day).days + 1:
+            problems["days"] = _(
+                "%(days)s days of activity do not fit between the first and the last day (%(span)s days).",
+                days=days,
+                span=(last_day - first_day).days + 1,
+            )
+    if mobility_type == "teaching" and days is not None and "days" not in problems:
+        needed = minimum_teaching_hours(days)
+        if teaching_hours is None:
+            problems["teaching_hours"] = _("Give the teaching hours.")
+        elif teaching_hours < needed:
+            problems["teaching_hours"] = _(
+                "Teaching needs at least 8 hours a week: at least %(needed)s hours for %(days)s days.",
+                needed=needed,
+                days=days,
+            )
+    return problems
+
+
+def _check_staff_version(agreement, posted_version):
+    if agreement is not None and str(posted_version) != str(agreement.version):
+        raise Refused(_("The mobility agreement was changed by someone else after you opened it. Nothing was saved."))
+
+
+def save_staff_draft(application, user, posted_version, details):
+    """Write the participant's draft; `details` holds the form's fields by column name."""
+    agreement = staff_agreement_of(application)
+    if not policy.may_draft(user, application, agreement):
+        raise Refused(_("The mobility agreement cannot be changed now. Nothing was saved."))
+    _check_staff_version(agreement, posted_version)
+    if application.call.mobility_type != "teaching":
+        details = {**details, "teaching_hours": None}
+    problems = staff_schedule_problems(
+        application.call.mobility_type,
+        details["first_day"],
+        details["last_day"],
+        details["days"],
+        details["teaching_hours"],
+    )
+    if problems:
+        raise Refused(_("The mobility agreement cannot be saved."), list(problems.values()))
+    if agreement is None:
+        agreement = StaffMobilityAgreement(application=application, state="draft")
+        db.session.add(agreement)
+    for name, value in details.items():
+        setattr(agreement, name, value)
+    agreement.updated_at = utcnow()
+    db.session.flush()
+    return agreement
+
+
+def submit_staff(application, user, posted_version):
+    agreement = staff_agreement_of(application)
+    if agreement is None or not policy.may_draft(user, application, agreement):
+        raise Refused(_("The mobility agreement cannot be submitted now."))
+    _check_staff_version(agreement, posted_version)
+    agreement.state = "submitted"
+    agreement.submitted_at = utcnow()
+    agreement.comment = None
+    db.session.flush()
+    return agreement
+
+
+def decide_staff(application, user, posted_version, approve, comment=None):
+    """Approve the submitted mobility agreement, or return it to the participant with `comment`."""
+    agreement = staff_agreement_of(application)
+    if not policy.may_decide(user, application, agreement):
+        raise Refused(_("The mobility agreement cannot be decided on now."))
+    _check_staff_version(agreement, posted_version)
     if not approve and not (comment or "").strip():
         raise Refused(_("Say what should be changed."))
     agreement.state = "approved" if approve else "returned"

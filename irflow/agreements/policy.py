@@ -1,6 +1,7 @@
-"""Who may see and change a learning agreement, and when.
+"""Who may see and change a learning agreement (study) or a staff mobility agreement
+(teaching, training), and when; both follow the same rules.
 
-It exists for study mobilities once the participant has confirmed their place, until the
+It exists once the participant has confirmed their place, until the
 mobility ends. Everyone who may see the application (applications/policy.py) sees it,
 examiners never. The participant drafts it while it is a draft or returned, before
 departure; a coordinator of the application's faculty (or the head) approves or returns
@@ -16,6 +17,8 @@ AGREEMENT_STATES = frozenset(
 # Before departure: agreed and signed then (the `depart` guard asks for it).
 BEFORE_DEPARTURE = frozenset({"confirmed", "nominated", "host_accepted"})
 DRAFTING_STATES = frozenset({"draft", "returned"})
+# Staff mobilities agree their days and programme in a mobility agreement instead.
+STAFF_MOBILITY_TYPES = frozenset({"teaching", "training"})
 
 
 def has_agreement(application):
@@ -23,8 +26,17 @@ def has_agreement(application):
     return application.call.mobility_type == "study" and application.state in AGREEMENT_STATES
 
 
+def has_staff_agreement(application):
+    """A teaching or training mobility with a confirmed place has a staff mobility agreement."""
+    return application.call.mobility_type in STAFF_MOBILITY_TYPES and application.state in AGREEMENT_STATES
+
+
 def may_see(user, application):
     return has_agreement(application) and may_view(user, application)
+
+
+def may_see_staff(user, application):
+    return has_staff_agreement(application) and may_view(user, application)
 
 
 def may_draft(user, application, agreement):

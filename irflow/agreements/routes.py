@@ -6,6 +6,15 @@ POST      /applications/<id>/learning-agreement/submit    the participant submit
 POST      /applications/<id>/learning-agreement/decision  a coordinator approves or returns it
 
 Its signed copy is uploaded on the application's page (document kind `learning_agreement`).
+
+The staff mobility agreement of a teaching or training mobility, the same way:
+
+GET       /applications/<id>/mobility-agreement
+GET, POST /applications/<id>/mobility-agreement/edit
+POST      /applications/<id>/mobility-agreement/submit
+POST      /applications/<id>/mobility-agreement/decision
+
+Its signed copy: document kind `mobility_agreement`.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -20,7 +29,7 @@ from ..extensions import db
 from ..forms import FlaskForm
 from ..models import Document
 from . import bp, operations, policy
-from .forms import LearningAgreementForm
+from .forms import LearningAgreementForm, StaffAgreementForm
 
 
 def learning_agreement_status(application, user):
@@ -33,6 +42,17 @@ def learning_agreement_status(application, user):
 
 
 bp.add_app_template_global(learning_agreement_status, "learning_agreement_status")
+
+
+def staff_agreement_status(application, user):
+    """As learning_agreement_status, for the staff mobility agreement."""
+    if not policy.may_see_staff(user, application):
+        return None
+    agreement = operations.staff_agreement_of(application)
+    return agreement.state if agreement is not None else "none"
+
+
+bp.add_app_template_global(staff_agreement_status, "staff_agreement_status")
 
 
 class DecisionForm(FlaskForm):
@@ -51,13 +71,13 @@ def _application(id):
     return application
 
 
-def _signed_copies(application):
+def _signed_copies(application, kind="learning_agreement"):
     return [
         document
         for document in db.session.scalars(
             db.select(Document).where(
                 Document.application_id == application.id,
-                Document.kind == "learning_agreement",
+                Document.kind == kind,
                 Document.deleted_at.is_(None),
             )
         )
@@ -149,3 +169,84 @@ def decision(id):
         "success",
     )
     return redirect(url_for("agreements.detail", id=application.id))
+
+
+def _staff_application(id):
+    application = application_or_404(id, _viewer())
+    if not policy.may_see_staff(_viewer(), application):
+        abort(404)
+    return application
+
+
+@bp.route("/applications/<int:id>/mobility-agreement")
+@login_required
+def staff_detail(id):
+    application = _staff_application(id)
+    agreement = operations.staff_agreement_of(application)
+    viewer = _viewer()
+    return render_template(
+        "agreements/staff_detail.html",
+        application=application,
+        agreement=agreement,
+        may_draft=policy.may_draft(viewer, application, agreement),
+        may_decide=policy.may_decide(viewer, application, agreement),
+        signed_copies=_signed_copies(application, "mobility_agreement"),
+        decision_form=DecisionForm(formdata=None, data={"version": agreement.version if agreement else ""}),
+    )
+
+
+@bp.route("/applications/<int:id>/mobility-agreement/edit", methods=["GET", "POST"])
+@login_required
+def staff_edit(id):
+    application = _staff_application(id)
+    agreement = operations.staff_agreement_of(application)
+    if not policy.may_draft(_viewer(), application, agreement):
+        abort(404)
+    form = StaffAgreementForm(
+        formdata=request.form if request.method == "POST" else None, mobility_type=application.call.mobility_type
+    )
+
+    def page(status=200, conflict=None):
+        return render_template(
+            "agreements/staff_edit.html", application=application, form=form, conflict=conflict
+        ), status
+
+    if request.method == "GET":
+        form.fill_from(agreement)
+        return page()
+    web.when_refused(lambda error: page(409, conflict=error.message))
+    if not form.validate():
+        return page(400)
+    operations.save_staff_draft(application, _viewer(), form.version.data, form.details())
+    flash(_("The mobility agreement is saved."), "success")
+    return redirect(url_for("agreements.staff_detail", id=application.id))
+
+
+@bp.route("/applications/<int:id>/mobility-agreement/submit", methods=["POST"])
+@login_required
+def staff_submit(id):
+    application = _staff_application(id)
+    form = DecisionForm()
+    form.validate()
+    web.back_to(url_for("agreements.staff_detail", id=application.id))
+    operations.submit_staff(application, _viewer(), form.version.data)
+    flash(_("The mobility agreement is submitted to your coordinator."), "success")
+    return redirect(url_for("agreements.staff_detail", id=application.id))
+
+
+@bp.route("/applications/<int:id>/mobility-agreement/decision", methods=["POST"])
+@login_required
+def staff_decision(id):
+    application = _staff_application(id)
+    form = DecisionForm()
+    form.validate()
+    if request.form.get("decision") not in ("approve", "return"):
+        abort(400)
+    approve = request.form.get("decision") == "approve"
+    web.back_to(url_for("agreements.staff_detail", id=application.id))
+    operations.decide_staff(application, _viewer(), form.version.data, approve, form.comment.data)
+    flash(
+        _("The mobility agreement is approved.") if approve else _("The mobility agreement is returned for changes."),
+        "success",
+    )
+    return redirect(url_for("agreements.staff_detail", id=application.id))

@@ -28,8 +28,15 @@ from .documents import call_kinds
 EDITABLE_STATES = frozenset({"draft", "changes_requested"})
 
 CALL_KINDS = "call"  # placeholder in a rule: the call's document kinds (see documents.call_kinds)
-# Placeholder: the signed learning agreement, for a study mobility (agreements/).
+# Placeholder: the signed learning agreement of a study mobility, the signed mobility
+# agreement of a teaching or training one (agreements/).
 SIGNED_AGREEMENT = "signed_agreement"
+
+SIGNED_AGREEMENT_KINDS = {
+    "study": {"learning_agreement"},
+    "teaching": {"mobility_agreement"},
+    "training": {"mobility_agreement"},
+}
 
 UploadRule = namedtuple("UploadRule", "who states kinds")
 
@@ -39,7 +46,7 @@ UPLOAD_RULES = (
         "owner", frozenset({"abroad", "returned"}), frozenset({"certificate_of_attendance", "transcript_of_records"})
     ),
     UploadRule("coordinator", frozenset({"nominated"}), frozenset({"host_acceptance"})),
-    # The learning agreement signed by the three parties, before departure; the office often
+    # The learning (or mobility) agreement signed by the three parties, before departure; the office often
     # gets it back from the host itself.
     UploadRule("owner", frozenset({"confirmed", "nominated", "host_accepted"}), SIGNED_AGREEMENT),
     UploadRule("coordinator", frozenset({"confirmed", "nominated", "host_accepted"}), SIGNED_AGREEMENT),
@@ -195,7 +202,7 @@ def _rule_kinds(rule, application):
     if rule.kinds == CALL_KINDS:
         return call_kinds(application.call)
     if rule.kinds == SIGNED_AGREEMENT:
-        return {"learning_agreement"} if application.call.mobility_type == "study" else set()
+        return SIGNED_AGREEMENT_KINDS.get(application.call.mobility_type, set())
     return set(rule.kinds)
 
 

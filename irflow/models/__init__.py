@@ -19,6 +19,7 @@ from .recognition import Recognition
 from .report import ReturnReport
 from .score import Score
 from .security_event import SecurityEvent
+from .staff_agreement import StaffMobilityAgreement
 from .two_factor import RecoveryCode, TwoFactorCredential
 from .user import User, UserRole, coordinator_faculties
 from .user_session import UserSession
@@ -49,6 +50,7 @@ __all__ = [
     "ReturnReport",
     "Score",
     "SecurityEvent",
+    "StaffMobilityAgreement",
     "TransitionLog",
     "TwoFactorCredential",
     "User",

@@ -92,6 +92,7 @@ DOCUMENT_KINDS = {
     "certificate_of_attendance": _l("Certificate of attendance"),
     "transcript_of_records": _l("Transcript of records"),
     "learning_agreement": _l("Signed learning agreement"),
+    "mobility_agreement": _l("Signed mobility agreement"),
     "other": _l("Other"),
 }
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Document, LearningAgreement, Recognition, ReturnReport
+from ..models import Document, LearningAgreement, Recognition, ReturnReport, StaffMobilityAgreement
 from ..models.base import DOCUMENT_KINDS
 from . import allocation
 
@@ -186,6 +186,15 @@ def guard_depart(application: Application, ctx: FireContext) -> list[str]:
             problems.append(_("The learning agreement must be approved before departure."))
         if not _has_document(application, "learning_agreement"):
             problems.append(_("Upload the learning agreement signed by the participant and both institutions."))
+    # A teaching or training mobility leaves with its days and programme agreed and signed.
+    if application.call.mobility_type in ("teaching", "training"):
+        staff_agreement = db.session.scalar(
+            db.select(StaffMobilityAgreement).where(StaffMobilityAgreement.application_id == application.id)
+        )
+        if staff_agreement is None or staff_agreement.state != "approved":
+            problems.append(_("The mobility agreement must be approved before departure."))
+        if not _has_document(application, "mobility_agreement"):
+            problems.append(_("Upload the mobility agreement signed by the participant and both institutions."))
     return problems
 
 
