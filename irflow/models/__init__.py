@@ -18,6 +18,7 @@ from .program import Program
 from .report import ReturnReport
 from .score import Score
 from .security_event import SecurityEvent
+from .stay_change import StayChange
 from .two_factor import RecoveryCode, TwoFactorCredential
 from .user import User, UserRole, coordinator_faculties
 from .user_session import UserSession
@@ -47,6 +48,7 @@ __all__ = [
     "ReturnReport",
     "Score",
     "SecurityEvent",
+    "StayChange",
     "TransitionLog",
     "TwoFactorCredential",
     "User",
