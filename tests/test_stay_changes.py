@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from irflow.extensions import db
 from irflow.models import Application, StayChange
 
-from .fixtures.factories import UserFactory, actors_for, application_in, outsiders_for
+from .fixtures.factories import UserFactory, actors_for, application_in, notifications_for, outsiders_for
 from .fixtures.web import client_for, field_error, follow, form_of, post, text_of
 
 PLANNED_END = date(2027, 6, 30)  # the factory's planned end
@@ -120,6 +120,26 @@ def test_an_approved_extension_changes_the_planned_end_on_the_page_and_in_the_ex
     assert "Planned end changed from Jun 30, 2027 to Aug 31, 2027" in detail
     assert "Agreed with the host." in detail
     assert export_row(client_for(app, people["head"]), abroad)["Planned end"] == "2027-08-31"
+    # The mobility overview (nominations and who is abroad) shows the new end too.
+    overview = text_of(client_for(app, coordinator).get("/nominations"))
+    abroad_list = overview[overview.find('id="abroad-list"') :]
+    assert "Aug 31, 2027" in abroad_list[: abroad_list.find("</table>")]
+
+
+def test_the_coordinators_hear_of_a_request_and_the_participant_of_the_decision(app, abroad, people):
+    other_faculty_coordinator = outsiders_for(abroad)["other_coordinator"]
+    stay_change = ask(app, abroad, reason="Сессияи иловагӣ.")
+    [request_notice] = notifications_for(abroad)
+    assert request_notice.recipient_id == people["coordinator"].id
+    assert request_notice.recipient_id != other_faculty_coordinator.id
+    assert "Extension of the stay to Aug 31, 2027" in request_notice.body
+    assert "Сессияи иловагӣ." in request_notice.body
+
+    decide(app, people["coordinator"], abroad, stay_change, "approve", "Agreed.")
+    decision_notice = notifications_for(abroad)[-1]
+    assert decision_notice.recipient_id == abroad.applicant_id
+    assert "approved" in decision_notice.subject
+    assert "Your stay now ends on Aug 31, 2027." in decision_notice.body and "Agreed." in decision_notice.body
 
 
 def test_an_approved_shortening_changes_the_planned_end(app, abroad, people):

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import StayChange
 from ..models.base import utcnow
 from ..models.stay_change import STAY_CHANGE_KINDS
-from . import policy
+from . import notices, policy
 
 REASON_MAX = 4000
 
@@ -81,6 +81,7 @@ def request_change(
     db.session.add(stay_change)
     # Written now: a second request sent at the same moment hits the one-open index here.
     db.session.flush()
+    notices.queue_request_notices(stay_change)
     return stay_change
 
 
@@ -110,6 +111,7 @@ def decide(stay_change, user, approve, comment, posted_version, posted_applicati
     stay_change.decided_at = utcnow()
     stay_change.comment = comment or None
     db.session.flush()
+    notices.queue_decision_notice(stay_change)
     return stay_change
 
 
