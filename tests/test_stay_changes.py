@@ -363,3 +363,46 @@ def test_staff_who_went_abroad_do_not_decide_on_their_own_stay(app):
     assert "decision-form" not in page
     values = {"stay_change": stay_change.id, "version": 1, "application_version": 1, "decision": "approve"}
     assert post(client_for(app, owner), list_url(application), values).status_code == 403
+
+
+def test_an_interruption_may_not_overlap_one_already_approved(app, abroad, people):
+    start = abroad.actual_departure + timedelta(days=10)
+    first = ask(
+        app,
+        abroad,
+        kind="interruption",
+        interruption_from=start.isoformat(),
+        interruption_to=(start + timedelta(days=4)).isoformat(),
+    )
+    decide(app, people["coordinator"], abroad, first, "approve")
+    client = client_for(app, abroad.applicant)
+    overlapping = request_data(
+        kind="interruption",
+        interruption_from=(start + timedelta(days=4)).isoformat(),
+        interruption_to=(start + timedelta(days=8)).isoformat(),
+    )
+    response = post(client, new_url(abroad), overlapping)
+    assert response.status_code == 400
+    assert field_error(text_of(response), "interruption_from") == "These days overlap an interruption already approved."
+    ask(
+        app,
+        abroad,
+        kind="interruption",
+        interruption_from=(start + timedelta(days=5)).isoformat(),
+        interruption_to=(start + timedelta(days=8)).isoformat(),
+    )
+    assert [row.state for row in stored_changes(abroad)] == ["approved", "requested"]
+
+
+def test_the_database_keeps_one_open_request_per_application(app, abroad):
+    def open_request():
+        return StayChange(
+            application=abroad, kind="extension", new_end=date(2027, 8, 31), reason="x", state="requested"
+        )
+
+    db.session.add(open_request())
+    db.session.commit()
+    db.session.add(open_request())
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()

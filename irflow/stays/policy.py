@@ -7,6 +7,7 @@ own application. They, and the participant, see the requests; nobody else does.
 
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import db
 from ..models import StayChange
 from ..models.stay_change import STAY_CHANGE_KINDS
 
@@ -55,8 +56,6 @@ def may_decide(user, application):
 
 
 def open_request(application):
-    from ..extensions import db
-
     return db.session.scalar(
         db.select(StayChange).where(StayChange.application_id == application.id, StayChange.state == "requested")
     )
@@ -105,4 +104,21 @@ def date_problems(application, kind, new_end=None, interruption_from=None, inter
         problems["interruption_to"] = _l("The interruption cannot end before it starts.")
     elif current_end is not None and interruption_to > current_end:
         problems["interruption_to"] = _l("The interruption must end within the stay.")
+    if not problems and _overlaps_approved_interruption(application, interruption_from, interruption_to):
+        problems["interruption_from"] = _l("These days overlap an interruption already approved.")
     return problems
+
+
+def _overlaps_approved_interruption(application, first_day, last_day):
+    return (
+        db.session.scalar(
+            db.select(StayChange.id).where(
+                StayChange.application_id == application.id,
+                StayChange.kind == "interruption",
+                StayChange.state == "approved",
+                StayChange.interruption_from <= last_day,
+                StayChange.interruption_to >= first_day,
+            )
+        )
+        is not None
+    )
