@@ -132,6 +132,7 @@ def _register_blueprints(app):
     from .review import bp as review_bp
     from .scoring import bp as scoring_bp
     from .selection import bp as selection_bp
+    from .stays import bp as stays_bp
     from .two_factor import bp as two_factor_bp
 
     app.register_blueprint(calls_bp)
@@ -149,6 +150,7 @@ def _register_blueprints(app):
     app.register_blueprint(returns_bp)
     app.register_blueprint(agreements_bp)
     app.register_blueprint(participants_bp)
+    app.register_blueprint(stays_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")

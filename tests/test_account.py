@@ -23,6 +23,7 @@ from irflow.models import (
     Notification,
     ParticipantData,
     SecurityEvent,
+    StayChange,
     TransitionLog,
     User,
     UserSession,
@@ -384,6 +385,45 @@ def test_the_download_holds_the_participant_data(app):
     assert (data["fewer_opportunities"], data["special_needs"]) == (True, False)
 
 
+def add_stay_change(application):
+    departure = application.actual_departure
+    db.session.add(
+        StayChange(
+            application=application,
+            kind="interruption",
+            interruption_from=departure + timedelta(days=10),
+            interruption_to=departure + timedelta(days=14),
+            force_majeure=True,
+            force_majeure_explanation="A flood at home.",
+            reason="I had to go home.",
+            state="approved",
+            requested_by=application.applicant,
+            decided_by=UserFactory(roles=["head"]),
+            decided_at=utcnow(),
+            comment="Get well.",
+        )
+    )
+    db.session.commit()
+
+
+def test_the_download_holds_the_changes_to_the_stay(app):
+    abroad = application_in("abroad")
+    add_stay_change(abroad)
+    exported = json.loads(download(client_for(app, abroad.applicant)).read("data.json"))
+    (application,) = [row for row in exported["applications"] if row["id"] == abroad.id]
+    [stay_change] = application["stay_changes"]
+    assert (stay_change["kind"], stay_change["state"], stay_change["force_majeure"]) == (
+        "interruption",
+        "approved",
+        True,
+    )
+    assert (stay_change["reason"], stay_change["force_majeure_explanation"]) == (
+        "I had to go home.",
+        "A flood at home.",
+    )
+    assert stay_change["comment"] == "Get well." and stay_change["decided_by"] == "staff"
+
+
 def test_the_download_holds_no_score_before_the_selection_is_confirmed(app):
     tested = application_in("tested")
     db.session.commit()
@@ -606,6 +646,7 @@ def test_the_purge_anonymises_exactly_the_expected_accounts(app, cli, people):
     kept = {name: (user.email, user.full_name_native) for name, user in people.items() if name.startswith("kept_")}
     login = client_for(app, people["gone_finished"])
     add_participant_data(finished)
+    add_stay_change(finished)
 
     result = cli("purge-personal-data", "--older-than", "5")
 
@@ -631,6 +672,9 @@ def test_the_purge_anonymises_exactly_the_expected_accounts(app, cli, people):
     assert application.report.credits_recognised == 30 and application.report.results is None
     assert db.session.scalar(sa.select(Document.id).where(Document.application_id == finished.id)) is None
     assert application.participant_data is None
+    stay_change = db.session.scalar(sa.select(StayChange).where(StayChange.application_id == finished.id))
+    assert (stay_change.kind, stay_change.state, stay_change.interruption_days) == ("interruption", "approved", 5)
+    assert (stay_change.reason, stay_change.force_majeure_explanation, stay_change.comment) == ("", None, None)
     assert stored_files(app) & their_files == set()
     assert other_files <= stored_files(app)
     # The old password opens nothing, and the login that was kept open has ended.

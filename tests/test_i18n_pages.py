@@ -24,7 +24,7 @@ from flask import current_app
 
 from irflow.extensions import db
 from irflow.isced import ISCED_FIELDS
-from irflow.models import Agreement, CallPlace, Criterion, Notification, Partner
+from irflow.models import Agreement, CallPlace, Criterion, Notification, Partner, StayChange
 from irflow.models.base import utcnow
 from irflow.workflow import fire
 from irflow.workflow.allocation import total_score
@@ -92,6 +92,7 @@ DATA_COLUMNS = {
     "documents": ("original_name",),
     "return_reports": ("activities", "results", "recommendation"),
     "transition_log": ("comment",),
+    "stay_changes": ("reason", "force_majeure_explanation", "comment"),
     "notifications": ("recipient_email", "subject", "body"),
 }
 
@@ -641,6 +642,91 @@ def test_coordinator_pages(client, login_as, subtests, world):
         *message_pages(),
     ]
     check_pages(client, subtests, coordinator, pages)
+
+
+def test_stay_change_pages(client, login_as, subtests, world):
+    abroad = world.applications["abroad"]
+    owner, coordinator = abroad.applicant, world.users["coordinator"]
+    login_as(owner)
+    check_pages(
+        client,
+        subtests,
+        owner,
+        [
+            Page("stay changes, none yet", f"/applications/{abroad.id}/stay-changes", "Changes during the stay"),
+            Page("ask for a change to the stay", f"/applications/{abroad.id}/stay-changes/new", "What do you ask for?"),
+            Page(
+                "ask for a change to the stay, wrong values",
+                f"/applications/{abroad.id}/stay-changes/new",
+                "The interruption cannot end before it starts.",
+                status=400,
+                form={
+                    "kind": "interruption",
+                    "interruption_from": "2027-03-10",
+                    "interruption_to": "2027-03-01",
+                    "force_majeure": "y",
+                    "force_majeure_explanation": "",
+                    "reason": "",
+                },
+            ),
+        ],
+    )
+    decided = StayChange(
+        application=abroad,
+        kind="interruption",
+        interruption_from=abroad.actual_departure + timedelta(days=3),
+        interruption_to=abroad.actual_departure + timedelta(days=9),
+        force_majeure=True,
+        force_majeure_explanation="Заминларза.",
+        reason="Донишгоҳ баста буд.",
+        state="approved",
+        requested_by=owner,
+        decided_by=coordinator,
+        decided_at=utcnow(),
+        comment="Розӣ.",
+    )
+    open_request = StayChange(
+        application=abroad,
+        kind="extension",
+        new_end=date(2027, 8, 31),
+        previous_end=abroad.planned_end,
+        reason="Семестри дуюм.",
+        state="requested",
+        requested_by=owner,
+    )
+    db.session.add_all([decided, open_request])
+    db.session.commit()
+    check_pages(
+        client,
+        subtests,
+        owner,
+        [
+            Page("stay changes", f"/applications/{abroad.id}/stay-changes", "Waiting for a decision"),
+            Page("application abroad with stay changes", f"/applications/{abroad.id}", "Changes during the stay"),
+        ],
+    )
+    login_as(coordinator)
+    check_pages(
+        client,
+        subtests,
+        coordinator,
+        [
+            Page("stay changes to decide", f"/applications/{abroad.id}/stay-changes", "Approve"),
+            Page(
+                "stay change refused without a comment",
+                f"/applications/{abroad.id}/stay-changes",
+                "Say why the request is refused.",
+                status=400,
+                form={
+                    "stay_change": open_request.id,
+                    "version": open_request.version,
+                    "application_version": abroad.version,
+                    "decision": "refuse",
+                    "comment": "",
+                },
+            ),
+        ],
+    )
 
 
 def message_pages():

@@ -23,6 +23,7 @@ from ..models import (
     Notification,
     ParticipantData,
     ReturnReport,
+    StayChange,
     TransitionLog,
     User,
     UserRole,
@@ -217,7 +218,8 @@ def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeRe
     Kept for statistics: the account's id, category and faculty, its applications with
     their states, calls, hosts, scores, dates and credits, and the transition log. Removed:
     names, e-mail, phone, logins (they hold browsers and addresses), the outbox's mails to
-    them or about their applications, free texts they wrote (motivation, return report),
+    them or about their applications, free texts they wrote (motivation, return report,
+    reasons for changes to the stay and the comments on them),
     and their documents. Document rows are deleted, not only marked removed: nothing else
     refers to them, a row without its file would read as a lost file (storage-check), and
     a kept row would still hold the file's name and checksum."""
@@ -252,6 +254,13 @@ def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeRe
         sa.update(ReturnReport)
         .where(ReturnReport.application_id.in_(application_ids))
         .values(activities=None, results=None, recommendation=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Which changes to the stay and their dates are statistics; why, and what was said, are the person's.
+    db.session.execute(
+        sa.update(StayChange)
+        .where(StayChange.application_id.in_(application_ids))
+        .values(reason="", force_majeure_explanation=None, comment=None, version=StayChange.version + 1)
         .execution_options(synchronize_session=False)
     )
     # Date of birth, nationality and the sensitive flags are the person's, not statistics.

@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from .. import upload_folder
 from ..applications.policy import may_see_result
 from ..extensions import db
-from ..models import Application, Document, Notification, SecurityEvent, TransitionLog, User, UserSession
+from ..models import Application, Document, Notification, SecurityEvent, StayChange, TransitionLog, User, UserSession
 
 FORMAT_VERSION = 1
 
@@ -218,6 +218,28 @@ def _application(application, user):
         if participant_data
         else None
     )
+    data["stay_changes"] = [
+        _fields(
+            stay_change,
+            (
+                "kind",
+                "new_end",
+                "interruption_from",
+                "interruption_to",
+                "force_majeure",
+                "force_majeure_explanation",
+                "reason",
+                "state",
+                "comment",
+                "created_at",
+                "decided_at",
+            ),
+        )
+        | {"decided_by": _who(stay_change.decided_by_id, user) if stay_change.decided_at else None}
+        for stay_change in db.session.scalars(
+            sa.select(StayChange).where(StayChange.application_id == application.id).order_by(StayChange.id)
+        )
+    ]
     data["documents"] = [_document(document, user) for document in application.documents]
     return data
 

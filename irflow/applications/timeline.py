@@ -5,15 +5,17 @@ from collections import namedtuple
 
 # kind: "transition" (entry.log is the TransitionLog row) or "uploaded", "removed",
 # "replaced" (entry.document is the Document; entry.replacement the one that replaced it).
-TimelineEntry = namedtuple("TimelineEntry", "at actor kind log document replacement")
+# "stay_requested" and "stay_decided": entry.stay_change is the StayChange.
+TimelineEntry = namedtuple("TimelineEntry", "at actor kind log document replacement stay_change", defaults=(None,))
 
 # At the same instant a replacement reads: old uploaded, new uploaded, old replaced.
-_ORDER = {"transition": 0, "uploaded": 1, "removed": 2, "replaced": 2}
+_ORDER = {"transition": 0, "uploaded": 1, "removed": 2, "replaced": 2, "stay_requested": 3, "stay_decided": 4}
 
 
-def timeline(transitions, documents):
+def timeline(transitions, documents, stay_changes=()):
     """`documents`: every document of the application, removed ones included, with their
-    uploader and remover loaded (no query is made here)."""
+    uploader and remover loaded (no query is made here); `stay_changes`: the requests to
+    change the stay, each shown when asked and when decided."""
     by_id = {document.id: document for document in documents}
     entries = [TimelineEntry(row.created_at, row.actor, "transition", row, None, None) for row in transitions]
     for document in documents:
@@ -29,5 +31,13 @@ def timeline(transitions, documents):
                     document,
                     replacement,
                 )
+            )
+    for change in stay_changes:
+        entries.append(
+            TimelineEntry(change.created_at, change.requested_by, "stay_requested", None, None, None, change)
+        )
+        if change.decided_at is not None:
+            entries.append(
+                TimelineEntry(change.decided_at, change.decided_by, "stay_decided", None, None, None, change)
             )
     return sorted(entries, key=lambda entry: (entry.at, _ORDER[entry.kind]))

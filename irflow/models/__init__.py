@@ -20,6 +20,7 @@ from .report import ReturnReport
 from .score import Score
 from .security_event import SecurityEvent
 from .staff_agreement import StaffMobilityAgreement
+from .stay_change import StayChange
 from .two_factor import RecoveryCode, TwoFactorCredential
 from .user import User, UserRole, coordinator_faculties
 from .user_session import UserSession
@@ -51,6 +52,7 @@ __all__ = [
     "Score",
     "SecurityEvent",
     "StaffMobilityAgreement",
+    "StayChange",
     "TransitionLog",
     "TwoFactorCredential",
     "User",
