@@ -2,7 +2,16 @@
 staff mobility agreement form (days, teaching hours and programme)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, FieldList, FormField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import FlaskForm, Form
@@ -77,6 +86,118 @@ class LearningAgreementForm(FlaskForm):
 
     def courses(self, side):
         return [row.form.row() for row in getattr(self, side) if not row.form.is_blank()]
+
+
+# Changes during the mobility: why a course is removed or added.
+CHANGE_REASON_CHOICES = (
+    ("cancelled", _l("Course cancelled by the host")),
+    ("timetable", _l("Timetable clash")),
+    ("language", _l("Language of instruction")),
+    ("other", _l("Other reason")),
+)
+EMPTY_ADDED_ROWS = 2
+
+
+def reason_label(reason):
+    return dict(CHANGE_REASON_CHOICES).get(reason, reason)
+
+
+def _validate_reason(form):
+    """The reason is required; "other" needs words."""
+    ok = True
+    if form.reason.data not in dict(CHANGE_REASON_CHOICES):
+        form.reason.errors = [*form.reason.errors, _l("Give the reason.")]
+        ok = False
+    elif form.reason.data == "other" and not form.reason_text.data:
+        form.reason_text.errors = [*form.reason_text.errors, _l("Say what the reason is.")]
+        ok = False
+    return ok
+
+
+class RemovedCourseForm(Form):
+    """One course in force: removed when `remove` is "y"."""
+
+    course_id = HiddenField()
+    remove = SelectField(_l("Remove"), choices=(("", _l("Keep")), ("y", _l("Remove"))), validate_choice=False)
+    reason = SelectField(_l("Reason"), choices=(("", _l("Choose…")), *CHANGE_REASON_CHOICES), validate_choice=False)
+    reason_text = StringField(_l("Reason, in words"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return (_validate_reason(self) and ok) if self.remove.data == "y" else ok
+
+
+class AddedCourseForm(CourseRowForm):
+    reason = SelectField(_l("Reason"), choices=(("", _l("Choose…")), *CHANGE_REASON_CHOICES), validate_choice=False)
+    reason_text = StringField(_l("Reason, in words"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+
+    def is_blank(self):
+        return super().is_blank() and not self.reason.data and not self.reason_text.data
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return (_validate_reason(self) and ok) if not self.is_blank() else ok
+
+
+class LearningAgreementChangeForm(FlaskForm):
+    """The courses in force, each kept or removed, and courses added on either side."""
+
+    removed = FieldList(FormField(RemovedCourseForm), max_entries=2 * MAX_COURSES)
+    host = FieldList(FormField(AddedCourseForm), label=_l("Courses added at the host"), max_entries=MAX_COURSES)
+    home = FieldList(FormField(AddedCourseForm), label=_l("Home courses added"), max_entries=MAX_COURSES)
+    version = HiddenField()
+
+    def fill_from(self, agreement, change):
+        self.version.data = change.version if change is not None else ""
+        rows = {row.course_id: row for row in change.rows if row.action == "removed"} if change else {}
+        for side in ("host", "home"):
+            for course in agreement.courses_on(side):
+                row = rows.get(course.id)
+                self.removed.append_entry(
+                    {
+                        "course_id": course.id,
+                        "remove": "y" if row else "",
+                        "reason": row.reason if row else "",
+                        "reason_text": row.reason_text if row else "",
+                    }
+                )
+            for row in change.rows if change else []:
+                if row.action == "added" and row.side == side:
+                    getattr(self, side).append_entry(
+                        {
+                            "code": row.code,
+                            "title": row.title,
+                            "ects": row.ects,
+                            "semester": row.semester,
+                            "reason": row.reason,
+                            "reason_text": row.reason_text,
+                        }
+                    )
+        self.add_empty_rows()
+
+    def add_empty_rows(self):
+        for rows in (self.host, self.home):
+            while len(rows.entries) < MAX_COURSES and sum(1 for row in rows if row.form.is_blank()) < EMPTY_ADDED_ROWS:
+                rows.append_entry()
+
+    def removals(self):
+        result = []
+        for row in self.removed:
+            if row.form.remove.data == "y":
+                try:
+                    course_id = int(row.form.course_id.data)
+                except (TypeError, ValueError):
+                    course_id = None
+                result.append((course_id, row.form.reason.data, row.form.reason_text.data))
+        return result
+
+    def additions(self):
+        return [
+            (side, *row.form.row(), row.form.reason.data, row.form.reason_text.data)
+            for side in ("host", "home")
+            for row in getattr(self, side)
+            if not row.form.is_blank()
+        ]
 
 
 # Staff mobility agreement: the programme's fields, by column name.

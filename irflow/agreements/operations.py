@@ -9,8 +9,15 @@ from flask_babel import gettext as _
 
 from ..errors import Refused
 from ..extensions import db
-from ..models import LearningAgreement, LearningAgreementCourse, StaffMobilityAgreement
+from ..models import (
+    LearningAgreement,
+    LearningAgreementChange,
+    LearningAgreementChangeRow,
+    LearningAgreementCourse,
+    StaffMobilityAgreement,
+)
 from ..models.base import utcnow
+from ..models.learning_agreement import CHANGE_REASONS
 from ..models.staff_agreement import MAX_DAYS, MIN_DAYS, TEACHING_HOURS_PER_WEEK
 from . import policy
 
@@ -102,6 +109,127 @@ def decide(application, user, posted_version, approve, comment=None):
     agreement.decided_by = user
     db.session.flush()
     return agreement
+
+
+# Changes during the mobility.
+
+
+def _check_change_version(change, posted_version):
+    expected = change.version if change is not None else ""
+    if str(posted_version or "") != str(expected):
+        raise Refused(_("The change was changed by someone else after you opened it. Nothing was saved."))
+
+
+def host_ects_after(agreement, removed_course_ids, added):
+    """The ECTS at the host of the final version once the change is applied."""
+    kept = sum(
+        (course.ects for course in agreement.courses_on("host") if course.id not in removed_course_ids), Decimal(0)
+    )
+    return kept + sum((row[3] for row in added if row[0] == "host"), Decimal(0))
+
+
+def submit_change(application, user, posted_version, removed, added):
+    """Submit a change (or the returned one again). `removed`: (course id, reason, text);
+    `added`: (side, code, title, ects, semester, reason, text)."""
+    agreement = agreement_of(application)
+    if not policy.may_propose_change(user, application, agreement):
+        raise Refused(_("The learning agreement cannot be changed now. Nothing was saved."))
+    change = policy.open_change(agreement)
+    _check_change_version(change, posted_version)
+    in_force = {course.id for side in ("host", "home") for course in agreement.courses_on(side)}
+    problems = []
+    if not removed and not added:
+        problems.append(_("Remove or add at least one course."))
+    if any(course_id not in in_force for course_id, _reason, _text in removed):
+        problems.append(_("A course to remove is no longer in the learning agreement."))
+    reasons = [(row[1], row[2]) for row in removed] + [(row[5], row[6]) for row in added]
+    if any(
+        reason not in CHANGE_REASONS or (reason == "other" and not (text or "").strip()) for reason, text in reasons
+    ):
+        problems.append(_("Give the reason for every course removed or added."))
+    needed = minimum_ects(application)
+    total = host_ects_after(agreement, {row[0] for row in removed}, added).quantize(Decimal("0.1"))
+    if total < needed:
+        problems.append(
+            _(
+                "After the change the courses at the host add up to %(ects)s ECTS; "
+                "at least %(needed)s are needed for this mobility.",
+                ects=total,
+                needed=needed,
+            )
+        )
+    if problems:
+        raise Refused(_("The change cannot be submitted."), problems)
+    if change is None:
+        change = LearningAgreementChange(agreement=agreement)
+        db.session.add(change)
+    courses = {course.id: course for course in agreement.courses}
+    change.rows = [
+        LearningAgreementChangeRow(
+            action="removed",
+            side=courses[course_id].side,
+            course=courses[course_id],
+            reason=reason,
+            reason_text=(text or "").strip() or None,
+        )
+        for course_id, reason, text in removed
+    ] + [
+        LearningAgreementChangeRow(
+            action="added",
+            side=side,
+            code=code,
+            title=title,
+            ects=ects,
+            semester=semester,
+            reason=reason,
+            reason_text=(text or "").strip() or None,
+        )
+        for side, code, title, ects, semester, reason, text in added
+    ]
+    change.state = "submitted"
+    change.submitted_at = utcnow()
+    change.comment = None
+    db.session.flush()
+    return change
+
+
+def decide_change(application, user, posted_version, approve, comment=None):
+    """Approve the submitted change and apply it to the courses, or return it with `comment`."""
+    agreement = agreement_of(application)
+    change = policy.open_change(agreement)
+    if not policy.may_decide_change(user, application, change):
+        raise Refused(_("The change cannot be decided on now."))
+    _check_change_version(change, posted_version)
+    if not approve and not (comment or "").strip():
+        raise Refused(_("Say what should be changed."))
+    change.state = "approved" if approve else "returned"
+    change.comment = None if approve else comment.strip()
+    change.decided_at = utcnow()
+    change.decided_by = user
+    if approve:
+        _apply(agreement, change)
+    db.session.flush()
+    return change
+
+
+def _apply(agreement, change):
+    """Removed courses keep their row, marked by the change; added ones join at the end of their side."""
+    for row in change.rows:
+        if row.action == "removed":
+            row.course.removed_by_change_id = change.id
+            continue
+        position = max((course.position for course in agreement.courses if course.side == row.side), default=-1) + 1
+        agreement.courses.append(
+            LearningAgreementCourse(
+                side=row.side,
+                position=position,
+                code=row.code,
+                title=row.title,
+                ects=row.ects,
+                semester=row.semester,
+                added_by_change_id=change.id,
+            )
+        )
 
 
 # The staff mobility agreement (teaching, training).

@@ -57,3 +57,36 @@ def may_decide(user, application, agreement):
     return user.has_role("head") or (
         user.has_role("coordinator") and application.faculty_id in user.coordinated_faculty_ids
     )
+
+
+# Changes during the mobility (study): asked for while abroad, once the agreement is approved.
+CHANGE_STATE = "abroad"
+
+
+def open_change(agreement):
+    """The change still to be decided or resubmitted, if any: one at a time."""
+    if agreement is None:
+        return None
+    return next((change for change in agreement.changes if change.is_open), None)
+
+
+def may_propose_change(user, application, agreement):
+    """The participant, abroad, with an approved agreement: a new change when none is open,
+    or the open one again once it was returned."""
+    if not (is_owner(user, application) and application.state == CHANGE_STATE):
+        return False
+    if agreement is None or agreement.state != "approved":
+        return False
+    change = open_change(agreement)
+    return change is None or change.state == "returned"
+
+
+def may_decide_change(user, application, change):
+    """As may_decide, for a submitted change while the participant is abroad."""
+    if change is None or change.state != "submitted" or application.state != CHANGE_STATE:
+        return False
+    if not may_view(user, application) or application.applicant_id == user.id:
+        return False
+    return user.has_role("head") or (
+        user.has_role("coordinator") and application.faculty_id in user.coordinated_faculty_ids
+    )

@@ -4,6 +4,8 @@ GET       /applications/<id>/learning-agreement           the agreement, its sta
 GET, POST /applications/<id>/learning-agreement/edit      the participant drafts it
 POST      /applications/<id>/learning-agreement/submit    the participant submits it
 POST      /applications/<id>/learning-agreement/decision  a coordinator approves or returns it
+GET, POST /applications/<id>/learning-agreement/change          abroad: the participant proposes a change
+POST      /applications/<id>/learning-agreement/change/decision a coordinator approves or returns it
 
 Its signed copy is uploaded on the application's page (document kind `learning_agreement`).
 
@@ -29,7 +31,7 @@ from ..extensions import db
 from ..forms import FlaskForm
 from ..models import Document
 from . import bp, operations, policy
-from .forms import LearningAgreementForm, StaffAgreementForm
+from .forms import LearningAgreementChangeForm, LearningAgreementForm, StaffAgreementForm, reason_label
 
 
 def learning_agreement_status(application, user):
@@ -91,8 +93,14 @@ def detail(id):
     application = _application(id)
     agreement = operations.agreement_of(application)
     viewer = _viewer()
+    change = policy.open_change(agreement)
     return render_template(
         "agreements/detail.html",
+        open_change=change,
+        may_propose_change=policy.may_propose_change(viewer, application, agreement),
+        may_decide_change=policy.may_decide_change(viewer, application, change),
+        change_decision_form=DecisionForm(formdata=None, data={"version": change.version if change else ""}),
+        reason_label=reason_label,
         application=application,
         agreement=agreement,
         minimum_ects=operations.minimum_ects(application),
@@ -166,6 +174,62 @@ def decision(id):
     operations.decide(application, _viewer(), form.version.data, approve, form.comment.data)
     flash(
         _("The learning agreement is approved.") if approve else _("The learning agreement is returned for changes."),
+        "success",
+    )
+    return redirect(url_for("agreements.detail", id=application.id))
+
+
+@bp.route("/applications/<int:id>/learning-agreement/change", methods=["GET", "POST"])
+@login_required
+def change(id):
+    application = _application(id)
+    agreement = operations.agreement_of(application)
+    # Only the participant; a POST when no change may be proposed is refused with the reason.
+    if agreement is None or not policy.is_owner(_viewer(), application):
+        abort(404)
+    if request.method == "GET" and not policy.may_propose_change(_viewer(), application, agreement):
+        abort(404)
+    open_change = policy.open_change(agreement)
+    form = LearningAgreementChangeForm(formdata=request.form if request.method == "POST" else None)
+
+    def page(status=200, conflict=None, problems=()):
+        form.add_empty_rows()
+        return render_template(
+            "agreements/change.html",
+            application=application,
+            agreement=agreement,
+            open_change=open_change,
+            form=form,
+            conflict=conflict,
+            problems=problems,
+            courses_by_id={str(course.id): course for course in agreement.courses},
+            minimum_ects=operations.minimum_ects(application),
+        ), status
+
+    if request.method == "GET":
+        form.fill_from(agreement, open_change)
+        return page()
+    web.when_refused(lambda error: page(409, conflict=error.message, problems=getattr(error, "problems", ())))
+    if not form.validate():
+        return page(400)
+    operations.submit_change(application, _viewer(), form.version.data, form.removals(), form.additions())
+    flash(_("The change is submitted to your coordinator."), "success")
+    return redirect(url_for("agreements.detail", id=application.id))
+
+
+@bp.route("/applications/<int:id>/learning-agreement/change/decision", methods=["POST"])
+@login_required
+def change_decision(id):
+    application = _application(id)
+    form = DecisionForm()
+    form.validate()
+    if request.form.get("decision") not in ("approve", "return"):
+        abort(400)
+    approve = request.form.get("decision") == "approve"
+    web.back_to(url_for("agreements.detail", id=application.id))
+    operations.decide_change(application, _viewer(), form.version.data, approve, form.comment.data)
+    flash(
+        _("The change is approved; the final version is updated.") if approve else _("The change is returned."),
         "success",
     )
     return redirect(url_for("agreements.detail", id=application.id))

@@ -6,7 +6,12 @@ from .call import Call, CallPlace, Criterion, call_examiners
 from .document import Document
 from .faculty import Faculty
 from .group_message import GroupMessage
-from .learning_agreement import LearningAgreement, LearningAgreementCourse
+from .learning_agreement import (
+    LearningAgreement,
+    LearningAgreementChange,
+    LearningAgreementChangeRow,
+    LearningAgreementCourse,
+)
 from .log import TransitionLog
 from .login_attempt import LoginAttempt
 from .notice_text import NoticeText
@@ -37,6 +42,8 @@ __all__ = [
     "Faculty",
     "GroupMessage",
     "LearningAgreement",
+    "LearningAgreementChange",
+    "LearningAgreementChangeRow",
     "LearningAgreementCourse",
     "LoginAttempt",
     "NoticeText",
