@@ -254,3 +254,18 @@ def test_the_recognition_starts_from_the_final_version(abroad):
     assert 'name="rows-0-host_title" type="text" value="Networks"' in page
     assert 'name="rows-0-home_course" type="text" value="Computer networks"' in page
     assert 'value="Algorithms"' not in page
+
+
+def test_the_database_keeps_one_open_change_per_agreement(abroad):
+    application, _owner, _coordinator = abroad
+    agreement = db.session.scalar(
+        sa.select(LearningAgreement).where(LearningAgreement.application_id == application.id)
+    )
+    db.session.add_all(
+        [LearningAgreementChange(agreement=agreement, state="approved"), LearningAgreementChange(agreement=agreement)]
+    )
+    db.session.flush()
+    db.session.add(LearningAgreementChange(agreement=agreement, state="returned"))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()

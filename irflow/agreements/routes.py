@@ -27,9 +27,11 @@ from wtforms.validators import Length, Optional
 
 from .. import web
 from ..applications.policy import application_or_404
+from ..errors import Refused
 from ..extensions import db
 from ..forms import FlaskForm
 from ..models import Document
+from ..web.errors import changed_by_someone_else_message
 from . import bp, operations, policy
 from .forms import LearningAgreementChangeForm, LearningAgreementForm, StaffAgreementForm, reason_label
 
@@ -209,7 +211,13 @@ def change(id):
     if request.method == "GET":
         form.fill_from(agreement, open_change)
         return page()
-    web.when_refused(lambda error: page(409, conflict=error.message, problems=getattr(error, "problems", ())))
+
+    def refused(error):
+        if isinstance(error, Refused):
+            return page(409, conflict=error.message, problems=error.problems)
+        return page(409, conflict=changed_by_someone_else_message())
+
+    web.when_refused(refused)
     if not form.validate():
         return page(400)
     operations.submit_change(application, _viewer(), form.version.data, form.removals(), form.additions())

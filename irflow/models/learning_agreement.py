@@ -104,7 +104,17 @@ class LearningAgreementChange(db.Model):
     coordinator of the faculty; once approved, applied to the agreement's courses."""
 
     __tablename__ = "learning_agreement_changes"
-    __table_args__ = (enum_check("state", CHANGE_STATES),)
+    __table_args__ = (
+        enum_check("state", CHANGE_STATES),
+        # One open change per agreement, also against two submissions at the same moment.
+        sa.Index(
+            "uq_learning_agreement_changes_one_open",
+            "agreement_id",
+            unique=True,
+            sqlite_where=sa.text("state IN ('submitted', 'returned')"),
+            postgresql_where=sa.text("state IN ('submitted', 'returned')"),
+        ),
+    )
 
     id = sa.Column(sa.Integer, primary_key=True)
     agreement_id = sa.Column(sa.ForeignKey("learning_agreements.id", ondelete="CASCADE"), nullable=False, index=True)

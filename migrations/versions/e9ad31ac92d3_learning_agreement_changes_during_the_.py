@@ -37,6 +37,13 @@ def upgrade():
     with op.batch_alter_table('learning_agreement_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_learning_agreement_changes_agreement_id'), ['agreement_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_learning_agreement_changes_decided_by_id'), ['decided_by_id'], unique=False)
+        batch_op.create_index(
+            "uq_learning_agreement_changes_one_open",
+            ["agreement_id"],
+            unique=True,
+            sqlite_where=sa.text("state IN ('submitted', 'returned')"),
+            postgresql_where=sa.text("state IN ('submitted', 'returned')"),
+        )
 
     op.create_table('learning_agreement_change_rows',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -90,6 +97,11 @@ def downgrade():
     op.drop_table('learning_agreement_change_rows')
     with op.batch_alter_table('learning_agreement_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_learning_agreement_changes_decided_by_id'))
+        batch_op.drop_index(
+            "uq_learning_agreement_changes_one_open",
+            sqlite_where=sa.text("state IN ('submitted', 'returned')"),
+            postgresql_where=sa.text("state IN ('submitted', 'returned')"),
+        )
         batch_op.drop_index(batch_op.f('ix_learning_agreement_changes_agreement_id'))
 
     op.drop_table('learning_agreement_changes')
