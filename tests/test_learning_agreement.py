@@ -208,3 +208,21 @@ def test_no_learning_agreement_before_the_place_is_confirmed_or_for_staff(app):
     add_approved_staff_agreement(teaching)
     assert depart(owner, teaching).status_code == 302
     assert stored_state(teaching)[0] == "abroad"
+
+
+def test_a_write_that_loses_in_the_database_is_told_not_a_server_error(leaving, monkeypatch):
+    """Two saves at once: the one that loses meets the version check in the database
+    (StaleDataError), and hears that someone else changed it."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from irflow.agreements import operations
+
+    application, owner, _coordinator = leaving
+
+    def lost(*args, **kwargs):
+        raise StaleDataError("UPDATE statement on table 'learning_agreements' expected to update 1 row(s)")
+
+    monkeypatch.setattr(operations, "save_draft", lost)
+    answer = save(owner, application, host=[("CS101", "Algorithms", "25")], home=[("", "Algorithms 1", "25")])
+    assert answer.status_code == 409
+    assert "This record was changed by someone else. Nothing was saved" in text_of(answer)

@@ -64,6 +64,12 @@ class DecisionForm(FlaskForm):
     comment = TextAreaField(validators=[Optional(), Length(max=5000)])
 
 
+def _conflict(error):
+    """The words of a refusal: a use case's own, or (a write that lost to another one in the
+    database) that someone else changed it."""
+    return error.message if isinstance(error, Refused) else changed_by_someone_else_message()
+
+
 def _viewer():
     return current_user._get_current_object()
 
@@ -136,7 +142,7 @@ def edit(id):
     if request.method == "GET":
         form.fill_from(agreement)
         return page()
-    web.when_refused(lambda error: page(409, conflict=error.message))
+    web.when_refused(lambda error: page(409, conflict=_conflict(error)))
     if not form.validate():
         return page(400)
     operations.save_draft(
@@ -286,7 +292,7 @@ def staff_edit(id):
     if request.method == "GET":
         form.fill_from(agreement)
         return page()
-    web.when_refused(lambda error: page(409, conflict=error.message))
+    web.when_refused(lambda error: page(409, conflict=_conflict(error)))
     if not form.validate():
         return page(400)
     operations.save_staff_draft(application, _viewer(), form.version.data, form.details())
