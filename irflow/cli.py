@@ -143,6 +143,9 @@ def _seed(with_demo_users):
             kind=kind,
             website=website,
         )
+        if partners[name].latitude is None and city in seed_data.CITY_COORDINATES:
+            # Partners seeded before coordinates existed get them too.
+            partners[name].latitude, partners[name].longitude = seed_data.CITY_COORDINATES[city]
         created += new
     programs = {}
     for name, kind, funder in seed_data.PROGRAMS:

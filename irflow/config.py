@@ -82,6 +82,10 @@ class Config:
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
 
+    # The home city (Khujand) in degrees, north and east positive: grants' travel distances start here.
+    HOME_LATITUDE = float(os.environ.get("HOME_LATITUDE", "40.2833"))
+    HOME_LONGITUDE = float(os.environ.get("HOME_LONGITUDE", "69.6167"))
+
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "en")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Asia/Dushanbe")
     LANGUAGES = ("en", "ru", "tg")

@@ -37,6 +37,41 @@ FACULTIES = (
     ("PE", "Faculty of Physical Education", "Факультет физического воспитания", "Факултети тарбияи ҷисмонӣ"),
 )
 
+# The seed partners' cities: (latitude, longitude) in degrees, north and east positive,
+# for the grants' travel distance bands.
+CITY_COORDINATES = {
+    "Almaty": (43.2389, 76.8897),
+    "Batken": (40.0625, 70.8194),
+    "Beijing": (39.9042, 116.4074),
+    "Berlin": (52.5200, 13.4050),
+    "Bishkek": (42.8746, 74.5698),
+    "Bonn": (50.7374, 7.0982),
+    "Borås": (57.7210, 12.9401),
+    "Daugavpils": (55.8750, 26.5356),
+    "Dresden": (51.0504, 13.7373),
+    "Dushanbe": (38.5598, 68.7870),
+    "Geneva": (46.2044, 6.1432),
+    "Grenoble": (45.1885, 5.7245),
+    "Jülich": (50.9220, 6.3617),
+    "Kazan": (55.7963, 49.1088),
+    "Kharkiv": (49.9935, 36.2304),
+    "L'Aquila": (42.3498, 13.3995),
+    "Ludwigsburg": (48.8975, 9.1922),
+    "Moscow": (55.7558, 37.6173),
+    "New Delhi": (28.6139, 77.2090),
+    "Nitra": (48.3069, 18.0864),
+    "Osh": (40.5283, 72.7985),
+    "Paris": (48.8566, 2.3522),
+    "Poznań": (52.4064, 16.9252),
+    "Santiago de Compostela": (42.8782, -8.5448),
+    "Thessaloniki": (40.6401, 22.9444),
+    "Urumqi": (43.8256, 87.6168),
+    "Vienna": (48.2082, 16.3738),
+    "Vilnius": (54.6872, 25.2797),
+    "Warsaw": (52.2297, 21.0122),
+    "Washington": (38.9072, -77.0369),
+}
+
 # name, country (ISO 3166-1 alpha-2), city, kind, website
 PARTNERS = (
     ("Beijing University of Agriculture", "CN", "Beijing", "university", "https://www.bua.edu.cn"),

@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from .. import web
 from ..bad_input import page_number
 from ..extensions import db
+from ..grants import operations as grant_operations
+from ..grants.forms import grant_rules_form
 from ..models import Call
 from ..models.base import utcnow
 from ..models.partner import AGREEMENT_WARNING_DAYS
@@ -213,4 +215,24 @@ def close(call_id):
         form=form,
         is_open=call.is_open(),
         application_count=application_counts([call.id]).get(call.id, 0),
+    )
+
+
+# --- grant rules ----------------------------------------------------------------------------
+
+
+@bp.route("/calls/<int:call_id>/grant-rules", methods=["GET", "POST"])
+def grant_rules(call_id):
+    call = db.get_or_404(Call, call_id)
+    countries = sorted({place.partner.country for place in call.places})
+    rules = grant_operations.rules_of(call)
+    form = grant_rules_form(countries)
+    if request.method == "GET" and rules is not None:
+        form.fill_from(rules)
+    elif form.validate_on_submit():
+        grant_operations.save_rules(call, form)
+        flash(_("Grant rules of %(title)s saved.", title=call.title), "success")
+        return redirect(url_for("calls.manage.grant_rules", call_id=call.id))
+    return render_template("calls/grant_rules.html", call=call, form=form, rules=rules), (
+        400 if form.is_submitted() else 200
     )

@@ -5,6 +5,7 @@ from .application_count import ApplicationCount, ParticipantCount
 from .call import Call, CallPlace, Criterion, call_examiners
 from .document import Document
 from .faculty import Faculty
+from .grant import GrantCountryGroup, GrantRules, GrantTravelBand
 from .group_message import GroupMessage
 from .learning_agreement import (
     LearningAgreement,
@@ -40,6 +41,9 @@ __all__ = [
     "Criterion",
     "Document",
     "Faculty",
+    "GrantCountryGroup",
+    "GrantRules",
+    "GrantTravelBand",
     "GroupMessage",
     "LearningAgreement",
     "LearningAgreementChange",

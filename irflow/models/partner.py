@@ -12,12 +12,18 @@ class Partner(db.Model):
     __table_args__ = (
         enum_check("kind", PARTNER_KINDS),
         sa.CheckConstraint("length(country) = 2", name="country_alpha2"),
+        sa.CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude_range"),
+        sa.CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude_range"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
     name = sa.Column(sa.String(300), nullable=False, unique=True)
     country = sa.Column(sa.String(2), nullable=False, index=True)  # ISO 3166-1 alpha-2
     city = sa.Column(sa.String(120))
+    # The host city's coordinates in degrees (north and east positive): the travel distance
+    # band of the grant is computed from them offline.
+    latitude = sa.Column(sa.Float)
+    longitude = sa.Column(sa.Float)
     kind = sa.Column(sa.String(40), nullable=False, index=True)
     description_en, description_ru, description_tg = translated_columns(sa.Text)
     description = translated("description")

@@ -2,8 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation, ValidationError
+from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from ..countries import country_choices, is_country
 from ..forms import FlaskForm
@@ -64,6 +73,16 @@ class PartnerForm(FlaskForm):
     )
     country = CountryField(_l("Country"), choices=[])
     city = StringField(_l("City"), filters=[strip_text], validators=[Optional(), Length(max=120)])
+    latitude = FloatField(
+        _l("Latitude"),
+        validators=[Optional(), NumberRange(-90, 90, _l("Enter a latitude between -90 and 90."))],
+        description=_l("Degrees, north positive (Berlin: 52.52). Gives the travel distance band of grants."),
+    )
+    longitude = FloatField(
+        _l("Longitude"),
+        validators=[Optional(), NumberRange(-180, 180, _l("Enter a longitude between -180 and 180."))],
+        description=_l("Degrees, east positive (Berlin: 13.405)."),
+    )
     kind = SelectField(_l("Kind"), choices=[])
     description_en, description_ru, description_tg = translated_fields(
         _l("Description"), TextAreaField, max_length=20000, render_kw={"rows": 4}
@@ -85,6 +104,16 @@ class PartnerForm(FlaskForm):
     def validate_name(self, field):
         if field.data and field.data.casefold() in self._taken:
             raise ValidationError(_l("A partner with this name exists already."))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # One without the other places the city nowhere (Optional() skips an empty field's own checks).
+        if not (self.latitude.errors or self.longitude.errors):
+            missing = next((f for f in (self.latitude, self.longitude) if f.data is None), None)
+            if missing is not None and (self.latitude.data, self.longitude.data) != (None, None):
+                missing.errors = [*missing.errors, _l("Enter both the latitude and the longitude, or neither.")]
+                return False
+        return valid
 
 
 class AgreementForm(FlaskForm):

@@ -23,6 +23,8 @@ def _fill_partner(partner, form):
     partner.name = form.name.data
     partner.country = form.country.data
     partner.city = form.city.data or None
+    partner.latitude = form.latitude.data
+    partner.longitude = form.longitude.data
     partner.kind = form.kind.data
     fill_translated(partner, form, "description")
     partner.website = form.website.data or None

@@ -1,0 +1,107 @@
+"""Use cases of grants: the head saves a call's grant rules; a participant's grant is
+computed from them (compute.py) with the planned dates and, once recorded, the actual ones."""
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import GrantCountryGroup, GrantRules, GrantTravelBand, StaffMobilityAgreement
+from ..models.grant import COUNTRY_GROUPS, DISTANCE_BANDS
+from . import compute
+
+STAFF_MOBILITY_TYPES = frozenset({"teaching", "training"})
+
+
+def rules_of(call):
+    return db.session.scalar(db.select(GrantRules).where(GrantRules.call_id == call.id))
+
+
+def save_rules(call, form):
+    """The call's grant rules as the head typed them; country groups and bands replaced."""
+    rules = rules_of(call)
+    if rules is None:
+        rules = GrantRules(call=call)
+        db.session.add(rules)
+    rules.payer = form.payer.data
+    for group in COUNTRY_GROUPS:
+        setattr(rules, f"student_month_group{group}", form[f"student_month_group{group}"].data)
+        setattr(rules, f"staff_day_group{group}", form[f"staff_day_group{group}"].data)
+    rules.fewer_opportunities_month = form.fewer_opportunities_month.data
+    wanted_groups = form.country_groups_by_country()
+    existing = {row.country: row for row in rules.country_groups}
+    for country, row in existing.items():
+        if country not in wanted_groups:
+            rules.country_groups.remove(row)
+    for country, group in wanted_groups.items():
+        if country in existing:
+            existing[country].country_group = group
+        else:
+            rules.country_groups.append(GrantCountryGroup(country=country, country_group=group))
+    bands = {row.band: row for row in rules.travel_bands}
+    for band, _, _ in DISTANCE_BANDS:
+        amount, green_amount = form[f"band{band}_amount"].data, form[f"band{band}_green"].data
+        row = bands.get(band)
+        if row is None:
+            rules.travel_bands.append(GrantTravelBand(band=band, amount=amount, green_amount=green_amount))
+        else:
+            row.amount, row.green_amount = amount, green_amount
+    db.session.flush()
+    return rules
+
+
+def host_distance_km(partner):
+    """The great-circle distance from the home city to the partner, or None without coordinates."""
+    if partner is None or partner.latitude is None or partner.longitude is None:
+        return None
+    config = current_app.config
+    return compute.haversine_km(config["HOME_LATITUDE"], config["HOME_LONGITUDE"], partner.latitude, partner.longitude)
+
+
+def is_staff_mobility(application):
+    return application.call.mobility_type in STAFF_MOBILITY_TYPES
+
+
+def planned_days(application):
+    """Days of the planned stay: for staff the mobility agreement's days when there is one."""
+    if is_staff_mobility(application):
+        agreement = db.session.scalar(
+            db.select(StaffMobilityAgreement).where(StaffMobilityAgreement.application_id == application.id)
+        )
+        if agreement is not None:
+            return agreement.days
+    if application.planned_start is None or application.planned_end is None:
+        return None
+    return compute.span_days(application.planned_start, application.planned_end)
+
+
+def actual_days(application):
+    """Days between the recorded departure and return (or None until both are recorded)."""
+    if application.actual_departure is None or application.actual_return is None:
+        return None
+    return compute.span_days(application.actual_departure, application.actual_return)
+
+
+def grant_for(application, rules, days):
+    partner = application.allocated_place.partner if application.allocated_place else None
+    data = application.participant_data
+    return compute.compute_grant(
+        is_staff=is_staff_mobility(application),
+        days=days,
+        country_group=rules.group_of(partner.country) if partner else None,
+        distance_km=host_distance_km(partner),
+        student_month={group: rules.student_month(group) for group in COUNTRY_GROUPS},
+        staff_day={group: rules.staff_day(group) for group in COUNTRY_GROUPS},
+        band_amounts={row.band: (row.amount, row.green_amount) for row in rules.travel_bands},
+        fewer_opportunities=bool(data is not None and data.fewer_opportunities),
+        fewer_opportunities_month=rules.fewer_opportunities_month,
+    )
+
+
+def grants_of(application):
+    """(rules, planned grant, actual grant): None where rules or dates are missing."""
+    rules = rules_of(application.call)
+    if rules is None:
+        return None, None, None
+    days_planned, days_actual = planned_days(application), actual_days(application)
+    planned = grant_for(application, rules, days_planned) if days_planned else None
+    actual = grant_for(application, rules, days_actual) if days_actual else None
+    return rules, planned, actual
