@@ -301,3 +301,15 @@ def test_create_user_refuses_an_invalid_email(cli, email):
     assert result.exit_code != 0
     assert "not a valid e-mail address" in result.output
     assert row_counts()["users"] == 0
+
+
+def test_seed_demo_gives_the_partners_their_city_s_coordinates(cli):
+    berlin = Partner(name="Humboldt University of Berlin", country="DE", city="Berlin", kind="university")
+    db.session.add(berlin)
+    db.session.commit()  # seeded before coordinates existed
+
+    assert cli("seed-demo").exit_code == 0
+
+    assert (berlin.latitude, berlin.longitude) == seed_data.CITY_COORDINATES["Berlin"]
+    partners = db.session.scalars(sa.select(Partner).where(Partner.name.in_(p[0] for p in seed_data.PARTNERS)))
+    assert all(partner.latitude is not None and partner.longitude is not None for partner in partners)

@@ -192,6 +192,8 @@ def test_the_participant_the_faculty_s_coordinator_and_the_head_see_it(app):
         response = client_for(app, people[kind]).get(f"/applications/{application.id}/grant")
         assert response.status_code == 200, kind
         assert "Individual support, country group 1" in text_of(response)
+        detail = text_of(client_for(app, people[kind]).get(f"/applications/{application.id}"))
+        assert f'href="/applications/{application.id}/grant"' in detail
     assert client_for(app, people["examiner"]).get(f"/applications/{application.id}/grant").status_code == 404
     outsiders = outsiders_for(application)
     for kind in ("other_applicant", "other_coordinator", "other_examiner"):
@@ -264,6 +266,10 @@ def test_the_rules_form_refuses_bad_input_next_to_the_field(app, field, value, m
     assert response.status_code == 400
     assert field_error(text_of(response), field) == message
     assert db.session.scalar(sa.select(sa.func.count(GrantRules.id))) == 0
+
+
+def test_a_wrong_call_is_404(app):
+    assert head_client(app).get("/manage/calls/999999/grant-rules").status_code == 404
 
 
 def test_only_the_head_manages_rules(app):
