@@ -155,6 +155,17 @@ class Config:
     # A learning agreement's courses abroad add up to at least this many ECTS per semester of
     # the mobility (Erasmus+ asks for 20 to 30; the office chooses).
     MIN_ECTS_PER_SEMESTER = _int("MIN_ECTS_PER_SEMESTER", 20)
+    # The pre-departure checklist: each item is due this many days before the departure
+    # (negative: after it). Its open items are reminded from this many days before they are due.
+    PREDEPARTURE_DUE_DAYS = {
+        "invitation_letter": 75,
+        "visa": 60,
+        "accommodation": 30,
+        "travel_tickets": 21,
+        "insurance": 14,
+        "certificate_of_arrival": -7,
+    }
+    PREDEPARTURE_REMINDER_DAYS = _int("PREDEPARTURE_REMINDER_DAYS", 3)
 
     ADMIN_PAGE_SIZE = 50
 

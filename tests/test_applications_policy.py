@@ -124,6 +124,9 @@ STAFF_WHO_SEE = _table(
 # The kinds each viewer may upload, where they may upload any (everyone else: none). The
 # factory's call asks for a CV and a passport; "other" is always accepted while editing.
 CERTIFICATES = ["certificate_of_attendance", "transcript_of_records"]
+# The pre-departure checklist's evidence, from either side, until abroad (the certificate of arrival once there).
+PREDEPARTURE = ["visa", "insurance_policy", "travel_tickets", "accommodation", "invitation_letter"]
+ABROAD = [*CERTIFICATES, *PREDEPARTURE, "certificate_of_arrival"]
 # The signed agreement of the mobility (learning agreement for study, mobility agreement for
 # teaching and training, none otherwise), by the participant or the office, before departure.
 SIGNED_BY_MOBILITY_TYPE = {
@@ -139,10 +142,10 @@ def uploads_with(signed):
     return {
         "draft": {"owner": ["cv", "passport", "other"]},
         "changes_requested": {"owner": ["cv", "passport", "other"]},
-        "confirmed": {"owner": signed, "coordinator": signed},
-        "nominated": {"owner": signed, "coordinator": ["host_acceptance", *signed]},
-        "host_accepted": {"owner": signed, "coordinator": signed},
-        "abroad": {"owner": CERTIFICATES, "coordinator": CERTIFICATES},
+        "confirmed": {"owner": [*signed, *PREDEPARTURE], "coordinator": [*signed, *PREDEPARTURE]},
+        "nominated": {"owner": [*signed, *PREDEPARTURE], "coordinator": ["host_acceptance", *signed, *PREDEPARTURE]},
+        "host_accepted": {"owner": [*signed, *PREDEPARTURE], "coordinator": [*signed, *PREDEPARTURE]},
+        "abroad": {"owner": ABROAD, "coordinator": ABROAD},
         "returned": {"owner": CERTIFICATES, "coordinator": CERTIFICATES},
         "report_submitted": {"coordinator": CERTIFICATES},
     }

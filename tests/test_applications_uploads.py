@@ -241,8 +241,9 @@ def test_the_upload_rules(app):
     assert may_upload(owner, application, "cv") and not may_upload(coordinator, application, "cv")
     with state_assignment_allowed():  # building a case, not changing state: nothing is committed
         application.state = "nominated"
-    assert uploadable_kinds(owner, application) == ["learning_agreement"]
-    assert uploadable_kinds(coordinator, application) == ["host_acceptance", "learning_agreement"]
+    predeparture = ["visa", "insurance_policy", "travel_tickets", "accommodation", "invitation_letter"]
+    assert uploadable_kinds(owner, application) == ["learning_agreement", *predeparture]
+    assert uploadable_kinds(coordinator, application) == ["host_acceptance", "learning_agreement", *predeparture]
     assert uploadable_kinds(UserFactory(coordinates=[application.faculty], active=False), application) == []
     db.session.rollback()
 

@@ -394,6 +394,21 @@ def nominations(count):
     return Listing(coordinator, "/nominations", count)
 
 
+def predeparture_checklists(count):
+    """Participants of the coordinator's faculties preparing their departure, with what they miss."""
+    sections = ("confirmed", "nominated", "host_accepted", "abroad")
+    with one_commit():
+        faculties = [FacultyFactory.build() for _ in range(spread(count))]
+        calls = [new_call(places=count) for _ in range(spread(count))]
+        for number in range(count):
+            call = calls[number % len(calls)]
+            state = sections[number % len(sections)]
+            db.session.add(participant(call, state, person(faculties[number % len(faculties)]), call.places[0]))
+        coordinator = UserFactory.build(coordinates=faculties)
+        db.session.add(coordinator)
+    return Listing(coordinator, "/checklists", count)
+
+
 ADDRESS = re.compile(r"10\.9\.\d+\.\d+")
 
 
@@ -523,6 +538,7 @@ PAGES = [
     pytest.param(group_messages, id="group messages"),
     pytest.param(notice_texts, id="notice texts"),
     pytest.param(nominations, id="nominations"),
+    pytest.param(predeparture_checklists, id="pre-departure checklists"),
     pytest.param(live_sessions(owner_page=True), id="my sessions"),
     pytest.param(live_sessions(owner_page=False), id="admin user page"),
     pytest.param(application_history("owner"), id="application page (owner)"),

@@ -129,15 +129,15 @@ def test_an_offer_about_to_lapse_is_reminded_once(app, cli):
     result = cli("send-reminders")
     assert result.exit_code == 0, result.output
     assert "1 offer reminder queued." in result.output
-    [reminder] = reminders()
+    [reminder] = reminders("offer-deadline")
     assert reminder.application_id == near.id
     assert reminder.dedup_key == f"offer-deadline:{near.id}:{near.offer_deadline.isoformat()}"
     assert reminder.subject == f"Application {near.id}: confirm or decline your place"
     assert near.allocated_place.partner.name in reminder.body and "(UTC+5)" in reminder.body
-    assert {far.id, passed.id, confirmed.id}.isdisjoint({n.application_id for n in reminders()})
+    assert {far.id, passed.id, confirmed.id}.isdisjoint({n.application_id for n in reminders("offer-deadline")})
 
     assert "0 offer reminders queued." in cli("send-reminders").output
-    assert len(reminders()) == 1
+    assert len(reminders("offer-deadline")) == 1
 
 
 def test_offer_reminders_start_within_the_reminder_days(app):

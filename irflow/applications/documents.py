@@ -14,7 +14,20 @@ from ..models import Document
 from ..models.base import DOCUMENT_KINDS
 
 # Documents that only exist after selection: never part of an application being edited.
-AFTER_SELECTION_KINDS = frozenset({"host_acceptance", "certificate_of_attendance", "transcript_of_records"})
+AFTER_SELECTION_KINDS = frozenset(
+    {
+        "host_acceptance",
+        "certificate_of_attendance",
+        "transcript_of_records",
+        # The pre-departure checklist's evidence (predeparture/items.py).
+        "visa",
+        "insurance_policy",
+        "travel_tickets",
+        "accommodation",
+        "invitation_letter",
+        "certificate_of_arrival",
+    }
+)
 
 # Kinds an applicant may add to any application even when the call does not require them
 # (diplomas, certificates, a letter the office asked for by phone).
@@ -23,7 +36,7 @@ ALWAYS_ACCEPTED_KINDS = frozenset({"other"})
 # Kinds of which an application holds several files (a transcript or passport photographed
 # page by page); for every other kind a new upload replaces the previous file.
 MULTIPLE_FILE_KINDS = frozenset(
-    {"motivation_letter", "recommendation", "language_certificate", "transcript", "passport", "other"}
+    {"motivation_letter", "recommendation", "language_certificate", "transcript", "passport", "travel_tickets", "other"}
 )
 
 

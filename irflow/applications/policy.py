@@ -40,6 +40,9 @@ SIGNED_AGREEMENT_KINDS = {
 
 UploadRule = namedtuple("UploadRule", "who states kinds")
 
+PREDEPARTURE_STATES = frozenset({"confirmed", "nominated", "host_accepted", "abroad"})
+PREDEPARTURE_KINDS = frozenset({"visa", "insurance_policy", "travel_tickets", "accommodation", "invitation_letter"})
+
 UPLOAD_RULES = (
     UploadRule("owner", EDITABLE_STATES, CALL_KINDS),
     UploadRule(
@@ -53,6 +56,12 @@ UPLOAD_RULES = (
     # Hosts often send the certificate and the transcript of records straight to the office,
     # also while the report is being reviewed; the participant, by contrast, changes nothing
     # under review (a returned report reopens `returned` for them).
+    # The pre-departure checklist's evidence (predeparture/items.py), from either side; the certificate
+    # of arrival only once abroad.
+    UploadRule("owner", PREDEPARTURE_STATES, PREDEPARTURE_KINDS),
+    UploadRule("coordinator", PREDEPARTURE_STATES, PREDEPARTURE_KINDS),
+    UploadRule("owner", frozenset({"abroad"}), frozenset({"certificate_of_arrival"})),
+    UploadRule("coordinator", frozenset({"abroad"}), frozenset({"certificate_of_arrival"})),
     UploadRule(
         "coordinator",
         frozenset({"abroad", "returned", "report_submitted"}),

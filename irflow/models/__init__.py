@@ -20,6 +20,7 @@ from .notification import Notification
 from .participant_data import ParticipantData
 from .partner import Agreement, Partner
 from .password_reset_request import PasswordResetRequest
+from .predeparture import PredepartureItem
 from .program import Program
 from .recognition import Recognition
 from .report import ReturnReport
@@ -51,6 +52,7 @@ __all__ = [
     "LearningAgreementCourse",
     "LoginAttempt",
     "NoticeText",
+    "PredepartureItem",
     "Notification",
     "ParticipantCount",
     "ParticipantData",

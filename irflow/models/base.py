@@ -93,6 +93,12 @@ DOCUMENT_KINDS = {
     "transcript_of_records": _l("Transcript of records"),
     "learning_agreement": _l("Signed learning agreement"),
     "mobility_agreement": _l("Signed mobility agreement"),
+    "visa": _l("Visa"),
+    "insurance_policy": _l("Insurance policy"),
+    "travel_tickets": _l("Travel tickets"),
+    "accommodation": _l("Accommodation confirmation"),
+    "invitation_letter": _l("Invitation letter from the host"),
+    "certificate_of_arrival": _l("Certificate of arrival"),
     "other": _l("Other"),
 }
 

@@ -37,3 +37,6 @@ def send_reminders_command():
         ngettext("%(num)d return report reminder queued.", "%(num)d return report reminders queued.", len(run.report))
     )
     click.echo(ngettext("%(num)d offer reminder queued.", "%(num)d offer reminders queued.", len(run.offer)))
+    click.echo(
+        ngettext("%(num)d checklist reminder queued.", "%(num)d checklist reminders queued.", len(run.checklist))
+    )

@@ -9,6 +9,7 @@ from .access import may_open
 DEPARTMENT_PAGES = (
     ("review.index", _l("Review queue"), False),
     ("mobility.nominations", _l("Nominations"), False),
+    ("predeparture.overview", _l("Pre-departure checklists"), False),
     ("dashboard.index", _l("Dashboard"), False),
     ("scoring.index", _l("Score sheets"), False),
     ("messages.index", _l("Group messages"), False),
