@@ -34,6 +34,23 @@ def minimum_ects(application):
     return Decimal(current_app.config["MIN_ECTS_PER_SEMESTER"] * max(1, ceil(months / 6)))
 
 
+def _mark_submitted(record):
+    """An agreement or a change goes to the coordinator: any earlier return comment is done with."""
+    record.state = "submitted"
+    record.submitted_at = utcnow()
+    record.comment = None
+
+
+def _record_decision(record, user, approve, comment):
+    """Approve `record` (an agreement or a change), or return it with `comment`, which is required."""
+    if not approve and not (comment or "").strip():
+        raise Refused(_("Say what should be changed."))
+    record.state = "approved" if approve else "returned"
+    record.comment = None if approve else comment.strip()
+    record.decided_at = utcnow()
+    record.decided_by = user
+
+
 def _check_version(agreement, posted_version):
     if agreement is not None and str(posted_version) != str(agreement.version):
         raise Refused(_("The learning agreement was changed by someone else after you opened it. Nothing was saved."))
@@ -88,9 +105,7 @@ def submit(application, user, posted_version):
     problems = submission_problems(application, agreement)
     if problems:
         raise Refused(_("The learning agreement cannot be submitted yet."), problems)
-    agreement.state = "submitted"
-    agreement.submitted_at = utcnow()
-    agreement.comment = None
+    _mark_submitted(agreement)
     db.session.flush()
     return agreement
 
@@ -101,12 +116,7 @@ def decide(application, user, posted_version, approve, comment=None):
     if not policy.may_decide(user, application, agreement):
         raise Refused(_("The learning agreement cannot be decided on now."))
     _check_version(agreement, posted_version)
-    if not approve and not (comment or "").strip():
-        raise Refused(_("Say what should be changed."))
-    agreement.state = "approved" if approve else "returned"
-    agreement.comment = None if approve else comment.strip()
-    agreement.decided_at = utcnow()
-    agreement.decided_by = user
+    _record_decision(agreement, user, approve, comment)
     db.session.flush()
     return agreement
 
@@ -186,9 +196,7 @@ def submit_change(application, user, posted_version, removed, added):
         )
         for side, code, title, ects, semester, reason, text in added
     ]
-    change.state = "submitted"
-    change.submitted_at = utcnow()
-    change.comment = None
+    _mark_submitted(change)
     db.session.flush()
     return change
 
@@ -200,12 +208,7 @@ def decide_change(application, user, posted_version, approve, comment=None):
     if not policy.may_decide_change(user, application, change):
         raise Refused(_("The change cannot be decided on now."))
     _check_change_version(change, posted_version)
-    if not approve and not (comment or "").strip():
-        raise Refused(_("Say what should be changed."))
-    change.state = "approved" if approve else "returned"
-    change.comment = None if approve else comment.strip()
-    change.decided_at = utcnow()
-    change.decided_by = user
+    _record_decision(change, user, approve, comment)
     if approve:
         _apply(agreement, change)
     db.session.flush()
@@ -312,9 +315,7 @@ def submit_staff(application, user, posted_version):
     if agreement is None or not policy.may_draft(user, application, agreement):
         raise Refused(_("The mobility agreement cannot be submitted now."))
     _check_staff_version(agreement, posted_version)
-    agreement.state = "submitted"
-    agreement.submitted_at = utcnow()
-    agreement.comment = None
+    _mark_submitted(agreement)
     db.session.flush()
     return agreement
 
@@ -325,11 +326,6 @@ def decide_staff(application, user, posted_version, approve, comment=None):
     if not policy.may_decide(user, application, agreement):
         raise Refused(_("The mobility agreement cannot be decided on now."))
     _check_staff_version(agreement, posted_version)
-    if not approve and not (comment or "").strip():
-        raise Refused(_("Say what should be changed."))
-    agreement.state = "approved" if approve else "returned"
-    agreement.comment = None if approve else comment.strip()
-    agreement.decided_at = utcnow()
-    agreement.decided_by = user
+    _record_decision(agreement, user, approve, comment)
     db.session.flush()
     return agreement
