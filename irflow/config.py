@@ -166,6 +166,11 @@ class Config:
         "certificate_of_arrival": -7,
     }
     PREDEPARTURE_REMINDER_DAYS = _int("PREDEPARTURE_REMINDER_DAYS", 3)
+    # Grant payments: the first instalment is due this many days before the planned departure
+    # (or on the day the grant agreement is issued, if that is later); the last one this many
+    # days after the report is approved.
+    FIRST_PAYMENT_DAYS_BEFORE_DEPARTURE = _int("FIRST_PAYMENT_DAYS_BEFORE_DEPARTURE", 14)
+    FINAL_PAYMENT_DAYS_AFTER_REPORT = _int("FINAL_PAYMENT_DAYS_AFTER_REPORT", 30)
 
     ADMIN_PAGE_SIZE = 50
 

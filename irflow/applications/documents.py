@@ -26,6 +26,7 @@ AFTER_SELECTION_KINDS = frozenset(
         "accommodation",
         "invitation_letter",
         "certificate_of_arrival",
+        "grant_agreement",
     }
 )
 

@@ -10,7 +10,10 @@ Rules followed (Erasmus+ KA171 unit costs):
   amount). The top-up for fewer opportunities is per month, counted the same way.
 - Staff: individual support per day of the host-country group × the days: the staff
   mobility agreement's days when there is one (planned), else the span of the dates.
+- Travel days: individual support also covers the travel days the grant agreement grants
+  (up to 2, or up to 6 with green travel), counted as days of the stay.
 - Travel support: the band's lump sum; with green travel, the band's green amount instead.
+  Both are shown; the participant's choice (`green_travel`) decides which one is granted.
 Amounts are in euros, rounded to the cent.
 """
 
@@ -77,7 +80,7 @@ class GrantLine:
 
 @dataclass
 class Grant:
-    days: int
+    days: int  # of the stay; individual support counts `days + travel_days`
 
     @property
     def months(self):
@@ -89,6 +92,17 @@ class Grant:
     distance_km: int | None = None
     band: int | None = None
     problems: list = field(default_factory=list)  # what is missing to compute a line
+    travel_days: int = 0
+    green_travel: bool = False  # the participant's choice
+
+    @property
+    def supported_days(self):
+        """Days of individual support: the stay and the travel days."""
+        return self.days + self.travel_days
+
+    def amount_of(self, kind):
+        """The amount of one kind of line, or None when the grant has no such line."""
+        return next((line.amount for line in self.lines if line.kind == kind), None)
 
     @property
     def band_label(self):
@@ -107,6 +121,13 @@ class Grant:
             return None
         return self.total - travel.get("travel", Decimal("0.00")) + travel["green_travel"]
 
+    @property
+    def granted_total(self):
+        """The total the participant is granted: with green travel when they chose it."""
+        if self.green_travel and self.total_green is not None:
+            return self.total_green
+        return self.total
+
 
 def compute_grant(
     *,
@@ -119,21 +140,24 @@ def compute_grant(
     band_amounts,
     fewer_opportunities=False,
     fewer_opportunities_month=0,
+    travel_days=0,
+    green_travel=False,
 ):
-    """The grant's lines for a stay of `days`.
+    """The grant's lines for a stay of `days` (and `travel_days` of individual support).
 
     `student_month` and `staff_day` map a country group to its rate; `band_amounts` maps a
     band to (amount, green amount). A missing group, distance or band amount leaves its line
     out and is named in `problems` (codes: country_group, distance, band_amount)."""
-    grant = Grant(days=days, country_group=country_group)
+    grant = Grant(days=days, country_group=country_group, travel_days=travel_days, green_travel=green_travel)
+    supported_days = grant.supported_days
     if country_group is None:
         grant.problems.append("country_group")
     elif is_staff:
         rate = staff_day[country_group]
-        grant.lines.append(GrantLine("individual_support", rate, (Decimal(rate) * days).quantize(CENT)))
+        grant.lines.append(GrantLine("individual_support", rate, (Decimal(rate) * supported_days).quantize(CENT)))
     else:
         rate = student_month[country_group]
-        grant.lines.append(GrantLine("individual_support", rate, per_month_amount(rate, days)))
+        grant.lines.append(GrantLine("individual_support", rate, per_month_amount(rate, supported_days)))
     if distance_km is None:
         grant.problems.append("distance")
     else:

@@ -4,7 +4,7 @@ computed from them (compute.py) with the planned dates and, once recorded, the a
 from flask import current_app
 
 from ..extensions import db
-from ..models import GrantCountryGroup, GrantRules, GrantTravelBand, StaffMobilityAgreement
+from ..models import GrantAgreement, GrantCountryGroup, GrantRules, GrantTravelBand, StaffMobilityAgreement
 from ..models.grant import COUNTRY_GROUPS, DISTANCE_BANDS
 from . import compute
 
@@ -80,7 +80,13 @@ def actual_days(application):
     return compute.span_days(application.actual_departure, application.actual_return)
 
 
-def grant_for(application, rules, days):
+def agreement_of(application):
+    """The participant's grant agreement (green travel, travel days, issued total), or None."""
+    return db.session.scalar(db.select(GrantAgreement).where(GrantAgreement.application_id == application.id))
+
+
+def grant_for(application, rules, days, agreement=None):
+    """The grant for a stay of `days`, with the agreement's travel days and green-travel choice."""
     partner = application.allocated_place.partner if application.allocated_place else None
     data = application.participant_data
     return compute.compute_grant(
@@ -93,6 +99,8 @@ def grant_for(application, rules, days):
         band_amounts={row.band: (row.amount, row.green_amount) for row in rules.travel_bands},
         fewer_opportunities=bool(data is not None and data.fewer_opportunities),
         fewer_opportunities_month=rules.fewer_opportunities_month,
+        travel_days=agreement.travel_days if agreement is not None else 0,
+        green_travel=bool(agreement is not None and agreement.green_travel),
     )
 
 
@@ -101,7 +109,8 @@ def grants_of(application):
     rules = rules_of(application.call)
     if rules is None:
         return None, None, None
+    agreement = agreement_of(application)
     days_planned, days_actual = planned_days(application), actual_days(application)
-    planned = grant_for(application, rules, days_planned) if days_planned else None
-    actual = grant_for(application, rules, days_actual) if days_actual else None
+    planned = grant_for(application, rules, days_planned, agreement) if days_planned else None
+    actual = grant_for(application, rules, days_actual, agreement) if days_actual else None
     return rules, planned, actual

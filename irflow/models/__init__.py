@@ -5,7 +5,7 @@ from .application_count import ApplicationCount, ParticipantCount
 from .call import Call, CallPlace, Criterion, call_examiners
 from .document import Document
 from .faculty import Faculty
-from .grant import GrantCountryGroup, GrantRules, GrantTravelBand
+from .grant import GrantAgreement, GrantCountryGroup, GrantPayment, GrantRules, GrantTravelBand
 from .group_message import GroupMessage
 from .learning_agreement import (
     LearningAgreement,
@@ -42,7 +42,9 @@ __all__ = [
     "Criterion",
     "Document",
     "Faculty",
+    "GrantAgreement",
     "GrantCountryGroup",
+    "GrantPayment",
     "GrantRules",
     "GrantTravelBand",
     "GroupMessage",

@@ -99,6 +99,7 @@ DOCUMENT_KINDS = {
     "accommodation": _l("Accommodation confirmation"),
     "invitation_letter": _l("Invitation letter from the host"),
     "certificate_of_arrival": _l("Certificate of arrival"),
+    "grant_agreement": _l("Signed grant agreement"),
     "other": _l("Other"),
 }
 

@@ -43,6 +43,9 @@ class GrantRules(db.Model):
                 "fewer_opportunities_month",
             )
         ),
+        sa.CheckConstraint(
+            "first_instalment_percent >= 1 AND first_instalment_percent <= 100", name="first_instalment_percent_valid"
+        ),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -55,7 +58,12 @@ class GrantRules(db.Model):
     staff_day_group2 = sa.Column(sa.Integer, nullable=False, default=0)
     staff_day_group3 = sa.Column(sa.Integer, nullable=False, default=0)
     fewer_opportunities_month = sa.Column(sa.Integer, nullable=False, default=0)
+    # The share of the grant paid before departure; the rest follows the approved report.
+    first_instalment_percent = sa.Column(sa.Integer, nullable=False, default=70, server_default="70")
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    version = sa.Column(sa.Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     call = db.relationship("Call")
     country_groups = db.relationship(
@@ -109,3 +117,81 @@ class GrantTravelBand(db.Model):
     band = sa.Column(sa.Integer, nullable=False)
     amount = sa.Column(sa.Integer, nullable=False)
     green_amount = sa.Column(sa.Integer, nullable=False)
+
+
+# Individual support may cover up to this many travel days besides the stay; green travel
+# (train, bus, car sharing) allows up to GREEN_TRAVEL_DAYS_MAX in all (Erasmus+ rules).
+TRAVEL_DAYS_MAX = 2
+GREEN_TRAVEL_DAYS_MAX = 6
+
+
+class GrantAgreement(db.Model):
+    """A participant's grant agreement: their choice of green travel, the travel days added to
+    the stay for individual support and, once the office issues it, its number and the total it
+    states (frozen: a later recomputation shows beside it, never over it)."""
+
+    __tablename__ = "grant_agreements"
+    __table_args__ = (
+        sa.CheckConstraint(f"travel_days >= 0 AND travel_days <= {GREEN_TRAVEL_DAYS_MAX}", name="travel_days_valid"),
+        sa.CheckConstraint(
+            f"green_travel OR travel_days <= {TRAVEL_DAYS_MAX}", name="travel_days_without_green_travel"
+        ),
+        sa.CheckConstraint("(issued_at IS NULL) = (amount IS NULL)", name="issued_with_amount"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    application_id = sa.Column(sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False, unique=True)
+    green_travel = sa.Column(sa.Boolean, nullable=False, default=False)
+    travel_days = sa.Column(sa.Integer, nullable=False, default=0)
+    number = sa.Column(sa.String(40), unique=True)
+    issued_at = sa.Column(UTCDateTime)
+    issued_by_id = sa.Column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    amount = sa.Column(sa.Numeric(10, 2))
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    version = sa.Column(sa.Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    application = db.relationship("Application")
+    issued_by = db.relationship("User", foreign_keys=[issued_by_id])
+
+    @property
+    def issued(self):
+        return self.issued_at is not None
+
+
+class GrantPayment(db.Model):
+    """One instalment of a participant's grant. The first is scheduled when the grant agreement is
+    issued; the last has no amount and no due date until the report is approved (payments/)."""
+
+    __tablename__ = "grant_payments"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "instalment"),
+        sa.CheckConstraint("instalment >= 1", name="instalment_valid"),
+        sa.CheckConstraint("share_percent >= 1 AND share_percent <= 100", name="share_percent_valid"),
+        sa.CheckConstraint("paid_on IS NULL OR amount IS NOT NULL", name="paid_with_amount"),
+        sa.Index("ix_grant_payments_due_on_paid_on", "due_on", "paid_on"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    application_id = sa.Column(sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
+    instalment = sa.Column(sa.Integer, nullable=False)
+    share_percent = sa.Column(sa.Integer, nullable=False)
+    # Negative for a last instalment that the participant pays back (a shortened stay).
+    amount = sa.Column(sa.Numeric(10, 2))
+    due_on = sa.Column(sa.Date)
+    paid_on = sa.Column(sa.Date)
+    # The bank's or the accounting office's reference of the transfer.
+    reference = sa.Column(sa.String(100))
+    recorded_by_id = sa.Column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    recorded_at = sa.Column(UTCDateTime)
+    version = sa.Column(sa.Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    application = db.relationship("Application")
+    recorded_by = db.relationship("User", foreign_keys=[recorded_by_id])
+
+    @property
+    def paid(self):
+        return self.paid_on is not None

@@ -52,6 +52,14 @@ def on_return_home(application: Application, ctx: FireContext) -> None:
     application.actual_return = ctx.data["return_date"]
 
 
+def on_approve_report(application: Application, ctx: FireContext) -> None:
+    # Imported here: payments builds on grants, which the application pages (and so the
+    # workflow package) load.
+    from ..payments.operations import settle_last_instalment
+
+    settle_last_instalment(application, ctx.today)
+
+
 EFFECTS: dict[str, Callable[[Application, FireContext], None]] = {
     "submit": on_submit,
     "resubmit": on_resubmit,
@@ -61,4 +69,5 @@ EFFECTS: dict[str, Callable[[Application, FireContext], None]] = {
     "nominate": on_nominate,
     "depart": on_depart,
     "return_home": on_return_home,
+    "approve_report": on_approve_report,
 }

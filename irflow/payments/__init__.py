@@ -1,0 +1,1 @@
+"""Grant payments: the instalments of each participant's grant (operations.py)."""
