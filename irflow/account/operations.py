@@ -19,10 +19,15 @@ from ..extensions import db
 from ..models import (
     Application,
     Document,
+    LearningAgreement,
+    LearningAgreementChange,
+    LearningAgreementChangeRow,
     LoginAttempt,
     Notification,
     ParticipantData,
+    PredepartureItem,
     ReturnReport,
+    StaffMobilityAgreement,
     StayChange,
     TransitionLog,
     User,
@@ -219,8 +224,11 @@ def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeRe
     their states, calls, hosts, scores, dates and credits, and the transition log. Removed:
     names, e-mail, phone, logins (they hold browsers and addresses), the outbox's mails to
     them or about their applications, free texts they wrote (motivation, return report,
-    reasons for changes to the stay and the comments on them),
-    and their documents. Document rows are deleted, not only marked removed: nothing else
+    reasons for changes to the stay and the comments on them, the staff mobility agreement's
+    programme, the reasons for course changes and the comments on the agreements, why a
+    checklist item was not needed), and their documents. The learning agreement's courses are
+    kept (what was studied and recognised are statistics), and so are the grant agreement and
+    its payments: they are the university's accounts. Document rows are deleted, not only marked removed: nothing else
     refers to them, a row without its file would read as a lost file (storage-check), and
     a kept row would still hold the file's name and checksum."""
     candidate = _still_candidate(candidate)
@@ -263,6 +271,7 @@ def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeRe
         .values(reason="", force_majeure_explanation=None, comment=None, version=StayChange.version + 1)
         .execution_options(synchronize_session=False)
     )
+    _clear_agreement_texts(application_ids)
     # Date of birth, nationality and the sensitive flags are the person's, not statistics.
     db.session.execute(
         sa.delete(ParticipantData)
@@ -289,3 +298,37 @@ def anonymise(candidate: PurgeCandidate, now: datetime | None = None) -> PurgeRe
     )
     db.session.flush()
     return result
+
+
+def _clear_agreement_texts(application_ids):
+    """The free texts of the agreements and the checklist of the purged applications."""
+    learning_agreement_ids = sa.select(LearningAgreement.id).where(
+        LearningAgreement.application_id.in_(application_ids)
+    )
+    change_ids = sa.select(LearningAgreementChange.id).where(
+        LearningAgreementChange.agreement_id.in_(learning_agreement_ids)
+    )
+    for statement in (
+        sa.update(LearningAgreement)
+        .where(LearningAgreement.id.in_(learning_agreement_ids))
+        .values(comment=None, version=LearningAgreement.version + 1),
+        sa.update(LearningAgreementChange)
+        .where(LearningAgreementChange.id.in_(change_ids))
+        .values(comment=None, version=LearningAgreementChange.version + 1),
+        sa.update(LearningAgreementChangeRow)
+        .where(LearningAgreementChangeRow.change_id.in_(change_ids))
+        .values(reason_text=None),
+        sa.update(StaffMobilityAgreement)
+        .where(StaffMobilityAgreement.application_id.in_(application_ids))
+        .values(
+            objectives="",
+            activities="",
+            expected_outcomes="",
+            comment=None,
+            version=StaffMobilityAgreement.version + 1,
+        ),
+        sa.update(PredepartureItem)
+        .where(PredepartureItem.application_id.in_(application_ids))
+        .values(reason=None, version=PredepartureItem.version + 1),
+    ):
+        db.session.execute(statement.execution_options(synchronize_session=False))

@@ -26,7 +26,21 @@ from sqlalchemy.orm import selectinload
 from .. import upload_folder
 from ..applications.policy import may_see_result
 from ..extensions import db
-from ..models import Application, Document, Notification, SecurityEvent, StayChange, TransitionLog, User, UserSession
+from ..models import (
+    Application,
+    Document,
+    GrantAgreement,
+    GrantPayment,
+    LearningAgreement,
+    Notification,
+    PredepartureItem,
+    SecurityEvent,
+    StaffMobilityAgreement,
+    StayChange,
+    TransitionLog,
+    User,
+    UserSession,
+)
 
 FORMAT_VERSION = 1
 
@@ -240,8 +254,103 @@ def _application(application, user):
             sa.select(StayChange).where(StayChange.application_id == application.id).order_by(StayChange.id)
         )
     ]
+    data |= _mobility_agreements(application, user)
+    data |= _grant_and_checklist(application)
     data["documents"] = [_document(document, user) for document in application.documents]
     return data
+
+
+def _one(model, application):
+    return db.session.scalar(sa.select(model).where(model.application_id == application.id))
+
+
+def _decision(record, user):
+    return {"decided_by": _who(record.decided_by_id, user) if record.decided_at else None}
+
+
+def _mobility_agreements(application, user):
+    """The learning agreement (its courses and the changes made abroad) and the staff mobility agreement."""
+    learning = _one(LearningAgreement, application)
+    staff = _one(StaffMobilityAgreement, application)
+    decided_fields = ("state", "comment", "submitted_at", "decided_at", "created_at")
+    return {
+        "learning_agreement": _fields(learning, ("language_of_instruction", *decided_fields))
+        | _decision(learning, user)
+        | {
+            "courses": [
+                _fields(course, ("side", "position", "code", "title", "ects", "semester"))
+                | {"added_by_change": course.added_by_change_id, "removed_by_change": course.removed_by_change_id}
+                for course in learning.courses
+            ],
+            "changes": [
+                _fields(change, ("id", "state", "comment", "submitted_at", "decided_at", "created_at"))
+                | _decision(change, user)
+                | {
+                    "rows": [
+                        _fields(row, ("action", "side", "code", "title", "ects", "semester", "reason", "reason_text"))
+                        for row in change.rows
+                    ]
+                }
+                for change in learning.changes
+            ],
+        }
+        if learning
+        else None,
+        "staff_mobility_agreement": _fields(
+            staff,
+            (
+                "first_day",
+                "last_day",
+                "days",
+                "teaching_hours",
+                "language",
+                "objectives",
+                "activities",
+                "expected_outcomes",
+                *decided_fields,
+            ),
+        )
+        | _decision(staff, user)
+        if staff
+        else None,
+    }
+
+
+def _grant_and_checklist(application):
+    grant = _one(GrantAgreement, application)
+    payments = db.session.scalars(
+        sa.select(GrantPayment).where(GrantPayment.application_id == application.id).order_by(GrantPayment.instalment)
+    )
+    items = db.session.scalars(
+        sa.select(PredepartureItem)
+        .where(PredepartureItem.application_id == application.id)
+        .order_by(PredepartureItem.id)
+    )
+    return {
+        "grant_agreement": _fields(grant, ("number", "green_travel", "travel_days", "amount", "issued_at"))
+        if grant
+        else None,
+        "payments": [
+            _fields(payment, ("instalment", "share_percent", "amount", "due_on", "paid_on", "reference"))
+            for payment in payments
+        ],
+        "predeparture_checklist": [
+            _fields(
+                item,
+                (
+                    "item",
+                    "state",
+                    "reason",
+                    "visa_appointment",
+                    "visa_decision",
+                    "covered_from",
+                    "covered_to",
+                    "updated_at",
+                ),
+            )
+            for item in items
+        ],
+    }
 
 
 def _place(place):
