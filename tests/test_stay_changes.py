@@ -406,3 +406,54 @@ def test_the_database_keeps_one_open_request_per_application(app, abroad):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def record_return(application, coordinator, day):
+    """The return, recorded through the workflow by the office."""
+    from irflow.workflow import fire
+
+    fire(application, "return_home", coordinator, return_date=day)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("later_state", ["returned", "report_submitted"])
+def test_a_request_still_open_at_the_return_may_be_decided_until_the_report_is_approved(
+    app, abroad, people, later_state
+):
+    first_day = abroad.actual_departure + timedelta(days=10)
+    stay_change = ask(
+        app,
+        abroad,
+        kind="interruption",
+        new_end="",
+        interruption_from=first_day.isoformat(),
+        interruption_to=(first_day + timedelta(days=4)).isoformat(),
+    )
+    record_return(stored_application(abroad), people["coordinator"], date.today())
+    if later_state == "report_submitted":
+        db.session.execute(sa.update(Application).where(Application.id == abroad.id).values(state=later_state))
+        db.session.commit()
+
+    _, response = decide(app, people["coordinator"], abroad, stay_change, "approve", "Noted on return.")
+
+    assert response.status_code == 302, text_of(response)
+    row = stored_changes(abroad)[0]
+    assert (row.state, row.comment, row.interruption_days) == ("approved", "Noted on return.", 5)
+    # Nothing new may be asked once back.
+    response = post(client_for(app, abroad.applicant), new_url(abroad), request_data())
+    assert response.status_code == 403
+
+
+def test_a_request_open_when_the_report_is_approved_can_no_longer_be_decided(app, abroad, people):
+    stay_change = ask(app, abroad)
+    db.session.execute(sa.update(Application).where(Application.id == abroad.id).values(state="completed"))
+    db.session.commit()
+    client = client_for(app, people["coordinator"])
+    assert 'name="decision"' not in text_of(client.get(list_url(abroad)))
+    response = post(
+        client,
+        list_url(abroad),
+        {"change_id": stay_change.id, "version": stay_change.version, "decision": "approve", "comment": ""},
+    )
+    assert response.status_code in (403, 404, 409)
+    assert stored_changes(abroad)[0].state == "requested"

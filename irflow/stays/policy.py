@@ -2,7 +2,8 @@
 
 The participant asks while the application is `abroad`, one open request at a time. The
 head (and admin) and the coordinators of the application's faculty decide, never on their
-own application. They, and the participant, see the requests; nobody else does.
+own application; a request still open at the return may be decided until the report is
+approved (an interruption counts for the grant and the Beneficiary Module export). They, and the participant, see the requests; nobody else does.
 """
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,7 @@ from ..models import StayChange
 from ..models.stay_change import STAY_CHANGE_KINDS
 
 STAY_STATE = "abroad"
+DECISION_STATES = frozenset({STAY_STATE, "returned", "report_submitted"})
 
 
 def _active(user):
@@ -51,7 +53,9 @@ def may_decide(user, application):
     """Staff of the faculty, not the participant: staff who went abroad themselves do not
     decide on their own stay."""
     return (
-        application.state == STAY_STATE and _is_responsible_staff(user, application) and not is_owner(user, application)
+        application.state in DECISION_STATES
+        and _is_responsible_staff(user, application)
+        and not is_owner(user, application)
     )
 
 
