@@ -3,7 +3,8 @@
 The participant asks while the application is `abroad`, one open request at a time. The
 head (and admin) and the coordinators of the application's faculty decide, never on their
 own application; a request still open at the return may be decided until the report is
-approved (an interruption counts for the grant and the Beneficiary Module export). They, and the participant, see the requests; nobody else does.
+approved (an interruption counts for the grant and the Beneficiary Module export). They,
+and the participant, see the requests; nobody else does.
 """
 
 from flask_babel import lazy_gettext as _l
