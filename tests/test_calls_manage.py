@@ -967,3 +967,13 @@ def test_manage_lists_run_a_constant_number_of_statements(head, path):
     few = statements()
     build(6)
     assert statements() == few
+
+
+def test_the_call_editor_offers_only_documents_an_applicant_has_when_applying(head, call_with_applications):
+    page = head.get(f"/manage/calls/{call_with_applications.id}/edit").get_data(as_text=True)
+    offered = set(re.findall(r'name="required_document_kinds"[^>]*value="([a-z_]+)"', page))
+    assert {"cv", "passport", "transcript", "motivation_letter"} <= offered
+    # Signed agreements, evidence for the checklist, certificates from the host: after selection.
+    assert offered.isdisjoint(
+        {"learning_agreement", "mobility_agreement", "grant_agreement", "visa", "certificate_of_attendance"}
+    )

@@ -26,6 +26,9 @@ AFTER_SELECTION_KINDS = frozenset(
         "accommodation",
         "invitation_letter",
         "certificate_of_arrival",
+        # The agreements signed once the place is confirmed (agreements/, grants/).
+        "learning_agreement",
+        "mobility_agreement",
         "grant_agreement",
     }
 )
