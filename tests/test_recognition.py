@@ -106,6 +106,23 @@ def test_saved_rows_make_the_credits_recognised_shown_to_the_participant(app):
     assert db.session.get(Application, application.id).report.credits_recognised == Decimal("20.0")
 
 
+def test_a_row_saved_again_unchanged_keeps_who_decided_it_and_when(app):
+    application = without_recognition()
+    first, second = coordinator_of(application), coordinator_of(application)
+    url = f"/applications/{application.id}/recognition"
+    assert post(client_for(app, first), url, rows_data(application.id, TWO_COURSES)).status_code == 302
+    algorithms_before, _ = recognitions_of(application.id)
+    decided_before = algorithms_before.decided_at
+    regraded = [TWO_COURSES[0], TWO_COURSES[1] | {"home_grade": "4"}]
+
+    assert post(client_for(app, second), url, rows_data(application.id, regraded)).status_code == 302
+
+    algorithms, hydrology = recognitions_of(application.id)
+    assert (algorithms.decided_by_id, algorithms.decided_at) == (first.id, decided_before)
+    assert hydrology.home_grade == "4" and hydrology.decided_by_id == second.id
+    assert hydrology.decided_at >= decided_before
+
+
 def test_a_study_mobility_completes_only_once_the_recognition_is_recorded(app):
     application = without_recognition()
     staff = client_for(app, coordinator_of(application))

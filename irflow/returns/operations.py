@@ -72,7 +72,8 @@ def recognised_ects(application):
 
 def save_recognition(application, decider, posted_version, rows):
     """Replace the course-by-course recognition with `rows` (dicts of Recognition's fields),
-    decided now by `decider`; the report's credits recognised become their sum."""
+    decided now by `decider`; the report's credits recognised become their sum. A row saved
+    again unchanged keeps who decided it and when."""
     if not policy.may_record_recognition(decider, application):
         raise ReportRefused(_("The recognition cannot be recorded now. Nothing was saved."))
     if not _same_version(posted_version, application.version):
@@ -80,10 +81,12 @@ def save_recognition(application, decider, posted_version, rows):
             _("This application was changed by someone else after you opened the recognition. Nothing was saved.")
         )
     decided_at = utcnow()
-    application.recognitions = [
-        Recognition(position=position, decided_at=decided_at, decided_by=decider, **row)
-        for position, row in enumerate(rows)
-    ]
+    earlier = {_recognition_key(row): (row.decided_at, row.decided_by) for row in application.recognitions}
+    recognitions = []
+    for position, row in enumerate(rows):
+        row_decided_at, row_decider = earlier.pop(_recognition_key(row), (decided_at, decider))
+        recognitions.append(Recognition(position=position, decided_at=row_decided_at, decided_by=row_decider, **row))
+    application.recognitions = recognitions
     report = application.report
     if report is None:
         report = ReturnReport(application=application)
@@ -94,6 +97,18 @@ def save_recognition(application, decider, posted_version, rows):
     application.updated_at = utcnow()
     db.session.flush()
     return application.recognitions
+
+
+RECOGNITION_FIELDS = ("host_code", "host_title", "host_grade", "home_grade", "ects", "home_course")
+
+
+def _recognition_key(row):
+    """What a row decides, from a Recognition or a posted dict: equal keys, the same decision."""
+    values = row if isinstance(row, dict) else {name: getattr(row, name) for name in RECOGNITION_FIELDS}
+    return tuple(
+        Decimal(values.get(name)) if name == "ects" and values.get(name) is not None else values.get(name) or None
+        for name in RECOGNITION_FIELDS
+    )
 
 
 def _same_version(posted, current):
