@@ -30,7 +30,7 @@ compile-translations: $(VENV)/.runtime
 
 translations: $(VENV)/.runtime
 	$(BABEL_EXTRACT)
-	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
 
 db: compile-translations

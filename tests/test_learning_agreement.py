@@ -18,6 +18,7 @@ from .fixtures.factories import (
     UserFactory,
     add_approved_staff_agreement,
     application_in,
+    notifications_for,
     stored_state,
 )
 from .fixtures.files import PDF
@@ -226,3 +227,25 @@ def test_a_write_that_loses_in_the_database_is_told_not_a_server_error(leaving, 
     answer = save(owner, application, host=[("CS101", "Algorithms", "25")], home=[("", "Algorithms 1", "25")])
     assert answer.status_code == 409
     assert "This record was changed by someone else. Nothing was saved" in text_of(answer)
+
+
+def test_the_coordinators_hear_of_a_submitted_agreement_and_the_participant_of_the_decision(leaving):
+    application, owner, coordinator = leaving
+    save(owner, application, host=[("CS101", "Algorithms", "30")], home=[("", "Algorithms 1", "30")])
+    assert notifications_for(application) == []
+
+    assert submit(owner, application).status_code == 302
+    [to_coordinator] = notifications_for(application)
+    assert to_coordinator.recipient_email != application.applicant.email
+    assert "learning agreement" in to_coordinator.subject
+    assert f"/applications/{application.id}/learning-agreement" in to_coordinator.body
+
+    decide(coordinator, application, "return", comment="Add a course in the spring.")
+    returned = notifications_for(application)[-1]
+    assert returned.recipient_email == application.applicant.email
+    assert "returned" in returned.subject and "Add a course in the spring." in returned.body
+
+    submit(owner, application)
+    decide(coordinator, application, "approve")
+    approved = notifications_for(application)[-1]
+    assert approved.recipient_email == application.applicant.email and "approved" in approved.subject

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from irflow.extensions import db
 from irflow.models import Application, LearningAgreement, LearningAgreementChange, LearningAgreementCourse
 
-from .fixtures.factories import UserFactory, add_approved_learning_agreement, application_in
+from .fixtures.factories import UserFactory, add_approved_learning_agreement, application_in, notifications_for
 from .fixtures.web import client_for, follow, post, text_of
 
 
@@ -269,3 +269,16 @@ def test_the_database_keeps_one_open_change_per_agreement(abroad):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_coordinators_hear_of_a_proposed_change_and_the_participant_of_the_decision(abroad):
+    application, owner, coordinator = abroad
+    swap_algorithms_for_networks(owner, application)
+    [to_coordinator] = notifications_for(application)
+    assert to_coordinator.recipient_email != application.applicant.email
+    assert "change to the learning agreement" in to_coordinator.subject
+
+    decide(coordinator, application, "return", comment="Networks clashes with your lab.")
+    returned = notifications_for(application)[-1]
+    assert returned.recipient_email == application.applicant.email
+    assert "Networks clashes with your lab." in returned.body

@@ -14,7 +14,7 @@ from irflow.extensions import db
 from irflow.models import Document, StaffMobilityAgreement
 
 from .fixtures.applications import fire, upload
-from .fixtures.factories import CallFactory, UserFactory, application_in, stored_state
+from .fixtures.factories import CallFactory, UserFactory, application_in, notifications_for, stored_state
 from .fixtures.files import PDF
 from .fixtures.web import client_for, follow, post, text_of
 
@@ -239,3 +239,16 @@ def test_no_mobility_agreement_before_the_place_is_confirmed_or_for_other_types(
     # Research leaves with neither agreement.
     assert depart(owner, application).status_code == 302
     assert stored_state(application)[0] == "abroad"
+
+
+def test_the_coordinators_hear_of_a_submitted_mobility_agreement_and_the_participant_of_the_decision(leaving):
+    application, owner, coordinator = leaving
+    save(owner, application)
+    submit(owner, application)
+    [to_coordinator] = notifications_for(application)
+    assert to_coordinator.recipient_email != application.applicant.email
+    assert "mobility agreement" in to_coordinator.subject
+
+    decide(coordinator, application, "approve")
+    approved = notifications_for(application)[-1]
+    assert approved.recipient_email == application.applicant.email and "approved" in approved.subject

@@ -19,7 +19,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.learning_agreement import CHANGE_REASONS
 from ..models.staff_agreement import MAX_DAYS, MIN_DAYS, TEACHING_HOURS_PER_WEEK
-from . import policy
+from . import notices, policy
 
 
 def agreement_of(application):
@@ -34,21 +34,25 @@ def minimum_ects(application):
     return Decimal(current_app.config["MIN_ECTS_PER_SEMESTER"] * max(1, ceil(months / 6)))
 
 
-def _mark_submitted(record):
-    """An agreement or a change goes to the coordinator: any earlier return comment is done with."""
+def _mark_submitted(record, application, kind):
+    """An agreement or a change (`kind`: learning, mobility, change) goes to the coordinators,
+    who are told; any earlier return comment is done with."""
     record.state = "submitted"
     record.submitted_at = utcnow()
     record.comment = None
+    notices.queue_submitted(application, kind)
 
 
-def _record_decision(record, user, approve, comment):
-    """Approve `record` (an agreement or a change), or return it with `comment`, which is required."""
+def _record_decision(record, application, kind, user, approve, comment):
+    """Approve `record` (an agreement or a change), or return it with `comment`, which is
+    required; the participant is told."""
     if not approve and not (comment or "").strip():
         raise Refused(_("Say what should be changed."))
     record.state = "approved" if approve else "returned"
     record.comment = None if approve else comment.strip()
     record.decided_at = utcnow()
     record.decided_by = user
+    notices.queue_decided(application, kind, record)
 
 
 def _check_version(agreement, posted_version):
@@ -105,7 +109,7 @@ def submit(application, user, posted_version):
     problems = submission_problems(application, agreement)
     if problems:
         raise Refused(_("The learning agreement cannot be submitted yet."), problems)
-    _mark_submitted(agreement)
+    _mark_submitted(agreement, application, "learning")
     db.session.flush()
     return agreement
 
@@ -116,7 +120,7 @@ def decide(application, user, posted_version, approve, comment=None):
     if not policy.may_decide(user, application, agreement):
         raise Refused(_("The learning agreement cannot be decided on now."))
     _check_version(agreement, posted_version)
-    _record_decision(agreement, user, approve, comment)
+    _record_decision(agreement, application, "learning", user, approve, comment)
     db.session.flush()
     return agreement
 
@@ -196,7 +200,7 @@ def submit_change(application, user, posted_version, removed, added):
         )
         for side, code, title, ects, semester, reason, text in added
     ]
-    _mark_submitted(change)
+    _mark_submitted(change, application, "change")
     db.session.flush()
     return change
 
@@ -208,7 +212,7 @@ def decide_change(application, user, posted_version, approve, comment=None):
     if not policy.may_decide_change(user, application, change):
         raise Refused(_("The change cannot be decided on now."))
     _check_change_version(change, posted_version)
-    _record_decision(change, user, approve, comment)
+    _record_decision(change, application, "change", user, approve, comment)
     if approve:
         _apply(agreement, change)
     db.session.flush()
@@ -315,7 +319,7 @@ def submit_staff(application, user, posted_version):
     if agreement is None or not policy.may_draft(user, application, agreement):
         raise Refused(_("The mobility agreement cannot be submitted now."))
     _check_staff_version(agreement, posted_version)
-    _mark_submitted(agreement)
+    _mark_submitted(agreement, application, "mobility")
     db.session.flush()
     return agreement
 
@@ -326,6 +330,6 @@ def decide_staff(application, user, posted_version, approve, comment=None):
     if not policy.may_decide(user, application, agreement):
         raise Refused(_("The mobility agreement cannot be decided on now."))
     _check_staff_version(agreement, posted_version)
-    _record_decision(agreement, user, approve, comment)
+    _record_decision(agreement, application, "mobility", user, approve, comment)
     db.session.flush()
     return agreement
