@@ -4,6 +4,7 @@ correcting and undoing a payment, the mail to the participant, and the export.""
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from irflow import workflow
 from irflow.extensions import db
+from irflow.grants.operations import agreement_of
 from irflow.models import GrantPayment, GrantRules, Notification, SecurityEvent
 from irflow.models.base import utcnow
 from irflow.payments import operations
@@ -31,12 +33,6 @@ def instalments(application):
 
 def rules_of(application):
     return db.session.scalar(sa.select(GrantRules).where(GrantRules.call_id == application.call_id))
-
-
-def agreement_of(application):
-    from irflow.grants.operations import agreement_of as find
-
-    return find(application)
 
 
 # --- scheduling ----------------------------------------------------------------------------------
@@ -127,6 +123,17 @@ def test_a_much_shorter_stay_is_paid_back(app):
     assert instalments(application)[1].amount == Decimal("1520.00") - Decimal("2779.00") == Decimal("-1259.00")
 
 
+def test_without_actual_dates_the_issued_total_stands(app):
+    application = participant_with_grant()
+    agreement = agreement_of(application)
+    agreement.amount = Decimal("4000.00")  # not what the planned dates compute (3,970.00)
+    operations.schedule_instalments(agreement, rules_of(application), date(2026, 2, 2))
+    application.actual_departure = application.actual_return = None
+    db.session.commit()
+    approve(application)
+    assert [payment.amount for payment in instalments(application)] == [Decimal("2800.00"), Decimal("1200.00")]
+
+
 def test_returning_the_report_leaves_the_last_instalment_waiting(app):
     application = participant_with_grant()
     coordinator = actors_for(application, kinds=("coordinator",))["coordinator"]
@@ -156,8 +163,6 @@ def head(app):
 
 
 def row_ids(page):
-    import re
-
     return [int(number) for number in re.findall(r'<tr id="payment-(\d+)"', page)]
 
 
@@ -290,6 +295,17 @@ def test_the_head_records_a_payment_and_the_participant_is_told(app, head):
     # In the participant's language (Tajik writes 2 779,00).
     assert "2\xa0779,00 EUR" in notice.body and "TR-2026-001" in notice.body
     assert "Маблағ:" in notice.body and "грант" in notice.subject
+
+
+def test_a_repayment_is_recorded_as_received(app, head):
+    application = participant_with_grant()
+    approve(application, actual_return=date(2026, 3, 30))
+    last = instalments(application)[1]
+    assert record(client_for(app, head), last, paid_on=department_today(utcnow()).isoformat()).status_code == 302
+    notice = db.session.scalars(
+        sa.select(Notification).where(Notification.application_id == application.id).order_by(Notification.id.desc())
+    ).first()
+    assert "repayment" in notice.subject and "1,259.00 EUR" in notice.body
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from ..predeparture.reminders import department_today
 from ..web.access import allowed_if
 from ..web.links import row_link, with_query
 from . import bp, exports, operations, policy
-from .forms import STATE_FILTER_LABELS, PaymentFilterForm, PaymentForm, UndoForm
+from .forms import PaymentFilterForm, PaymentForm, UndoForm
 from .queries import payment_in_scope, rows_query, state_of, totals_query
 
 PAGE_SIZE = 50
@@ -90,7 +90,6 @@ def _render_list(failed=None, form=None, conflict=None, status=200):
         failed_form=form,
         conflict=conflict,
         today=today,
-        list_args=args,
         page_link=lambda number: with_query(list_path, filters_form.link_args(page=number)),
         detail_link=row_link("applications.detail", "id"),
         record_link=with_query(row_link("payments.record", "id"), args),
@@ -98,7 +97,6 @@ def _render_list(failed=None, form=None, conflict=None, status=200):
         export_links={
             kind: with_query(url_for(f"payments.export_{kind}"), filters_form.link_args()) for kind in ("csv", "xlsx")
         },
-        STATE_FILTER_LABELS=STATE_FILTER_LABELS,
     ), status
 
 
