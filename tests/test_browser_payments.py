@@ -24,25 +24,26 @@ def test_the_payments_list_on_a_phone_in_tajik(open_page):
     row = page.locator(f"#payment-{first.id}")
     assert row.get_attribute("data-state") == "overdue"
 
-    row.locator("summary").click()
+    actions = page.locator(f"#payment-{first.id}-actions")
+    actions.locator("summary").click()
     page.fill(f"#p{first.id}-paid_on", "2099-01-01")
     page.fill(f"#p{first.id}-reference", "TR-2026-001")
-    row.locator("button[type=submit]").click()
+    actions.locator("button[type=submit]").click()
     page.wait_for_load_state("load")
     page.problems.console = [problem for problem in page.problems.console if "status of 400" not in problem]
     check_page(page)
     assert page.locator(f"#p{first.id}-paid_on-error-1").is_visible()
 
     page.fill(f"#p{first.id}-paid_on", "2026-02-12")
-    page.locator(f"#payment-{first.id} button[type=submit]").click()
+    page.locator(f"#payment-{first.id}-actions button[type=submit]").click()
     page.wait_for_load_state("load")
     page.goto("/payments?state=paid")
     check_page(page)
     db.session.expire_all()
     assert db.session.get(GrantPayment, first.id).paid_on == date(2026, 2, 12)
 
-    page.locator(f"#payment-{first.id} summary").click()
-    page.locator(f"#payment-{first.id} a.link-danger").click()
+    page.locator(f"#payment-{first.id}-actions summary").click()
+    page.locator(f"#payment-{first.id}-actions a.link-danger").click()
     check_page(page)
     page.click("button.btn-danger")
     check_page(page)

@@ -247,6 +247,9 @@ def test_anyone_else_is_refused_the_list(app, kind):
     expected = 302 if kind.startswith("inactive") else 403
     assert client_for(app, outsider).get("/payments").status_code == expected
     assert client_for(app, outsider).get("/payments/export.csv").status_code == expected
+    payment = instalments(application)[0]
+    assert record(client_for(app, outsider), payment).status_code == expected
+    assert instalments(application)[0].paid_on is None
 
 
 def test_the_owner_and_an_anonymous_visitor_are_refused(app):
