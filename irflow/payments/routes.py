@@ -168,7 +168,6 @@ def undo(id):
     if request.method == "GET":
         if not payment.paid:
             return _back_to_list(f"payment-{payment.id}")
-        form.version.data = payment.version
         return page()
     if not form.validate_on_submit():
         abort(400)
