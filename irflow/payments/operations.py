@@ -144,16 +144,16 @@ def no_amount_message():
     return _("This instalment has no amount yet: it is settled when the report is approved.")
 
 
-def _check(payment, version):
+def _check_version(payment, version):
     if str(version or "") != str(payment.version):
         raise Refused(stale_message())
-    if payment.amount is None:
-        raise Refused(no_amount_message())
 
 
 def record_payment(payment, user, version, paid_on, reference, today):
     """The head records (or corrects) the transfer of `payment`; the participant is told."""
-    _check(payment, version)
+    _check_version(payment, version)
+    if payment.amount is None:
+        raise Refused(no_amount_message())
     problem = paid_on_problem(payment, paid_on, today)
     if problem:
         raise Refused(problem)
@@ -172,8 +172,7 @@ def record_payment(payment, user, version, paid_on, reference, today):
 
 def undo_payment(payment, user, version):
     """The head takes back a payment recorded by mistake: the instalment is unpaid again."""
-    if str(version or "") != str(payment.version):
-        raise Refused(stale_message())
+    _check_version(payment, version)
     if not payment.paid:
         raise Refused(_("This instalment is not recorded as paid."))
     payment.paid_on = None
