@@ -127,6 +127,7 @@ def _register_blueprints(app):
     from .mobility import bp as mobility_bp
     from .participants import bp as participants_bp
     from .partners import bp as partners_bp
+    from .payments import bp as payments_bp
     from .predeparture import bp as predeparture_bp
     from .privacy import bp as privacy_bp
     from .programs import bp as programs_bp
@@ -155,6 +156,7 @@ def _register_blueprints(app):
     app.register_blueprint(stays_bp)
     app.register_blueprint(grants_bp)
     app.register_blueprint(predeparture_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -32,6 +32,8 @@ from irflow.extensions import db
 from irflow.models import (
     Agreement,
     CallPlace,
+    GrantAgreement,
+    GrantPayment,
     GroupMessage,
     NoticeText,
     Notification,
@@ -409,6 +411,44 @@ def predeparture_checklists(count):
     return Listing(coordinator, "/checklists", count)
 
 
+def grant_payments(viewer_kind):
+    """Instalments of participants' grants, due, overdue, waiting and paid, spread over calls
+    and hosts; the head's list, or a coordinator's of their faculties."""
+
+    def build(count):
+        today = date.today()
+        with one_commit():
+            faculties = [FacultyFactory.build() for _ in range(spread(count))]
+            calls = [new_call(places=count) for _ in range(spread(count))]
+            for number in range(count):
+                call = calls[number % len(calls)]
+                application = participant(call, "abroad", person(faculties[number % len(faculties)]), call.places[0])
+                db.session.add(application)
+                db.session.add(
+                    GrantAgreement(application=application, number=f"GA {label()}", issued_at=days(-30), amount=1000)
+                )
+                paid = number % 3 == 0
+                db.session.add(
+                    GrantPayment(
+                        application=application,
+                        instalment=1,
+                        share_percent=70,
+                        amount=Decimal("700.00"),
+                        due_on=today + timedelta(days=number % 7 - 3),
+                        paid_on=today - timedelta(days=1) if paid else None,
+                        reference=f"TR {number}" if paid else None,
+                    )
+                )
+                db.session.add(GrantPayment(application=application, instalment=2, share_percent=30))
+            viewer = (
+                UserFactory.build(roles=["head"]) if viewer_kind == "head" else UserFactory.build(coordinates=faculties)
+            )
+            db.session.add(viewer)
+        return Listing(viewer, "/payments?state=all", min(count, 50))
+
+    return build
+
+
 ADDRESS = re.compile(r"10\.9\.\d+\.\d+")
 
 
@@ -539,6 +579,8 @@ PAGES = [
     pytest.param(notice_texts, id="notice texts"),
     pytest.param(nominations, id="nominations"),
     pytest.param(predeparture_checklists, id="pre-departure checklists"),
+    pytest.param(grant_payments("head"), id="payments (head)"),
+    pytest.param(grant_payments("coordinator"), id="payments (coordinator)"),
     pytest.param(live_sessions(owner_page=True), id="my sessions"),
     pytest.param(live_sessions(owner_page=False), id="admin user page"),
     pytest.param(application_history("owner"), id="application page (owner)"),

@@ -67,6 +67,11 @@ host_nominations.py), in this order; in English, as the host office reads it:
 19 Coordinator's phone
 20 State              the application's state
 The sensitive flags (fewer opportunities, special needs) are never among them.
+
+PAYMENT_COLUMNS — the list of grant payments (irflow/payments/exports.py), in this order:
+No, Application (its number), Full name (Latin), Full name, Call, Host institution, Grant
+agreement (its number), Instalment (n), Instalments (N), Share % (number), Amount (number,
+euros; negative: the participant pays back), Due on (date), State, Paid on (date), Reference.
 """
 
 from __future__ import annotations
@@ -137,6 +142,25 @@ NOMINATION_COLUMNS = (
     Column("coordinator_email", _l("Coordinator's e-mail"), 30),
     Column("coordinator_phone", _l("Coordinator's phone"), 18),
     Column("state", _l("State"), 24),
+)
+
+
+PAYMENT_COLUMNS = (
+    Column("number", LazyString(lambda: pgettext("column of row numbers", "No")), 6),
+    Column("application", _l("Application"), 12),
+    Column("full_name_latin", _l("Full name (Latin)"), 30),
+    Column("full_name", _l("Full name"), 34),
+    Column("call", _l("Call"), 36),
+    Column("host_institution", _l("Host institution"), 36),
+    Column("grant_agreement", _l("Grant agreement"), 18),
+    Column("instalment", _l("Instalment"), 11),
+    Column("instalments", _l("Instalments"), 11),
+    Column("share_percent", _l("Share %"), 9),
+    Column("amount", _l("Amount (EUR)"), 14),
+    Column("due_on", _l("Due on"), 13),
+    Column("state", _l("State"), 24),
+    Column("paid_on", _l("Paid on"), 13),
+    Column("reference", _l("Reference"), 30),
 )
 
 

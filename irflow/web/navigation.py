@@ -10,6 +10,7 @@ DEPARTMENT_PAGES = (
     ("review.index", _l("Review queue"), False),
     ("mobility.nominations", _l("Nominations"), False),
     ("predeparture.overview", _l("Pre-departure checklists"), False),
+    ("payments.index", _l("Payments"), False),
     ("dashboard.index", _l("Dashboard"), False),
     ("scoring.index", _l("Score sheets"), False),
     ("messages.index", _l("Group messages"), False),
