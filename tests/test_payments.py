@@ -134,6 +134,15 @@ def test_without_actual_dates_the_issued_total_stands(app):
     assert [payment.amount for payment in instalments(application)] == [Decimal("2800.00"), Decimal("1200.00")]
 
 
+def test_grant_rules_emptied_since_the_issue_leave_the_issued_total_standing(app):
+    application = participant_with_grant()
+    rules = rules_of(application)
+    rules.country_groups = []  # the host country lost its group: no individual support computed
+    db.session.commit()
+    approve(application)
+    assert instalments(application)[1].amount == PLANNED_TOTAL - Decimal("2779.00")
+
+
 def test_returning_the_report_leaves_the_last_instalment_waiting(app):
     application = participant_with_grant()
     coordinator = actors_for(application, kinds=("coordinator",))["coordinator"]

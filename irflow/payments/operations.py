@@ -84,7 +84,8 @@ def settle_last_instalment(application, today):
     """On the report's approval: the last instalment gets its amount and due date.
 
     Its amount is the granted total from the actual dates less what the earlier instalments
-    hold; without actual dates (never the case after a return) the issued total stands.
+    hold; without actual dates (never the case after a return), or with rules that no longer
+    compute every line, the issued total stands.
     Nothing happens without a scheduled last instalment (no grant agreement issued, or 100 %
     paid before departure) or once it is paid."""
     payments = instalments_of(application)
@@ -102,9 +103,11 @@ def settle_last_instalment(application, today):
 
 
 def granted_total(application):
-    """The grant from the actual dates, else the total the agreement was issued with."""
+    """The grant from the actual dates, else the total the agreement was issued with: also
+    when the rules can no longer compute a line (a country's group or a band's amount removed
+    since the issue), which would otherwise read as money to pay back."""
     _rules, _planned, actual = grants.grants_of(application)
-    if actual is not None:
+    if actual is not None and not actual.problems:
         return actual.granted_total
     agreement = grants.agreement_of(application)
     return agreement.amount if agreement is not None and agreement.issued else None
