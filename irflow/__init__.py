@@ -45,6 +45,7 @@ def create_app(config=None):
     _trust_proxies(app)
     bad_input.init_app(app)  # before the blueprints: their URL rules take its `int`
     _register_blueprints(app)
+    _register_workflow_follow_ups()
     web.init_app(app)
     _register_mail_delivery(app)
     _register_headers_and_static_files(app)
@@ -53,6 +54,13 @@ def create_app(config=None):
 
     register_cli(app)
     return app
+
+
+def _register_workflow_follow_ups():
+    from .payments.operations import settle_on_approval
+    from .workflow.effects import follow_up
+
+    follow_up("approve_report", settle_on_approval)
 
 
 def _check_public_url(app):

@@ -80,6 +80,11 @@ def schedule_instalments(agreement, rules, today):
     return scheduled
 
 
+def settle_on_approval(application, ctx):
+    """The workflow's follow-up of approve_report (registered by create_app)."""
+    settle_last_instalment(application, ctx.today)
+
+
 def settle_last_instalment(application, today):
     """On the report's approval: the last instalment gets its amount and due date.
 

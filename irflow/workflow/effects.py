@@ -52,14 +52,6 @@ def on_return_home(application: Application, ctx: FireContext) -> None:
     application.actual_return = ctx.data["return_date"]
 
 
-def on_approve_report(application: Application, ctx: FireContext) -> None:
-    # Imported here: payments builds on grants, which the application pages (and so the
-    # workflow package) load.
-    from ..payments.operations import settle_last_instalment
-
-    settle_last_instalment(application, ctx.today)
-
-
 EFFECTS: dict[str, Callable[[Application, FireContext], None]] = {
     "submit": on_submit,
     "resubmit": on_resubmit,
@@ -69,5 +61,17 @@ EFFECTS: dict[str, Callable[[Application, FireContext], None]] = {
     "nominate": on_nominate,
     "depart": on_depart,
     "return_home": on_return_home,
-    "approve_report": on_approve_report,
 }
+
+
+# What packages built on the workflow do after a transition (payments settle the last
+# instalment on approve_report). The composition root (irflow/__init__.py) registers them,
+# so that the workflow imports none of those packages.
+FOLLOW_UPS: dict[str, list[Callable[[Application, FireContext], None]]] = {}
+
+
+def follow_up(trigger: str, effect: Callable[[Application, FireContext], None]) -> None:
+    """Run `effect` after `trigger`'s own effect; registering the same one twice keeps one."""
+    effects = FOLLOW_UPS.setdefault(trigger, [])
+    if effect not in effects:
+        effects.append(effect)

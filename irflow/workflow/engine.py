@@ -16,7 +16,7 @@ from ..models.application import state_assignment_allowed
 from ..models.base import utcnow
 from ..models.states import HOLDING_STATES, STATE_LABELS, STATES
 from . import allocation, notices
-from .effects import EFFECTS
+from .effects import EFFECTS, FOLLOW_UPS
 from .errors import WorkflowError
 from .guards import problems_for
 from .permissions import actor_may
@@ -33,6 +33,8 @@ def _run_effect(event: EventData) -> None:
     effect = EFFECTS.get(event.event.name)
     if effect is not None:
         effect(event.model, event.kwargs["ctx"])
+    for follow_up in FOLLOW_UPS.get(event.event.name, ()):
+        follow_up(event.model, event.kwargs["ctx"])
 
 
 # One Machine for every application: building one per row would cost list pages dearly.
