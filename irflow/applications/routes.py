@@ -15,8 +15,9 @@ from .. import web
 from ..bad_input import page_number
 from ..errors import Refused
 from ..extensions import db
-from ..models import Application, Call, Document, Notification, StayChange, TransitionLog
+from ..models import Application, Call, Document, Notification, PredepartureItemChange, StayChange, TransitionLog
 from ..models.base import DOCUMENT_KINDS
+from ..predeparture.items import ITEM_KINDS
 from ..services import storage
 from ..web.errors import changed_by_someone_else_message
 from ..workflow import STATE_LABELS, TRANSITIONS_BY_TRIGGER, available_actions
@@ -140,6 +141,12 @@ def _render_detail(application):
         .options(db.joinedload(StayChange.requested_by), db.joinedload(StayChange.decided_by))
         .order_by(StayChange.id)
     ).all()
+    checklist_changes = db.session.scalars(
+        db.select(PredepartureItemChange)
+        .where(PredepartureItemChange.application_id == application.id)
+        .options(db.joinedload(PredepartureItemChange.actor))
+        .order_by(PredepartureItemChange.id)
+    ).all()
     notices = db.select(Notification).where(Notification.application_id == application.id)
     if not policy.may_see_all_messages(viewer, application):
         notices = notices.where(Notification.recipient_id == viewer.id)
@@ -176,7 +183,8 @@ def _render_detail(application):
         verification_resend_minutes=current_app.config["VERIFY_RESEND_INTERVAL_SECONDS"] // 60,
         show_result=application.total_score is not None and policy.may_see_result(viewer, application),
         has_transitions=bool(transitions),
-        timeline=timeline(transitions, all_documents, stay_changes),
+        timeline=timeline(transitions, all_documents, stay_changes, checklist_changes),
+        CHECKLIST_ITEMS={key: kind.label for key, kind in ITEM_KINDS.items()},
         notices=notices,
         actions=available_actions(application, viewer),
         date_triggers=operations.DATE_TRIGGERS,
