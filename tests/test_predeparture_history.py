@@ -1,14 +1,18 @@
 """Each change of a checklist item is kept in the application's history, and the participant
-hears by mail of the changes someone else makes (in their language), not of their own."""
+hears by mail of the changes someone else makes (in their language), not of their own. The
+items the office provides are reminded to the faculty's coordinators, one list each."""
+
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from irflow.extensions import db
-from irflow.models import Notification, PredepartureItemChange
+from irflow.models import Notification, PredepartureItem, PredepartureItemChange
+from irflow.returns.cli import send_reminders
 
 from .fixtures.applications import upload
-from .fixtures.factories import actors_for, application_in
+from .fixtures.factories import FacultyFactory, UserFactory, actors_for, application_in
 from .fixtures.web import client_for, text_of
 from .test_predeparture import change
 
@@ -103,3 +107,69 @@ def test_the_mail_is_in_the_participants_language(app, accepted, people):
     [notice] = mails_to_owner(accepted)[-1:]
     assert "Раводид дар рӯйхати санҷишии" in notice.subject and "Бе раводид." in notice.body
     assert "лозим нест: Раводид" in notice.body
+
+
+# --- the office's items: reminded to the faculty's coordinators ----------------------------------
+
+
+def office_lists_of(user):
+    db.session.expire_all()
+    return db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.recipient_id == user.id, Notification.dedup_key.startswith("predeparture-office:"))
+        .order_by(Notification.id)
+    ).all()
+
+
+def due_soon_in(faculty):
+    application = application_in("host_accepted")
+    application.faculty = faculty
+    # The invitation letter (75 days before the departure) is due in two days.
+    application.planned_start = date.today() + timedelta(days=77)
+    application.planned_end = application.planned_start + timedelta(days=120)
+    db.session.commit()
+    return application
+
+
+def test_the_office_items_go_to_the_faculty_coordinators_in_one_list(app):
+    faculty = FacultyFactory()
+    coordinator = UserFactory(coordinates=[faculty])
+    elsewhere = UserFactory(coordinates=[FacultyFactory()])
+    first, second = due_soon_in(faculty), due_soon_in(faculty)
+
+    run = send_reminders()
+    assert run.office_checklist == [coordinator.id]
+    assert {item for _id, item in run.checklist}.isdisjoint({"invitation_letter"})  # never to the participant
+    [reminder] = office_lists_of(coordinator)
+    assert "2 pre-departure items" in reminder.subject
+    assert f"application no. {first.id}" in reminder.body and f"application no. {second.id}" in reminder.body
+    assert reminder.body.count("Invitation letter from the host") == 2
+    assert office_lists_of(elsewhere) == []
+
+    # The same list is not sent again, on the same day or the next.
+    assert send_reminders().office_checklist == []
+    assert send_reminders(today=date.today() + timedelta(days=1)).office_checklist == []
+    # A new item due makes a new list.
+    third = due_soon_in(faculty)
+    assert send_reminders().office_checklist == [coordinator.id]
+    assert f"application no. {third.id}" in office_lists_of(coordinator)[-1].body
+
+
+def test_no_list_when_the_office_items_are_settled(app):
+    faculty = FacultyFactory()
+    coordinator = UserFactory(coordinates=[faculty])
+    application = due_soon_in(faculty)
+    db.session.add(PredepartureItem(application=application, item="invitation_letter", state="done"))
+    db.session.commit()
+    assert send_reminders().office_checklist == []
+    assert office_lists_of(coordinator) == []
+
+
+def test_the_office_list_is_in_the_coordinators_language(app):
+    faculty = FacultyFactory()
+    coordinator = UserFactory(coordinates=[faculty], locale="tg")
+    due_soon_in(faculty)
+    send_reminders()
+    [reminder] = office_lists_of(coordinator)
+    assert "шуъба бояд омода кунад" in reminder.subject
+    assert "Даъватнома аз тарафи қабулкунанда" in reminder.body and "мӯҳлат" in reminder.body
