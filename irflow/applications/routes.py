@@ -97,6 +97,17 @@ def start(call_id):
     return redirect(url_for("applications.edit", id=started.application.id))
 
 
+def _history_rows(application, model, *people):
+    """The application's rows of `model` in order, with the people they name loaded (one
+    statement each, however long the history)."""
+    return db.session.scalars(
+        db.select(model)
+        .where(model.application_id == application.id)
+        .options(*(db.joinedload(person) for person in people))
+        .order_by(model.id)
+    ).all()
+
+
 @bp.route("/<int:id>")
 @login_required
 def detail(id):
@@ -129,24 +140,9 @@ def _render_detail(application):
         current_app.logger.warning(
             "document %s of application %s: file missing from the upload folder", document_id, application.id
         )
-    transitions = db.session.scalars(
-        db.select(TransitionLog)
-        .where(TransitionLog.application_id == application.id)
-        .options(db.joinedload(TransitionLog.actor))
-        .order_by(TransitionLog.id)
-    ).all()
-    stay_changes = db.session.scalars(
-        db.select(StayChange)
-        .where(StayChange.application_id == application.id)
-        .options(db.joinedload(StayChange.requested_by), db.joinedload(StayChange.decided_by))
-        .order_by(StayChange.id)
-    ).all()
-    checklist_changes = db.session.scalars(
-        db.select(PredepartureItemChange)
-        .where(PredepartureItemChange.application_id == application.id)
-        .options(db.joinedload(PredepartureItemChange.actor))
-        .order_by(PredepartureItemChange.id)
-    ).all()
+    transitions = _history_rows(application, TransitionLog, TransitionLog.actor)
+    stay_changes = _history_rows(application, StayChange, StayChange.requested_by, StayChange.decided_by)
+    checklist_changes = _history_rows(application, PredepartureItemChange, PredepartureItemChange.actor)
     notices = db.select(Notification).where(Notification.application_id == application.id)
     if not policy.may_see_all_messages(viewer, application):
         notices = notices.where(Notification.recipient_id == viewer.id)
