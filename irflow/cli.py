@@ -19,6 +19,9 @@ from .models import (
     CallPlace,
     Criterion,
     Faculty,
+    GrantCountryGroup,
+    GrantRules,
+    GrantTravelBand,
     ParticipantCount,
     Partner,
     Program,
@@ -268,6 +271,7 @@ def _seed_calls(programs, partners, examiner):
                 ("Daugavpils University", 2, 5),
             ),
             criteria=(("English test", "test", 2), ("Interview", "test", 1), ("Average grade", "average_grade", 1)),
+            payer="eu_partner",
         ),
         dict(
             program=programs["Bilateral exchange with partner universities"],
@@ -297,11 +301,12 @@ def _seed_calls(programs, partners, examiner):
                 ("Kazan Federal University", 1, 1),
             ),
             criteria=(("Teaching plan", "test", 2), ("Interview", "test", 1)),
+            payer="university",
         ),
     )
     created = 0
     for spec in calls:
-        hosts, criteria = spec.pop("hosts"), spec.pop("criteria")
+        hosts, criteria, payer = spec.pop("hosts"), spec.pop("criteria"), spec.pop("payer")
         title, *other_titles = spec.pop("title")
         call, new = _get_or_create(
             Call,
@@ -339,7 +344,31 @@ def _seed_calls(programs, partners, examiner):
                 russian, tajik = seed_data.CRITERIA.get(criterion.name_en, (None, None))
                 criterion.name_ru = criterion.name_ru or russian
                 criterion.name_tg = criterion.name_tg or tajik
+        created += _seed_grant_rules(call, payer)
     return created
+
+
+def _seed_grant_rules(call, payer):
+    """Demo grant rules for a demo call without any (calls seeded before grants get them too)."""
+    if db.session.scalar(db.select(GrantRules.id).where(GrantRules.call_id == call.id)) is not None:
+        return 0
+    countries = sorted({place.partner.country for place in call.places})
+    rules = GrantRules(
+        call=call,
+        payer=payer,
+        **seed_data.DEMO_GRANT_RATES,
+        travel_bands=[
+            GrantTravelBand(band=band, amount=amount, green_amount=green)
+            for band, (amount, green) in seed_data.DEMO_TRAVEL_BANDS.items()
+        ],
+        country_groups=[
+            GrantCountryGroup(country=country, country_group=seed_data.DEMO_COUNTRY_GROUPS[country])
+            for country in countries
+            if country in seed_data.DEMO_COUNTRY_GROUPS
+        ],
+    )
+    db.session.add(rules)
+    return 1 + len(rules.travel_bands) + len(rules.country_groups)
 
 
 @click.command("create-user")

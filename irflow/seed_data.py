@@ -298,3 +298,31 @@ AGREEMENTS = (
      ("study", "teaching", "research"), _ALL_LEVELS, None, 2, 4, 20, "Russian", "B2",
      "International Office", "intl@kpfu.example"),
 )  # fmt: skip
+
+# Demo grant rules for every demo call with hosts. DEMO FIGURES ONLY, shaped like the
+# Erasmus+ KA171 2024 rates (individual support per month for students and per day for staff
+# by host-country group, the seven distance bands' travel lump sums with their green-travel
+# amounts, the fewer-opportunities top-up): the office enters the real rates of each call.
+DEMO_GRANT_RATES = {
+    "student_month_group1": 700,
+    "student_month_group2": 600,
+    "student_month_group3": 540,
+    "staff_day_group1": 180,
+    "staff_day_group2": 160,
+    "staff_day_group3": 140,
+    "fewer_opportunities_month": 250,
+    "first_instalment_percent": 70,
+}
+# band: (standard amount, green-travel amount) in euros; demo figures.
+DEMO_TRAVEL_BANDS = {
+    1: (28, 56),
+    2: (211, 285),
+    3: (309, 417),
+    4: (395, 535),
+    5: (580, 785),
+    6: (1188, 1188),
+    7: (1735, 1735),
+}
+# The demo hosts' countries in a group (Erasmus+ 2024 grouping for DE, LV, PL; the Central
+# Asian and Russian hosts of the bilateral call put in a group for the demo only).
+DEMO_COUNTRY_GROUPS = {"DE": 2, "LV": 3, "PL": 3, "KG": 3, "KZ": 3, "RU": 2}

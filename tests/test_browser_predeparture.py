@@ -1,6 +1,7 @@
 """The pre-departure checklist on a 360 px phone in Tajik: the participant uploads the
 insurance policy, is refused for dates that do not cover the stay and marks it done; the
-coordinator says the visa is not needed and opens the overview."""
+coordinator says the visa is not needed, opens the overview and sees both changes in the
+application's history."""
 
 from irflow.extensions import db
 from irflow.models import PredepartureItem
@@ -54,3 +55,10 @@ def test_the_checklist_on_a_phone_in_tajik(open_page, tmp_path):
     page.goto("/checklists")
     check_page(page)
     assert page.locator(f"#row-{application.id}").is_visible()
+
+    # Both changes are in the application's history, in Tajik.
+    page.goto(f"/applications/{application.id}")
+    check_page(page)
+    history = page.locator("#timeline .checklist-change-entry")
+    assert history.count() == 2
+    assert "лозим нест" in history.nth(1).inner_text()

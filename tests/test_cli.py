@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 
 from irflow import seed_data
 from irflow.extensions import db
-from irflow.models import Call, Faculty, Partner, Program, User
+from irflow.models import Call, Faculty, GrantRules, Partner, Program, User
 from irflow.models.base import utcnow
 
 from .fixtures.factories import FacultyFactory, UserFactory
@@ -83,6 +83,31 @@ def test_seed_demo_creates_the_demo_data(dev_cli, client):
     page = client.get("/").get_data(as_text=True)
     for call in calls:
         assert call.title in page
+
+
+def test_seed_demo_gives_each_call_grant_rules_with_every_host_country_in_a_group(dev_cli):
+    assert dev_cli("seed-demo").exit_code == 0
+    calls = db.session.scalars(sa.select(Call)).all()
+    for call in calls:
+        rules = db.session.scalar(sa.select(GrantRules).where(GrantRules.call_id == call.id))
+        assert rules is not None, call.title
+        assert {place.partner.country for place in call.places} == {row.country for row in rules.country_groups}
+        assert [row.band for row in rules.travel_bands] == [1, 2, 3, 4, 5, 6, 7]
+        assert all(row.green_amount >= row.amount > 0 for row in rules.travel_bands)
+        assert rules.student_month_group1 == 700 and rules.staff_day_group1 == 180
+        assert rules.first_instalment_percent == 70
+    dresden = db.session.scalar(sa.select(Partner).where(Partner.name == "Technische Universität Dresden"))
+    erasmus = next(call for call in calls if dresden in [place.partner for place in call.places])
+    assert db.session.scalar(sa.select(GrantRules).where(GrantRules.call_id == erasmus.id)).group_of("DE") == 2
+
+
+def test_seed_demo_gives_grant_rules_to_calls_seeded_before_them(dev_cli):
+    assert dev_cli("seed-demo").exit_code == 0
+    db.session.execute(sa.delete(GrantRules))
+    db.session.commit()
+    result = dev_cli("seed-demo")
+    assert result.exit_code == 0 and "Seeded demo data" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(GrantRules.id))) == 2
 
 
 def test_seed_demo_twice_creates_nothing_the_second_time(dev_cli):

@@ -221,6 +221,8 @@ def valid_rules_form(call, **overrides):
         "staff_day_group2": "160",
         "staff_day_group3": "140",
         "fewer_opportunities_month": "250",
+        "first_instalment_percent": "70",
+        "version": "",
     }
     for band in range(1, 8):
         data[f"band{band}_amount"] = str(100 * band)
@@ -236,15 +238,15 @@ def test_the_head_saves_the_rules(app):
         call = CallFactory()
     url = f"/manage/calls/{call.id}/grant-rules"
     assert client.get(url).status_code == 200
-    response = post(client, url, valid_rules_form(call, student_month_group2="650"))
+    response = post(client, url, valid_rules_form(call, student_month_group2="650", first_instalment_percent="60"))
     assert response.status_code == 302
     db.session.expire_all()
     rules = db.session.scalar(sa.select(GrantRules).where(GrantRules.call_id == call.id))
-    assert rules.student_month_group2 == 650
+    assert (rules.student_month_group2, rules.first_instalment_percent) == (650, 60)
     assert [(row.band, row.amount, row.green_amount) for row in rules.travel_bands][-1] == (7, 700, 750)
     assert {row.country: row.country_group for row in rules.country_groups} == {"DE": 1}
     # Saved again: the rows are updated, not duplicated.
-    assert post(client, url, valid_rules_form(call, band7_amount="900")).status_code == 302
+    assert post(client, url, valid_rules_form(call, band7_amount="900", version=str(rules.version))).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(GrantTravelBand.id))) == 7
 
@@ -255,6 +257,9 @@ def test_the_head_saves_the_rules(app):
         ("student_month_group1", "-5", "Enter a whole number of euros from 0 to 100000."),
         ("band3_green", "", "Enter an amount in whole euros (0 if none)."),
         ("group_DE", "", "Choose the country group."),
+        ("first_instalment_percent", "0", "Enter the share paid before departure, from 1 to 100."),
+        ("first_instalment_percent", "101", "Enter the share paid before departure, from 1 to 100."),
+        ("first_instalment_percent", "", "Enter the share paid before departure, from 1 to 100."),
     ],
 )
 def test_the_rules_form_refuses_bad_input_next_to_the_field(app, field, value, message):
@@ -266,6 +271,58 @@ def test_the_rules_form_refuses_bad_input_next_to_the_field(app, field, value, m
     assert response.status_code == 400
     assert field_error(text_of(response), field) == message
     assert db.session.scalar(sa.select(sa.func.count(GrantRules.id))) == 0
+
+
+def rules_of(call):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(GrantRules).where(GrantRules.call_id == call.id))
+
+
+def test_a_new_form_pays_70_percent_before_departure_and_the_rest_after_the_report(app):
+    with one_commit():
+        call = CallFactory()
+    page = text_of(head_client(app).get(f"/manage/calls/{call.id}/grant-rules"))
+    assert (
+        'name="first_instalment_percent"' in page
+        and 'value="70"' in page.split('name="first_instalment_percent"')[1][:80]
+    )
+    assert "Paid before departure (%)" in page
+
+
+def test_a_save_over_rules_changed_meanwhile_is_refused_with_the_figures_kept(app):
+    client = head_client(app)
+    with one_commit():
+        call = CallFactory()
+    url = f"/manage/calls/{call.id}/grant-rules"
+    assert post(client, url, valid_rules_form(call)).status_code == 302
+    opened_version = str(rules_of(call).version)
+    # Someone else saves in the meantime.
+    assert (
+        post(client, url, valid_rules_form(call, student_month_group1="710", version=opened_version)).status_code == 302
+    )
+
+    response = post(client, url, valid_rules_form(call, student_month_group1="655", version=opened_version))
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "changed by someone else" in page
+    assert 'value="655"' in page.split('name="student_month_group1"')[1][:80]
+    assert rules_of(call).student_month_group1 == 710
+    # Saving again after checking is deliberate: the page carries the current version.
+    current_version = page.split('name="version"')[1].split('value="')[1].split('"')[0]
+    assert current_version == str(rules_of(call).version) != opened_version
+    response = post(client, url, valid_rules_form(call, student_month_group1="655", version=current_version))
+    assert response.status_code == 302 and rules_of(call).student_month_group1 == 655
+
+
+def test_a_first_save_over_rules_created_meanwhile_is_refused(app):
+    client = head_client(app)
+    with one_commit():
+        call = CallFactory()
+    url = f"/manage/calls/{call.id}/grant-rules"
+    assert post(client, url, valid_rules_form(call, student_month_group1="710")).status_code == 302
+    response = post(client, url, valid_rules_form(call, student_month_group1="655", version=""))
+    assert response.status_code == 409 and "changed by someone else" in text_of(response)
+    assert rules_of(call).student_month_group1 == 710
 
 
 def test_a_wrong_call_is_404(app):

@@ -37,6 +37,7 @@ from irflow.models import (
     GroupMessage,
     NoticeText,
     Notification,
+    PredepartureItemChange,
     ReturnReport,
     Score,
     SecurityEvent,
@@ -477,7 +478,8 @@ def live_sessions(owner_page):
 
 
 def application_history(viewer_kind):
-    """One application with a long history: state changes by many people, messages, documents."""
+    """One application with a long history: state changes by many people, messages, documents,
+    checklist changes."""
 
     def build(count):
         with one_commit():
@@ -499,6 +501,15 @@ def application_history(viewer_kind):
                         application=application,
                         subject=label(),
                         body="Changes requested.",
+                    )
+                )
+                db.session.add(
+                    PredepartureItemChange(
+                        application=application,
+                        item="visa",
+                        state="not_needed" if number % 2 else "todo",
+                        reason=label(),
+                        actor=UserFactory.build(coordinates=[application.faculty]),
                     )
                 )
                 document = document_for(application, "other", uploader=UserFactory.build(roles=["head"]))

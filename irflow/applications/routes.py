@@ -15,7 +15,7 @@ from .. import web
 from ..bad_input import page_number
 from ..errors import Refused
 from ..extensions import db
-from ..models import Application, Call, Document, Notification, StayChange, TransitionLog
+from ..models import Application, Call, Document, Notification, PredepartureItemChange, StayChange, TransitionLog
 from ..models.base import DOCUMENT_KINDS
 from ..services import storage
 from ..web.errors import changed_by_someone_else_message
@@ -96,6 +96,17 @@ def start(call_id):
     return redirect(url_for("applications.edit", id=started.application.id))
 
 
+def _history_rows(application, model, *people):
+    """The application's rows of `model` in order, with the people they name loaded (one
+    statement each, however long the history)."""
+    return db.session.scalars(
+        db.select(model)
+        .where(model.application_id == application.id)
+        .options(*(db.joinedload(person) for person in people))
+        .order_by(model.id)
+    ).all()
+
+
 @bp.route("/<int:id>")
 @login_required
 def detail(id):
@@ -128,18 +139,9 @@ def _render_detail(application):
         current_app.logger.warning(
             "document %s of application %s: file missing from the upload folder", document_id, application.id
         )
-    transitions = db.session.scalars(
-        db.select(TransitionLog)
-        .where(TransitionLog.application_id == application.id)
-        .options(db.joinedload(TransitionLog.actor))
-        .order_by(TransitionLog.id)
-    ).all()
-    stay_changes = db.session.scalars(
-        db.select(StayChange)
-        .where(StayChange.application_id == application.id)
-        .options(db.joinedload(StayChange.requested_by), db.joinedload(StayChange.decided_by))
-        .order_by(StayChange.id)
-    ).all()
+    transitions = _history_rows(application, TransitionLog, TransitionLog.actor)
+    stay_changes = _history_rows(application, StayChange, StayChange.requested_by, StayChange.decided_by)
+    checklist_changes = _history_rows(application, PredepartureItemChange, PredepartureItemChange.actor)
     notices = db.select(Notification).where(Notification.application_id == application.id)
     if not policy.may_see_all_messages(viewer, application):
         notices = notices.where(Notification.recipient_id == viewer.id)
@@ -176,7 +178,7 @@ def _render_detail(application):
         verification_resend_minutes=current_app.config["VERIFY_RESEND_INTERVAL_SECONDS"] // 60,
         show_result=application.total_score is not None and policy.may_see_result(viewer, application),
         has_transitions=bool(transitions),
-        timeline=timeline(transitions, all_documents, stay_changes),
+        timeline=timeline(transitions, all_documents, stay_changes, checklist_changes),
         notices=notices,
         actions=available_actions(application, viewer),
         date_triggers=operations.DATE_TRIGGERS,

@@ -227,12 +227,22 @@ def grant_rules(call_id):
     countries = sorted({place.partner.country for place in call.places})
     rules = grant_operations.rules_of(call)
     form = grant_rules_form(countries)
+
+    def page(conflict=None, status=200):
+        return render_template("calls/grant_rules.html", call=call, form=form, rules=rules, conflict=conflict), status
+
+    def changed_meanwhile(error):
+        # The head's figures stay in the form; the version becomes the current one, so that
+        # saving again after checking them is a deliberate overwrite.
+        current = grant_operations.rules_of(call)
+        form.version.data = current.version if current is not None else ""
+        return page(grant_operations.stale_rules_message(), 409)
+
     if request.method == "GET" and rules is not None:
         form.fill_from(rules)
     elif form.validate_on_submit():
+        web.when_refused(changed_meanwhile)
         grant_operations.save_rules(call, form)
         flash(_("Grant rules of %(title)s saved.", title=call.title), "success")
         return redirect(url_for("calls.manage.grant_rules", call_id=call.id))
-    return render_template("calls/grant_rules.html", call=call, form=form, rules=rules), (
-        400 if form.is_submitted() else 200
-    )
+    return page(status=400 if form.is_submitted() else 200)

@@ -3,7 +3,7 @@ travel support by distance band and the fewer-opportunities top-up, and the grou
 of the call's host countries."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField
+from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from ..countries import country_name
@@ -39,6 +39,17 @@ class GrantRulesForm(FlaskForm):
         _l("Top-up for fewer opportunities, per month (€)"),
         description=_l("Added to a student's individual support when their participant data says so."),
     )
+    first_instalment_percent = IntegerField(
+        _l("Paid before departure (%)"),
+        default=70,
+        validators=[
+            InputRequired(_l("Enter the share paid before departure, from 1 to 100.")),
+            NumberRange(1, 100, _l("Enter the share paid before departure, from 1 to 100.")),
+        ],
+        description=_l("The rest is paid once the participant's report is approved."),
+    )
+    # The rules' version when the form was shown: a save over a newer one is refused.
+    version = HiddenField()
 
     def country_groups_by_country(self):
         return {country: self[f"group_{country}"].data for country in self.countries}
@@ -56,6 +67,8 @@ class GrantRulesForm(FlaskForm):
         for name in (
             "payer",
             "fewer_opportunities_month",
+            "first_instalment_percent",
+            "version",
             *(f"student_month_group{group}" for group in COUNTRY_GROUPS),
             *(f"staff_day_group{group}" for group in COUNTRY_GROUPS),
         ):

@@ -2,7 +2,9 @@
 computed from them (compute.py) with the planned dates and, once recorded, the actual ones."""
 
 from flask import current_app
+from flask_babel import gettext as _
 
+from ..errors import Refused
 from ..extensions import db
 from ..models import GrantAgreement, GrantCountryGroup, GrantRules, GrantTravelBand, StaffMobilityAgreement
 from ..models.grant import COUNTRY_GROUPS, DISTANCE_BANDS
@@ -15,9 +17,19 @@ def rules_of(call):
     return db.session.scalar(db.select(GrantRules).where(GrantRules.call_id == call.id))
 
 
+def stale_rules_message():
+    return _(
+        "The grant rules were changed by someone else after you opened this page. Nothing was "
+        "saved: your figures are shown below; check them, then save again."
+    )
+
+
 def save_rules(call, form):
-    """The call's grant rules as the head typed them; country groups and bands replaced."""
+    """The call's grant rules as the head typed them; country groups and bands replaced.
+    Refused when the rules changed since the form was shown (its hidden version)."""
     rules = rules_of(call)
+    if str(form.version.data or "") != str(rules.version if rules is not None else ""):
+        raise Refused(stale_rules_message())
     if rules is None:
         rules = GrantRules(call=call)
         db.session.add(rules)
@@ -26,6 +38,7 @@ def save_rules(call, form):
         setattr(rules, f"student_month_group{group}", form[f"student_month_group{group}"].data)
         setattr(rules, f"staff_day_group{group}", form[f"staff_day_group{group}"].data)
     rules.fewer_opportunities_month = form.fewer_opportunities_month.data
+    rules.first_instalment_percent = form.first_instalment_percent.data
     wanted_groups = form.country_groups_by_country()
     existing = {row.country: row for row in rules.country_groups}
     for country, row in existing.items():
@@ -37,7 +50,7 @@ def save_rules(call, form):
         else:
             rules.country_groups.append(GrantCountryGroup(country=country, country_group=group))
     bands = {row.band: row for row in rules.travel_bands}
-    for band, _, _ in DISTANCE_BANDS:
+    for band, *_limits in DISTANCE_BANDS:
         amount, green_amount = form[f"band{band}_amount"].data, form[f"band{band}_green"].data
         row = bands.get(band)
         if row is None:

@@ -20,7 +20,7 @@ from .notification import Notification
 from .participant_data import ParticipantData
 from .partner import Agreement, Partner
 from .password_reset_request import PasswordResetRequest
-from .predeparture import PredepartureItem
+from .predeparture import PredepartureItem, PredepartureItemChange
 from .program import Program
 from .recognition import Recognition
 from .report import ReturnReport
@@ -55,6 +55,7 @@ __all__ = [
     "LoginAttempt",
     "NoticeText",
     "PredepartureItem",
+    "PredepartureItemChange",
     "Notification",
     "ParticipantCount",
     "ParticipantData",

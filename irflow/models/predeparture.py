@@ -66,3 +66,28 @@ class PredepartureItem(db.Model):
 
     def __repr__(self):
         return f"<PredepartureItem {self.application_id} {self.item} {self.state}>"
+
+
+class PredepartureItemChange(db.Model):
+    """Each change of a checklist item (done, not needed with its reason, to do again), kept
+    for the application's history: the item's own row holds only its latest state."""
+
+    __tablename__ = "predeparture_item_changes"
+    __table_args__ = (
+        enum_check("item", PREDEPARTURE_ITEMS),
+        enum_check("state", tuple(PREDEPARTURE_STATES)),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    application_id = sa.Column(sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False, index=True)
+    item = sa.Column(sa.String(30), nullable=False)
+    state = sa.Column(sa.String(20), nullable=False)
+    reason = sa.Column(sa.Text)
+    actor_id = sa.Column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    application = db.relationship("Application")
+    actor = db.relationship("User", foreign_keys=[actor_id])
+
+    def __repr__(self):
+        return f"<PredepartureItemChange {self.application_id} {self.item} {self.state}>"

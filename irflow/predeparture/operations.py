@@ -10,6 +10,7 @@ from ..models import Document, PredepartureItem
 from ..models.base import utcnow
 from . import policy
 from .items import ITEM_KINDS, lines_for
+from .notices import keep_change
 
 REASON_MAX = 2000
 
@@ -81,6 +82,13 @@ def _record(application, key, version):
     return record
 
 
+def _changed(application, record, user):
+    record.updated_by = user
+    record.updated_at = utcnow()
+    keep_change(application, record, user)
+    return record
+
+
 def mark_done(application, user, key, version, **fields):
     if not policy.may_mark_done(user, application, key):
         raise Refused(_("You cannot change this item."))
@@ -96,9 +104,7 @@ def mark_done(application, user, key, version, **fields):
     if key == "insurance":
         record.covered_from = fields.get("covered_from")
         record.covered_to = fields.get("covered_to")
-    record.updated_by = user
-    record.updated_at = utcnow()
-    return record
+    return _changed(application, record, user)
 
 
 def mark_not_needed(application, user, key, version, reason):
@@ -110,9 +116,7 @@ def mark_not_needed(application, user, key, version, reason):
     record = _record(application, key, version)
     record.state = "not_needed"
     record.reason = reason[:REASON_MAX]
-    record.updated_by = user
-    record.updated_at = utcnow()
-    return record
+    return _changed(application, record, user)
 
 
 def reopen(application, user, key, version):
@@ -121,6 +125,4 @@ def reopen(application, user, key, version):
     record = _record(application, key, version)
     record.state = "todo"
     record.reason = None
-    record.updated_by = user
-    record.updated_at = utcnow()
-    return record
+    return _changed(application, record, user)

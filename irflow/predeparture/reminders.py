@@ -1,18 +1,26 @@
 """Reminders of the checklist's items, queued by `flask send-reminders` (returns/reminders.py):
 an item the participant provides, still to do, overdue or due within PREDEPARTURE_REMINDER_DAYS,
 is reminded once per item and due date (the outbox's dedup key names both: a new departure
-date gives a new due date, and so a new reminder)."""
+date gives a new due date, and so a new reminder).
 
+The items the office provides go to the coordinators of the application's faculty instead, in
+one mail per coordinator listing all their open office items overdue or due soon. A coordinator
+gets a new list only when it changes (an item comes due, is settled, or its due date moves):
+the dedup key is a digest of the listed items and due dates, so the same list never comes twice
+and a daily run does not repeat it day after day."""
+
+import hashlib
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Application, CallPlace, Document, PredepartureItem, User
+from ..models import Application, CallPlace, Document, PredepartureItem, User, UserRole, coordinator_faculties
 from ..services import mail
 from .items import AFTER_ARRIVAL, CHECKLIST_STATES, lines_for
 
@@ -25,8 +33,9 @@ def item_key(application, line):
     return f"predeparture:{application.id}:{line.kind.key}:{line.due.isoformat()}"
 
 
-def due_items(today):
-    """[(application, [lines to remind])] for the active participants with a checklist."""
+def due_items(today, provider="participant"):
+    """[(application, [lines to remind])] for the active participants with a checklist: the
+    open items `provider` provides."""
     applications = (
         db.session.scalars(
             sa.select(Application)
@@ -56,7 +65,7 @@ def due_items(today):
             line
             for line in lines_for(application, records.get(application.id, []), documents.get(application.id, []))
             if not line.settled
-            and line.kind.provider == "participant"
+            and line.kind.provider == provider
             and line.due is not None
             and line.due <= horizon
             and (application.state == "abroad" or line.kind.key not in AFTER_ARRIVAL)
@@ -85,3 +94,62 @@ def queue_checklist_reminders(today):
             if queued is not None:
                 queued_items.append((application.id, line.kind.key))
     return queued_items
+
+
+def coordinators_by_faculty(faculty_ids):
+    """{faculty id: [active coordinators]} in one statement."""
+    if not faculty_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(coordinator_faculties.c.faculty_id, User)
+        .join(User, coordinator_faculties.c.user_id == User.id)
+        .join(UserRole, sa.and_(UserRole.user_id == User.id, UserRole.role == "coordinator"))
+        .where(coordinator_faculties.c.faculty_id.in_(sorted(faculty_ids)), User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    result = {}
+    for faculty_id, user in rows:
+        result.setdefault(faculty_id, []).append(user)
+    return result
+
+
+def office_lists(today):
+    """{coordinator id: (coordinator, [(application, line)] by due date)}: the open office items
+    of their faculties' participants (never their own application)."""
+    due = due_items(today, provider="office")
+    coordinators = coordinators_by_faculty({application.faculty_id for application, _ in due} - {None})
+    lists = {}
+    for application, lines in due:
+        for coordinator in coordinators.get(application.faculty_id, []):
+            if coordinator.id != application.applicant_id:
+                items = lists.setdefault(coordinator.id, (coordinator, []))[1]
+                items.extend((application, line) for line in lines)
+    for _coordinator, items in lists.values():
+        items.sort(key=lambda item: (item[1].due, item[0].id))
+    return lists
+
+
+def office_key(coordinator, items):
+    listed = "\n".join(sorted(item_key(application, line) for application, line in items))
+    return f"predeparture-office:{coordinator.id}:{hashlib.sha256(listed.encode()).hexdigest()[:32]}"
+
+
+def queue_office_reminders(today):
+    """Queue the coordinators' lists; returns the ids of the coordinators mailed now."""
+    mailed = []
+    for coordinator, items in office_lists(today).values():
+        queued = mail.queue_for_user(
+            coordinator,
+            "emails/reminder_predeparture_office.txt",
+            lambda items=items: ngettext(
+                "%(num)d pre-departure item for the office to provide",
+                "%(num)d pre-departure items for the office to provide",
+                len(items),
+            ),
+            dedup_key=office_key(coordinator, items),
+            items=items,
+            today=today,
+        )
+        if queued is not None:
+            mailed.append(coordinator.id)
+    return mailed

@@ -23,7 +23,7 @@ from ..models.predeparture import PREDEPARTURE_STATES, VISA_DECISIONS
 from ..web.access import allowed_if
 from . import bp, operations, policy
 from .forms import ItemForm
-from .items import PROVIDERS, lines_for, missing
+from .items import ITEM_KINDS, PROVIDERS, lines_for, missing
 from .reminders import department_today
 
 
@@ -35,8 +35,15 @@ def checklist_status(application, user):
     return {"missing": missing(lines, abroad=application.state == "abroad"), "lines": lines}
 
 
-# The card of the application page (templates/applications/detail.html).
+def checklist_item_label(key):
+    """An item's name for the application's history."""
+    kind = ITEM_KINDS.get(key)
+    return kind.label if kind is not None else key
+
+
+# The card and the history of the application page (templates/applications/detail.html).
 bp.add_app_template_global(checklist_status, "checklist_status")
+bp.add_app_template_global(checklist_item_label, "checklist_item_label")
 
 
 def _today():

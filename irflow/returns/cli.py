@@ -40,3 +40,10 @@ def send_reminders_command():
     click.echo(
         ngettext("%(num)d checklist reminder queued.", "%(num)d checklist reminders queued.", len(run.checklist))
     )
+    click.echo(
+        ngettext(
+            "%(num)d list of the office's checklist items queued.",
+            "%(num)d lists of the office's checklist items queued.",
+            len(run.office_checklist),
+        )
+    )

@@ -5,8 +5,9 @@
 (b) An applicant holding an offer (state `selected`) whose deadline falls within
     OFFER_REMINDER_DAYS and has not passed is reminded once per deadline: a promotion from
     the waiting list gives a new deadline, and so a new reminder.
-(c) A pre-departure checklist item overdue or due soon, once per item and due date
-    (irflow/predeparture/reminders.py).
+(c) A pre-departure checklist item overdue or due soon, once per item and due date; the
+    office's items to the faculty's coordinators, one list each, mailed again only when it
+    changes (irflow/predeparture/reminders.py).
 
 Idempotent: each message carries a `dedup_key`, and the outbox refuses a key it holds
 already, so a second run queues nothing new. The command (cli.py) commits once at the end.
@@ -24,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..i18n import force_timezone, format_moment
 from ..models import Application, CallPlace, User
-from ..predeparture.reminders import queue_checklist_reminders
+from ..predeparture.reminders import queue_checklist_reminders, queue_office_reminders
 from ..services import mail
 from ..workflow.next_steps import report_due_date
 from .checklist import transcript_required
@@ -35,6 +36,7 @@ class ReminderRun:
     report: list = field(default_factory=list)  # ids of the applications reminded of their report
     offer: list = field(default_factory=list)  # ids of the applications reminded of their offer
     checklist: list = field(default_factory=list)  # (application id, item) of the checklist items reminded
+    office_checklist: list = field(default_factory=list)  # ids of the coordinators sent their office items
 
 
 def report_key(application):
@@ -140,4 +142,5 @@ def queue_due_reminders(now, today):
         if queued is not None:
             run.offer.append(application.id)
     run.checklist = queue_checklist_reminders(today)
+    run.office_checklist = queue_office_reminders(today)
     return run
