@@ -2,6 +2,7 @@
 (the total frozen, instalments scheduled), the printable agreement in the participant's
 language and its signed copy; the planned grant recomputed after a shortening."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -300,6 +301,8 @@ def test_the_agreement_is_printed_in_the_participant_s_language(app):
     assert f"GA-2026-{application.id:06d}" in page and "4 320,00" in page.replace("\xa0", " ")
     assert "Раҳимова Дилноза" in page
     assert "data-print" in page and "<script>" not in page
+    [mail] = notifications_for(application)
+    assert mail.subject == f"Аризаи {application.id}: шартномаи грантии шумо барои имзо омода аст"
 
 
 def test_the_agreement_is_for_the_participant_and_the_office_only(app, confirmed, people):
@@ -318,7 +321,7 @@ def test_the_agreement_is_for_the_participant_and_the_office_only(app, confirmed
 
 def upload_signed_copy(app, user, application):
     client = client_for(app, user)
-    data = {"kind": "grant_agreement", "file": (__import__("io").BytesIO(PDF), "signed.pdf")}
+    data = {"kind": "grant_agreement", "file": (io.BytesIO(PDF), "signed.pdf")}
     return post(client, f"/applications/{application.id}/documents", data, content_type="multipart/form-data")
 
 

@@ -23,10 +23,25 @@ from . import bp, operations, policy
 from .forms import IssueForm
 
 
+def _state(agreement, copies):
+    if copies:
+        return "signed"
+    return "to_sign" if agreement is not None and agreement.issued else "not_issued"
+
+
+def grant_agreement_state(application, user):
+    """For the application's grant card: "not_issued", "to_sign" or "signed" (None: no card)."""
+    if not may_see_grant(user, application):
+        return None
+    agreement = grants.agreement_of(application)
+    issued = agreement is not None and agreement.issued
+    return _state(agreement, operations.signed_copies(application) if issued else [])
+
+
 def grant_agreement_status(application, user):
-    """What the grant page and the application's card show `user` of the agreement: its state
-    ("not_issued", "to_sign", "signed"), the agreement, its instalments and signed copies, and
-    whether `user` may issue it (with what keeps a new issue back). None: nothing to show."""
+    """What the grant page shows `user` of the agreement: its state, the agreement, its
+    instalments and signed copies, and whether `user` may issue it (with what keeps a new
+    issue back). None: nothing to show."""
     if not may_see_grant(user, application):
         return None
     agreement = grants.agreement_of(application)
@@ -34,7 +49,7 @@ def grant_agreement_status(application, user):
     copies = operations.signed_copies(application) if issued else []
     may_issue = policy.may_issue(user, application)
     return {
-        "state": "signed" if copies else ("to_sign" if issued else "not_issued"),
+        "state": _state(agreement, copies),
         "agreement": agreement,
         "signed_copies": copies,
         "instalments": payments.instalments_of(application) if issued else [],
@@ -44,6 +59,7 @@ def grant_agreement_status(application, user):
     }
 
 
+bp.add_app_template_global(grant_agreement_state, "grant_agreement_state")
 bp.add_app_template_global(grant_agreement_status, "grant_agreement_status")
 
 
