@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from irflow.extensions import db
 from irflow.grants import operations
-from irflow.models import Application, GrantAgreement, GrantPayment, GrantRules, StayChange
+from irflow.models import Application, GrantPayment, GrantRules, StayChange
 
 from .fixtures.factories import (
     UserFactory,
@@ -394,10 +394,3 @@ def decision_values(page_response, stay_change):
     values = form_of(type("R", (), {"get_data": lambda self, as_text=True: form})())
     values.pop("csrf_token", None)
     return values
-
-
-def test_the_agreement_row_keeps_its_check_constraints(app, confirmed):
-    db.session.add(GrantAgreement(application_id=confirmed.id, green_travel=False, travel_days=3))
-    with pytest.raises(sa.exc.IntegrityError):
-        db.session.flush()
-    db.session.rollback()
