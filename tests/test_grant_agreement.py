@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from irflow.extensions import db
 from irflow.grants import operations
-from irflow.models import Application, GrantPayment, GrantRules, StayChange
+from irflow.models import Application, GrantPayment, GrantRules, ParticipantData, StayChange
 
 from .fixtures.factories import (
     UserFactory,
@@ -394,3 +394,32 @@ def decision_values(page_response, stay_change):
     values = form_of(type("R", (), {"get_data": lambda self, as_text=True: form})())
     values.pop("csrf_token", None)
     return values
+
+
+def test_the_agreement_states_the_parties_the_mobility_the_schedule_and_the_obligations(app, confirmed, people):
+    db.session.add(
+        ParticipantData(
+            application_id=confirmed.id,
+            birth_date=date(2003, 5, 17),
+            gender="female",
+            nationality="TJ",
+            isced_code="0613",
+            study_cycle="bachelor",
+            fewer_opportunities=False,
+            special_needs=False,
+            previous_mobility_months=Decimal(0),
+            version=1,
+        )
+    )
+    db.session.commit()
+    assert choose(app, confirmed, True).status_code == 302
+    assert issue(app, people["head"], confirmed).status_code == 302
+    page = text_of(client_for(app, confirmed.applicant).get(grant_url(confirmed, "/agreement")))
+    assert "Khujand State University named after B. Gafurov" in page
+    assert "May 17, 2003" in page and "Tajikistan" in page
+    assert "Berlin" in page and "Germany" in page and "February 1, 2027 – June 30, 2027" in page
+    assert "4,396 km from the home city" in page and 'id="document-green-travel">Yes<' in page
+    assert "The grant stated in this agreement: 4,420.00 €." in page
+    assert "3,094.00" in page and "after the report is approved" in page  # 70 % of 4,420
+    assert "within 30 days of the return" in page and "certificate of attendance" in page
+    assert page.count('class="signature-line') == 4
