@@ -130,6 +130,7 @@ def _register_blueprints(app):
     from .calls import bp as calls_bp
     from .dashboard import bp as dashboard_bp
     from .exports import bp as exports_bp
+    from .grant_agreements import bp as grant_agreements_bp
     from .grants import bp as grants_bp
     from .messages import bp as messages_bp
     from .mobility import bp as mobility_bp
@@ -163,6 +164,7 @@ def _register_blueprints(app):
     app.register_blueprint(participants_bp)
     app.register_blueprint(stays_bp)
     app.register_blueprint(grants_bp)
+    app.register_blueprint(grant_agreements_bp)
     app.register_blueprint(predeparture_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(messages_bp)

@@ -41,7 +41,7 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # Heads printed documents such as the selection protocol. Unset: Khujand State University's
-    # name in the reader's language (irflow/selection/routes.py).
+    # name in the reader's language (irflow/web/templating.py).
     UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME")
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'irflow.sqlite3'}"

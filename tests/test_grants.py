@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from irflow.extensions import db
 from irflow.grants import compute, operations
-from irflow.models import GrantCountryGroup, GrantRules, GrantTravelBand, ParticipantData
+from irflow.models import GrantRules, GrantTravelBand, ParticipantData
 
 from .fixtures.factories import (
     CallFactory,
@@ -19,13 +19,13 @@ from .fixtures.factories import (
     one_commit,
     outsiders_for,
 )
+from .fixtures.grants import BERLIN, amounts, participant_in_berlin
 from .fixtures.manage import head_client
 from .fixtures.web import client_for, field_error, post, text_of
 
 KHUJAND = (40.2833, 69.6167)
 OSH = (40.5283, 72.7985)
 ALMATY = (43.2389, 76.8897)
-BERLIN = (52.5200, 13.4050)
 
 
 # --- distance --------------------------------------------------------------------------------
@@ -67,40 +67,6 @@ def test_months_count_thirty_days_and_a_thirtieth_per_extra_day():
 
 
 # --- the grant of a participant ----------------------------------------------------------------
-
-
-def rules_for(call, **overrides):
-    fields = {
-        "payer": "eu_partner",
-        "student_month_group1": 700,
-        "student_month_group2": 600,
-        "student_month_group3": 500,
-        "staff_day_group1": 180,
-        "staff_day_group2": 160,
-        "staff_day_group3": 140,
-        "fewer_opportunities_month": 250,
-    } | overrides
-    rules = GrantRules(call=call, **fields)
-    rules.country_groups = [GrantCountryGroup(country="DE", country_group=1)]
-    rules.travel_bands = [
-        GrantTravelBand(band=band, amount=amount, green_amount=amount + 100)
-        for band, amount in [(1, 23), (2, 180), (3, 275), (4, 360), (5, 530), (6, 820), (7, 1500)]
-    ]
-    db.session.add(rules)
-    return rules
-
-
-def participant_in_berlin(state="confirmed", mobility_type="study", **dates):
-    with one_commit():
-        application = application_in(state, call=CallFactory(mobility_type=mobility_type), **dates)
-        partner = application.allocated_place.partner
-        partner.country, partner.latitude, partner.longitude = "DE", *BERLIN
-        rules_for(application.call)
-    return application
-
-
-def amounts(grant):
-    return {line.kind: line.amount for line in grant.lines}
 
 
 def test_a_student_grant_is_months_times_the_group_rate_plus_the_band(app):

@@ -11,7 +11,9 @@ motivation, documents and messages. A deactivated user sees nothing.
 
 Documents: the rules for uploading are data (UPLOAD_RULES): who ("owner", or "coordinator"
 of the application's faculty), in which states, which kinds. `CALL_KINDS` stands for the
-kinds the call asks for plus the kinds always accepted (documents.call_kinds).
+kinds the call asks for plus the kinds always accepted (documents.call_kinds);
+`SIGNED_AGREEMENT` and `ISSUED_GRANT_AGREEMENT` for kinds that depend on the mobility or on
+an issued grant agreement.
 """
 
 from collections import namedtuple
@@ -20,7 +22,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from ..extensions import db
-from ..models import Application, ApplicationCount
+from ..models import Application, ApplicationCount, GrantAgreement
 from ..models.base import DOCUMENT_KINDS
 from .documents import call_kinds
 
@@ -37,6 +39,9 @@ SIGNED_AGREEMENT_KINDS = {
     "teaching": {"mobility_agreement"},
     "training": {"mobility_agreement"},
 }
+
+# Placeholder: the signed grant agreement, once the office has issued it (grant_agreements/).
+ISSUED_GRANT_AGREEMENT = "issued_grant_agreement"
 
 UploadRule = namedtuple("UploadRule", "who states kinds")
 
@@ -60,6 +65,9 @@ UPLOAD_RULES = (
     # of arrival only once abroad.
     UploadRule("owner", PREDEPARTURE_STATES, PREDEPARTURE_KINDS),
     UploadRule("coordinator", PREDEPARTURE_STATES, PREDEPARTURE_KINDS),
+    # The grant agreement signed by the participant, from its issue on (also brought in once abroad).
+    UploadRule("owner", PREDEPARTURE_STATES, ISSUED_GRANT_AGREEMENT),
+    UploadRule("coordinator", PREDEPARTURE_STATES, ISSUED_GRANT_AGREEMENT),
     UploadRule("owner", frozenset({"abroad"}), frozenset({"certificate_of_arrival"})),
     UploadRule("coordinator", frozenset({"abroad"}), frozenset({"certificate_of_arrival"})),
     UploadRule(
@@ -212,7 +220,20 @@ def _rule_kinds(rule, application):
         return call_kinds(application.call)
     if rule.kinds == SIGNED_AGREEMENT:
         return SIGNED_AGREEMENT_KINDS.get(application.call.mobility_type, set())
+    if rule.kinds == ISSUED_GRANT_AGREEMENT:
+        return {"grant_agreement"} if _grant_agreement_issued(application) else set()
     return set(rule.kinds)
+
+
+def _grant_agreement_issued(application):
+    return (
+        db.session.scalar(
+            sa.select(GrantAgreement.id).where(
+                GrantAgreement.application_id == application.id, GrantAgreement.issued_at.is_not(None)
+            )
+        )
+        is not None
+    )
 
 
 def uploadable_kinds(user, application):

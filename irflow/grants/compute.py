@@ -100,6 +100,11 @@ class Grant:
         """Days of individual support: the stay and the travel days."""
         return self.days + self.travel_days
 
+    @property
+    def supported_months(self):
+        """(whole months, remaining days) of the days of individual support."""
+        return month_parts(self.supported_days)
+
     def amount_of(self, kind):
         """The amount of one kind of line, or None when the grant has no such line."""
         return next((line.amount for line in self.lines if line.kind == kind), None)

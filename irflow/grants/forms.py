@@ -3,12 +3,12 @@ travel support by distance band and the fewer-opportunities top-up, and the grou
 of the call's host countries."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import HiddenField, IntegerField, RadioField, SelectField
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from ..countries import country_name
 from ..forms import FlaskForm
-from ..models.grant import COUNTRY_GROUPS, DISTANCE_BANDS, GRANT_PAYERS
+from ..models.grant import COUNTRY_GROUPS, DISTANCE_BANDS, GRANT_PAYERS, GREEN_TRAVEL_DAYS_MAX, TRAVEL_DAYS_MAX
 from ..web.forms import int_or_none, options
 from .compute import band_label
 
@@ -110,3 +110,51 @@ def grant_rules_form(countries, **kwargs):
             [("", _l("— choose a group —"))] + [(group, _l("Group %(group)s", group=group)) for group in COUNTRY_GROUPS]
         )
     return form
+
+
+class GreenTravelForm(FlaskForm):
+    """The participant's choice; `version` is the grant agreement's ("" before it exists)."""
+
+    version = HiddenField()
+    green_travel = RadioField(
+        _l("How will you travel?"),
+        choices=[
+            ("yes", _l("Green travel: mostly by train, bus or a shared car")),
+            ("no", _l("Otherwise (for example by plane)")),
+        ],
+        validate_choice=False,
+    )
+
+    def validate_green_travel(self, field):
+        if field.data not in ("yes", "no"):
+            raise StopValidation(_l("Choose how you will travel."))
+
+
+class TravelDaysForm(FlaskForm):
+    version = HiddenField()
+    travel_days = IntegerField(
+        _l("Travel days"),
+        validators=[InputRequired(_l("Enter the number of travel days (0 if none)."))],
+        description=_l(
+            "Travel days added to the stay for individual support: up to %(most)s, %(green)s with green travel.",
+            most=TRAVEL_DAYS_MAX,
+            green=GREEN_TRAVEL_DAYS_MAX,
+        ),
+    )
+
+    def check_range(self, green_travel):
+        """The field's error when the days are beyond what the travel choice allows."""
+        highest = GREEN_TRAVEL_DAYS_MAX if green_travel else TRAVEL_DAYS_MAX
+        days = self.travel_days.data
+        if days is not None and not 0 <= days <= highest:
+            message = (
+                _l("Enter a whole number of days from 0 to %(most)s.", most=highest)
+                if green_travel
+                else _l(
+                    "Enter a whole number of days from 0 to %(most)s (up to %(green)s only with green travel).",
+                    most=highest,
+                    green=GREEN_TRAVEL_DAYS_MAX,
+                )
+            )
+            self.travel_days.errors = [str(message)]
+        return not self.travel_days.errors

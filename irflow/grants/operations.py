@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from ..errors import Refused
 from ..extensions import db
 from ..models import GrantAgreement, GrantCountryGroup, GrantRules, GrantTravelBand, StaffMobilityAgreement
-from ..models.grant import COUNTRY_GROUPS, DISTANCE_BANDS
-from . import compute
+from ..models.grant import COUNTRY_GROUPS, DISTANCE_BANDS, GREEN_TRAVEL_DAYS_MAX, TRAVEL_DAYS_MAX
+from . import compute, policy
 
 STAFF_MOBILITY_TYPES = frozenset({"teaching", "training"})
 
@@ -127,3 +127,46 @@ def grants_of(application):
     planned = grant_for(application, rules, days_planned, agreement) if days_planned else None
     actual = grant_for(application, rules, days_actual, agreement) if days_actual else None
     return rules, planned, actual
+
+
+def stale_message():
+    return _("The grant agreement was changed by someone else after you opened the page. Nothing was saved.")
+
+
+def _agreement_to_change(application, posted_version):
+    """The agreement as the form saw it (created when there is none yet); a form rendered
+    before someone else's change is refused."""
+    agreement = agreement_of(application)
+    expected = "" if agreement is None else str(agreement.version)
+    if str(posted_version or "") != expected:
+        raise Refused(stale_message())
+    if agreement is None:
+        agreement = GrantAgreement(application=application, green_travel=False, travel_days=0)
+        db.session.add(agreement)
+    return agreement
+
+
+def choose_travel(application, user, posted_version, green_travel):
+    """The participant's choice. Without green travel the travel days are at most
+    TRAVEL_DAYS_MAX: more are cut down to it (returns True when they were)."""
+    if not policy.may_choose_travel(user, application, agreement_of(application)):
+        raise Refused(_("The way of travel cannot be changed now. Nothing was saved."))
+    agreement = _agreement_to_change(application, posted_version)
+    agreement.green_travel = green_travel
+    cut = not green_travel and (agreement.travel_days or 0) > TRAVEL_DAYS_MAX
+    if cut:
+        agreement.travel_days = TRAVEL_DAYS_MAX
+    db.session.flush()
+    return cut
+
+
+def set_travel_days(application, user, posted_version, days):
+    if not policy.may_set_travel_days(user, application, agreement_of(application)):
+        raise Refused(_("The travel days cannot be changed now. Nothing was saved."))
+    agreement = _agreement_to_change(application, posted_version)
+    highest = GREEN_TRAVEL_DAYS_MAX if agreement.green_travel else TRAVEL_DAYS_MAX
+    if not 0 <= days <= highest:
+        raise Refused(_("Enter a whole number of days from 0 to %(most)s.", most=highest))
+    agreement.travel_days = days
+    db.session.flush()
+    return agreement

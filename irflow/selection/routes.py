@@ -14,7 +14,7 @@ again with the current data.
 from collections import namedtuple
 from decimal import Decimal
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,6 +28,7 @@ from ..i18n import format_moment
 from ..models import Call
 from ..models.base import utcnow
 from ..web.access import role_required
+from ..web.templating import university_name
 from . import bp, offers
 from .forms import ConfirmSelectionForm, RowFilter, place_field, read_decisions, result_field
 from .operations import confirm_selection, lock_call, still_open
@@ -264,17 +265,13 @@ def protocol(call_id):
     call = _call_or_404(call_id)
     if call.selection_confirmed_at is None:
         return render_template(
-            "selection/protocol.html", call=call, selection=None, university=_university_name(), **PAGE_HELPERS
+            "selection/protocol.html", call=call, selection=None, university=university_name(), **PAGE_HELPERS
         ), 409
     return render_template(
         "selection/protocol.html",
         call=call,
         selection=confirmed_selection(call),
-        university=_university_name(),
+        university=university_name(),
         printed_at=utcnow(),
         **PAGE_HELPERS,
     )
-
-
-def _university_name():
-    return current_app.config.get("UNIVERSITY_NAME") or _("Khujand State University named after B. Gafurov")

@@ -5,6 +5,7 @@ app template global; nothing here runs per render."""
 
 from flask import current_app
 from flask_babel import format_decimal, get_locale, get_timezone
+from flask_babel import gettext as _
 
 from ..countries import country_name
 from ..i18n import file_size, format_day, format_moment
@@ -29,6 +30,12 @@ def current_locale_code():
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def university_name():
+    """Heads printed documents (the selection protocol, grant agreements): UNIVERSITY_NAME,
+    else Khujand State University's name in the reader's language."""
+    return current_app.config.get("UNIVERSITY_NAME") or _("Khujand State University named after B. Gafurov")
+
+
 def user_timezone():
     return str(get_timezone())
 
@@ -45,6 +52,7 @@ def init_app(app):
         described_by=described_by,
         error_links=error_links,
         user_timezone=user_timezone,
+        university_name=university_name,
         country_name=country_name,
         localized=localized,
         format_decimal=format_decimal,
