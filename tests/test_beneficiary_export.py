@@ -189,7 +189,12 @@ def no_city(application):
     ("remove", "columns", "fix_link"),
     [
         (no_oid, {"receiving_oid"}, "/manage/partners/"),
-        (no_participant_data, {"birth_date", "gender", "nationality", "field_of_education"}, "/participant-data"),
+        (
+            no_participant_data,
+            {"birth_date", "gender", "nationality", "field_of_education", "education_level"}
+            | {"fewer_opportunities", "special_needs"},
+            "/participant-data",
+        ),
         (no_isced_field, {"field_of_education"}, "/participant-data"),
         (no_education_level, {"education_level"}, "/participant-data"),
         (no_grant_rules, {"individual_support", "travel_grant", "total_grant"}, "/grant-rules"),
@@ -289,19 +294,34 @@ def test_before_return_the_planned_end_and_the_planned_grant_count(app):
 
 @pytest.mark.parametrize(
     ("mobility_type", "category", "code"),
-    [("teaching", "teacher", "HE-STA"), ("training", "staff", "HE-STT"), ("study", "master", "HE-SMS")],
+    [
+        ("teaching", "teacher", "HE-STA"),
+        ("training", "staff", "HE-STT"),
+        ("conference", "teacher", "HE-STT"),
+        ("study", "master", "HE-SMS"),
+        ("research", "phd", "HE-SMS"),
+        ("training", "bachelor", "HE-SMT"),
+    ],
 )
 def test_activity_type_follows_the_mobility_type_and_the_category(app, mobility_type, category, code):
     with one_commit():
         call = CallFactory(mobility_type=mobility_type)
         applicant = UserFactory(category=category)
     application = complete_mobility(state="abroad", call=call, applicant=applicant)
-    if mobility_type != "study":
+    if category in ("teacher", "staff"):
         application.participant_data.study_cycle = "not_applicable"
         db.session.commit()
     export = export_of(call_id=call.id)
     assert export.mobilities[0].values["activity_type"] == code
     assert export.complete  # staff have no education level, and need none
+
+
+def test_a_student_at_a_conference_has_no_activity_type_and_the_call_is_named(app):
+    application = complete_mobility(state="abroad", call=CallFactory(mobility_type="conference"))
+    (mobility,) = export_of(call_id=application.call_id).with_gaps
+    assert [(gap.column, gap.url) for gap in mobility.gaps] == [
+        ("activity_type", f"/manage/calls/{application.call_id}/edit")
+    ]
 
 
 def test_staff_amounts_follow_the_mobility_agreement_days_as_grants_of(app):
@@ -359,7 +379,7 @@ def statements_of(client, path):
 
 
 def test_the_number_of_statements_does_not_grow_with_the_mobilities(app, head):
-    call = complete_mobility().call
+    call = complete_mobility(call=CallFactory(mobility_type="study", places=(80,))).call
     build_mobilities(call, 4)
     page, download = statements_of(head, f"{PAGE}?call={call.id}"), statements_of(head, f"{CSV}?call={call.id}")
     build_mobilities(call, 60)

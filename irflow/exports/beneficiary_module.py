@@ -92,7 +92,14 @@ FIX_CONFIG = _l("the server configuration")
 FIX_APPLICATION = _l("the application (planned or actual dates)")
 FIX_CALL = _l("the call's mobility type")
 
-PARTICIPANT_COLUMNS = ("birth_date", "gender", "nationality", "field_of_education")
+PARTICIPANT_COLUMNS = (
+    "birth_date",
+    "gender",
+    "nationality",
+    "field_of_education",
+    "fewer_opportunities",
+    "special_needs",
+)
 
 
 @dataclass
@@ -134,16 +141,17 @@ class BeneficiaryExport:
         return (mobility.row() for mobility in self.mobilities)
 
 
+# Students: a study period (research stays of students are study periods too) or a traineeship.
+STUDENT_ACTIVITY_TYPES = {"study": "HE-SMS", "research": "HE-SMS", "training": "HE-SMT"}
+
+
 def activity_type(mobility_type, category):
-    """The Erasmus+ higher education activity type code, or None when there is none."""
-    if mobility_type == "teaching":
-        return "HE-STA"
-    if mobility_type == "training" or category in STAFF_CATEGORIES:
-        # Staff: training (also research stays and conferences of staff); students never train here.
-        return "HE-STT" if category in STAFF_CATEGORIES or mobility_type == "training" else None
-    if mobility_type in ("study", "research"):
-        return "HE-SMS"
-    return None
+    """The Erasmus+ higher education activity type code, or None when there is none (a
+    student at a conference or teaching)."""
+    if category in STAFF_CATEGORIES:
+        # Staff teach, or train (also a research stay or a conference is staff training).
+        return "HE-STA" if mobility_type == "teaching" else "HE-STT"
+    return STUDENT_ACTIVITY_TYPES.get(mobility_type)
 
 
 def band_code(band, distance_km):
@@ -266,8 +274,10 @@ def _participant(mobility):
         )
     data = application.participant_data
     fix_url = url_for("participants.participant_data", id=application.id)
+    is_student = applicant.category not in STAFF_CATEGORIES
     if data is None:
-        mobility.gaps.extend(Gap(key, FIX_PARTICIPANT_DATA, fix_url) for key in PARTICIPANT_COLUMNS)
+        missing = PARTICIPANT_COLUMNS + (("education_level",) if is_student else ())
+        mobility.gaps.extend(Gap(key, FIX_PARTICIPANT_DATA, fix_url) for key in missing)
         return
     values["birth_date"] = data.birth_date.strftime(DATE_FORMAT)
     values["gender"] = GENDER_CODES.get(data.gender)
@@ -278,7 +288,7 @@ def _participant(mobility):
     values["special_needs"] = yes_no(data.special_needs)
     if values["field_of_education"] is None:
         mobility.gaps.append(Gap("field_of_education", FIX_PARTICIPANT_DATA, fix_url))
-    if data.eqf_level is None and application.applicant.category not in STAFF_CATEGORIES:
+    if data.eqf_level is None and is_student:
         # A student's education level is mandatory; staff have none.
         mobility.gaps.append(Gap("education_level", FIX_PARTICIPANT_DATA, fix_url))
 
