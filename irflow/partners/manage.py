@@ -65,7 +65,9 @@ def _when_name_taken(form, partner):
     next to the name, with the form as typed."""
 
     def page(error):
-        if isinstance(error, IntegrityError):
+        if isinstance(error, IntegrityError) and "oid" in str(error.orig).lower():
+            form.oid.errors = [*form.oid.errors, _("Another partner has this OID.")]
+        elif isinstance(error, IntegrityError):
             form.name.errors = [*form.name.errors, _("This name is already taken.")]
         else:
             _other_refusal(error)
