@@ -386,3 +386,21 @@ def test_the_number_of_statements_does_not_grow_with_the_mobilities(app, head):
     assert len(export_of(call_id=call.id).mobilities) == 65
     assert statements_of(head, f"{PAGE}?call={call.id}") == page
     assert statements_of(head, f"{CSV}?call={call.id}") == download
+
+
+def test_a_mandatory_value_missing_without_a_gap_still_gives_no_file(app, head, monkeypatch):
+    application = complete_mobility()
+    monkeypatch.setattr("irflow.exports.beneficiary_module.yes_no", lambda flag: None)
+    assert not export_of(call_id=application.call_id).with_gaps
+    assert head.get(f"{CSV}?call={application.call_id}").status_code == 409
+
+
+@pytest.mark.parametrize(("locale", "heading"), [("ru", "Выгрузка для Beneficiary Module"), ("tg", "Содирот барои")])
+def test_the_page_speaks_the_heads_language_and_the_file_keeps_english_headers(app, locale, heading):
+    application = complete_mobility()
+    with one_commit():
+        user = UserFactory(roles=["head"], category="staff", locale=locale)
+    client = client_for(app, user)
+    page = client.get(f"{PAGE}?call={application.call_id}")
+    assert page.status_code == 200 and heading in text_of(page)
+    assert list(read_csv(client.get(f"{CSV}?call={application.call_id}"))[0]) == HEADERS

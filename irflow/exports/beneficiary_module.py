@@ -83,6 +83,7 @@ COLUMNS = (
     BMColumn("total_grant", "Total Grant (EUR)", True),
 )
 COLUMN_HEADERS = {column.key: column.header for column in COLUMNS}
+MANDATORY_KEYS = tuple(column.key for column in COLUMNS if column.mandatory)
 
 # Where a missing value is put right (shown next to each gap).
 FIX_PARTICIPANT_DATA = _l("the participant data page")
@@ -135,7 +136,10 @@ class BeneficiaryExport:
 
     @property
     def complete(self):
-        return bool(self.mobilities) and not self.general_gaps and not self.with_gaps
+        """Mobilities, no gap, and (a second net under the gaps) every mandatory value there."""
+        if not self.mobilities or self.general_gaps or self.with_gaps:
+            return False
+        return all(mobility.values.get(key) is not None for mobility in self.mobilities for key in MANDATORY_KEYS)
 
     def rows(self):
         return (mobility.row() for mobility in self.mobilities)
