@@ -18,7 +18,7 @@ from wtforms import SelectField
 
 from .. import events
 from ..extensions import db
-from ..forms import FlaskForm
+from ..forms import MAX_INTEGER, FlaskForm
 from ..models import Call
 from ..services.spreadsheets import csv_stream
 from ..web.access import role_required
@@ -49,6 +49,8 @@ def _choice():
     """(call or None, stored academic year or None, link arguments) from the query string."""
     call_id = int_or_none(request.args.get("call"))
     if call_id is not None:
+        if not 1 <= call_id <= MAX_INTEGER:  # no such call; the database would refuse the number
+            abort(404)
         return db.get_or_404(Call, call_id), None, {"call": call_id}
     year = request.args.get("year")
     if year:
