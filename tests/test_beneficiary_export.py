@@ -36,10 +36,8 @@ MANDATORY = [column.header for column in COLUMNS if column.mandatory]
 
 
 @pytest.fixture(autouse=True)
-def home_oid(app):
-    app.config["HOME_OID"] = HOME_OID
-    yield
-    app.config["HOME_OID"] = ""
+def home_oid(app, monkeypatch):
+    monkeypatch.setitem(app.config, "HOME_OID", HOME_OID)
 
 
 @pytest.fixture
@@ -222,7 +220,7 @@ def test_a_missing_value_is_listed_and_no_file_is_given(app, head, remove, colum
 
 def test_no_home_oid_is_a_gap_for_every_mobility(app, head):
     application = complete_mobility()
-    app.config["HOME_OID"] = ""
+    app.config["HOME_OID"] = ""  # monkeypatched by home_oid: put back after the test
     page = head.get(f"{PAGE}?call={application.call_id}")
     assert "HOME_OID" in text_of(page) and 'id="download"' not in page.get_data(as_text=True)
     assert head.get(f"{CSV}?call={application.call_id}").status_code == 409
