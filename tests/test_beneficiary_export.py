@@ -350,6 +350,14 @@ def test_only_the_head_exports(app, role):
     assert app.test_client().get(f"{CSV}?call={application.call_id}").status_code == 302
 
 
+def test_an_admin_exports_as_the_head_does(app):
+    application = complete_mobility()
+    with one_commit():
+        admin = UserFactory(roles=["admin"], category="staff")
+    response = client_for(app, admin).get(f"{CSV}?call={application.call_id}")
+    assert response.status_code == 200 and len(read_csv(response)) == 1
+
+
 def test_unknown_call_and_bad_year_are_404(app, head):
     assert head.get(f"{PAGE}?call=999999").status_code == 404
     assert head.get(f"{CSV}?year=2026-2028").status_code == 404
