@@ -135,7 +135,7 @@ def _seed(with_demo_users):
         faculties[code], new = _get_or_create(Faculty, {"code": code}, texts=_in_languages("name", *names))
         created += new
     partners = {}
-    for name, country, city, kind, website in seed_data.PARTNERS:
+    for position, (name, country, city, kind, website) in enumerate(seed_data.PARTNERS, 1):
         description = seed_data.PARTNER_DESCRIPTIONS.get(name)
         partners[name], new = _get_or_create(
             Partner,
@@ -149,6 +149,8 @@ def _seed(with_demo_users):
         if partners[name].latitude is None and city in seed_data.CITY_COORDINATES:
             # Partners seeded before coordinates existed get them too.
             partners[name].latitude, partners[name].longitude = seed_data.CITY_COORDINATES[city]
+        if partners[name].oid is None:
+            partners[name].oid = seed_data.demo_oid(position)
         created += new
     programs = {}
     for name, kind, funder in seed_data.PROGRAMS:

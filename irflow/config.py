@@ -85,6 +85,12 @@ class Config:
     # The home city (Khujand) in degrees, north and east positive: grants' travel distances start here.
     HOME_LATITUDE = float(os.environ.get("HOME_LATITUDE", "40.2833"))
     HOME_LONGITUDE = float(os.environ.get("HOME_LONGITUDE", "69.6167"))
+    # The university as the sending organisation of the Beneficiary Module export: its Erasmus+
+    # Organisation ID ("E" + 8 digits; empty: the export lists the gap and gives no file).
+    HOME_OID = os.environ.get("HOME_OID", "").strip().upper()
+    HOME_ORGANISATION_NAME = os.environ.get("HOME_ORGANISATION_NAME", "Khujand State University")
+    HOME_COUNTRY = os.environ.get("HOME_COUNTRY", "TJ")
+    HOME_CITY = os.environ.get("HOME_CITY", "Khujand")
 
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "en")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Asia/Dushanbe")

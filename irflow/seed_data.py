@@ -136,6 +136,13 @@ PARTNERS = (
     ("Eurasia Foundation", "US", "Washington", "foundation", "https://www.eurasia.org"),
 )
 
+
+def demo_oid(position):
+    """A made-up Erasmus+ Organisation ID ("E" + 8 digits) for the seeded partner at `position`:
+    distinct for every position, so that the demo's Beneficiary Module export is complete."""
+    return f"E10{position * 7919 % 10**6:06d}"
+
+
 # name, kind, funder
 PROGRAMS = (
     ("Erasmus+ KA171 International Credit Mobility", "erasmus_plus", "European Commission"),

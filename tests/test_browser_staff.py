@@ -74,6 +74,8 @@ def test_coordinator_examiner_and_head_take_a_call_to_its_protocol(open_page, vi
         f"/manage/calls/{call.id}/edit",
         "/manage/programs",
         "/manage/partners",
+        f"/manage/exports/beneficiary-module?call={call.id}",
+        "/manage/exports/beneficiary-module?year=2026-2027",
         "/admin/users",
         "/admin/events",
         f"/admin/users/{coordinator.id}",

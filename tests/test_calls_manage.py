@@ -787,6 +787,13 @@ def test_creating_and_editing_a_partner(head):
     response = post(head, f"/manage/partners/{partner.id}", partner_form(country="KZ", contact_email="", city=""))
     assert response.status_code == 302
     assert (partner.country, partner.contact_email, partner.city) == ("KZ", None, None)
+    assert (partner.oid, partner.erasmus_code) == (None, None)
+
+    response = post(head, f"/manage/partners/{partner.id}", partner_form(oid=" e12345678 ", erasmus_code="D  BERLIN01"))
+    assert response.status_code == 302
+    assert (partner.oid, partner.erasmus_code) == ("E12345678", "D  BERLIN01")
+    # Its own OID is not "another partner's".
+    assert post(head, f"/manage/partners/{partner.id}", partner_form(oid="E12345678")).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -800,9 +807,15 @@ def test_creating_and_editing_a_partner(head):
         ({"contact_email": "not an address"}, "Enter a valid e-mail address."),
         ({"website": "www.example.org"}, "Enter a web address starting with http:// or https://."),
         ({"name": "TU DRESDEN"}, "A partner with this name exists already."),
+        ({"oid": "E1234567"}, "Enter the OID as E followed by 8 digits."),
+        ({"oid": "X12345678"}, "Enter the OID as E followed by 8 digits."),
+        ({"oid": "E1234567A"}, "Enter the OID as E followed by 8 digits."),
+        ({"oid": "E10000042"}, "Another partner has this OID."),
     ],
 )
 def test_a_refused_partner_is_shown_again(head, world, fields, message):
+    world["partners"][1].oid = "E10000042"
+    db.session.commit()
     partners_before = count(Partner)
     response = post(head, "/manage/partners/new", partner_form(**fields))
     assert response.status_code == 400

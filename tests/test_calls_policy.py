@@ -76,7 +76,7 @@ MAY_APPLY = {
 NONE = frozenset()
 REVIEWER = frozenset({"applications", "exports"})
 EXAMINER = frozenset({"score_sheet", "import_scores"})
-HEAD = frozenset({"edit", "applications", "score_sheet", "selection", "exports"})
+HEAD = frozenset({"edit", "applications", "score_sheet", "selection", "exports", "beneficiary_module"})
 HEAD_CONFIRMED = HEAD | {"protocol"}
 
 # staff_links: the tools shown above the call, (draft, upcoming, open, closed, confirmed).
@@ -92,7 +92,16 @@ STAFF_LINKS = {
     "inactive_head": (NONE, NONE, NONE, NONE, NONE),
 }
 
-LINK_NAMES = ("edit", "applications", "score_sheet", "import_scores", "selection", "protocol", "exports")
+LINK_NAMES = (
+    "edit",
+    "applications",
+    "score_sheet",
+    "import_scores",
+    "selection",
+    "protocol",
+    "exports",
+    "beneficiary_module",
+)
 
 
 def days(number):
@@ -173,6 +182,7 @@ def _link_targets(call):
         "selection": url_for("selection.page", call_id=call.id),
         "protocol": url_for("selection.protocol", call_id=call.id),
         "exports": url_for("exports.call_csv", call_id=call.id),
+        "beneficiary_module": url_for("exports.beneficiary_module", call=call.id),
     }
 
 

@@ -1,5 +1,7 @@
 """The `flask` commands: seed-demo and create-user."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -338,3 +340,16 @@ def test_seed_demo_gives_the_partners_their_city_s_coordinates(cli):
     assert (berlin.latitude, berlin.longitude) == seed_data.CITY_COORDINATES["Berlin"]
     partners = db.session.scalars(sa.select(Partner).where(Partner.name.in_(p[0] for p in seed_data.PARTNERS)))
     assert all(partner.latitude is not None and partner.longitude is not None for partner in partners)
+
+
+def test_seed_demo_gives_the_partners_distinct_erasmus_organisation_ids(cli):
+    kept = Partner(name="Osh State University", country="KG", city="Osh", kind="university", oid="E99999999")
+    db.session.add(kept)
+    db.session.commit()
+
+    assert cli("seed-demo").exit_code == 0
+
+    partners = db.session.scalars(sa.select(Partner).where(Partner.name.in_(p[0] for p in seed_data.PARTNERS))).all()
+    oids = [partner.oid for partner in partners]
+    assert len(set(oids)) == len(seed_data.PARTNERS) and kept.oid == "E99999999"
+    assert all(re.fullmatch(r"E[0-9]{8}", oid) for oid in oids)

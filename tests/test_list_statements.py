@@ -28,6 +28,7 @@ from decimal import Decimal
 import pytest
 
 from irflow.calls.forms import MAX_PLACE_ROWS
+from irflow.exports.beneficiary_module import MOBILITY_STATES
 from irflow.extensions import db
 from irflow.models import (
     Agreement,
@@ -548,6 +549,20 @@ def call_form_choices(count):
     return Listing(head, "/manage/calls/new", 2 * count)
 
 
+def beneficiary_module_gaps(count):
+    """Mobilities of one academic year over several calls, each listed with its gaps (no
+    participant data, no grant rules, hosts without OID or coordinates)."""
+    with one_commit():
+        calls = [new_call(hosts=2, places=count, academic_year="2031/2032") for _ in range(spread(count))]
+        for number in range(count):
+            call = calls[number % len(calls)]
+            state = MOBILITY_STATES[number % len(MOBILITY_STATES)]
+            db.session.add(participant(call, state, person(), call.places[number % 2]))
+        head = UserFactory.build(roles=["head"])
+        db.session.add(head)
+    return Listing(head, "/manage/exports/beneficiary-module?year=2031-2032", count)
+
+
 def partner_agreements(count):
     with one_commit():
         partner = PartnerFactory.build(
@@ -600,6 +615,7 @@ PAGES = [
     pytest.param(call_with_hosts("/manage/calls/{call.id}/edit"), id="call form"),
     pytest.param(call_form_choices, id="new call form"),
     pytest.param(partner_agreements, id="partner page"),
+    pytest.param(beneficiary_module_gaps, id="beneficiary module export"),
 ]
 
 

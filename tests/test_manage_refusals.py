@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from irflow.extensions import db
 from irflow.models import Agreement, Partner, Program
 from irflow.services import storage
 
@@ -68,6 +69,19 @@ def test_a_partner_name_taken_meanwhile_is_shown_at_the_name(head, world, monkey
     assert "This name is already taken." in page
     assert 'value="Osh"' in page
     assert partner.name == "Osh State University" and count(Partner) == before
+
+
+def test_a_partner_oid_taken_meanwhile_is_shown_at_the_oid(head, world, monkeypatch):
+    monkeypatch.setattr("irflow.partners.manage.taken_oids", lambda typed, exclude_id=None: [])
+    taken, partner = world["partners"]
+    taken.oid = "E10000042"
+    db.session.commit()
+    form = {"name": partner.name, "country": "KG", "city": "Osh", "kind": "university", "oid": "E10000042"}
+    response = post(head, f"/manage/partners/{partner.id}", form)
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Another partner has this OID." in page and "This name is already taken." not in page
+    assert partner.oid is None
 
 
 def _disk_full(monkeypatch):

@@ -53,6 +53,7 @@ class StaffLinks:
     selection: bool = False
     protocol: bool = False
     exports: bool = False
+    beneficiary_module: bool = False
 
     @property
     def any(self):
@@ -73,4 +74,6 @@ def staff_links(user, call):
         selection=is_head,
         protocol=is_head and call.selection_confirmed_at is not None,
         exports=is_head or coordinates,
+        # The export carries the sensitive flags: the head only.
+        beneficiary_module=is_head,
     )

@@ -75,12 +75,18 @@ def is_staff_mobility(application):
 
 def planned_days(application):
     """Days of the planned stay: for staff the mobility agreement's days when there is one."""
+    staff_agreement = None
     if is_staff_mobility(application):
-        agreement = db.session.scalar(
+        staff_agreement = db.session.scalar(
             db.select(StaffMobilityAgreement).where(StaffMobilityAgreement.application_id == application.id)
         )
-        if agreement is not None:
-            return agreement.days
+    return planned_days_with(application, staff_agreement)
+
+
+def planned_days_with(application, staff_agreement):
+    """planned_days with the staff mobility agreement (or None) already at hand."""
+    if staff_agreement is not None and is_staff_mobility(application):
+        return staff_agreement.days
     if application.planned_start is None or application.planned_end is None:
         return None
     return compute.span_days(application.planned_start, application.planned_end)

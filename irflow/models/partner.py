@@ -14,6 +14,8 @@ class Partner(db.Model):
         sa.CheckConstraint("length(country) = 2", name="country_alpha2"),
         sa.CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude_range"),
         sa.CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude_range"),
+        # "E" and 8 digits (the digits are checked by the form: SQLite has no regular expressions).
+        sa.CheckConstraint("oid IS NULL OR (length(oid) = 9 AND substr(oid, 1, 1) = 'E')", name="oid_format"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -25,6 +27,11 @@ class Partner(db.Model):
     latitude = sa.Column(sa.Float)
     longitude = sa.Column(sa.Float)
     kind = sa.Column(sa.String(40), nullable=False, index=True)
+    # Erasmus+ identifiers, for the Beneficiary Module export: the Organisation ID given by the
+    # Organisation Registration System ("E" + 8 digits) and, for a higher education
+    # institution of a programme country, its Erasmus code ("D  BERLIN01").
+    oid = sa.Column(sa.String(9), unique=True)
+    erasmus_code = sa.Column(sa.String(20))
     description_en, description_ru, description_tg = translated_columns(sa.Text)
     description = translated("description")
     website = sa.Column(sa.String(300))

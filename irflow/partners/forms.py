@@ -67,6 +67,10 @@ class CountryField(SelectField):
             raise StopValidation(_l("Choose a country from the list (an ISO 3166 two-letter code)."))
 
 
+def upper_or_none(value):
+    return value.upper() if isinstance(value, str) else value
+
+
 class PartnerForm(FlaskForm):
     name = StringField(
         _l("Name"), filters=[strip_text], validators=[DataRequired(_l("Enter the name.")), Length(max=300)]
@@ -84,6 +88,18 @@ class PartnerForm(FlaskForm):
         description=_l("Degrees, east positive (Berlin: 13.405)."),
     )
     kind = SelectField(_l("Kind"), choices=[])
+    oid = StringField(
+        _l("Erasmus+ organisation ID (OID)"),
+        filters=[strip_text, upper_or_none],
+        validators=[Optional(), Regexp(r"E[0-9]{8}\Z", message=_l("Enter the OID as E followed by 8 digits."))],
+        description=_l("E and 8 digits, from the Organisation Registration System. Needed for the Beneficiary Module."),
+    )
+    erasmus_code = StringField(
+        _l("Erasmus code"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=20)],
+        description=_l("Only for higher education institutions that have one, for example D  BERLIN01."),
+    )
     description_en, description_ru, description_tg = translated_fields(
         _l("Description"), TextAreaField, max_length=20000, render_kw={"rows": 4}
     )
@@ -95,8 +111,9 @@ class PartnerForm(FlaskForm):
         description=_l("Where nominations are sent."),
     )
 
-    def __init__(self, taken_names=(), *args, **kwargs):
+    def __init__(self, taken_names=(), *args, taken_oids=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self._taken_oids = set(taken_oids)
         self.country.choices = options([("", _l("— choose a country —"))] + country_choices())
         self.kind.choices = options(PARTNER_KINDS.items())
         self._taken = {name.casefold() for name in taken_names}
@@ -104,6 +121,10 @@ class PartnerForm(FlaskForm):
     def validate_name(self, field):
         if field.data and field.data.casefold() in self._taken:
             raise ValidationError(_l("A partner with this name exists already."))
+
+    def validate_oid(self, field):
+        if field.data and field.data in self._taken_oids:
+            raise ValidationError(_l("Another partner has this OID."))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

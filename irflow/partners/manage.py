@@ -21,7 +21,7 @@ from ..web.access import gate_blueprint
 from .forms import AgreementForm, PartnerFilterForm, PartnerForm
 from .operations import SignedCopyRefused, create_partner, delete_agreement, save_agreement, update_partner
 from .policy import may_manage
-from .queries import partner_countries, partner_with_agreements, partners_query, taken_names
+from .queries import partner_countries, partner_with_agreements, partners_query, taken_names, taken_oids
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -65,7 +65,9 @@ def _when_name_taken(form, partner):
     next to the name, with the form as typed."""
 
     def page(error):
-        if isinstance(error, IntegrityError):
+        if isinstance(error, IntegrityError) and "oid" in str(error.orig).lower():
+            form.oid.errors = [*form.oid.errors, _("Another partner has this OID.")]
+        elif isinstance(error, IntegrityError):
             form.name.errors = [*form.name.errors, _("This name is already taken.")]
         else:
             _other_refusal(error)
@@ -76,7 +78,7 @@ def _when_name_taken(form, partner):
 
 @bp.route("/partners/new", methods=["GET", "POST"])
 def new():
-    form = PartnerForm(taken_names(request.form.get("name")))
+    form = PartnerForm(taken_names(request.form.get("name")), taken_oids=taken_oids(request.form.get("oid")))
     if form.validate_on_submit():
         _when_name_taken(form, None)
         partner = create_partner(form)
@@ -91,7 +93,9 @@ def edit(partner_id):
     if partner is None:
         abort(404)
     form = PartnerForm(
-        taken_names(request.form.get("name"), partner.id), obj=None if request.method == "POST" else partner
+        taken_names(request.form.get("name"), partner.id),
+        obj=None if request.method == "POST" else partner,
+        taken_oids=taken_oids(request.form.get("oid"), partner.id),
     )
     if form.validate_on_submit():
         _when_name_taken(form, partner)

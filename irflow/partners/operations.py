@@ -26,6 +26,8 @@ def _fill_partner(partner, form):
     partner.latitude = form.latitude.data
     partner.longitude = form.longitude.data
     partner.kind = form.kind.data
+    partner.oid = form.oid.data or None
+    partner.erasmus_code = form.erasmus_code.data or None
     fill_translated(partner, form, "description")
     partner.website = form.website.data or None
     partner.contact_email = form.contact_email.data or None

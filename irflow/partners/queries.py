@@ -68,6 +68,17 @@ def taken_names(typed, exclude_id=None):
     return db.session.scalars(query).all()
 
 
+def taken_oids(typed, exclude_id=None):
+    """The OID `typed` when another partner has it already (a list of at most one)."""
+    typed = (typed or "").strip().upper()
+    if not typed or "\x00" in typed:
+        return []
+    query = db.select(Partner.oid).where(Partner.oid == typed)
+    if exclude_id is not None:
+        query = query.where(Partner.id != exclude_id)
+    return db.session.scalars(query).all()
+
+
 def expiring_agreements(today=None):
     """Agreements ending within the warning window, soonest first, with their partner."""
     today = today or date.today()
