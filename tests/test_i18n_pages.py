@@ -59,10 +59,14 @@ ALLOWED_WORDS = {
     "utf",
     "english",  # the language switcher names each language in itself: English, Русский, Тоҷикӣ
     "utc",  # times name their zone as UTC+5 in every language
+    "oid",  # the Erasmus+ Organisation ID
+    "ors",  # the EU's Organisation Registration System, where the OID comes from
 }
 # Latin the translations keep on purpose: the ECTS document's own name, the passport-style
-# example of a Latin name, and Russian's usual "e-mail".
-ALLOWED_PHRASES = re.compile(r"Transcript of Records|RAHIMOV ALISHER|\be-mail\b", re.IGNORECASE)
+# example of a Latin name, Russian's usual "e-mail", the EU tool's own name, an Erasmus code.
+ALLOWED_PHRASES = re.compile(
+    r"Transcript of Records|RAHIMOV ALISHER|\be-mail\b|Beneficiary Module|BERLIN01", re.IGNORECASE
+)
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 E_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S*")
