@@ -5,7 +5,6 @@ and a constant number of statements."""
 import csv
 import io
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from flask import current_app
@@ -13,9 +12,10 @@ from flask import current_app
 from irflow.exports.beneficiary_module import COLUMNS, MOBILITY_STATES, beneficiary_export
 from irflow.extensions import db
 from irflow.grants import operations
-from irflow.models import GrantAgreement, ParticipantData, SecurityEvent, StayChange
+from irflow.models import GrantAgreement, SecurityEvent, StayChange
 from irflow.models.states import STATES
 
+from .fixtures.beneficiary import add_participant_data, complete_mobility
 from .fixtures.factories import (
     ApplicationFactory,
     CallFactory,
@@ -24,7 +24,6 @@ from .fixtures.factories import (
     application_in,
     one_commit,
 )
-from .fixtures.grants import BERLIN, rules_for
 from .fixtures.querycount import counting_statements
 from .fixtures.web import client_for, text_of
 
@@ -45,36 +44,6 @@ def head(app):
     with one_commit():
         user = UserFactory(roles=["head"], category="staff")
     return client_for(app, user)
-
-
-def add_participant_data(application, **fields):
-    values = {
-        "birth_date": date(2003, 5, 17),
-        "gender": "female",
-        "nationality": "TJ",
-        "isced_code": "0613",
-        "study_cycle": "bachelor",
-        "fewer_opportunities": False,
-        "special_needs": False,
-        "previous_mobility_months": Decimal(0),
-        "version": 1,
-    } | fields
-    db.session.add(ParticipantData(application=application, **values))
-
-
-def complete_mobility(state="returned", call=None, **fields):
-    """A mobility with everything the export needs: participant data, the host's OID and
-    coordinates (Berlin), the call's grant rules."""
-    with one_commit():
-        call = call or CallFactory(mobility_type="study")
-        application = application_in(state, call=call, **fields)
-        partner = application.allocated_place.partner
-        partner.country, partner.latitude, partner.longitude = "DE", *BERLIN
-        partner.oid = partner.oid or f"E{20000000 + partner.id}"
-        if operations.rules_of(call) is None:
-            rules_for(call)
-        add_participant_data(application)
-    return application
 
 
 def read_csv(response):

@@ -5,9 +5,9 @@ import pytest
 
 from irflow.extensions import db
 
+from .fixtures.beneficiary import complete_mobility
 from .fixtures.browser import DESK, PHONE, check_page, log_in
 from .fixtures.factories import PASSWORD, UserFactory
-from .test_beneficiary_export import complete_mobility
 
 
 @pytest.mark.parametrize(("viewport", "locale"), [(PHONE, "tg"), (DESK, "ru")], ids=["phone-tg", "desk-ru"])

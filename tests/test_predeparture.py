@@ -13,31 +13,12 @@ from irflow.returns.cli import send_reminders
 
 from .fixtures.applications import fire, upload
 from .fixtures.factories import FacultyFactory, UserFactory, actors_for, application_in, outsiders_for
+from .fixtures.predeparture import change, checklist_url, item_of
 from .fixtures.querycount import counting_statements
 from .fixtures.web import client_for, follow, post, text_of
 
 PLANNED_START = date(2027, 2, 1)  # the factory's planned departure
 PLANNED_END = date(2027, 6, 30)
-
-
-def checklist_url(application):
-    return f"/applications/{application.id}/checklist"
-
-
-def item_of(application, key):
-    db.session.expire_all()
-    return db.session.scalar(
-        sa.select(PredepartureItem).where(
-            PredepartureItem.application_id == application.id, PredepartureItem.item == key
-        )
-    )
-
-
-def change(client, application, key, action, **fields):
-    record = item_of(application, key)
-    data = {"item": key, "action": action, "version": str(record.version) if record else ""}
-    data.update(fields)
-    return post(client, checklist_url(application), data)
 
 
 @pytest.fixture

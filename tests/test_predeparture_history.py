@@ -13,8 +13,8 @@ from irflow.returns.cli import send_reminders
 
 from .fixtures.applications import upload
 from .fixtures.factories import FacultyFactory, UserFactory, actors_for, application_in
+from .fixtures.predeparture import change
 from .fixtures.web import client_for, text_of
-from .test_predeparture import change
 
 
 @pytest.fixture
