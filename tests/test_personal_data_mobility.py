@@ -18,6 +18,7 @@ from irflow.models import (
     LearningAgreementChange,
     LearningAgreementChangeRow,
     PredepartureItem,
+    PredepartureItemChange,
     StaffMobilityAgreement,
     TransitionLog,
 )
@@ -95,6 +96,9 @@ def add_grant_and_checklist(application):
             PredepartureItem(
                 application=application, item="visa", state="not_needed", reason="A visa-free country for him."
             ),
+            PredepartureItemChange(
+                application=application, item="visa", state="not_needed", reason="A visa-free country for him."
+            ),
         ]
     )
 
@@ -136,6 +140,13 @@ def test_the_download_holds_the_learning_agreement_its_changes_the_grant_and_the
     ]
     [item] = exported["predeparture_checklist"]
     assert (item["item"], item["state"], item["reason"]) == ("visa", "not_needed", "A visa-free country for him.")
+    [change] = exported["predeparture_checklist_changes"]
+    assert (change["item"], change["state"], change["reason"], change["by"]) == (
+        "visa",
+        "not_needed",
+        "A visa-free country for him.",
+        "system",
+    )
 
 
 def test_the_download_holds_the_staff_mobility_agreement(app):
@@ -211,6 +222,10 @@ def test_the_purge_removes_what_the_person_wrote_and_keeps_the_statistics_and_th
     assert (staff.days, staff.objectives, staff.activities, staff.expected_outcomes) == (5, "", "", "")
     item = db.session.scalar(sa.select(PredepartureItem).where(PredepartureItem.application_id == study.id))
     assert (item.state, item.reason) == ("not_needed", None)
+    change = db.session.scalar(
+        sa.select(PredepartureItemChange).where(PredepartureItemChange.application_id == study.id)
+    )
+    assert (change.state, change.reason) == ("not_needed", None)
     # The grant agreement and the payments are the university's accounts: kept.
     grant = db.session.scalar(sa.select(GrantAgreement).where(GrantAgreement.application_id == study.id))
     assert grant.amount == Decimal("3000.00")

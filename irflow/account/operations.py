@@ -26,6 +26,7 @@ from ..models import (
     Notification,
     ParticipantData,
     PredepartureItem,
+    PredepartureItemChange,
     ReturnReport,
     StaffMobilityAgreement,
     StayChange,
@@ -330,5 +331,8 @@ def _clear_agreement_texts(application_ids):
         sa.update(PredepartureItem)
         .where(PredepartureItem.application_id.in_(application_ids))
         .values(reason=None, version=PredepartureItem.version + 1),
+        sa.update(PredepartureItemChange)
+        .where(PredepartureItemChange.application_id.in_(application_ids))
+        .values(reason=None),
     ):
         db.session.execute(statement.execution_options(synchronize_session=False))

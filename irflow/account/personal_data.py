@@ -34,6 +34,7 @@ from ..models import (
     LearningAgreement,
     Notification,
     PredepartureItem,
+    PredepartureItemChange,
     SecurityEvent,
     StaffMobilityAgreement,
     StayChange,
@@ -255,7 +256,7 @@ def _application(application, user):
         )
     ]
     data |= _mobility_agreements(application, user)
-    data |= _grant_and_checklist(application)
+    data |= _grant_and_checklist(application, user)
     data["documents"] = [_document(document, user) for document in application.documents]
     return data
 
@@ -316,7 +317,7 @@ def _mobility_agreements(application, user):
     }
 
 
-def _grant_and_checklist(application):
+def _grant_and_checklist(application, user):
     grant = _one(GrantAgreement, application)
     payments = db.session.scalars(
         sa.select(GrantPayment).where(GrantPayment.application_id == application.id).order_by(GrantPayment.instalment)
@@ -325,6 +326,11 @@ def _grant_and_checklist(application):
         sa.select(PredepartureItem)
         .where(PredepartureItem.application_id == application.id)
         .order_by(PredepartureItem.id)
+    )
+    changes = db.session.scalars(
+        sa.select(PredepartureItemChange)
+        .where(PredepartureItemChange.application_id == application.id)
+        .order_by(PredepartureItemChange.id)
     )
     return {
         "grant_agreement": _fields(grant, ("number", "green_travel", "travel_days", "amount", "issued_at"))
@@ -349,6 +355,10 @@ def _grant_and_checklist(application):
                 ),
             )
             for item in items
+        ],
+        "predeparture_checklist_changes": [
+            _fields(change, ("item", "state", "reason", "created_at")) | {"by": _who(change.actor_id, user)}
+            for change in changes
         ],
     }
 
