@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from irflow.extensions import db
 from irflow.grants import operations
-from irflow.models import Application, GrantPayment, GrantRules, ParticipantData, StayChange
+from irflow.models import Application, GrantPayment, GrantRules, ParticipantData, SecurityEvent, StayChange
 
 from .fixtures.factories import (
     UserFactory,
@@ -206,6 +206,9 @@ def test_issuing_freezes_the_total_and_schedules_seventy_thirty(app, confirmed, 
     assert agreement.amount == Decimal("4366.67")
     assert agreement.number == f"GA-2026-{confirmed.id:06d}"
     assert agreement.issued_by_id == people["coordinator"].id and agreement.issued_at is not None
+    [event] = db.session.scalars(sa.select(SecurityEvent).where(SecurityEvent.kind == "grant_agreement_issued")).all()
+    assert (event.actor_id, event.user_id) == (people["coordinator"].id, confirmed.applicant_id)
+    assert event.details == {"application": confirmed.id, "number": agreement.number, "amount": "4366.67"}
     first, last = instalments(confirmed)
     assert (first.share_percent, first.amount) == (70, Decimal("3056.67"))  # 70 % of 4,366.67
     assert first.due_on == date(2027, 1, 18)  # 14 days before the planned departure

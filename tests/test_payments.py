@@ -396,6 +396,25 @@ def test_the_head_corrects_and_undoes_a_payment(app, head):
     assert response.status_code == 302 and "state=paid" in response.headers["Location"]
     first = instalments(application)[0]
     assert (first.paid_on, first.reference) == (None, None)
+    # The accounts keep who did what: recorded, corrected, undone.
+    events = db.session.scalars(
+        sa.select(SecurityEvent)
+        .where(SecurityEvent.kind.in_(("payment_recorded", "payment_undone")))
+        .order_by(SecurityEvent.id)
+    ).all()
+    assert [(event.kind, event.actor_id, event.user_id) for event in events] == [
+        ("payment_recorded", head.id, application.applicant_id),
+        ("payment_recorded", head.id, application.applicant_id),
+        ("payment_undone", head.id, application.applicant_id),
+    ]
+    assert events[1].details == {
+        "application": application.id,
+        "instalment": 1,
+        "amount": "2779.00",
+        "paid_on": "2026-02-13",
+        "reference": "TR-FIXED",
+        "corrected": True,
+    }
 
 
 def test_only_the_head_undoes(app):

@@ -7,6 +7,7 @@ when the agreement is issued again."""
 
 from flask_babel import gettext as _
 
+from .. import events
 from ..errors import Refused
 from ..extensions import db
 from ..grants import operations as grants
@@ -84,6 +85,12 @@ def issue(application, user, posted_version, today):
     agreement.number = number_for(application)
     agreement.issued_at = utcnow()
     agreement.issued_by = user
+    events.record(
+        "grant_agreement_issued",
+        actor=user,
+        user=application.applicant,
+        details={"application": application.id, "number": agreement.number, "amount": str(agreement.amount)},
+    )
     db.session.flush()
     payments.schedule_instalments(agreement, rules, today)
     mail.queue_for_user(

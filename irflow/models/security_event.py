@@ -37,6 +37,9 @@ EVENT_KINDS = (
     "personal_data_purged",
     "group_message",
     "sensitive_data_changed",
+    "grant_agreement_issued",
+    "payment_recorded",
+    "payment_undone",
 )
 
 EVENT_KIND_LABELS = {
@@ -69,6 +72,9 @@ EVENT_KIND_LABELS = {
     "personal_data_purged": _l("Personal data purged"),
     "group_message": _l("Group message sent"),
     "sensitive_data_changed": _l("Sensitive participant data changed"),
+    "grant_agreement_issued": _l("Grant agreement issued"),
+    "payment_recorded": _l("Grant payment recorded"),
+    "payment_undone": _l("Grant payment undone"),
 }
 if set(EVENT_KIND_LABELS) != set(EVENT_KINDS):  # pragma: no cover
     raise RuntimeError("every security event kind needs a label in EVENT_KIND_LABELS")

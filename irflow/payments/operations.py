@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from .. import events
 from ..errors import Refused
 from ..extensions import db
 from ..grants import operations as grants
@@ -173,9 +174,28 @@ def record_payment(payment, user, version, paid_on, reference, today):
     payment.reference = reference
     payment.recorded_by = user
     payment.recorded_at = utcnow()
+    _log(
+        "payment_recorded",
+        payment,
+        user,
+        amount=str(payment.amount),
+        paid_on=paid_on.isoformat(),
+        reference=reference,
+        corrected=not first_time,
+    )
     db.session.flush()
     queue_payment_notice(payment, corrected=not first_time)
     return payment
+
+
+def _log(kind, payment, user, **details):
+    """The accounts' trail in the event log: who recorded or undid which transfer."""
+    events.record(
+        kind,
+        actor=user,
+        user=payment.application.applicant,
+        details={"application": payment.application_id, "instalment": payment.instalment, **details},
+    )
 
 
 def undo_payment(payment, user, version):
@@ -183,6 +203,7 @@ def undo_payment(payment, user, version):
     _check_version(payment, version)
     if not payment.paid:
         raise Refused(_("This instalment is not recorded as paid."))
+    _log("payment_undone", payment, user, paid_on=payment.paid_on.isoformat(), reference=payment.reference)
     payment.paid_on = None
     payment.reference = None
     payment.recorded_by = user
