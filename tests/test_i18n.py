@@ -196,6 +196,14 @@ def test_translations_are_not_the_english_text(language):
     assert not same, f"left in English in {language}: {listed(same)}"
 
 
+@pytest.mark.parametrize(("language", "no"), [("ru", "Нет"), ("tg", "Не")])
+def test_a_message_with_a_context_keeps_its_own_translation(language, no):
+    """The answer "No" and the column of row numbers "No" (№) are two messages."""
+    translations = {(message.context, message.id): message.string for message in catalogue(language)}
+    assert translations[None, "No"] == no
+    assert translations["column of row numbers", "No"] == "№"
+
+
 def test_the_tajik_catalogue_is_written_in_tajik():
     translations = catalogue("tg")
     texts = [form for message in translations if message.id for form in msgstrs(message) if form]
