@@ -121,11 +121,16 @@ def office_lists_of(user):
     ).all()
 
 
-def due_soon_in(faculty):
+# A Monday: an office list comes again each ISO week while it stays open, so the days of a
+# test stay within known weeks whatever the day it runs.
+MONDAY = date.today() + timedelta(days=7 - date.today().weekday())
+
+
+def due_soon_in(faculty, today=None):
     application = application_in("host_accepted")
     application.faculty = faculty
-    # The invitation letter (75 days before the departure) is due in two days.
-    application.planned_start = date.today() + timedelta(days=77)
+    # The invitation letter (75 days before the departure) is due two days after `today`.
+    application.planned_start = (today or date.today()) + timedelta(days=77)
     application.planned_end = application.planned_start + timedelta(days=120)
     db.session.commit()
     return application
@@ -135,9 +140,9 @@ def test_the_office_items_go_to_the_faculty_coordinators_in_one_list(app):
     faculty = FacultyFactory()
     coordinator = UserFactory(coordinates=[faculty])
     elsewhere = UserFactory(coordinates=[FacultyFactory()])
-    first, second = due_soon_in(faculty), due_soon_in(faculty)
+    first, second = due_soon_in(faculty, MONDAY), due_soon_in(faculty, MONDAY)
 
-    run = send_reminders()
+    run = send_reminders(today=MONDAY)
     assert run.office_checklist == [coordinator.id]
     assert {item for _id, item in run.checklist}.isdisjoint({"invitation_letter"})  # never to the participant
     [reminder] = office_lists_of(coordinator)
@@ -147,12 +152,27 @@ def test_the_office_items_go_to_the_faculty_coordinators_in_one_list(app):
     assert office_lists_of(elsewhere) == []
 
     # The same list is not sent again, on the same day or the next.
-    assert send_reminders().office_checklist == []
-    assert send_reminders(today=date.today() + timedelta(days=1)).office_checklist == []
+    assert send_reminders(today=MONDAY).office_checklist == []
+    assert send_reminders(today=MONDAY + timedelta(days=1)).office_checklist == []
     # A new item due makes a new list.
-    third = due_soon_in(faculty)
-    assert send_reminders().office_checklist == [coordinator.id]
+    third = due_soon_in(faculty, MONDAY)
+    assert send_reminders(today=MONDAY).office_checklist == [coordinator.id]
     assert f"application no. {third.id}" in office_lists_of(coordinator)[-1].body
+
+
+def test_an_item_falling_overdue_and_an_open_list_a_week_later_are_mailed_again(app):
+    faculty = FacultyFactory()
+    coordinator = UserFactory(coordinates=[faculty])
+    due_soon_in(faculty, MONDAY)  # due on Wednesday
+    today = MONDAY
+    assert send_reminders(today=today).office_checklist == [coordinator.id]
+    # Overdue from the third day: the list says so, once.
+    assert send_reminders(today=today + timedelta(days=3)).office_checklist == [coordinator.id]
+    assert "was due on" in office_lists_of(coordinator)[-1].body
+    assert send_reminders(today=today + timedelta(days=4)).office_checklist == []
+    # Still open a week later: the same list comes again, once that week.
+    assert send_reminders(today=today + timedelta(days=10)).office_checklist == [coordinator.id]
+    assert send_reminders(today=today + timedelta(days=11)).office_checklist == []
 
 
 def test_no_list_when_the_office_items_are_settled(app):

@@ -5,9 +5,10 @@ date gives a new due date, and so a new reminder).
 
 The items the office provides go to the coordinators of the application's faculty instead, in
 one mail per coordinator listing all their open office items overdue or due soon. A coordinator
-gets a new list only when it changes (an item comes due, is settled, or its due date moves):
-the dedup key is a digest of the listed items and due dates, so the same list never comes twice
-and a daily run does not repeat it day after day."""
+gets a new list when it changes (an item comes due or falls overdue, is settled, or its due date
+moves), and an unchanged list again once a week while it stays open: the dedup key is a digest
+of the listed items, due dates and overdue marks, and of the ISO week, so a daily run does not
+repeat a list day after day."""
 
 import hashlib
 from datetime import timedelta
@@ -129,9 +130,15 @@ def office_lists(today):
     return lists
 
 
-def office_key(coordinator, items):
-    listed = "\n".join(sorted(item_key(application, line) for application, line in items))
-    return f"predeparture-office:{coordinator.id}:{hashlib.sha256(listed.encode()).hexdigest()[:32]}"
+def office_key(coordinator, items, today):
+    year, week, _weekday = today.isocalendar()
+    listed = "\n".join(
+        sorted(
+            f"{item_key(application, line)}:{'overdue' if line.due < today else 'soon'}" for application, line in items
+        )
+    )
+    digest = hashlib.sha256(f"{year}-W{week}\n{listed}".encode()).hexdigest()[:32]
+    return f"predeparture-office:{coordinator.id}:{digest}"
 
 
 def queue_office_reminders(today):
@@ -146,7 +153,7 @@ def queue_office_reminders(today):
                 "%(num)d pre-departure items for the office to provide",
                 len(items),
             ),
-            dedup_key=office_key(coordinator, items),
+            dedup_key=office_key(coordinator, items, today),
             items=items,
             today=today,
         )
