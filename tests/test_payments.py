@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from irflow import workflow
+from irflow.errors import Refused
 from irflow.extensions import db
 from irflow.grants.operations import agreement_of
 from irflow.models import GrantPayment, GrantRules, Notification, SecurityEvent
@@ -103,6 +104,11 @@ def approve(application, actual_return=None):
     return department_today(utcnow())
 
 
+def pay(payment, paid_on=date(2026, 2, 10), reference="TR-1"):
+    payment.paid_on, payment.reference = paid_on, reference
+    db.session.commit()
+
+
 def test_approving_the_report_settles_the_last_instalment(app):
     application = participant_with_grant()
     approved_on = approve(application)
@@ -119,6 +125,7 @@ def test_a_shorter_stay_makes_the_last_instalment_smaller(app):
 
 def test_a_much_shorter_stay_is_paid_back(app):
     application = participant_with_grant()
+    pay(instalments(application)[0])
     approve(application, actual_return=date(2026, 3, 30))  # 30 days: 700 + 820
     assert instalments(application)[1].amount == Decimal("1520.00") - Decimal("2779.00") == Decimal("-1259.00")
 
@@ -198,6 +205,7 @@ def test_the_list_shows_due_and_overdue_by_default(app, head):
 
 def test_a_negative_instalment_is_shown_as_to_pay_back(app, head):
     application = participant_with_grant()
+    pay(instalments(application)[0])
     approve(application, actual_return=date(2026, 3, 30))
     page = text_of(client_for(app, head).get("/payments"))
     assert "1,259.00" in page and "to pay back" in page
@@ -311,6 +319,7 @@ def test_the_head_records_a_payment_and_the_participant_is_told(app, head):
 
 def test_a_repayment_is_recorded_as_received(app, head):
     application = participant_with_grant()
+    pay(instalments(application)[0])
     approve(application, actual_return=date(2026, 3, 30))
     last = instalments(application)[1]
     assert record(client_for(app, head), last, paid_on=department_today(utcnow()).isoformat()).status_code == 302
@@ -431,9 +440,10 @@ def test_only_the_head_undoes(app):
 def test_the_export_holds_the_filtered_instalments(app, head):
     due = participant_with_grant("host_accepted")
     settled = participant_with_grant()
+    pay(instalments(settled)[0])
     approve(settled, actual_return=date(2026, 3, 30))
     client = client_for(app, head)
-    response = client.get(f"/payments/export.csv?call={settled.call_id}")
+    response = client.get(f"/payments/export.csv?call={settled.call_id}&state=all")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["No", "Application", "Full name (Latin)"]
@@ -455,3 +465,119 @@ def test_the_export_headers_are_in_the_head_s_language(app, head):
     db.session.commit()
     text = client_for(app, head).get("/payments/export.csv").get_data(as_text=True)
     assert "Сумма" in text.splitlines()[0]
+
+
+# --- settling what was paid against what is owed ----------------------------------------------------
+
+
+def test_a_hundred_percent_paid_before_a_shortened_stay_is_paid_back(app):
+    application = participant_with_grant(percent=100)
+    pay(instalments(application)[0])
+    approved_on = approve(application, actual_return=date(2026, 3, 30))  # 30 days: 700 + 820
+    first, settling = instalments(application)
+    assert (first.amount, first.paid_on) == (PLANNED_TOTAL, date(2026, 2, 10))
+    assert (settling.instalment, settling.share_percent) == (2, 0)
+    assert settling.amount == Decimal("1520.00") - PLANNED_TOTAL == Decimal("-2450.00")
+    assert settling.due_on == approved_on + timedelta(days=app.config["FINAL_PAYMENT_DAYS_AFTER_REPORT"])
+
+
+def test_a_hundred_percent_paid_before_a_longer_stay_is_topped_up(app):
+    application = participant_with_grant(percent=100)
+    pay(instalments(application)[0])
+    approve(application, actual_return=date(2026, 8, 12))
+    first, settling = instalments(application)
+    assert settling.amount == operations.granted_total(application) - PLANNED_TOTAL
+    assert settling.amount > 0 and settling.share_percent == 0
+
+
+def test_a_hundred_percent_paid_for_the_stay_as_planned_needs_no_settlement(app):
+    application = participant_with_grant(percent=100)
+    pay(instalments(application)[0])
+    approve(application)
+    assert [payment.amount for payment in instalments(application)] == [PLANNED_TOTAL]
+
+
+def test_the_list_names_a_settling_instalment_instead_of_its_share(app, head):
+    application = participant_with_grant(percent=100)
+    pay(instalments(application)[0])
+    approve(application, actual_return=date(2026, 3, 30))
+    settling = instalments(application)[1]
+    page = text_of(client_for(app, head).get("/payments"))
+    assert row_ids(page) == [settling.id]
+    assert "2 of 2 · settlement" in page and "0 %" not in page
+
+
+def test_an_unpaid_first_instalment_is_lowered_to_what_is_owed(app):
+    application = participant_with_grant()
+    approve(application, actual_return=date(2026, 3, 30))  # 1,520.00 owed, nothing paid
+    first, last = instalments(application)
+    assert (first.amount, last.amount) == (Decimal("1520.00"), Decimal("0.00"))
+
+
+def test_an_unpaid_hundred_percent_is_lowered_without_a_settlement(app):
+    application = participant_with_grant(percent=100)
+    approve(application, actual_return=date(2026, 3, 30))
+    assert [payment.amount for payment in instalments(application)] == [Decimal("1520.00")]
+
+
+def test_an_unpaid_hundred_percent_keeps_its_amount_and_a_longer_stay_adds_the_rest(app):
+    application = participant_with_grant(percent=100)
+    approve(application, actual_return=date(2026, 8, 12))
+    first, settling = instalments(application)
+    assert first.amount == PLANNED_TOTAL and first.paid_on is None
+    assert settling.amount == operations.granted_total(application) - PLANNED_TOTAL > 0
+
+
+def test_a_repayment_waits_for_the_earlier_instalments(app, head):
+    application = participant_with_grant()
+    pay(instalments(application)[0])
+    approve(application, actual_return=date(2026, 3, 30))
+    first, last = instalments(application)
+    assert last.amount == Decimal("-1259.00")
+    pay(first, paid_on=None, reference=None)  # taken back after the settlement
+    response = record(client_for(app, head), last, paid_on=department_today(utcnow()).isoformat())
+    assert response.status_code == 409
+    assert "earlier instalment is not paid" in text_of(response)
+    assert instalments(application)[1].paid_on is None
+    with pytest.raises(Refused):
+        operations.record_payment(last, head, last.version, date(2026, 2, 12), "TR-2", date(2026, 2, 12))
+
+
+def test_a_zero_last_instalment_is_settled_with_nothing_to_pay(app, head):
+    application = participant_with_grant()
+    approve(application, actual_return=date(2026, 3, 30))
+    first, last = instalments(application)
+    assert last.amount == Decimal("0.00")
+    client = client_for(app, head)
+    assert row_ids(text_of(client.get("/payments"))) == [first.id]
+    assert row_ids(text_of(client.get("/payments?state=overdue"))) == [first.id]
+    page = text_of(client.get("/payments?state=all"))
+    assert f'id="payment-{last.id}" data-state="settled"' in page and "nothing to pay" in page
+    assert f'id="payment-{last.id}-actions"' not in page
+    notices = sa.select(sa.func.count(Notification.id)).where(Notification.application_id == application.id)
+    before = db.session.scalar(notices)  # the report's approval
+    response = record(client, last, paid_on=department_today(utcnow()).isoformat())
+    assert response.status_code == 400 and "nothing to pay" in text_of(response)
+    assert instalments(application)[1].paid_on is None
+    assert db.session.scalar(notices) == before
+    rows = list(csv.reader(io.StringIO(client.get("/payments/export.csv?state=all").get_data(as_text=True))))
+    assert rows[-1][12] == "Settled: nothing to pay"
+
+
+# --- the head's own grant -------------------------------------------------------------------------------
+
+
+def test_a_head_does_not_record_payments_of_their_own_grant(app):
+    application = participant_with_grant("host_accepted", applicant=UserFactory(roles=["head"]))
+    head = application.applicant
+    first = instalments(application)[0]
+    client = client_for(app, head)
+    page = text_of(client.get("/payments"))
+    assert row_ids(page) == [first.id] and f'id="payment-{first.id}-actions"' not in page
+    assert record(client, first).status_code == 403
+    assert instalments(application)[0].paid_on is None
+    pay(instalments(application)[0])
+    first = instalments(application)[0]
+    assert client.get(f"/payments/{first.id}/undo").status_code == 403
+    assert post(client, f"/payments/{first.id}/undo", {"version": str(first.version)}).status_code == 403
+    assert instalments(application)[0].paid_on is not None

@@ -168,7 +168,7 @@ class GrantPayment(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("application_id", "instalment"),
         sa.CheckConstraint("instalment >= 1", name="instalment_valid"),
-        sa.CheckConstraint("share_percent >= 1 AND share_percent <= 100", name="share_percent_valid"),
+        sa.CheckConstraint("share_percent >= 0 AND share_percent <= 100", name="share_percent_valid"),
         sa.CheckConstraint("paid_on IS NULL OR amount IS NOT NULL", name="paid_with_amount"),
         sa.Index("ix_grant_payments_due_on_paid_on", "due_on", "paid_on"),
     )
@@ -176,6 +176,7 @@ class GrantPayment(db.Model):
     id = sa.Column(sa.Integer, primary_key=True)
     application_id = sa.Column(sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
     instalment = sa.Column(sa.Integer, nullable=False)
+    # 0 for an instalment added at the settlement (payments/operations.py): it holds a difference.
     share_percent = sa.Column(sa.Integer, nullable=False)
     # Negative for a last instalment that the participant pays back (a shortened stay).
     amount = sa.Column(sa.Numeric(10, 2))

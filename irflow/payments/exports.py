@@ -19,6 +19,7 @@ STATE_LABELS = {
     "due": lambda: _("Due"),
     "overdue": lambda: _("Overdue"),
     "paid": lambda: _("Paid"),
+    "settled": lambda: _("Settled: nothing to pay"),
 }
 
 

@@ -1,11 +1,18 @@
 """Use cases of grant payments. Issuing the grant agreement schedules the instalments: the
 first (the call's `first_instalment_percent`, 70 % by default) due before the departure, the
-last without an amount or a due date. Approving the report settles the last one: the grant
-recomputed from the actual dates, minus what the earlier instalments hold, due
-FINAL_PAYMENT_DAYS_AFTER_REPORT days later (negative: the participant pays back).
+last without an amount or a due date.
+
+Approving the report settles what is owed against what was paid: the grant recomputed from
+the actual dates (`granted_total`) less what was actually paid is still to pay. It goes to the
+unpaid instalments in order: each earlier one keeps at most its scheduled amount (lowered,
+down to 0, when less is owed), the last takes the rest, due FINAL_PAYMENT_DAYS_AFTER_REPORT
+days later. The last is negative (the participant pays back) only if what was paid exceeds the
+grant. Without a waiting last instalment (100 % before departure) a settling one (share 0)
+is added when something is left. An instalment of 0.00 is settled: nothing to pay.
 
 The head records each transfer (paid on, the bank's reference), corrects or undoes it; the
-participant is told by mail. Nothing here commits: the request does."""
+participant is told by mail. A repayment waits until the earlier instalments are paid.
+Nothing here commits: the request does."""
 
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,6 +32,8 @@ from ..predeparture.reminders import department_today
 from ..services import mail
 
 REFERENCE_MAX = 100
+# The share of an instalment added at the settlement: it holds a difference, no share.
+SETTLING_SHARE = 0
 
 
 def instalments_of(application):
@@ -83,29 +92,40 @@ def schedule_instalments(agreement, rules, today):
 
 def settle_on_approval(application, ctx):
     """The workflow's follow-up of approve_report (registered by create_app)."""
-    settle_last_instalment(application, ctx.today)
+    settle_instalments(application, ctx.today)
 
 
-def settle_last_instalment(application, today):
-    """On the report's approval: the last instalment gets its amount and due date.
-
-    Its amount is the granted total from the actual dates less what the earlier instalments
-    hold; without actual dates (never the case after a return), or with rules that no longer
-    compute every line, the issued total stands.
-    Nothing happens without a scheduled last instalment (no grant agreement issued, or 100 %
-    paid before departure) or once it is paid."""
+def settle_instalments(application, today):
+    """On the report's approval: the unpaid instalments get what is still owed (module
+    docstring). Without actual dates (never the case after a return), or with rules that no
+    longer compute every line, the issued total stands. Returns the last instalment, or None
+    when nothing is scheduled (no grant agreement issued) or nothing is left to settle."""
     payments = instalments_of(application)
-    if len(payments) < 2 or payments[-1].paid:
-        return None
-    last = payments[-1]
-    total = granted_total(application)
+    total = granted_total(application) if payments else None
     if total is None:
         return None
-    earlier = sum((payment.amount or Decimal("0.00") for payment in payments[:-1]), Decimal("0.00"))
-    last.amount = total - earlier
-    last.due_on = today + timedelta(days=current_app.config["FINAL_PAYMENT_DAYS_AFTER_REPORT"])
+    paid = sum((payment.amount for payment in payments if payment.paid), Decimal("0.00"))
+    unpaid = [payment for payment in payments if not payment.paid]
+    waiting = unpaid.pop() if unpaid and unpaid[-1].amount is None else None
+    to_pay = total - paid
+    for payment in unpaid:
+        payment.amount = min(payment.amount, max(to_pay, Decimal("0.00")))
+        to_pay -= payment.amount
+    last = waiting or (_settling_instalment(application, payments) if to_pay else None)
+    if last is not None:
+        last.amount = to_pay
+        last.due_on = today + timedelta(days=current_app.config["FINAL_PAYMENT_DAYS_AFTER_REPORT"])
     db.session.flush()
     return last
+
+
+def _settling_instalment(application, payments):
+    """The instalment added when nothing waits for the report (100 % paid before departure)."""
+    settling = GrantPayment(
+        application_id=application.id, instalment=payments[-1].instalment + 1, share_percent=SETTLING_SHARE
+    )
+    db.session.add(settling)
+    return settling
 
 
 def granted_total(application):
@@ -153,6 +173,27 @@ def no_amount_message():
     return _("This instalment has no amount yet: it is settled when the report is approved.")
 
 
+def nothing_to_pay_message():
+    return _("This instalment is settled with nothing to pay: there is no transfer to record.")
+
+
+def unrecordable_message(payment):
+    """Why no transfer can be recorded for `payment` whatever the form says, or None."""
+    if payment.amount is None:
+        return no_amount_message()
+    if payment.amount == 0:
+        return nothing_to_pay_message()
+    return None
+
+
+def _earlier_unpaid(payment):
+    return any(
+        not earlier.paid and earlier.amount
+        for earlier in instalments_of(payment.application)
+        if earlier.instalment < payment.instalment
+    )
+
+
 def _check_version(payment, version):
     if str(version or "") != str(payment.version):
         raise Refused(stale_message())
@@ -161,8 +202,10 @@ def _check_version(payment, version):
 def record_payment(payment, user, version, paid_on, reference, today):
     """The head records (or corrects) the transfer of `payment`; the participant is told."""
     _check_version(payment, version)
-    if payment.amount is None:
-        raise Refused(no_amount_message())
+    if unrecordable_message(payment):
+        raise Refused(unrecordable_message(payment))
+    if payment.amount < 0 and _earlier_unpaid(payment):
+        raise Refused(_("An earlier instalment is not paid yet: record its payment first, then this repayment."))
     problem = paid_on_problem(payment, paid_on, today)
     if problem:
         raise Refused(problem)

@@ -4,7 +4,9 @@ totals, one iterated in batches for the export.
 States of an instalment, as the list filters them:
 - waiting: no amount yet (the last instalment before the report is approved);
 - due: unpaid, due today or later; overdue: unpaid, due before today;
-- paid: a payment is recorded.
+- paid: a payment is recorded;
+- settled: unpaid with 0.00, nothing to pay (owed and paid are equal): never due, not
+  recordable, listed under "all" only.
 Unpaid instalments of applications that ended without a stay (withdrawn, cancelled, ...)
 are left out: nothing is due there any more."""
 
@@ -25,13 +27,15 @@ def state_of(amount, due_on, paid_on, today):
         return "paid"
     if amount is None:
         return "waiting"
+    if amount == 0:
+        return "settled"
     return "overdue" if due_on is not None and due_on < today else "due"
 
 
 def _state_clause(state, today):
     unpaid = GrantPayment.paid_on.is_(None)
     waiting = sa.and_(unpaid, GrantPayment.amount.is_(None))
-    open_ = sa.and_(unpaid, GrantPayment.amount.is_not(None))
+    open_ = sa.and_(unpaid, GrantPayment.amount.is_not(None), GrantPayment.amount != 0)
     return {
         "open": open_,
         "overdue": sa.and_(open_, GrantPayment.due_on < today),
@@ -73,6 +77,7 @@ def rows_query(scope, today, **filters):
             GrantPayment.id,
             GrantPayment.version,
             GrantPayment.application_id,
+            Application.applicant_id,
             GrantPayment.instalment,
             _instalment_count(),
             GrantPayment.share_percent,

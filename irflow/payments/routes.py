@@ -85,7 +85,7 @@ def _render_list(failed=None, form=None, conflict=None, status=200):
         rows=[(row, state_of(row.amount, row.due_on, row.paid_on, today)) for row in page.items],
         totals={"count": count, "to_pay": to_pay, "to_pay_back": to_pay_back},
         ignored=ignored,
-        may_record=policy.may_record(_viewer()),
+        may_record=lambda row: policy.may_record(_viewer(), row),
         failed=failed,
         failed_form=form,
         conflict=conflict,
@@ -107,6 +107,14 @@ def _payment_or_404(id):
     return payment
 
 
+def _recordable_or_403(id):
+    """The instalment `id` if the user may record its payments (never on their own grant)."""
+    payment = _payment_or_404(id)
+    if not policy.may_record(_viewer(), payment.application):
+        abort(403)
+    return payment
+
+
 def _back_to_list(anchor=None):
     return redirect(url_for("payments.index", **_list_args(), _anchor=anchor))
 
@@ -120,14 +128,14 @@ def _list_args():
 @bp.route("/payments/<int:id>", methods=["POST"])
 @allowed_if(policy.may_record)
 def record(id):
-    payment = _payment_or_404(id)
+    payment = _recordable_or_403(id)
     form = PaymentForm(prefix=f"p{payment.id}")
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
         return _render_list(failed=payment.id, form=form, status=400)
-    if payment.amount is None:
-        return _render_list(failed=payment.id, form=form, conflict=operations.no_amount_message(), status=400)
+    if operations.unrecordable_message(payment):
+        return _render_list(failed=payment.id, form=form, conflict=operations.unrecordable_message(payment), status=400)
     if str(form.version.data) != str(payment.version):
         return _render_list(failed=payment.id, form=form, conflict=operations.stale_message(), status=409)
     problem = operations.paid_on_problem(payment, form.paid_on.data, _today())
@@ -152,7 +160,7 @@ def _message(error):
 @bp.route("/payments/<int:id>/undo", methods=["GET", "POST"])
 @allowed_if(policy.may_record)
 def undo(id):
-    payment = _payment_or_404(id)
+    payment = _recordable_or_403(id)
     form = UndoForm()
 
     def page(conflict=None, status=200):
