@@ -240,7 +240,8 @@ def test_dates_duration_without_the_interruption_band_green_travel_and_amounts(a
     assert row["Distance Band"] == "4000-7999 km" and row["Green Travel"] == "Yes" and row["Travel Days"] == 4
     assert row["Participant with Fewer Opportunities"] == "Yes"
     _, _, actual = operations.grants_of(application)
-    assert row["Individual Support (EUR)"] == f"{actual.amount_of('individual_support'):.2f}"
+    # 126 days without the interruption and 4 travel days: 4 months 10 days × 700
+    assert row["Individual Support (EUR)"] == f"{actual.amount_of('individual_support'):.2f}" == "3033.33"
     assert row["Travel Grant (EUR)"] == f"{actual.amount_of('green_travel'):.2f}" == "920.00"
     assert row["Top-up for Fewer Opportunities (EUR)"] == f"{actual.amount_of('top_up'):.2f}"
     assert row["Total Grant (EUR)"] == f"{actual.granted_total:.2f}"

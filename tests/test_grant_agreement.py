@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from irflow.extensions import db
 from irflow.grants import operations
 from irflow.models import Application, GrantPayment, GrantRules, ParticipantData, SecurityEvent, StayChange
+from irflow.payments import operations as payments
 
 from .fixtures.factories import (
     UserFactory,
@@ -22,6 +23,7 @@ from .fixtures.factories import (
 )
 from .fixtures.files import PDF
 from .fixtures.grants import amounts, participant_in_berlin
+from .fixtures.payments import participant_with_grant
 from .fixtures.web import client_for, field_error, form_of, post, text_of
 
 # The factory's stay: 2027-02-01 to 2027-06-30 = 150 days = 5 months; Berlin is band 6.
@@ -284,6 +286,65 @@ def test_no_issue_once_abroad(app, people):
     response = post(client_for(app, head), grant_url(application, "/issue"), {"version": ""}, follow_redirects=True)
     assert "The grant agreement cannot be issued now." in text_of(response)
     assert agreement_of(application) is None
+
+
+# --- the agreement's rates -------------------------------------------------------------------
+
+
+def raise_student_rate(application, rate=900):
+    rules = db.session.scalar(sa.select(GrantRules).where(GrantRules.call_id == application.call_id))
+    rules.student_month_group1 = rate
+    db.session.commit()
+
+
+def test_the_settlement_follows_the_rates_of_the_agreement_not_the_rules_changed_since(app, confirmed, people):
+    assert issue(app, people["head"], confirmed).status_code == 302
+    assert agreement_of(confirmed).amount == STAY_TOTAL  # 5 × 700 + 820
+    raise_student_rate(confirmed)  # 700 → 900 after the issue
+    application = db.session.get(Application, confirmed.id)
+    application.actual_departure, application.actual_return = application.planned_start, application.planned_end
+    payments.settle_instalments(application, date(2027, 7, 10))  # as the report's approval does
+    db.session.commit()
+    first, last = instalments(confirmed)
+    assert first.amount + last.amount == STAY_TOTAL
+    _, planned, actual = operations.grants_of(db.session.get(Application, confirmed.id))
+    assert planned.granted_total == actual.granted_total == STAY_TOTAL
+    assert amounts(actual)["individual_support"] == Decimal("3500.00")
+    page = text_of(client_for(app, confirmed.applicant).get(grant_url(confirmed)))
+    assert "The rates are those of the grant agreement" in page and "5,320.00" not in page
+
+
+def test_the_agreement_keeps_the_rates_it_was_issued_with(app, confirmed, people):
+    assert choose(app, confirmed, True).status_code == 302
+    assert issue(app, people["head"], confirmed).status_code == 302
+    agreement = agreement_of(confirmed)
+    frozen = (
+        agreement.frozen_country_group,
+        agreement.frozen_individual_rate,
+        agreement.frozen_distance_km,
+        agreement.frozen_band,
+        agreement.frozen_travel_amount,
+        agreement.frozen_green_travel_amount,
+        agreement.frozen_top_up_month,
+    )
+    assert frozen == (1, 700, 4396, 6, 820, 920, 250)
+
+
+def test_issuing_again_takes_the_rules_as_they_are_now(app, confirmed, people):
+    assert issue(app, people["head"], confirmed).status_code == 302
+    raise_student_rate(confirmed)
+    assert planned_of(confirmed).granted_total == STAY_TOTAL
+    assert issue(app, people["head"], confirmed).status_code == 302
+    assert agreement_of(confirmed).amount == planned_of(confirmed).granted_total == Decimal("5320.00")
+
+
+def test_an_agreement_issued_before_its_rates_were_kept_follows_the_rules(app):
+    application = participant_with_grant()  # issued without frozen rates
+    raise_student_rate(application)
+    _, planned, _ = operations.grants_of(application)
+    assert planned.granted_total == Decimal("4870.00")  # 4.5 × 900 + 820
+    page = text_of(client_for(app, application.applicant).get(grant_url(application)))
+    assert "issued before its rates were kept" in page
 
 
 # --- the printable agreement -----------------------------------------------------------------

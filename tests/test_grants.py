@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from irflow.extensions import db
 from irflow.grants import compute, operations
-from irflow.models import GrantRules, GrantTravelBand, ParticipantData
+from irflow.models import GrantAgreement, GrantRules, GrantTravelBand, ParticipantData, StayChange
 
 from .fixtures.factories import (
     CallFactory,
@@ -82,8 +82,7 @@ def test_a_student_grant_is_months_times_the_group_rate_plus_the_band(app):
     assert actual is None
 
 
-def test_fewer_opportunities_add_the_monthly_top_up(app):
-    application = participant_in_berlin(planned_start=date(2026, 9, 1), planned_end=date(2027, 1, 13))
+def add_fewer_opportunities(application):
     db.session.add(
         ParticipantData(
             application=application,
@@ -98,6 +97,11 @@ def test_fewer_opportunities_add_the_monthly_top_up(app):
             version=1,
         )
     )
+
+
+def test_fewer_opportunities_add_the_monthly_top_up(app):
+    application = participant_in_berlin(planned_start=date(2026, 9, 1), planned_end=date(2027, 1, 13))
+    add_fewer_opportunities(application)
     db.session.commit()
     _, planned, _ = operations.grants_of(application)
     assert amounts(planned)["top_up"] == Decimal("1125.00")  # 4.5 months × 250
@@ -137,6 +141,84 @@ def test_a_staff_grant_counts_the_mobility_agreement_s_days(app):
     db.session.commit()
     _, planned, _ = operations.grants_of(application)
     assert planned.days == 5 and amounts(planned)["individual_support"] == Decimal("900.00")
+
+
+def approved_interruption(application, first_day, last_day, state="approved"):
+    db.session.add(
+        StayChange(
+            application=application,
+            kind="interruption",
+            interruption_from=first_day,
+            interruption_to=last_day,
+            reason="Back home for a family emergency.",
+            state=state,
+            version=1,
+        )
+    )
+
+
+def test_approved_interruptions_are_not_counted_in_the_actual_grant(app):
+    application = participant_in_berlin("returned", planned_start=date(2026, 9, 1), planned_end=date(2027, 1, 13))
+    application.actual_departure, application.actual_return = date(2026, 9, 1), date(2027, 1, 13)
+    approved_interruption(application, date(2026, 11, 2), date(2026, 11, 15))  # 14 days
+    approved_interruption(application, date(2026, 12, 1), date(2026, 12, 5), state="refused")
+    db.session.commit()
+    _, planned, actual = operations.grants_of(application)
+    assert planned.total == Decimal("3970.00")  # planned: no interruption
+    assert (actual.span_days, actual.interrupted_days, actual.days) == (135, 14, 121)
+    # 121 days = 4 months 1 day × 700; the travel support stays
+    assert amounts(actual)["individual_support"] == Decimal("2823.33")
+    assert amounts(actual)["travel"] == Decimal("820.00")
+    assert actual.total == Decimal("3643.33")
+    page = text_of(client_for(app, application.applicant).get(f"/applications/{application.id}/grant"))
+    assert "135 days from departure to return, of which 14 interrupted: not counted" in page
+
+
+def test_an_interruption_is_not_counted_in_the_top_up_either(app):
+    application = participant_in_berlin("returned", planned_start=date(2026, 9, 1), planned_end=date(2027, 1, 13))
+    application.actual_departure, application.actual_return = date(2026, 9, 1), date(2027, 1, 13)
+    approved_interruption(application, date(2026, 11, 2), date(2026, 11, 16))  # 15 days
+    add_fewer_opportunities(application)
+    db.session.commit()
+    _, _, actual = operations.grants_of(application)
+    assert amounts(actual)["top_up"] == Decimal("1000.00")  # 120 days = 4 months × 250
+
+
+def returned_teacher(departure, return_day, travel_days=0):
+    application = participant_in_berlin(
+        "returned", mobility_type="teaching", planned_start=date(2026, 10, 5), planned_end=date(2026, 10, 14)
+    )
+    add_approved_staff_agreement(application)  # 5 days of activity
+    application.actual_departure, application.actual_return = departure, return_day
+    db.session.add(GrantAgreement(application=application, green_travel=False, travel_days=travel_days, version=1))
+    db.session.commit()
+    return application
+
+
+def test_staff_actual_days_are_at_most_the_agreed_days_and_travel_days_come_on_top(app):
+    application = returned_teacher(date(2026, 10, 5), date(2026, 10, 14), travel_days=2)  # a 10-day span
+    _, planned, actual = operations.grants_of(application)
+    assert (actual.span_days, actual.days, actual.supported_days) == (10, 5, 7)
+    assert amounts(actual)["individual_support"] == Decimal("1260.00") == amounts(planned)["individual_support"]
+    page = text_of(client_for(app, application.applicant).get(f"/applications/{application.id}/grant"))
+    assert "At most the 5 days of activity of the staff mobility agreement count." in page
+
+
+def test_a_shorter_staff_stay_counts_its_own_days_less_interruptions(app):
+    application = returned_teacher(date(2026, 10, 5), date(2026, 10, 9))  # 5 days
+    approved_interruption(application, date(2026, 10, 7), date(2026, 10, 8))
+    db.session.commit()
+    _, _, actual = operations.grants_of(application)
+    assert actual.days == 3 and amounts(actual)["individual_support"] == Decimal("540.00")
+
+
+def test_a_student_stay_counts_its_span_and_the_travel_days(app):
+    application = participant_in_berlin("returned", planned_start=date(2026, 9, 1), planned_end=date(2027, 1, 13))
+    application.actual_departure, application.actual_return = date(2026, 9, 1), date(2027, 1, 13)
+    db.session.add(GrantAgreement(application=application, green_travel=False, travel_days=2, version=1))
+    db.session.commit()
+    _, _, actual = operations.grants_of(application)
+    assert (actual.days, actual.supported_days) == (135, 137)
 
 
 def test_what_is_missing_is_named_not_guessed(app):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..grants import compute
-from ..grants.operations import actual_days, grant_for, host_distance_km, is_staff_mobility, planned_days_with
+from ..grants.operations import grants_with, host_distance_km, is_staff_mobility
 from ..isced import ISCED_FIELDS
 from ..models import (
     Application,
@@ -334,13 +334,14 @@ def _dates(mobility, interrupted_days):
         mobility.gaps.append(Gap("duration_days", FIX_APPLICATION, fix_url))
 
 
-def chosen_grant(application, rules, agreement, staff_agreement):
-    """The grant that counts, as grants_of computes it: the actual one once both actual dates
-    are recorded, else the planned one; None without rules or days."""
+def chosen_grant(application, rules, agreement, staff_agreement, interrupted):
+    """The grant that counts, as grants_of computes it (the issued agreement's rates, approved
+    interruptions deducted): the actual one once both actual dates are recorded, else the
+    planned one; None without rules or days."""
     if rules is None:
         return None
-    days = actual_days(application) or planned_days_with(application, staff_agreement)
-    return grant_for(application, rules, days, agreement) if days else None
+    planned, actual = grants_with(application, rules, agreement, staff_agreement, interrupted)
+    return actual or planned
 
 
 def _grant(mobility, loaded):
@@ -356,7 +357,8 @@ def _grant(mobility, loaded):
         values["distance_band"] = band_code(compute.distance_band(distance_km), distance_km)
     rules = loaded["rules"].get(application.call_id)
     staff_agreement = loaded["staff_agreements"].get(application.id) if is_staff_mobility(application) else None
-    grant = chosen_grant(application, rules, agreement, staff_agreement)
+    interrupted = loaded["interruptions"].get(application.id, 0)
+    grant = chosen_grant(application, rules, agreement, staff_agreement, interrupted)
     rules_url = url_for("calls.manage.grant_rules", call_id=application.call_id)
     if grant is None:
         fix = FIX_GRANT_RULES if rules is None else FIX_APPLICATION

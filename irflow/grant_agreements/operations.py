@@ -64,8 +64,9 @@ def issue_problems(application, rules, planned):
 
 
 def issue(application, user, posted_version, today):
-    """Issue (or issue again) the agreement: its total frozen from the planned grant, its
-    instalments scheduled, the participant told."""
+    """Issue (or issue again) the agreement: its total and the rates it was computed with
+    frozen from the planned grant (with the rules as they are now), its instalments
+    scheduled, the participant told."""
     if not policy.may_issue(user, application):
         raise Refused(_("The grant agreement cannot be issued now."))
     agreement = grants.agreement_of(application)
@@ -74,7 +75,7 @@ def issue(application, user, posted_version, today):
     problem = reissue_problem(application, agreement)
     if problem:
         raise Refused(problem)
-    rules, planned, _actual = grants.grants_of(application)
+    rules, planned, _actual = grants.grants_of(application, from_rules=True)
     problems = issue_problems(application, rules, planned)
     if problems:
         raise Refused(_("The grant agreement cannot be issued:"), problems)
@@ -82,6 +83,7 @@ def issue(application, user, posted_version, today):
         agreement = GrantAgreement(application=application, green_travel=False, travel_days=0)
         db.session.add(agreement)
     agreement.amount = planned.granted_total
+    grants.freeze_rates(agreement, planned.rates)
     agreement.number = number_for(application)
     agreement.issued_at = utcnow()
     agreement.issued_by = user

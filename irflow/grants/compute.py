@@ -8,12 +8,20 @@ Rules followed (Erasmus+ KA171 unit costs):
   first and last included; every 30 days are a month, and the days of an incomplete month
   get 1/30 of the monthly amount each (135 days = 4 months and 15 days = 4.5 × the monthly
   amount). The top-up for fewer opportunities is per month, counted the same way.
-- Staff: individual support per day of the host-country group × the days: the staff
-  mobility agreement's days when there is one (planned), else the span of the dates.
+- Staff: individual support per day of the host-country group × the days: planned, the staff
+  mobility agreement's days (of activity) when there is one, else the span of the dates;
+  actual, the span departure→return less interruptions, but at most the agreement's days
+  (the activity cannot exceed the agreed days; travel days are separate, see below).
+- Approved interruptions (stays/) give no individual support or top-up for their days
+  (Erasmus+ rule): the actual days are the span less the interrupted days. The travel lump
+  sum stays.
 - Travel days: individual support also covers the travel days the grant agreement grants
   (up to 2, or up to 6 with green travel), counted as days of the stay.
 - Travel support: the band's lump sum; with green travel, the band's green amount instead.
   Both are shown; the participant's choice (`green_travel`) decides which one is granted.
+- Rates: once the grant agreement is issued, it froze its rates (`Rates`, kept on the
+  agreement): planned and actual grants are then computed with them, not with the rules as
+  changed since. Before the issue, the rules as they are now count.
 Amounts are in euros, rounded to the cent.
 """
 
@@ -69,6 +77,29 @@ def per_month_amount(monthly, days):
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@dataclass(frozen=True)
+class Rates:
+    """The unit rates a grant is computed with: from the call's grant rules as they are now,
+    or as an issued grant agreement froze them (`frozen`)."""
+
+    country_group: int | None  # None: the host country has no group
+    individual: int | None  # per month for students, per day for staff
+    distance_km: int | None  # whole km; None: the host has no coordinates
+    band: int | None  # None below 10 km (no travel support) or without a distance
+    travel: int | None  # the band's lump sum; None: the rules give no amount for the band
+    green_travel: int | None
+    top_up_month: int = 0
+    frozen: bool = False
+
+
+def counted_days(span, interrupted_days=0, agreed_days=None):
+    """Days of the stay that individual support counts: the span less the approved
+    interruptions; for staff, at most the days of activity the mobility agreement states
+    (travel days are added separately)."""
+    days = max(span - interrupted_days, 0)
+    return days if agreed_days is None else min(days, agreed_days)
+
+
 @dataclass
 class GrantLine:
     """One line of the computation: what, how it is counted, the amount."""
@@ -80,7 +111,7 @@ class GrantLine:
 
 @dataclass
 class Grant:
-    days: int  # of the stay; individual support counts `days + travel_days`
+    days: int  # of the stay that count; individual support counts `days + travel_days`
 
     @property
     def months(self):
@@ -94,6 +125,9 @@ class Grant:
     problems: list = field(default_factory=list)  # what is missing to compute a line
     travel_days: int = 0
     green_travel: bool = False  # the participant's choice
+    rates: Rates | None = None
+    span_days: int | None = None  # departure to return, when they differ from `days`
+    interrupted_days: int = 0  # approved interruptions, not counted
 
     @property
     def supported_days(self):
@@ -134,48 +168,70 @@ class Grant:
         return self.total
 
 
+def rates_from_rules(
+    *, is_staff, country_group, distance_km, student_month, staff_day, band_amounts, fewer_opportunities_month=0
+):
+    """The rates of a call's rules for one host. `student_month` and `staff_day` map a country
+    group to its rate; `band_amounts` maps a band to (amount, green amount)."""
+    band = distance_band(distance_km) if distance_km is not None else None
+    amounts = band_amounts.get(band) if band else None
+    individual = None if country_group is None else (staff_day if is_staff else student_month)[country_group]
+    return Rates(
+        country_group=country_group,
+        individual=individual,
+        distance_km=math.floor(distance_km) if distance_km is not None else None,
+        band=band,
+        travel=amounts[0] if amounts else None,
+        green_travel=amounts[1] if amounts else None,
+        top_up_month=fewer_opportunities_month,
+    )
+
+
 def compute_grant(
     *,
     is_staff,
     days,
-    country_group,
-    distance_km,
-    student_month,
-    staff_day,
-    band_amounts,
+    rates,
     fewer_opportunities=False,
-    fewer_opportunities_month=0,
     travel_days=0,
     green_travel=False,
+    span_days=None,
+    interrupted_days=0,
 ):
-    """The grant's lines for a stay of `days` (and `travel_days` of individual support).
-
-    `student_month` and `staff_day` map a country group to its rate; `band_amounts` maps a
-    band to (amount, green amount). A missing group, distance or band amount leaves its line
-    out and is named in `problems` (codes: country_group, distance, band_amount)."""
-    grant = Grant(days=days, country_group=country_group, travel_days=travel_days, green_travel=green_travel)
+    """The grant's lines for a stay of `days` that count (and `travel_days` of individual
+    support) at `rates`. A missing group, distance or band amount leaves its line out and is
+    named in `problems` (codes: country_group, distance, band_amount)."""
+    grant = Grant(
+        days=days,
+        country_group=rates.country_group,
+        travel_days=travel_days,
+        green_travel=green_travel,
+        rates=rates,
+        span_days=span_days,
+        interrupted_days=interrupted_days,
+    )
     supported_days = grant.supported_days
-    if country_group is None:
+    if rates.individual is None:
         grant.problems.append("country_group")
     elif is_staff:
-        rate = staff_day[country_group]
-        grant.lines.append(GrantLine("individual_support", rate, (Decimal(rate) * supported_days).quantize(CENT)))
+        amount = (Decimal(rates.individual) * supported_days).quantize(CENT)
+        grant.lines.append(GrantLine("individual_support", rates.individual, amount))
     else:
-        rate = student_month[country_group]
-        grant.lines.append(GrantLine("individual_support", rate, per_month_amount(rate, supported_days)))
-    if distance_km is None:
-        grant.problems.append("distance")
-    else:
-        grant.distance_km = math.floor(distance_km)
-        grant.band = distance_band(distance_km)
-        amounts = band_amounts.get(grant.band) if grant.band else None
-        if grant.band is not None and amounts is None:
-            grant.problems.append("band_amount")
-        elif amounts is not None:
-            grant.lines.append(GrantLine("travel", amounts[0], Decimal(amounts[0]).quantize(CENT)))
-            grant.lines.append(GrantLine("green_travel", amounts[1], Decimal(amounts[1]).quantize(CENT)))
-    if not is_staff and fewer_opportunities and fewer_opportunities_month:
-        grant.lines.append(
-            GrantLine("top_up", fewer_opportunities_month, per_month_amount(fewer_opportunities_month, days))
-        )
+        amount = per_month_amount(rates.individual, supported_days)
+        grant.lines.append(GrantLine("individual_support", rates.individual, amount))
+    _travel_lines(grant, rates)
+    if not is_staff and fewer_opportunities and rates.top_up_month:
+        grant.lines.append(GrantLine("top_up", rates.top_up_month, per_month_amount(rates.top_up_month, days)))
     return grant
+
+
+def _travel_lines(grant, rates):
+    """The band's lump sum and its green alternative, or the problem that leaves them out."""
+    grant.distance_km, grant.band = rates.distance_km, rates.band
+    if rates.distance_km is None and rates.band is None:
+        grant.problems.append("distance")
+    elif rates.band is not None and rates.travel is None:
+        grant.problems.append("band_amount")
+    elif rates.travel is not None:
+        grant.lines.append(GrantLine("travel", rates.travel, Decimal(rates.travel).quantize(CENT)))
+        grant.lines.append(GrantLine("green_travel", rates.green_travel, Decimal(rates.green_travel).quantize(CENT)))

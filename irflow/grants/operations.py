@@ -1,5 +1,8 @@
 """Use cases of grants: the head saves a call's grant rules; a participant's grant is
-computed from them (compute.py) with the planned dates and, once recorded, the actual ones."""
+computed from them (compute.py) with the planned dates and, once recorded, the actual ones
+(less approved interruptions; for staff at most the mobility agreement's days). Once the
+grant agreement is issued, both are computed with the rates it froze, so that the grant page,
+the settlement of the last instalment and the Beneficiary Module export agree with it."""
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -8,6 +11,7 @@ from ..errors import Refused
 from ..extensions import db
 from ..models import GrantAgreement, GrantCountryGroup, GrantRules, GrantTravelBand, StaffMobilityAgreement
 from ..models.grant import COUNTRY_GROUPS, DISTANCE_BANDS, GREEN_TRAVEL_DAYS_MAX, TRAVEL_DAYS_MAX
+from ..stays.operations import interrupted_days
 from . import compute, policy
 
 STAFF_MOBILITY_TYPES = frozenset({"teaching", "training"})
@@ -75,12 +79,14 @@ def is_staff_mobility(application):
 
 def planned_days(application):
     """Days of the planned stay: for staff the mobility agreement's days when there is one."""
-    staff_agreement = None
-    if is_staff_mobility(application):
-        staff_agreement = db.session.scalar(
-            db.select(StaffMobilityAgreement).where(StaffMobilityAgreement.application_id == application.id)
-        )
+    staff_agreement = staff_agreement_of(application) if is_staff_mobility(application) else None
     return planned_days_with(application, staff_agreement)
+
+
+def staff_agreement_of(application):
+    return db.session.scalar(
+        db.select(StaffMobilityAgreement).where(StaffMobilityAgreement.application_id == application.id)
+    )
 
 
 def planned_days_with(application, staff_agreement):
@@ -104,34 +110,92 @@ def agreement_of(application):
     return db.session.scalar(db.select(GrantAgreement).where(GrantAgreement.application_id == application.id))
 
 
-def grant_for(application, rules, days, agreement=None):
-    """The grant for a stay of `days`, with the agreement's travel days and green-travel choice."""
+def rates_of(application, rules):
+    """The rates of the call's grant rules as they are now, for the participant's host."""
     partner = application.allocated_place.partner if application.allocated_place else None
-    data = application.participant_data
-    return compute.compute_grant(
+    return compute.rates_from_rules(
         is_staff=is_staff_mobility(application),
-        days=days,
         country_group=rules.group_of(partner.country) if partner else None,
         distance_km=host_distance_km(partner),
         student_month={group: rules.student_month(group) for group in COUNTRY_GROUPS},
         staff_day={group: rules.staff_day(group) for group in COUNTRY_GROUPS},
         band_amounts={row.band: (row.amount, row.green_amount) for row in rules.travel_bands},
-        fewer_opportunities=bool(data is not None and data.fewer_opportunities),
         fewer_opportunities_month=rules.fewer_opportunities_month,
-        travel_days=agreement.travel_days if agreement is not None else 0,
-        green_travel=bool(agreement is not None and agreement.green_travel),
     )
 
 
-def grants_of(application):
-    """(rules, planned grant, actual grant): None where rules or dates are missing."""
+# Each of the Rates' fields and the agreement's column that keeps it from the issue on.
+FROZEN_COLUMNS = {
+    "country_group": "frozen_country_group",
+    "individual": "frozen_individual_rate",
+    "distance_km": "frozen_distance_km",
+    "band": "frozen_band",
+    "travel": "frozen_travel_amount",
+    "green_travel": "frozen_green_travel_amount",
+    "top_up_month": "frozen_top_up_month",
+}
+
+
+def frozen_rates(agreement):
+    """The rates the issued agreement states, or None: not issued, or issued before the
+    rates were kept (such an agreement's grant follows the rules as they are now)."""
+    if agreement is None or not agreement.issued or agreement.frozen_individual_rate is None:
+        return None
+    values = {field: getattr(agreement, column) for field, column in FROZEN_COLUMNS.items()}
+    return compute.Rates(**(values | {"top_up_month": values["top_up_month"] or 0}), frozen=True)
+
+
+def freeze_rates(agreement, rates):
+    """Keep on the agreement the rates its planned grant was computed with."""
+    for field, column in FROZEN_COLUMNS.items():
+        setattr(agreement, column, getattr(rates, field))
+
+
+def grant_for(application, rates, days, agreement=None, **counting):
+    """The grant for `days` of the stay at `rates`, with the agreement's travel days and
+    green-travel choice; `counting`: span_days and interrupted_days, for the explanation."""
+    data = application.participant_data
+    return compute.compute_grant(
+        is_staff=is_staff_mobility(application),
+        days=days,
+        rates=rates,
+        fewer_opportunities=bool(data is not None and data.fewer_opportunities),
+        travel_days=agreement.travel_days if agreement is not None else 0,
+        green_travel=bool(agreement is not None and agreement.green_travel),
+        **counting,
+    )
+
+
+def grants_with(application, rules, agreement, staff_agreement, interrupted, from_rules=False):
+    """(planned grant, actual grant) with what is already at hand: None where dates are missing.
+
+    The rates are those the issued agreement froze (else, or `from_rules`, the rules as now).
+    Planned: the planned days (staff: the mobility agreement's days). Actual: the span
+    departure→return less the approved interruptions; for staff at most the agreement's
+    days of activity; travel days are added to both."""
+    rates = (None if from_rules else frozen_rates(agreement)) or rates_of(application, rules)
+    days_planned = planned_days_with(application, staff_agreement)
+    planned = grant_for(application, rates, days_planned, agreement) if days_planned else None
+    span = actual_days(application)
+    if not span:
+        return planned, None
+    agreed = staff_agreement.days if staff_agreement is not None and is_staff_mobility(application) else None
+    days = compute.counted_days(span, interrupted, agreed)
+    actual = grant_for(application, rates, days, agreement, span_days=span, interrupted_days=interrupted)
+    return planned, actual
+
+
+def grants_of(application, from_rules=False):
+    """(rules, planned grant, actual grant): None where rules or dates are missing. Once the
+    agreement is issued, computed with the rates it states (`from_rules`: the rules as now,
+    for issuing it again)."""
     rules = rules_of(application.call)
     if rules is None:
         return None, None, None
-    agreement = agreement_of(application)
-    days_planned, days_actual = planned_days(application), actual_days(application)
-    planned = grant_for(application, rules, days_planned, agreement) if days_planned else None
-    actual = grant_for(application, rules, days_actual, agreement) if days_actual else None
+    staff_agreement = staff_agreement_of(application) if is_staff_mobility(application) else None
+    planned, actual = grants_with(
+        application, rules, agreement_of(application), staff_agreement, interrupted_days(application), from_rules
+    )
     return rules, planned, actual
 
 

@@ -147,6 +147,16 @@ class GrantAgreement(db.Model):
     issued_at = sa.Column(UTCDateTime)
     issued_by_id = sa.Column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     amount = sa.Column(sa.Numeric(10, 2))
+    # The rates the planned grant was computed with at the issue, frozen as the agreement
+    # states them (grants/operations.py computes with them once issued). NULL on agreements
+    # issued before these were kept: their grant follows the call's rules.
+    frozen_country_group = sa.Column(sa.Integer)
+    frozen_individual_rate = sa.Column(sa.Integer)  # per month for students, per day for staff
+    frozen_distance_km = sa.Column(sa.Integer)
+    frozen_band = sa.Column(sa.Integer)
+    frozen_travel_amount = sa.Column(sa.Integer)
+    frozen_green_travel_amount = sa.Column(sa.Integer)
+    frozen_top_up_month = sa.Column(sa.Integer)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version = sa.Column(sa.Integer, nullable=False)
 

@@ -97,8 +97,10 @@ def settle_on_approval(application, ctx):
 
 def settle_instalments(application, today):
     """On the report's approval: the unpaid instalments get what is still owed (module
-    docstring). Without actual dates (never the case after a return), or with rules that no
-    longer compute every line, the issued total stands. Returns the last instalment, or None
+    docstring), from the grant of the actual stay at the agreement's frozen rates. Without
+    actual dates (never the case after a return), or when no grant can be computed (an
+    agreement issued before its rates were kept with it, under rules since emptied), the
+    issued total stands. Returns the last instalment, or None
     when nothing is scheduled (no grant agreement issued) or nothing is left to settle."""
     payments = instalments_of(application)
     total = granted_total(application) if payments else None
@@ -129,9 +131,10 @@ def _settling_instalment(application, payments):
 
 
 def granted_total(application):
-    """The grant from the actual dates, else the total the agreement was issued with: also
-    when the rules can no longer compute a line (a country's group or a band's amount removed
-    since the issue), which would otherwise read as money to pay back."""
+    """The grant from the actual dates (at the rates the agreement froze), else the total the
+    agreement was issued with: also when a line cannot be computed (an agreement issued before
+    its rates were kept with it, under rules since emptied), which would otherwise read as
+    money to pay back."""
     _rules, _planned, actual = grants.grants_of(application)
     if actual is not None and not actual.problems:
         return actual.granted_total
