@@ -98,6 +98,7 @@ def test_green_travel_changes_the_granted_total(app, confirmed):
     page = text_of(client_for(app, confirmed.applicant).get(grant_url(confirmed)))
     assert "Granted total" in page and "4,420.00" in page
     assert "Without green travel it would be 4,320.00" in page
+    assert "up to 6 travel days of individual support instead of 2." in page
 
     assert choose(app, confirmed, False).status_code == 302
     assert planned_of(confirmed).granted_total == STAY_TOTAL

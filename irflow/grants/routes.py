@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from .. import web
 from ..applications.policy import application_or_404
 from ..errors import Refused
-from ..models.grant import GRANT_PAYERS, TRAVEL_DAYS_MAX
+from ..models.grant import GRANT_PAYERS, GREEN_TRAVEL_DAYS_MAX, TRAVEL_DAYS_MAX
 from ..web.errors import changed_by_someone_else_message
 from . import bp, operations, policy
 from .forms import GreenTravelForm, TravelDaysForm
@@ -66,6 +66,8 @@ def _page(application, status=200, conflict=None, travel_form=None, days_form=No
         may_choose_travel=policy.may_choose_travel(user, application, agreement),
         may_set_travel_days=policy.may_set_travel_days(user, application, agreement),
         conflict=conflict,
+        travel_days_max=TRAVEL_DAYS_MAX,
+        green_travel_days_max=GREEN_TRAVEL_DAYS_MAX,
     ), status
 
 
