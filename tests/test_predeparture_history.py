@@ -175,6 +175,19 @@ def test_an_item_falling_overdue_and_an_open_list_a_week_later_are_mailed_again(
     assert send_reminders(today=today + timedelta(days=11)).office_checklist == []
 
 
+def test_a_faculty_without_a_coordinator_has_its_office_items_reminded_to_the_head(app):
+    head = UserFactory(roles=["head"])
+    covered, uncovered = FacultyFactory(), FacultyFactory()
+    UserFactory(coordinates=[covered])
+    due_soon_in(covered, MONDAY)
+    orphan = due_soon_in(uncovered, MONDAY)
+    UserFactory(coordinates=[uncovered], active=False)  # an inactive coordinator covers nothing
+
+    assert head.id in send_reminders(today=MONDAY).office_checklist
+    [reminder] = office_lists_of(head)
+    assert f"application no. {orphan.id}" in reminder.body and reminder.body.count("application no.") == 1
+
+
 def test_no_list_when_the_office_items_are_settled(app):
     faculty = FacultyFactory()
     coordinator = UserFactory(coordinates=[faculty])

@@ -3,12 +3,12 @@ an item the participant provides, still to do, overdue or due within PREDEPARTUR
 is reminded once per item and due date (the outbox's dedup key names both: a new departure
 date gives a new due date, and so a new reminder).
 
-The items the office provides go to the coordinators of the application's faculty instead, in
-one mail per coordinator listing all their open office items overdue or due soon. A coordinator
-gets a new list when it changes (an item comes due or falls overdue, is settled, or its due date
-moves), and an unchanged list again once a week while it stays open: the dedup key is a digest
-of the listed items, due dates and overdue marks, and of the ISO week, so a daily run does not
-repeat a list day after day."""
+The items the office provides go to the coordinators of the application's faculty instead (to
+the heads when the faculty has no active coordinator), in one mail per coordinator listing all
+their open office items overdue or due soon. A coordinator gets a new list when it changes (an
+item comes due or falls overdue, is settled, or its due date moves), and an unchanged list
+again once a week while it stays open: the dedup key is a digest of the listed items, due dates
+and overdue marks, and of the ISO week, so a daily run does not repeat a list day after day."""
 
 import hashlib
 from datetime import timedelta
@@ -114,14 +114,26 @@ def coordinators_by_faculty(faculty_ids):
     return result
 
 
+def active_heads():
+    return db.session.scalars(
+        sa.select(User)
+        .join(UserRole, sa.and_(UserRole.user_id == User.id, UserRole.role == "head"))
+        .where(User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+
+
 def office_lists(today):
     """{coordinator id: (coordinator, [(application, line)] by due date)}: the open office items
-    of their faculties' participants (never their own application)."""
+    of their faculties' participants (never their own application). The items of a faculty
+    without an active coordinator go to the heads, so that nothing is left unreminded."""
     due = due_items(today, provider="office")
     coordinators = coordinators_by_faculty({application.faculty_id for application, _ in due} - {None})
+    uncovered = any(not coordinators.get(application.faculty_id) for application, _ in due)
+    heads = active_heads() if uncovered else []
     lists = {}
     for application, lines in due:
-        for coordinator in coordinators.get(application.faculty_id, []):
+        for coordinator in coordinators.get(application.faculty_id) or heads:
             if coordinator.id != application.applicant_id:
                 items = lists.setdefault(coordinator.id, (coordinator, []))[1]
                 items.extend((application, line) for line in lines)
