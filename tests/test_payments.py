@@ -479,6 +479,9 @@ def test_a_hundred_percent_paid_before_a_shortened_stay_is_paid_back(app):
     assert (settling.instalment, settling.share_percent) == (2, 0)
     assert settling.amount == Decimal("1520.00") - PLANNED_TOTAL == Decimal("-2450.00")
     assert settling.due_on == approved_on + timedelta(days=app.config["FINAL_PAYMENT_DAYS_AFTER_REPORT"])
+    # The grant page names it a settlement, not "0 %".
+    page = text_of(client_for(app, application.applicant).get(f"/applications/{application.id}/grant"))
+    assert "settlement" in page and "<td>0 %</td>" not in page
 
 
 def test_a_hundred_percent_paid_before_a_longer_stay_is_topped_up(app):
