@@ -241,6 +241,31 @@ def test_issuing_again_changes_the_total_and_the_instalments(app, confirmed, peo
     assert len(instalments(confirmed)) == 2
 
 
+def test_issuing_again_asks_first_and_says_what_changes(app, confirmed, people):
+    client = client_for(app, people["head"])
+    # Not issued yet: the grant page issues at once; there is nothing to ask about.
+    assert client.get(grant_url(confirmed, "/issue")).status_code == 302
+    assert issue(app, people["head"], confirmed).status_code == 302
+    number = agreement_of(confirmed).number
+    application = db.session.get(Application, confirmed.id)
+    application.planned_end = date(2027, 5, 31)
+    db.session.commit()
+
+    page = text_of(client.get(grant_url(confirmed)))
+    assert 'id="issue-form"' not in page and f'href="{grant_url(confirmed, "/issue")}"' in page
+    confirm = client.get(grant_url(confirmed, "/issue"))
+    assert confirm.status_code == 200
+    text = text_of(confirm)
+    assert "Issue the grant agreement again?" in text and number in text
+    assert "4,320.00" in text and "3,620.00" in text  # the total stated now, and the new one
+    assert agreement_of(confirmed).amount == Decimal("4320.00")  # asking changes nothing
+    assert client_for(app, confirmed.applicant).get(grant_url(confirmed, "/issue")).status_code == 403
+    assert (
+        client_for(app, outsiders_for(confirmed)["other_coordinator"]).get(grant_url(confirmed, "/issue")).status_code
+        == 404
+    )
+
+
 def test_no_issue_without_rules_or_with_problems(app, people, confirmed):
     partner = confirmed.allocated_place.partner
     partner.latitude = partner.longitude = None

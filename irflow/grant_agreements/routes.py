@@ -1,5 +1,6 @@
 """The grant agreement.
 
+GET  /applications/<id>/grant/issue       before issuing it again: what changes, and Confirm
 POST /applications/<id>/grant/issue       the faculty's coordinator or the head issues it (again)
 GET  /applications/<id>/grant/agreement   the printable agreement, in the participant's language
 
@@ -67,14 +68,38 @@ def _viewer():
     return current_user._get_current_object()
 
 
-@bp.route("/applications/<int:id>/grant/issue", methods=["POST"])
-@login_required
-def issue(id):
+def _office_application(id):
     application = application_or_404(id, _viewer())
     if not may_see_grant(_viewer(), application):
         abort(404)
     if not is_office(_viewer(), application):
         abort(403)
+    return application
+
+
+@bp.route("/applications/<int:id>/grant/issue")
+@login_required
+def confirm_issue(id):
+    """Issuing again replaces an agreement the participant may have printed: ask first."""
+    application = _office_application(id)
+    agreement = grants.agreement_of(application)
+    if agreement is None or not agreement.issued or not policy.may_issue(_viewer(), application):
+        return redirect(url_for("grants.detail", id=application.id, _anchor="agreement"))
+    _rules, planned, _actual = grants.grants_of(application, from_rules=True)
+    return render_template(
+        "grant_agreements/confirm_issue.html",
+        application=application,
+        agreement=agreement,
+        new_total=planned.granted_total if planned is not None and not planned.problems else None,
+        reissue_problem=operations.reissue_problem(application, agreement),
+        form=IssueForm(formdata=None, data={"version": agreement.version}),
+    )
+
+
+@bp.route("/applications/<int:id>/grant/issue", methods=["POST"])
+@login_required
+def issue(id):
+    application = _office_application(id)
     form = IssueForm()
     form.validate()
     web.back_to(url_for("grants.detail", id=application.id, _anchor="agreement"))
