@@ -160,31 +160,49 @@ def edit(id):
 @bp.route("/applications/<int:id>/learning-agreement/submit", methods=["POST"])
 @login_required
 def submit(id):
-    application = _application(id)
-    form = DecisionForm()
-    form.validate()
-    web.back_to(url_for("agreements.detail", id=application.id))
-    operations.submit(application, _viewer(), form.version.data)
-    flash(_("The learning agreement is submitted to your coordinator."), "success")
-    return redirect(url_for("agreements.detail", id=application.id))
+    return _submitted(
+        _application(id),
+        "agreements.detail",
+        operations.submit,
+        _("The learning agreement is submitted to your coordinator."),
+    )
 
 
 @bp.route("/applications/<int:id>/learning-agreement/decision", methods=["POST"])
 @login_required
 def decision(id):
-    application = _application(id)
+    return _decided(
+        _application(id),
+        "agreements.detail",
+        operations.decide,
+        _("The learning agreement is approved."),
+        _("The learning agreement is returned for changes."),
+    )
+
+
+def _submitted(application, page_endpoint, submit_operation, message):
+    """A submit button's POST: the operation, then back to the agreement's page."""
     form = DecisionForm()
     form.validate()
-    approve = request.form.get("decision") == "approve"
-    if request.form.get("decision") not in ("approve", "return"):
+    page_url = url_for(page_endpoint, id=application.id)
+    web.back_to(page_url)
+    submit_operation(application, _viewer(), form.version.data)
+    flash(message, "success")
+    return redirect(page_url)
+
+
+def _decided(application, page_endpoint, decide_operation, approved_message, returned_message):
+    """An approve-or-return POST: the decision (a return needs its comment), then back."""
+    form = DecisionForm()
+    form.validate()
+    decision = request.form.get("decision")
+    if decision not in ("approve", "return"):
         abort(400)
-    web.back_to(url_for("agreements.detail", id=application.id))
-    operations.decide(application, _viewer(), form.version.data, approve, form.comment.data)
-    flash(
-        _("The learning agreement is approved.") if approve else _("The learning agreement is returned for changes."),
-        "success",
-    )
-    return redirect(url_for("agreements.detail", id=application.id))
+    page_url = url_for(page_endpoint, id=application.id)
+    web.back_to(page_url)
+    decide_operation(application, _viewer(), form.version.data, decision == "approve", form.comment.data)
+    flash(approved_message if decision == "approve" else returned_message, "success")
+    return redirect(page_url)
 
 
 @bp.route("/applications/<int:id>/learning-agreement/change", methods=["GET", "POST"])
@@ -234,19 +252,13 @@ def change(id):
 @bp.route("/applications/<int:id>/learning-agreement/change/decision", methods=["POST"])
 @login_required
 def change_decision(id):
-    application = _application(id)
-    form = DecisionForm()
-    form.validate()
-    if request.form.get("decision") not in ("approve", "return"):
-        abort(400)
-    approve = request.form.get("decision") == "approve"
-    web.back_to(url_for("agreements.detail", id=application.id))
-    operations.decide_change(application, _viewer(), form.version.data, approve, form.comment.data)
-    flash(
-        _("The change is approved; the final version is updated.") if approve else _("The change is returned."),
-        "success",
+    return _decided(
+        _application(id),
+        "agreements.detail",
+        operations.decide_change,
+        _("The change is approved; the final version is updated."),
+        _("The change is returned."),
     )
-    return redirect(url_for("agreements.detail", id=application.id))
 
 
 def _staff_application(id):
@@ -303,28 +315,21 @@ def staff_edit(id):
 @bp.route("/applications/<int:id>/mobility-agreement/submit", methods=["POST"])
 @login_required
 def staff_submit(id):
-    application = _staff_application(id)
-    form = DecisionForm()
-    form.validate()
-    web.back_to(url_for("agreements.staff_detail", id=application.id))
-    operations.submit_staff(application, _viewer(), form.version.data)
-    flash(_("The mobility agreement is submitted to your coordinator."), "success")
-    return redirect(url_for("agreements.staff_detail", id=application.id))
+    return _submitted(
+        _staff_application(id),
+        "agreements.staff_detail",
+        operations.submit_staff,
+        _("The mobility agreement is submitted to your coordinator."),
+    )
 
 
 @bp.route("/applications/<int:id>/mobility-agreement/decision", methods=["POST"])
 @login_required
 def staff_decision(id):
-    application = _staff_application(id)
-    form = DecisionForm()
-    form.validate()
-    if request.form.get("decision") not in ("approve", "return"):
-        abort(400)
-    approve = request.form.get("decision") == "approve"
-    web.back_to(url_for("agreements.staff_detail", id=application.id))
-    operations.decide_staff(application, _viewer(), form.version.data, approve, form.comment.data)
-    flash(
-        _("The mobility agreement is approved.") if approve else _("The mobility agreement is returned for changes."),
-        "success",
+    return _decided(
+        _staff_application(id),
+        "agreements.staff_detail",
+        operations.decide_staff,
+        _("The mobility agreement is approved."),
+        _("The mobility agreement is returned for changes."),
     )
-    return redirect(url_for("agreements.staff_detail", id=application.id))
